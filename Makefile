@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh Debian machine:
+#   make app    install the app into .venv and run it (streamlit run app.py)
+#   make test   install everything the tests need, Debian's chromium included, and run them
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: app test lint bench venv-app venv-dev chromium
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+venv-app: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+
+venv-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+# Playwright cannot download its own browser here: the tests drive Debian's /usr/bin/chromium.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	fi
+	@/usr/bin/chromium --version
+
+app: venv-app
+	$(BIN)/streamlit run app.py
+
+lint: venv-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: venv-dev chromium lint
+	$(BIN)/pytest --junitxml=test-results.xml
+
+bench: venv-dev
+	$(BIN)/python -m bench

@@ -1,0 +1,32 @@
+"""ce-viz: see why the gradient of softmax + cross-entropy is p − y.
+
+Run with ``streamlit run app.py``. This file only sets up the page and routes to a view.
+"""
+
+import streamlit as st
+
+from ce_viz.views import derivation, gradient
+from ce_viz.views.controls import (
+    current_state,
+    show_url_messages,
+    sidebar,
+    sync_url,
+    view_picker,
+)
+
+st.set_page_config(
+    page_title="ce-viz · softmax + cross-entropy",
+    page_icon=":material/functions:",
+    layout="wide",
+)
+
+VIEW_RENDERERS = {"gradient": gradient.render, "derivation": derivation.render}
+
+state = current_state()
+sidebar(state)
+st.title("ce-viz: why the gradient is p − y")
+show_url_messages()
+view = view_picker(state)
+state = st.session_state["state"]
+VIEW_RENDERERS[view](state)
+sync_url(state)

@@ -1,0 +1,418 @@
+"""The softmax + cross-entropy core: NumPy only, pure, vectorised over leading axes.
+
+Every function takes logits ``o`` with the classes on the last axis, shape ``(..., K)``,
+and a temperature ``T`` that divides the logits before the softmax.
+
+Numerical care, because students try extreme logits:
+
+* ``log_softmax`` is computed as ``(o_i - m)/T - log1p(r)`` with ``m = max(o)`` and
+  ``r`` the sum of ``exp((o_j - m)/T)`` over every class but the arg-max. Both parts
+  are non-positive, so nothing cancels, and ``log1p`` keeps ``log p_max`` accurate
+  when ``p_max`` is within a rounding error of 1.
+* ``1 - p_i`` is taken from that same ``r`` for the arg-max class, so ``p_k - 1`` in
+  the gradient keeps its relative accuracy when the model is confidently right.
+* Where a true value lies beyond the float range the result is ``inf`` (loss) or
+  ``0`` (probability), without a NaN and without an overflow warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "CEVizError",
+    "complement_probabilities",
+    "cross_entropy",
+    "grad_logits",
+    "log_softmax",
+    "numerical_grad",
+    "relative_error",
+    "softmax",
+    "softmax_jacobian",
+    "target_distribution",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: How far a target distribution may be from summing to 1.
+SUM_TOLERANCE = 1e-9
+
+
+class CEVizError(ValueError):
+    """Bad input to a ce_viz function; the message names the bad value."""
+
+
+def _check_logits(logits: ArrayLike) -> FloatArray:
+    try:
+        o = np.asarray(logits, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise CEVizError(f"logits must be numbers, got {logits!r}") from exc
+    if o.ndim == 0:
+        raise CEVizError(f"logits must be a vector of class scores, got the scalar {o.item()!r}")
+    if o.shape[-1] < 2:
+        raise CEVizError(f"need at least 2 classes, got logits of shape {o.shape}")
+    bad = ~np.isfinite(o)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise CEVizError(f"logits must be finite, got {o[index]!r} at index {_fmt_index(index)}")
+    return o
+
+
+def _check_T(T: float) -> float:
+    try:
+        t = float(T)
+    except (TypeError, ValueError) as exc:
+        raise CEVizError(f"temperature T must be a number, got {T!r}") from exc
+    if not (np.isfinite(t) and t > 0):
+        raise CEVizError(f"temperature T must be a finite number > 0, got {T!r}")
+    return t
+
+
+def _check_y(y: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
+    try:
+        y_arr = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise CEVizError(f"target y must be numbers, got {y!r}") from exc
+    try:
+        y_arr = np.broadcast_to(y_arr, shape)
+    except ValueError as exc:
+        raise CEVizError(
+            f"target y of shape {y_arr.shape} does not match logits of shape {shape}"
+        ) from exc
+    bad = ~np.isfinite(y_arr) | (y_arr < 0)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise CEVizError(
+            f"target y must be finite and non-negative, got {y_arr[index]!r} "
+            f"at index {_fmt_index(index)}"
+        )
+    totals = y_arr.sum(axis=-1)
+    off = np.abs(totals - 1.0) > SUM_TOLERANCE
+    if np.any(off):
+        total = float(np.asarray(totals)[off].flat[0])
+        raise CEVizError(
+            f"target y must sum to 1 (within {SUM_TOLERANCE:g}), got a sum of {total!r}"
+        )
+    return y_arr
+
+
+def _fmt_index(index: tuple[int, ...]) -> str:
+    return str(index[0]) if len(index) == 1 else str(index)
+
+
+def _parts(o: FloatArray, T: float) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Shared pieces of the stable softmax.
+
+    Returns ``d = (o - m)/T`` (all <= 0), ``e = exp(d)``, ``r`` (the sum of ``e`` over all
+    classes but the arg-max, shape ``(..., 1)``) and a boolean mask of the arg-max class.
+    """
+    m = o.max(axis=-1, keepdims=True)
+    # A spread over ~1e308 / T is beyond the float range: -inf is the true limit there.
+    with np.errstate(over="ignore"):
+        d = (o - m) / T
+    e = np.exp(d)
+    top = np.zeros(o.shape, dtype=bool)
+    np.put_along_axis(top, np.argmax(o, axis=-1)[..., None], True, axis=-1)
+    r = np.where(top, 0.0, e).sum(axis=-1, keepdims=True)
+    return d, e, r, top
+
+
+def log_softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
+    """Log of the softmax of ``logits / T`` over the last axis, computed stably.
+
+    >>> log_softmax([0.0, 0.0]).round(6)
+    array([-0.693147, -0.693147])
+    >>> float(log_softmax([1000.0, 0.0, -1000.0])[2])
+    -2000.0
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., K)
+        Finite class scores ``o``; ``K >= 2``.
+    T : float
+        Temperature, ``T > 0``.
+
+    Returns
+    -------
+    ndarray, shape (..., K)
+        ``log p``; ``-inf`` only where ``log p`` is below the float range.
+    """
+    o = _check_logits(logits)
+    d, _, r, _ = _parts(o, _check_T(T))
+    return d - np.log1p(r)
+
+
+def softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
+    """Softmax of ``logits / T`` over the last axis: ``p_i = exp(o_i/T) / sum_j exp(o_j/T)``.
+
+    >>> softmax([2.0, 3.0, 4.0]).round(4)
+    array([0.09  , 0.2447, 0.6652])
+    >>> softmax([[0.0, 0.0], [1e300, -1e300]])
+    array([[0.5, 0.5],
+           [1. , 0. ]])
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., K)
+        Finite class scores ``o``; ``K >= 2``.
+    T : float
+        Temperature, ``T > 0``.
+
+    Returns
+    -------
+    ndarray, shape (..., K)
+        Probabilities ``p`` that sum to 1 over the last axis.
+    """
+    o = _check_logits(logits)
+    _, e, r, _ = _parts(o, _check_T(T))
+    return e / (1.0 + r)
+
+
+def complement_probabilities(logits: ArrayLike, T: float = 1.0) -> FloatArray:
+    """``1 - p_i`` for every class, accurate even when ``p_i`` rounds to 1.
+
+    >>> float(complement_probabilities([50.0, 0.0])[0])  # 1 - p_0 = e^-50 / (1 + e^-50)
+    1.9287498479639178e-22
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., K)
+    T : float
+
+    Returns
+    -------
+    ndarray, shape (..., K)
+    """
+    o = _check_logits(logits)
+    _, e, r, top = _parts(o, _check_T(T))
+    p = e / (1.0 + r)
+    # Only the arg-max class can have p_i near 1 (every other p_i <= 1/2).
+    return np.where(top, r / (1.0 + r), 1.0 - p)
+
+
+def target_distribution(
+    K: int,
+    target: int | None = None,
+    y: ArrayLike | None = None,
+    smoothing: float = 0.0,
+) -> FloatArray:
+    """The target distribution ``y``: one-hot at ``target``, or a given soft ``y``, then smoothed.
+
+    Label smoothing mixes in the uniform distribution: ``y <- (1 - eps) * y + eps / K``.
+
+    >>> target_distribution(3, target=1)
+    array([0., 1., 0.])
+    >>> target_distribution(4, target=0, smoothing=0.2)
+    array([0.85, 0.05, 0.05, 0.05])
+    >>> target_distribution(2, y=[0.25, 0.75])
+    array([0.25, 0.75])
+
+    Parameters
+    ----------
+    K : int
+        Number of classes, ``K >= 2``.
+    target : int, optional
+        The true class ``k``, 0-based, ``0 <= k < K``. Give exactly one of ``target`` and ``y``.
+    y : array_like, shape (K,), optional
+        A soft target: non-negative, summing to 1 within 1e-9.
+    smoothing : float
+        Label smoothing ``eps`` in ``[0, 1)``.
+
+    Returns
+    -------
+    ndarray, shape (K,)
+    """
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)):
+        raise CEVizError(f"the number of classes K must be an integer, got {K!r}")
+    if K < 2:
+        raise CEVizError(f"the number of classes K must be at least 2, got {K}")
+    if (target is None) == (y is None):
+        raise CEVizError("give exactly one of target (a class index) and y (a distribution)")
+    try:
+        eps = float(smoothing)
+    except (TypeError, ValueError) as exc:
+        raise CEVizError(f"smoothing eps must be a number, got {smoothing!r}") from exc
+    if not 0.0 <= eps < 1.0:
+        raise CEVizError(f"smoothing eps must be in [0, 1), got {smoothing!r}")
+    if target is not None:
+        if isinstance(target, bool) or not isinstance(target, (int, np.integer)):
+            raise CEVizError(f"the target class must be an integer, got {target!r}")
+        if not 0 <= target < K:
+            raise CEVizError(f"the target class must be in 0..{K - 1}, got {target}")
+        base = np.zeros(K)
+        base[target] = 1.0
+    else:
+        if np.shape(y) != (K,):
+            raise CEVizError(f"target y must have {K} entries, got shape {np.shape(y)}")
+        base = np.array(_check_y(y, (K,)), dtype=np.float64)
+    if eps == 0.0:
+        return base
+    return (1.0 - eps) * base + eps / K
+
+
+def cross_entropy(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray | float:
+    """Cross-entropy ``L = -sum_i y_i log softmax(o/T)_i`` in nats, over the last axis.
+
+    A zero target weight contributes 0, even where ``log p_i`` is ``-inf``.
+
+    >>> round(cross_entropy([2.0, 3.0, 4.0], [0.0, 1.0, 0.0]), 4)
+    1.4076
+    >>> cross_entropy([1000.0, 0.0, -1000.0], [0.0, 0.0, 1.0])
+    2000.0
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., K)
+    y : array_like, shape (..., K)
+        Target distributions; broadcast against ``logits``.
+    T : float
+
+    Returns
+    -------
+    float or ndarray, shape (...)
+        The loss, a Python float for a single sample.
+    """
+    o = _check_logits(logits)
+    t = _check_T(T)
+    y_arr = _check_y(y, o.shape)
+    _, _, r, _ = _parts(o, t)
+    m = o.max(axis=-1, keepdims=True)
+    # -log p_i = log1p(r) + (m - o_i)/T: two non-negative parts, so the sum never cancels.
+    # Scaling by y_i before dividing by T keeps y_i * (m - o_i) / T finite when it is.
+    weighted = np.zeros(o.shape)
+    with np.errstate(over="ignore"):
+        np.multiply(y_arr, (m - o), out=weighted, where=y_arr > 0)
+        terms = y_arr * np.log1p(r) + weighted / t
+        loss = terms.sum(axis=-1)
+    return float(loss) if loss.ndim == 0 else loss
+
+
+def grad_logits(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray:
+    """Gradient of the cross-entropy with respect to the logits: ``(softmax(o/T) - y) / T``.
+
+    >>> grad_logits([2.0, 3.0, 4.0], [0.0, 1.0, 0.0]).round(4)
+    array([ 0.09  , -0.7553,  0.6652])
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., K)
+    y : array_like, shape (..., K)
+        Target distributions; broadcast against ``logits``.
+    T : float
+
+    Returns
+    -------
+    ndarray, shape (..., K)
+        ``dL/do``; each row sums to 0 up to the target's own rounding.
+    """
+    o = _check_logits(logits)
+    t = _check_T(T)
+    y_arr = _check_y(y, o.shape)
+    _, e, r, top = _parts(o, t)
+    p = e / (1.0 + r)
+    # For the arg-max class p - y = (1 - y) - (1 - p), with 1 - p = r / (1 + r) exact in
+    # relative terms: no cancellation when p rounds to 1.
+    diff = np.where(top, (1.0 - y_arr) - r / (1.0 + r), p - y_arr)
+    with np.errstate(over="ignore"):
+        return diff / t
+
+
+def softmax_jacobian(logits: ArrayLike, T: float = 1.0) -> FloatArray:
+    """Jacobian of ``softmax(o/T)`` with respect to ``o``: ``(diag(p) - p p^T) / T``.
+
+    ``J[..., i, j] = dp_i / do_j``. It is symmetric, and it is also the Hessian of the
+    cross-entropy with respect to the logits.
+
+    >>> softmax_jacobian([0.0, 0.0])
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., K)
+    T : float
+
+    Returns
+    -------
+    ndarray, shape (..., K, K)
+    """
+    o = _check_logits(logits)
+    t = _check_T(T)
+    p = softmax(o, t)
+    q = complement_probabilities(o, t)
+    jac = -p[..., :, None] * p[..., None, :]
+    k = o.shape[-1]
+    # The diagonal p_i - p_i^2 is written p_i (1 - p_i) so it keeps its accuracy near p_i = 1.
+    jac[..., np.arange(k), np.arange(k)] = p * q
+    with np.errstate(over="ignore"):
+        return jac / t
+
+
+def numerical_grad(
+    f: Callable[[FloatArray], float], logits: ArrayLike, eps: float = 1e-6
+) -> FloatArray:
+    """Central-difference gradient of a scalar function: ``(f(o + eps e_i) - f(o - eps e_i)) / (2 eps)``.
+
+    Used to check analytic gradients; its error is O(eps^2) plus rounding of order 1e-16/eps.
+
+    >>> numerical_grad(lambda o: float((o**2).sum()), [1.0, -2.0], eps=1e-3).round(9)
+    array([ 2., -4.])
+
+    Parameters
+    ----------
+    f : callable
+        Maps an array shaped like ``logits`` to a float.
+    logits : array_like
+        The point ``o`` at which to differentiate.
+    eps : float
+        The step, ``eps > 0``.
+
+    Returns
+    -------
+    ndarray, shaped like ``logits``
+    """
+    o = np.array(logits, dtype=np.float64)
+    if not np.all(np.isfinite(o)):
+        raise CEVizError(f"logits must be finite, got {o.tolist()!r}")
+    try:
+        h = float(eps)
+    except (TypeError, ValueError) as exc:
+        raise CEVizError(f"the finite-difference step must be a number, got {eps!r}") from exc
+    if not (np.isfinite(h) and h > 0):
+        raise CEVizError(f"the finite-difference step must be a finite number > 0, got {eps!r}")
+    grad = np.empty_like(o)
+    flat, out = o.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        saved = flat[i]
+        flat[i] = saved + h
+        up = f(o)
+        flat[i] = saved - h
+        down = f(o)
+        flat[i] = saved
+        out[i] = (up - down) / (2.0 * h)
+    return grad
+
+
+def relative_error(approx: ArrayLike, exact: ArrayLike, floor: float = 1e-300) -> FloatArray:
+    """Componentwise relative error ``|approx - exact| / max(|exact|, floor)``.
+
+    >>> relative_error([1.0, 2.2], [1.0, 2.0]).round(6)
+    array([0. , 0.1])
+
+    Parameters
+    ----------
+    approx, exact : array_like
+        Broadcastable arrays.
+    floor : float
+        The smallest denominator, so an exact zero does not divide by zero.
+
+    Returns
+    -------
+    ndarray
+    """
+    a = np.asarray(approx, dtype=np.float64)
+    b = np.asarray(exact, dtype=np.float64)
+    return np.abs(a - b) / np.maximum(np.abs(b), floor)

@@ -1,0 +1,110 @@
+"""Number and text formatting: the one place that decides how a number looks.
+
+Page text uses a true minus sign (U+2212), which reads better when projected; CSV and
+URLs use plain ASCII at full precision.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = [
+    "MINUS",
+    "escape_markdown",
+    "fmt",
+    "fmt_signed",
+    "plotly_text",
+    "tex",
+    "url_number",
+]
+
+MINUS = "\u2212"
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$^=&])")
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """Format a number for the page: fixed decimals, scientific for very large or small.
+
+    >>> fmt(0.2447284710547976)
+    '0.2447'
+    >>> fmt(-0.7552715289452024)
+    '−0.7553'
+    >>> fmt(2e300)
+    '2.0000e+300'
+    >>> fmt(float("inf"))
+    '∞'
+    """
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "∞" if x > 0 else MINUS + "∞"
+    if x != 0 and (abs(x) >= 1e6 or abs(x) < 10.0 ** (-digits)):
+        text = f"{x:.{digits}e}"
+    else:
+        text = f"{x:.{digits}f}"
+    if text.startswith("-"):
+        # -0.0000 is zero as far as the reader can tell
+        stripped = text[1:]
+        return stripped if float(stripped) == 0 else MINUS + stripped
+    return text
+
+
+def fmt_signed(x: float, digits: int = 4) -> str:
+    """Like :func:`fmt` but always with a sign, so the sign is readable without colour.
+
+    >>> fmt_signed(0.09003057317038046)
+    '+0.0900'
+    >>> fmt_signed(-0.755)
+    '−0.7550'
+    """
+    text = fmt(x, digits)
+    return text if text.startswith(MINUS) else "+" + text
+
+
+def tex(x: float, digits: int = 4) -> str:
+    r"""Format a number for LaTeX, with ``\times 10^{n}`` for scientific notation.
+
+    >>> tex(-0.7552715289452024)
+    '-0.7553'
+    >>> tex(3.5e-20, 2)
+    '3.50 \\times 10^{-20}'
+    """
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    text = fmt(x, digits).replace(MINUS, "-")
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text
+
+
+def url_number(x: float) -> str:
+    """The shortest text that reads back as exactly ``x``, for URLs and CSV.
+
+    >>> url_number(2.0), url_number(0.1), url_number(-1e300), url_number(-0.0)
+    ('2', '0.1', '-1e300', '0')
+    """
+    if x == 0:
+        return "0"
+    text = repr(float(x)).replace("e+", "e")
+    return text[:-2] if text.endswith(".0") else text
+
+
+def escape_markdown(text: str) -> str:
+    r"""Escape text so Streamlit's markdown shows it literally (no links, HTML or LaTeX).
+
+    >>> escape_markdown("**bold** <b>x</b> $y$")
+    '\\*\\*bold\\*\\* \\<b\\>x\\</b\\> \\$y\\$'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def plotly_text(text: str) -> str:
+    """Escape text for Plotly labels, which read a subset of HTML: show tags literally.
+
+    >>> plotly_text("<b>cat</b> & dog")
+    '&lt;b&gt;cat&lt;/b&gt; &amp; dog'
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,30 @@
+"""Page pieces every view uses: placing a chart, and the cached computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from ce_viz.analysis import Result, evaluate, fd_sweep
+from ce_viz.figures import PLOTLY_CONFIG
+from ce_viz.state import AppState
+
+#: The steps at which the finite-difference error curve is drawn.
+H_SWEEP = np.logspace(-12, -1, 23)
+
+
+def chart(fig: go.Figure, key: str, alt: str) -> None:
+    """Place a figure full-width, with the shared mode bar and a text alternative."""
+    st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key, alt=alt)
+
+
+def evaluate_state(state: AppState) -> Result:
+    """``p``, the loss and the gradient for the state's logits and target."""
+    return evaluate(state.o(), state.y_vector(), state.T)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_fd_sweep(logits: tuple[float, ...], y: tuple[float, ...], T: float) -> np.ndarray:
+    """The finite-difference error curve over ``H_SWEEP``, cached per sample."""
+    return fd_sweep(np.array(logits), np.array(y), T, H_SWEEP)

@@ -1,0 +1,289 @@
+"""The sidebar, and the one path by which the URL and the widgets change ``AppState``.
+
+``st.session_state["state"]`` holds the canonical ``AppState``. It is read from the URL on a
+session's first run; after that every widget writes to it through a callback, and the page
+writes it back to the URL at the end of each run. Widgets only display it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from ce_viz.fmt import escape_markdown
+from ce_viz.state import (
+    H_RANGE,
+    K_RANGE,
+    LOGIT_LIMIT,
+    SMOOTHING_RANGE,
+    T_RANGE,
+    VIEWS,
+    AppState,
+    parse_names,
+    parse_query,
+    parse_y,
+    resize,
+    to_query,
+)
+
+#: The sliders cover the interesting range; the number boxes take any logit.
+SLIDER_RANGE = (-10.0, 10.0)
+
+ss = st.session_state
+
+
+def current_state() -> AppState:
+    """The session's state, read from the URL on the first run."""
+    if "state" not in ss:
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        state, messages = parse_query(params)
+        ss["state"] = state
+        ss["url_messages"] = messages
+        ss["input_errors"] = {}
+    return ss["state"]
+
+
+def _update(**changes: Any) -> None:
+    ss["state"] = replace(ss["state"], **changes)
+    # Once the user changes something, the link's complaints are history.
+    ss["url_messages"] = ()
+
+
+def _set_error(field: str, messages: tuple[str, ...]) -> None:
+    errors = dict(ss.get("input_errors", {}))
+    if messages:
+        errors[field] = " ".join(messages)
+    else:
+        errors.pop(field, None)
+    ss["input_errors"] = errors
+
+
+def _seed(key: str, value: Any) -> None:
+    """Show ``value`` in the widget ``key`` (before the widget is drawn this run)."""
+    if ss.get(key) != value:
+        ss[key] = value
+
+
+def _clamp(x: float) -> float:
+    return min(max(x, SLIDER_RANGE[0]), SLIDER_RANGE[1])
+
+
+def _on_K() -> None:
+    ss["state"] = resize(ss["state"], int(ss["K"]))
+    ss["url_messages"] = ()
+    _set_error("names", ())
+    _set_error("y", ())
+
+
+def _on_logit(i: int, source: str) -> None:
+    value = float(ss[f"{source}_{i}"])
+    logits = list(ss["state"].logits)
+    logits[i] = value
+    _update(logits=tuple(logits))
+
+
+def _on_target() -> None:
+    _update(target=int(ss["target"]))
+
+
+def _on_soft() -> None:
+    state: AppState = ss["state"]
+    if ss["soft"]:
+        # Start from the one-hot target, before smoothing, which still applies on top.
+        _update(y=tuple(float(i == state.target) for i in range(state.K)))
+    else:
+        _update(y=None, target=state.true_class)
+    _set_error("y", ())
+
+
+def _on_y_text() -> None:
+    parsed = parse_y(ss["y_text"], ss["state"].K)
+    _set_error("y", parsed.messages)
+    if parsed.ok:
+        _update(y=parsed.value)
+
+
+def _on_names() -> None:
+    parsed = parse_names(ss["names_text"], ss["state"].K)
+    _set_error("names", parsed.messages)
+    if parsed.ok:
+        _update(names=parsed.value)
+
+
+def _on_number(field: str) -> None:
+    _update(**{field: float(ss[field])})
+
+
+def _on_view() -> None:
+    if ss.get("view") in VIEWS:
+        _update(view=ss["view"])
+
+
+def _seed_widgets(state: AppState) -> None:
+    _seed("K", state.K)
+    for i, v in enumerate(state.logits):
+        _seed(f"num_{i}", v)
+        _seed(f"slider_{i}", _clamp(v))
+    _seed("target", state.target)
+    _seed("soft", state.y is not None)
+    _seed("T", state.T)
+    _seed("smoothing", state.smoothing)
+    _seed("view", state.view)
+    _seed("h", state.h)
+    # Free-text boxes keep what the user typed while it is being corrected.
+    if "names" not in ss.get("input_errors", {}):
+        _seed("names_text", ", ".join(state.names))
+    if "y" not in ss.get("input_errors", {}) and state.y is not None:
+        _seed("y_text", ", ".join(f"{v:g}" for v in state.y))
+
+
+def _show_error(field: str) -> None:
+    message = ss.get("input_errors", {}).get(field)
+    if message:
+        st.error(escape_markdown(message), icon=":material/error:")
+
+
+def sidebar(state: AppState) -> None:
+    """Draw the inputs in the sidebar, each showing ``state``."""
+    _seed_widgets(state)
+    names = state.class_names
+    with st.sidebar:
+        st.header("Inputs")
+        st.number_input(
+            "Number of classes K",
+            min_value=K_RANGE[0],
+            max_value=K_RANGE[1],
+            step=1,
+            key="K",
+            on_change=_on_K,
+        )
+        st.markdown("**Logits o**")
+        for i in range(state.K):
+            left, right = st.columns([3, 2], vertical_alignment="bottom")
+            out_of_range = not SLIDER_RANGE[0] <= state.logits[i] <= SLIDER_RANGE[1]
+            left.slider(
+                f"$o_{{{i}}}$ · {escape_markdown(names[i])}",
+                min_value=SLIDER_RANGE[0],
+                max_value=SLIDER_RANGE[1],
+                step=0.1,
+                key=f"slider_{i}",
+                on_change=_on_logit,
+                args=(i, "slider"),
+                disabled=out_of_range,
+                help="Beyond the slider's range: type the value in the box."
+                if out_of_range
+                else None,
+            )
+            right.number_input(
+                f"exact o{i}",
+                min_value=-LOGIT_LIMIT,
+                max_value=LOGIT_LIMIT,
+                step=0.1,
+                format="%g",
+                key=f"num_{i}",
+                on_change=_on_logit,
+                args=(i, "num"),
+                label_visibility="collapsed",
+            )
+        st.markdown("**Target y**")
+        st.toggle(
+            "Soft target",
+            key="soft",
+            on_change=_on_soft,
+            help="A distribution over classes instead of one true class.",
+        )
+        if state.y is None:
+            st.selectbox(
+                "True class k",
+                options=list(range(state.K)),
+                format_func=lambda i: f"{i}: {names[i]}",
+                key="target",
+                on_change=_on_target,
+            )
+        else:
+            st.text_input(
+                "y, comma-separated, summing to 1",
+                key="y_text",
+                on_change=_on_y_text,
+            )
+            _show_error("y")
+        st.number_input(
+            "Label smoothing ε",
+            min_value=SMOOTHING_RANGE[0],
+            max_value=SMOOTHING_RANGE[1],
+            step=0.01,
+            format="%g",
+            key="smoothing",
+            on_change=_on_number,
+            args=("smoothing",),
+            help="y ← (1 − ε)·y + ε/K",
+        )
+        st.number_input(
+            "Temperature T",
+            min_value=T_RANGE[0],
+            max_value=T_RANGE[1],
+            step=0.1,
+            format="%g",
+            key="T",
+            on_change=_on_number,
+            args=("T",),
+            help="p = softmax(o / T)",
+        )
+        st.text_input(
+            "Class names (optional)",
+            key="names_text",
+            placeholder="cat, dog, bird",
+            on_change=_on_names,
+            help=f"{state.K} names, comma-separated, shown as plain text.",
+        )
+        _show_error("names")
+
+
+def view_picker(state: AppState) -> str:
+    """The row of view buttons at the top of the page; returns the open view."""
+    st.segmented_control(
+        "View",
+        options=list(VIEWS),
+        format_func=VIEWS.__getitem__,
+        key="view",
+        on_change=_on_view,
+        label_visibility="collapsed",
+        required=True,
+    )
+    return ss["state"].view
+
+
+def fd_step_picker(state: AppState) -> float:
+    """A slider over powers of ten for the finite-difference step ``h``."""
+    steps = sorted({10.0**e for e in range(-12, 0)} | {state.h})
+    steps = [h for h in steps if H_RANGE[0] <= h <= H_RANGE[1]]
+    st.select_slider(
+        "Finite-difference step h",
+        options=steps,
+        format_func=lambda h: f"{h:.0e}",
+        key="h",
+        on_change=_on_number,
+        args=("h",),
+    )
+    return ss["state"].h
+
+
+def show_url_messages() -> None:
+    """Say what in the link could not be used, once, at the top of the page."""
+    messages = ss.get("url_messages", ())
+    if messages:
+        body = "\n".join(f"- {escape_markdown(m)}" for m in messages)
+        st.warning(
+            "**Some settings in the link could not be used**; the rest of the link was "
+            f"applied, and defaults stand in for these:\n\n{body}",
+            icon=":material/link_off:",
+        )
+
+
+def sync_url(state: AppState) -> None:
+    """Write the state to the address bar, so copying it shares this exact view."""
+    query = to_query(state)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)

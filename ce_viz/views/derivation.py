@@ -1,0 +1,187 @@
+"""The "Derivation" view: the seed's derivation of ∂L/∂o = p − y, step by step, with the
+current numbers, then a finite-difference check of the result.
+
+Unlike the seed it writes the softmax with the logits in the exponent (e^{o_j}, not e^j),
+derivatives as ∂/∂o, the loss from unrounded p, and calls the result the gradient with
+respect to the logits o, not p.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ce_viz.analysis import Result, fd_check
+from ce_viz.figures import fd_error_figure
+from ce_viz.fmt import fmt, tex
+from ce_viz.state import AppState
+from ce_viz.views.common import H_SWEEP, cached_fd_sweep, chart, evaluate_state
+from ce_viz.views.controls import fd_step_picker
+
+#: A check whose largest relative error is below this counts as agreeing.
+FD_PASS = 1e-6
+
+
+def _vec(values: np.ndarray, digits: int = 4) -> str:
+    return r"\begin{pmatrix}" + r" & ".join(tex(v, digits) for v in values) + r"\end{pmatrix}"
+
+
+def _one_hot_steps(result: Result, k: int, T: float) -> None:
+    p = result.p
+    over_t = "" if T == 1 else "/T"
+    scale = "" if T == 1 else r"\frac{1}{T}"
+    st.markdown(
+        f"**3. The true class $k = {k}$.** Only $-\\log p_k$ depends on $o_k$ through its "
+        "numerator and denominator, so use the quotient rule:"
+    )
+    st.latex(
+        r"\frac{\partial p_k}{\partial o_k}"
+        rf"= {scale}\frac{{e^{{o_k{over_t}}}\sum_i e^{{o_i{over_t}}} - e^{{o_k{over_t}}}"
+        rf"e^{{o_k{over_t}}}}}{{\left(\sum_i e^{{o_i{over_t}}}\right)^2}}"
+        rf"= {scale}\left(p_k - p_k^2\right)"
+    )
+    st.latex(
+        r"\frac{\partial L}{\partial o_k} = -\frac{1}{p_k}\frac{\partial p_k}{\partial o_k}"
+        rf"= {scale}\left(p_k - 1\right)"
+        + (
+            rf"= {tex(p[k])} - 1 = {tex(result.grad[k])}"
+            if T == 1
+            else rf"= \frac{{{tex(p[k])} - 1}}{{{tex(T, 3)}}} = {tex(result.grad[k])}"
+        )
+    )
+    others = [j for j in range(len(p)) if j != k]
+    st.markdown(
+        "**4. Every other class $j \\ne k$.** Now $e^{o_k}$ is a constant and only the "
+        "denominator moves:"
+    )
+    st.latex(
+        r"\frac{\partial p_k}{\partial o_j}"
+        rf"= -{scale}\frac{{e^{{o_k{over_t}}} e^{{o_j{over_t}}}}}"
+        rf"{{\left(\sum_i e^{{o_i{over_t}}}\right)^2}} = -{scale} p_k p_j"
+        r"\quad\Longrightarrow\quad"
+        r"\frac{\partial L}{\partial o_j} = -\frac{1}{p_k}\frac{\partial p_k}{\partial o_j}"
+        rf"= {scale}p_j"
+    )
+    st.latex(
+        r",\quad ".join(
+            rf"\frac{{\partial L}}{{\partial o_{{{j}}}}} = {tex(result.grad[j])}" for j in others
+        )
+    )
+
+
+def _general_step(result: Result, T: float) -> None:
+    scale = "" if T == 1 else r"\frac{1}{T}"
+    st.markdown(
+        "**3. Any target.** With $\\log p_j = o_j/T - \\log\\sum_i e^{o_i/T}$, "
+        "$\\partial \\log p_j / \\partial o_i = (\\delta_{ij} - p_i)/T$, and because "
+        "$\\sum_j y_j = 1$:"
+    )
+    st.latex(
+        r"\frac{\partial L}{\partial o_i} = -\sum_j y_j \frac{\partial \log p_j}{\partial o_i}"
+        rf"= -{scale}\sum_j y_j\left(\delta_{{ij}} - p_i\right)"
+        rf"= {scale}\left(p_i \sum_j y_j - y_i\right) = {scale}\left(p_i - y_i\right)"
+    )
+
+
+def render(state: AppState) -> None:
+    """Draw the derivation view for ``state``."""
+    result = evaluate_state(state)
+    T = state.T
+    k = state.true_class
+    one_hot = state.y is None and state.smoothing == 0
+    over_t = "" if T == 1 else "/T"
+
+    st.subheader("Deriving ∂L/∂o = p − y")
+    st.markdown("**1. Softmax** turns the logits $o$ into probabilities:")
+    st.latex(
+        rf"p_j = \frac{{e^{{o_j{over_t}}}}}{{\sum_i e^{{o_i{over_t}}}}},\qquad "
+        rf"o = {_vec(result.logits, 3)}\ \Longrightarrow\ p = {_vec(result.p)}"
+    )
+    st.markdown("**2. Cross-entropy** against the target $y$:")
+    if one_hot:
+        st.latex(
+            rf"y = {_vec(result.y, 0)},\qquad L = -\sum_i y_i \log p_i = -\log p_k"
+            rf"= -\log {tex(result.p[k])} = {tex(result.loss)}"
+        )
+        st.caption(
+            "Computed from the unrounded p. Rounding p to three decimals first gives "
+            f"−log {result.p[k]:.3f} = {fmt(-np.log(round(result.p[k], 3)))}, "
+            "which is how the original derivation got 1.406 instead of 1.4076."
+            if result.p[k] >= 0.0005
+            else "Computed from the unrounded p."
+        )
+        _one_hot_steps(result, k, T)
+    else:
+        st.latex(rf"y = {_vec(result.y)},\qquad L = -\sum_i y_i \log p_i = {tex(result.loss)}")
+        _general_step(result, T)
+    st.markdown(
+        "**5. Together**: the gradient of the loss **with respect to the logits $o$** "
+        "(not with respect to $p$):"
+    )
+    scale = "" if T == 1 else r"\frac{1}{T}"
+    st.latex(
+        rf"\frac{{\partial L}}{{\partial o}} = {scale}(p - y)"
+        rf"= {_vec(result.grad)}"
+    )
+
+    with st.expander("Slips in the original derivation, and the fixes"):
+        st.markdown(
+            "- Softmax was written $p_j = e^j / \\sum_i e^i$; the exponent is the logit, "
+            "$e^{o_j}$.\n"
+            "- Derivatives were written $\\partial/o_k$; they are $\\partial/\\partial o_k$.\n"
+            "- The loss −log(0.245) = 1.406 used p rounded to three decimals; from the exact "
+            "p it is 1.4076.\n"
+            "- The true-class entry is 0.245 − 1 = **−0.755**; the original printed −0.775.\n"
+            "- The final vector is the gradient with respect to the **logits o**, not p. "
+            "(With respect to p it would be −y/p.)"
+        )
+
+    st.subheader("Check it numerically")
+    st.markdown(
+        "Central differences, $\\dfrac{L(o + h e_i) - L(o - h e_i)}{2h}$, against the "
+        "analytic $(p - y)/T$. Their agreement is the derivation, verified."
+    )
+    h = fd_step_picker(state)
+    check = fd_check(result.logits, result.y, T, h)
+    agree = check.max_rel_error < FD_PASS
+    table = pd.DataFrame(
+        {
+            "class": list(state.class_names),
+            "analytic ∂L/∂o": check.analytic,
+            "central difference": check.numerical,
+            "relative error": check.rel_error,
+        }
+    )
+    left, right = st.columns([1, 1])
+    with left:
+        st.metric(
+            "Largest relative error",
+            f"{check.max_rel_error:.2e}",
+            delta="agree" if agree else "disagree",
+            delta_color="normal" if agree else "inverse",
+            delta_arrow="off",
+            help=f"Agreement means below {FD_PASS:.0e}.",
+        )
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "analytic ∂L/∂o": st.column_config.NumberColumn(format="%.10f"),
+                "central difference": st.column_config.NumberColumn(format="%.10f"),
+                "relative error": st.column_config.NumberColumn(format="%.2e"),
+            },
+            key="fd_table",
+        )
+    with right:
+        errors = cached_fd_sweep(state.logits, tuple(result.y), T)
+        chart(
+            fd_error_figure(H_SWEEP, errors, h, check.max_rel_error),
+            key="fd_chart",
+            alt="Log-log plot of the finite-difference error against the step h.",
+        )
+        st.caption(
+            "Too large an h and the O(h²) truncation error dominates; too small and "
+            "floating-point rounding, growing like 1/h, takes over."
+        )

@@ -1,0 +1,99 @@
+"""The "Gradient" view: p, y and the gradient p − y, as numbers, bars and a table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ce_viz.analysis import class_table, table_csv
+from ce_viz.figures import gradient_figure, probability_figure
+from ce_viz.fmt import escape_markdown, fmt, fmt_signed
+from ce_viz.state import AppState
+from ce_viz.views.common import chart, evaluate_state
+
+
+def _explanation(state: AppState, k: int) -> str:
+    if state.y is None and state.smoothing == 0:
+        core = (
+            f"For the true class $k = {k}$, $\\partial L/\\partial o_k = p_k - 1 < 0$: gradient "
+            "descent **raises** its logit. For every other class $j$, "
+            "$\\partial L/\\partial o_j = p_j > 0$: descent **lowers** it, in proportion to the "
+            "probability it wrongly takes."
+        )
+    else:
+        core = (
+            "With a soft or smoothed target, each component is $p_i - y_i$: descent raises "
+            "the logits whose probability is below the target and lowers those above it."
+        )
+    if state.T != 1:
+        core += f" With temperature $T = {fmt(state.T, 3)}$ every component is divided by $T$."
+    return core
+
+
+def render(state: AppState) -> None:
+    """Draw the gradient view for ``state``."""
+    result = evaluate_state(state)
+    names = state.class_names
+    k = state.true_class
+    table = class_table(names, result)
+
+    st.subheader("The gradient of cross-entropy is p − y")
+    metrics = st.columns(4)
+    metrics[0].metric("Loss", f"{result.loss:.4f}", help="L = −Σ yᵢ log pᵢ, in nats")
+    true_label = "p of true class" if state.y is None else "p of heaviest target class"
+    metrics[1].metric(true_label, f"{result.p[k]:.4f}", help=f"class {k}")
+    metrics[2].metric(
+        "Predicted class",
+        str(result.predicted),
+        help="argmax p",
+        delta="correct" if result.predicted == k else "wrong",
+        delta_color="normal" if result.predicted == k else "inverse",
+        delta_arrow="off",
+    )
+    metrics[3].metric(
+        "Largest step",
+        fmt_signed(-result.grad[abs(result.grad).argmax()]),
+        help="the largest component of −∂L/∂o, the direction of gradient descent",
+    )
+    st.markdown(_explanation(state, k))
+
+    left, right = st.columns(2)
+    with left:
+        chart(
+            probability_figure(names, result.p, result.y, k),
+            key="prob_chart",
+            alt="Bar chart of the softmax probabilities with the target drawn as outlines.",
+        )
+    with right:
+        chart(
+            gradient_figure(names, result.grad, k),
+            key="grad_chart",
+            alt="Bar chart of the gradient p minus y for each class, coloured by sign.",
+        )
+
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "class": st.column_config.TextColumn("class"),
+            "logit": st.column_config.NumberColumn("logit o", format="%.4g"),
+            "probability": st.column_config.NumberColumn("probability p", format="%.4f"),
+            "target": st.column_config.NumberColumn("target y", format="%.4f"),
+            "gradient": st.column_config.NumberColumn("gradient ∂L/∂o", format="%+.4f"),
+        },
+        key="class_table",
+    )
+    st.download_button(
+        "Download CSV",
+        data=table_csv(table),
+        file_name="ce-viz.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="download_csv",
+        on_click="ignore",
+    )
+    st.caption(
+        "The CSV has the columns "
+        + escape_markdown(", ".join(table.columns))
+        + " at full float precision."
+    )

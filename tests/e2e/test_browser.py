@@ -1,0 +1,73 @@
+"""What a person sees in real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import shoot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def metric_value(page: Page, label: str) -> str:
+    """The displayed value of the st.metric whose label is ``label``."""
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^{label}$"))
+    )
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_default_view_shows_seed_loss_and_charts(page: Page, app_url: str) -> None:
+    """The first screen shows the seed's loss 1.4076 and draws both Plotly charts."""
+    page.goto(app_url)
+    wait_for_app(page)
+    assert metric_value(page, "Loss") == "1.4076"
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    expect(charts).to_have_count(2)
+    # Each chart drew its bars: SVG paths inside Plotly's bar layer.
+    for i in range(2):
+        assert charts.nth(i).locator("g.trace.bars path").count() >= 3
+    assert page.js_errors == []  # type: ignore[attr-defined]
+    shoot(page, "gradient-default")
+
+
+def test_url_state_sets_loss_and_typing_a_logit_updates_it(page: Page, app_url: str) -> None:
+    """A shared link sets the state; typing a logit recomputes the loss and the URL."""
+    page.goto(f"{app_url}/?logits=0,0&target=0&view=gradient")
+    wait_for_app(page)
+    assert metric_value(page, "Loss") == "0.6931"  # log 2
+    box = page.get_by_label("exact o1")
+    box.fill("1")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"logits=0%2C1|logits=0,1"))
+    wait_for_app(page)
+    assert metric_value(page, "Loss") == "1.3133"  # log(1 + e)
+
+
+def test_bad_link_shows_message_and_injected_names_stay_text(page: Page, app_url: str) -> None:
+    """A hostile link gets a clear message; script in a name neither runs nor renders."""
+    page.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError("a dialog opened")))
+    page.goto(f"{app_url}/?logits=1,2,nan&names=<img src=x onerror=alert(1)>,b,c&target=9")
+    wait_for_app(page)
+    warning = page.locator('[data-testid="stAlertContentWarning"]')
+    expect(warning).to_contain_text("logits: entry 3, 'nan', is not a finite number")
+    expect(warning).to_contain_text("target: 9 is not a class")
+    assert page.locator("img[src=x]").count() == 0
+    assert metric_value(page, "Loss") == "1.4076"  # defaults stand in for the bad logits
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_derivation_view_renders_latex_and_fd_check(page: Page, app_url: str) -> None:
+    """The derivation typesets the corrected −0.7553 (not −0.775) and the check agrees."""
+    page.goto(f"{app_url}/?view=derivation")
+    wait_for_app(page)
+    page.wait_for_selector(".katex-display")
+    tex_sources = page.locator('annotation[encoding="application/x-tex"]').all_text_contents()
+    assert any("= -0.7553" in t for t in tex_sources)
+    assert not any(re.search(r"-0\.775(?!\d)", t) for t in tex_sources)
+    assert page.locator(".katex-display").count() >= 6
+    expect(page.get_by_text("agree", exact=True)).to_be_visible()
+    shoot(page, "derivation-default")
