@@ -113,6 +113,9 @@ def _parts(o: FloatArray, T: float) -> tuple[FloatArray, FloatArray, FloatArray,
     # A spread over ~1e308 / T is beyond the float range: -inf is the true limit there.
     with np.errstate(over="ignore"):
         d = (o - m) / T
+        # o - m itself overflows once the spread passes ~1.8e308, even where (o - m)/T
+        # would not (T > 1): halve first there, so d is -inf only where it truly is.
+        d = np.where(np.isinf(d), (0.5 * o - 0.5 * m) / T * 2.0, d)
     e = np.exp(d)
     top = np.zeros(o.shape, dtype=bool)
     np.put_along_axis(top, np.argmax(o, axis=-1)[..., None], True, axis=-1)
@@ -278,14 +281,17 @@ def cross_entropy(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray
     o = _check_logits(logits)
     t = _check_T(T)
     y_arr = _check_y(y, o.shape)
-    _, _, r, _ = _parts(o, t)
+    d, _, r, _ = _parts(o, t)
     m = o.max(axis=-1, keepdims=True)
-    # -log p_i = log1p(r) + (m - o_i)/T: two non-negative parts, so the sum never cancels.
-    # Scaling by y_i before dividing by T keeps y_i * (m - o_i) / T finite when it is.
+    # -log p_i = log1p(r) + (m - o_i)/T = log1p(r) - d_i: two non-negative parts, so the
+    # sum never cancels. Where d_i = -inf, y_i * (m - o_i) / T may still be finite: there
+    # scale by y_i before dividing by T (the gap halved, so that it cannot overflow).
     weighted = np.zeros(o.shape)
     with np.errstate(over="ignore"):
-        np.multiply(y_arr, (m - o), out=weighted, where=y_arr > 0)
-        terms = y_arr * np.log1p(r) + weighted / t
+        np.multiply(y_arr, -d, out=weighted, where=y_arr > 0)
+        far = np.isinf(d) & (y_arr > 0)
+        weighted[far] = (y_arr * (0.5 * m - 0.5 * o) / t * 2.0)[far]
+        terms = y_arr * np.log1p(r) + weighted
         loss = terms.sum(axis=-1)
     return float(loss) if loss.ndim == 0 else loss
 

@@ -43,17 +43,22 @@ FONT_SIZE = 16
 TITLE_SIZE = 20
 
 
-def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
     """Apply the shared layout: type large enough to read when projected."""
     fig.update_layout(
         title={"text": title, "font": {"size": TITLE_SIZE}, "x": 0.0, "xanchor": "left"},
         font={"size": FONT_SIZE},
         height=height,
-        margin={"l": 60, "r": 20, "t": 70, "b": 60},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        margin={"l": 60, "r": 20, "t": 60, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
         hoverlabel={"font": {"size": FONT_SIZE}},
         uirevision="keep",
     )
+    # Set on the axes too: the Streamlit theme would otherwise shrink the tick labels.
+    axis_font = {"tickfont": {"size": FONT_SIZE}, "title": {"font": {"size": FONT_SIZE}}}
+    fig.update_xaxes(**axis_font)
+    fig.update_yaxes(**axis_font)
+    fig.update_layout(legend_font_size=FONT_SIZE - 2)
     return fig
 
 
@@ -134,8 +139,8 @@ def gradient_figure(names: Sequence[str], grad: ArrayLike, k: int | None = None)
     scale = float(np.max(np.abs(finite))) if finite.size and np.any(finite) else 1.0
     fig = go.Figure()
     for sign, key, label in (
-        (1, "lower", "dL/do > 0: descent lowers o"),
-        (-1, "raise", "dL/do < 0: descent raises o"),
+        (1, "lower", "∂L/∂o > 0: descent lowers o"),
+        (-1, "raise", "∂L/∂o < 0: descent raises o"),
     ):
         mask = (g > 0) if sign > 0 else (g <= 0)
         fig.add_bar(

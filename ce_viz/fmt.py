@@ -13,6 +13,7 @@ __all__ = [
     "MINUS",
     "escape_markdown",
     "fmt",
+    "fmt_short",
     "fmt_signed",
     "plotly_text",
     "tex",
@@ -24,8 +25,10 @@ MINUS = "\u2212"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$^=&])")
 
 
-def fmt(x: float, digits: int = 4) -> str:
+def fmt(x: float, digits: int = 4, scientific: bool = True) -> str:
     """Format a number for the page: fixed decimals, scientific for very large or small.
+
+    With ``scientific=False`` a tiny number shows as the zero it is to ``digits`` decimals.
 
     >>> fmt(0.2447284710547976)
     '0.2447'
@@ -35,12 +38,14 @@ def fmt(x: float, digits: int = 4) -> str:
     '2.0000e+300'
     >>> fmt(float("inf"))
     '∞'
+    >>> fmt(-5.5e-17, scientific=False)
+    '0.0000'
     """
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):
         return "∞" if x > 0 else MINUS + "∞"
-    if x != 0 and (abs(x) >= 1e6 or abs(x) < 10.0 ** (-digits)):
+    if x != 0 and (abs(x) >= 1e6 or (scientific and abs(x) < 10.0 ** (-digits))):
         text = f"{x:.{digits}e}"
     else:
         text = f"{x:.{digits}f}"
@@ -61,6 +66,15 @@ def fmt_signed(x: float, digits: int = 4) -> str:
     """
     text = fmt(x, digits)
     return text if text.startswith(MINUS) else "+" + text
+
+
+def fmt_short(x: float) -> str:
+    """Up to six significant digits, no trailing zeros: for settings such as T or ε.
+
+    >>> fmt_short(1.5), fmt_short(-0.25), fmt_short(1e-5)
+    ('1.5', '−0.25', '1e-05')
+    """
+    return f"{x:.6g}".replace("-", MINUS, 1) if x < 0 else f"{x:.6g}"
 
 
 def tex(x: float, digits: int = 4) -> str:

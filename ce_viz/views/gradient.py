@@ -6,7 +6,7 @@ import streamlit as st
 
 from ce_viz.analysis import class_table, table_csv
 from ce_viz.figures import gradient_figure, probability_figure
-from ce_viz.fmt import escape_markdown, fmt, fmt_signed
+from ce_viz.fmt import escape_markdown, fmt, fmt_short
 from ce_viz.state import AppState
 from ce_viz.views.common import chart, evaluate_state
 
@@ -25,7 +25,7 @@ def _explanation(state: AppState, k: int) -> str:
             "the logits whose probability is below the target and lowers those above it."
         )
     if state.T != 1:
-        core += f" With temperature $T = {fmt(state.T, 3)}$ every component is divided by $T$."
+        core += f" With temperature $T = {fmt_short(state.T)}$ every component is divided by $T$."
     return core
 
 
@@ -36,23 +36,24 @@ def render(state: AppState) -> None:
     k = state.true_class
     table = class_table(names, result)
 
-    st.subheader("The gradient of cross-entropy is p − y")
+    st.subheader("Probabilities, loss and gradient")
     metrics = st.columns(4)
     metrics[0].metric("Loss", f"{result.loss:.4f}", help="L = −Σ yᵢ log pᵢ, in nats")
     true_label = "p of true class" if state.y is None else "p of heaviest target class"
     metrics[1].metric(true_label, f"{result.p[k]:.4f}", help=f"class {k}")
     metrics[2].metric(
         "Predicted class",
-        str(result.predicted),
+        names[result.predicted],
         help="argmax p",
         delta="correct" if result.predicted == k else "wrong",
         delta_color="normal" if result.predicted == k else "inverse",
         delta_arrow="off",
     )
     metrics[3].metric(
-        "Largest step",
-        fmt_signed(-result.grad[abs(result.grad).argmax()]),
-        help="the largest component of −∂L/∂o, the direction of gradient descent",
+        "Sum of ∂L/∂o",
+        fmt(float(result.grad.sum()), scientific=False),
+        help="Always 0: p and y both sum to 1, so descent moves probability between "
+        "classes without changing the total.",
     )
     st.markdown(_explanation(state, k))
 

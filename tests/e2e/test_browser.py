@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -71,3 +73,20 @@ def test_derivation_view_renders_latex_and_fd_check(page: Page, app_url: str) ->
     assert page.locator(".katex-display").count() >= 6
     expect(page.get_by_text("agree", exact=True)).to_be_visible()
     shoot(page, "derivation-default")
+
+
+def test_download_csv_has_full_precision(page: Page, app_url: str) -> None:
+    """The Download CSV button saves the five columns with floats that read back exactly."""
+    page.goto(f"{app_url}/?logits=0.1,0.2,1e-300&target=2")
+    wait_for_app(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    text = Path(info.value.path()).read_text()
+    lines = text.strip().splitlines()
+    assert lines[0] == "class,logit,probability,target,gradient"
+    rows = [line.split(",") for line in lines[1:]]
+    assert [float(r[1]) for r in rows] == [0.1, 0.2, 1e-300]
+    # Full precision: p_0 = e^0.1 / (e^0.1 + e^0.2 + e^1e-300), written to 17 digits.
+    p0 = math.exp(0.1) / (math.exp(0.1) + math.exp(0.2) + 1.0)
+    assert float(rows[0][2]) == pytest.approx(p0, rel=1e-15)
+    assert len(rows[0][2].lstrip("0.")) >= 15

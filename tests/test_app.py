@@ -1,0 +1,234 @@
+"""The app's behaviour through streamlit.testing.v1.AppTest: URL in, widgets, URL out."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def run_app(**query: str) -> AppTest:
+    """Run the app once with the given query parameters."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The value shown by the metric called ``label``."""
+    (found,) = [m for m in at.metric if m.label == label]
+    return found.value
+
+
+def loss(at: AppTest) -> float:
+    """The loss on the page, as a number."""
+    return float(metric(at, "Loss"))
+
+
+def warnings_text(at: AppTest) -> str:
+    """All warning boxes' text."""
+    return "\n".join(w.value for w in at.warning)
+
+
+def test_first_screen_is_the_seed_example() -> None:
+    """With no query, the page shows logits (2, 3, 4), true class 1 and loss 1.4076."""
+    at = run_app()
+    assert metric(at, "Loss") == "1.4076"
+    assert metric(at, "p of true class") == "0.2447"
+    assert [at.number_input(key=f"num_{i}").value for i in range(3)] == [2.0, 3.0, 4.0]
+    assert at.selectbox(key="target").value == 1
+    assert dict(at.query_params) == {
+        "logits": "2,3,4",
+        "target": "1",
+        "T": "1",
+        "smoothing": "0",
+        "view": "gradient",
+    }
+    assert not at.warning
+
+
+# (query, loss computed by hand)
+QUERY_CASES = [
+    ({"logits": "0,0", "target": "0"}, math.log(2)),
+    ({"logits": "0,1", "target": "0"}, math.log(1 + math.e)),
+    ({"logits": "0,0,0,0", "target": "3", "T": "5"}, math.log(4)),
+    ({"logits": "0,2", "target": "1", "T": "2"}, math.log(1 + math.exp(-1))),
+    ({"logits": "0,0", "y": "0.25,0.75"}, math.log(2)),
+    ({"logits": "0,0", "target": "0", "smoothing": "0.5"}, math.log(2)),
+    ({"logits": "1000,0,-1000", "target": "2"}, 2000.0),
+    ({"logits": "3,3", "names": "cat,dog", "target": "1"}, math.log(2)),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), QUERY_CASES)
+def test_query_parameters_set_the_state(query: dict[str, str], expected: float) -> None:
+    """Each URL parameter reaches the computation: the loss matches a closed form."""
+    at = run_app(**query)
+    assert loss(at) == pytest.approx(expected, abs=5e-5)
+    assert not at.warning
+    for key, value in query.items():
+        assert at.query_params[key] == value
+
+
+def test_names_appear_as_plain_text_in_table_and_selector() -> None:
+    """Class names from the URL label the table rows and the true-class choices."""
+    at = run_app(logits="1,2,3", names="<b>cat</b>,**dog**,$x$", target="0")
+    table = at.dataframe[0].value
+    assert list(table["class"]) == ["<b>cat</b>", "**dog**", "$x$"]
+    assert at.selectbox(key="target").options == ["0: <b>cat</b>", "1: **dog**", "2: $x$"]
+    assert at.query_params["names"] == "<b>cat</b>,**dog**,$x$"
+
+
+BAD_QUERIES = [
+    ({"logits": "1,x,3"}, "logits: entry 2, 'x', is not a number"),
+    ({"logits": "1,nan"}, "is not a finite number"),
+    ({"logits": ",".join(["1"] * 100_000)}, "too long"),
+    ({"target": "5"}, "target: 5 is not a class"),
+    ({"T": "-1"}, "T: -1 is out of range"),
+    ({"smoothing": "1"}, "smoothing: 1 is out of range"),
+    ({"y": "0.5,0.6,0.1"}, "y: the values sum to 1.2, not 1"),
+    ({"names": "a,b"}, "names: 2 names given for 3 classes"),
+    ({"view": "nowhere"}, "view: 'nowhere' is not a view"),
+    ({"colour": "red"}, "'colour' is not a setting ce-viz knows"),
+]
+
+
+@pytest.mark.parametrize(("query", "message"), BAD_QUERIES)
+def test_bad_link_values_get_a_message_and_defaults(query: dict[str, str], message: str) -> None:
+    """A bad URL value is named in a warning; the page still shows the default sample."""
+    at = run_app(**query)
+    # Streamlit markdown escapes are in the raw text; compare without backslashes.
+    assert message in warnings_text(at).replace("\\", "")
+    assert metric(at, "Loss") == "1.4076"
+
+
+def test_bad_field_keeps_the_rest_of_the_link() -> None:
+    """One bad field does not throw away the good ones beside it."""
+    at = run_app(logits="0,0,0,0", target="9", T="2", names="a,b,c,d", view="derivation")
+    assert "target: 9 is not a class" in warnings_text(at).replace("\\", "")
+    assert at.number_input(key="T").value == 2.0
+    assert at.query_params["names"] == "a,b,c,d"
+    assert at.query_params["view"] == "derivation"
+    assert at.query_params["target"] == "1"  # the default stands in
+    assert len(at.latex) >= 5
+
+
+def test_typing_a_logit_moves_its_slider_and_the_url() -> None:
+    """The exact box and the slider show one value, and the URL follows it."""
+    at = run_app()
+    at.number_input(key="num_1").set_value(5.0).run()
+    assert at.slider(key="slider_1").value == 5.0
+    assert at.query_params["logits"] == "2,5,4"
+    p1 = math.exp(5) / (math.exp(2) + math.exp(5) + math.exp(4))
+    assert loss(at) == pytest.approx(-math.log(p1), abs=5e-5)
+
+
+def test_dragging_a_slider_updates_the_exact_box() -> None:
+    """Moving a slider writes its value into the matching exact box."""
+    at = run_app()
+    at.slider(key="slider_0").set_value(-3.0).run()
+    assert at.number_input(key="num_0").value == -3.0
+    assert at.query_params["logits"] == "-3,3,4"
+
+
+def test_logit_beyond_slider_range_disables_the_slider() -> None:
+    """A logit of 1000 is exact in its box; the slider is pinned at its end and disabled."""
+    at = run_app(logits="1000,0,-1000", target="2")
+    assert at.number_input(key="num_0").value == 1000.0
+    assert at.slider(key="slider_0").value == 10.0
+    assert at.slider(key="slider_0").disabled
+    assert metric(at, "Loss") == "2000.0000"
+
+
+def test_changing_the_number_of_classes_resizes_everything() -> None:
+    """K from 3 to 5 adds two zero logits; back to 2 drops the extra ones and clamps k."""
+    at = run_app(target="2")
+    at.number_input(key="K").set_value(5).run()
+    assert len(at.slider) == 5
+    assert at.query_params["logits"] == "2,3,4,0,0"
+    at.number_input(key="K").set_value(2).run()
+    assert len(at.slider) == 2
+    assert at.query_params["logits"] == "2,3"
+    assert at.query_params["target"] == "1"
+
+
+def test_true_class_temperature_and_smoothing_widgets() -> None:
+    """The target, T and ε controls each change the loss as the formulas say."""
+    at = run_app(logits="0,0", target="0")
+    at.selectbox(key="target").set_value(1).run()
+    assert at.query_params["target"] == "1"
+    at.number_input(key="T").set_value(2.0).run()
+    assert at.query_params["T"] == "2"
+    assert loss(at) == pytest.approx(math.log(2), abs=5e-5)
+    at.number_input(key="smoothing").set_value(0.2).run()
+    assert at.query_params["smoothing"] == "0.2"
+    grad = at.dataframe[0].value["gradient"]
+    # p = (1/2, 1/2), y = (0.1, 0.9), T = 2: (p - y)/T = (0.2, -0.2)
+    assert list(grad) == pytest.approx([0.2, -0.2], abs=1e-12)
+
+
+def test_soft_target_toggle_and_entry() -> None:
+    """The soft-target toggle starts from the one-hot y; a typed y replaces it in the URL."""
+    at = run_app(logits="0,0,0", target="2")
+    at.toggle(key="soft").set_value(True).run()
+    assert at.text_input(key="y_text").value == "0, 0, 1"
+    at.text_input(key="y_text").set_value("0.2, 0.3, 0.5").run()
+    assert at.query_params["y"] == "0.2,0.3,0.5"
+    assert "target" not in at.query_params
+    assert loss(at) == pytest.approx(math.log(3), abs=5e-5)
+
+
+def test_bad_soft_target_shows_an_error_and_keeps_the_last_good_one() -> None:
+    """A y that does not sum to 1 is named beside the box; the last good y stays in use."""
+    at = run_app(logits="0,0", y="0.5,0.5")
+    at.text_input(key="y_text").set_value("0.9, 0.9").run()
+    assert "y: the values sum to 1.8, not 1" in at.error[0].value.replace("\\", "")
+    assert at.query_params["y"] == "0.5,0.5"
+    assert at.text_input(key="y_text").value == "0.9, 0.9"
+
+
+def test_class_names_entry_validates() -> None:
+    """Names of the wrong count are refused with a message; the right count is used."""
+    at = run_app()
+    at.text_input(key="names_text").set_value("cat, dog").run()
+    assert "names: 2 names given for 3 classes" in at.error[0].value.replace("\\", "")
+    assert "names" not in at.query_params
+    at.text_input(key="names_text").set_value("cat, dog, bird").run()
+    assert not at.error
+    assert at.query_params["names"] == "cat,dog,bird"
+    assert list(at.dataframe[0].value["class"]) == ["cat", "dog", "bird"]
+
+
+def test_view_switch_and_link_warnings_clear_after_a_change() -> None:
+    """Switching to the derivation typesets it; a user change clears the link warnings."""
+    at = run_app(target="7")
+    assert at.warning
+    at.segmented_control(key="view").set_value("derivation").run()
+    assert at.query_params["view"] == "derivation"
+    assert not at.warning
+    assert any("-0.7553" in tex.value for tex in at.latex)
+
+
+def test_derivation_finite_difference_check_with_chosen_step() -> None:
+    """The finite-difference check agrees at h = 1e-5 and degrades at h = 1e-1."""
+    at = run_app(view="derivation")
+    good = float(metric(at, "Largest relative error"))
+    assert good < 1e-8
+    at.select_slider(key="h").set_value(0.1).run()
+    assert at.query_params["h"] == "0.1"
+    assert float(metric(at, "Largest relative error")) > 1e-4
+
+
+def test_derivation_for_soft_target_and_temperature_uses_general_step() -> None:
+    """With a soft target and T = 2 the derivation shows (p − y)/T and the general rule."""
+    at = run_app(logits="1,2", y="0.3,0.7", T="2", view="derivation")
+    sources = " ".join(tex.value for tex in at.latex)
+    assert r"\delta_{ij}" in sources
+    assert r"\frac{1}{T}(p - y)" in sources
+
