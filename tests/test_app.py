@@ -231,4 +231,3 @@ def test_derivation_for_soft_target_and_temperature_uses_general_step() -> None:
     sources = " ".join(tex.value for tex in at.latex)
     assert r"\delta_{ij}" in sources
     assert r"\frac{1}{T}(p - y)" in sources
-
