@@ -225,7 +225,8 @@ def fd_error_figure(
         marker={"color": PALETTE["lower"], "size": 16, "symbol": "diamond"},
         hovertemplate="h = %{x:.1e}<br>error = %{y:.2e}<extra></extra>",
     )
-    _layout(fig, "Central-difference error against step h", height=380)
+    _layout(fig, "Central-difference error against step h", height=420)
+    fig.update_layout(legend_y=-0.3, margin_b=90)
     fig.update_xaxes(type="log", title="step h", exponentformat="power")
     fig.update_yaxes(type="log", title="relative error", exponentformat="power")
     return fig

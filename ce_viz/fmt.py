@@ -77,17 +77,21 @@ def fmt_short(x: float) -> str:
     return f"{x:.6g}".replace("-", MINUS, 1) if x < 0 else f"{x:.6g}"
 
 
-def tex(x: float, digits: int = 4) -> str:
+def tex(x: float, digits: int | None = 4) -> str:
     r"""Format a number for LaTeX, with ``\times 10^{n}`` for scientific notation.
+
+    ``digits=None`` gives the short form of :func:`fmt_short`.
 
     >>> tex(-0.7552715289452024)
     '-0.7553'
     >>> tex(3.5e-20, 2)
     '3.50 \\times 10^{-20}'
+    >>> tex(2.0, None), tex(1e300, None)
+    ('2', '1 \\times 10^{300}')
     """
     if math.isinf(x):
         return r"\infty" if x > 0 else r"-\infty"
-    text = fmt(x, digits).replace(MINUS, "-")
+    text = (fmt_short(x) if digits is None else fmt(x, digits)).replace(MINUS, "-")
     if "e" in text:
         mantissa, exponent = text.split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"

@@ -23,7 +23,7 @@ from ce_viz.views.controls import fd_step_picker
 FD_PASS = 1e-6
 
 
-def _vec(values: np.ndarray, digits: int = 4) -> str:
+def _vec(values: np.ndarray, digits: int | None = 4) -> str:
     return r"\begin{pmatrix}" + r" & ".join(tex(v, digits) for v in values) + r"\end{pmatrix}"
 
 
@@ -96,7 +96,7 @@ def render(state: AppState) -> None:
     st.markdown("**1. Softmax** turns the logits $o$ into probabilities:")
     st.latex(
         rf"p_j = \frac{{e^{{o_j{over_t}}}}}{{\sum_i e^{{o_i{over_t}}}}},\qquad "
-        rf"o = {_vec(result.logits, 3)}\ \Longrightarrow\ p = {_vec(result.p)}"
+        rf"o = {_vec(result.logits, None)}\ \Longrightarrow\ p = {_vec(result.p)}"
     )
     st.markdown("**2. Cross-entropy** against the target $y$:")
     if one_hot:
