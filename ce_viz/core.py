@@ -57,7 +57,9 @@ def _check_logits(logits: ArrayLike) -> FloatArray:
     bad = ~np.isfinite(o)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise CEVizError(f"logits must be finite, got {o[index]!r} at index {_fmt_index(index)}")
+        raise CEVizError(
+            f"logits must be finite, got {float(o[index])!r} at index {_fmt_index(index)}"
+        )
     return o
 
 
@@ -86,7 +88,7 @@ def _check_y(y: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise CEVizError(
-            f"target y must be finite and non-negative, got {y_arr[index]!r} "
+            f"target y must be finite and non-negative, got {float(y_arr[index])!r} "
             f"at index {_fmt_index(index)}"
         )
     totals = y_arr.sum(axis=-1)
@@ -248,8 +250,12 @@ def target_distribution(
         base = np.zeros(K)
         base[target] = 1.0
     else:
-        if np.shape(y) != (K,):
-            raise CEVizError(f"target y must have {K} entries, got shape {np.shape(y)}")
+        try:
+            shape = np.shape(y)
+        except ValueError as exc:  # a ragged nested sequence
+            raise CEVizError(f"target y must be {K} numbers, got {y!r}") from exc
+        if shape != (K,):
+            raise CEVizError(f"target y must have {K} entries, got shape {shape}")
         base = np.array(_check_y(y, (K,)), dtype=np.float64)
     if eps == 0.0:
         return base
@@ -360,7 +366,9 @@ def softmax_jacobian(logits: ArrayLike, T: float = 1.0) -> FloatArray:
 def numerical_grad(
     f: Callable[[FloatArray], float], logits: ArrayLike, eps: float = 1e-6
 ) -> FloatArray:
-    """Central-difference gradient of a scalar function: ``(f(o + eps e_i) - f(o - eps e_i)) / (2 eps)``.
+    """Central-difference gradient of a scalar function f at the logits o.
+
+    ``df/do_i ~ (f(o + eps e_i) - f(o - eps e_i)) / (2 eps)``.
 
     Used to check analytic gradients; its error is O(eps^2) plus rounding of order 1e-16/eps.
 

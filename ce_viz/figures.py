@@ -58,7 +58,7 @@ def _layout(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
     axis_font = {"tickfont": {"size": FONT_SIZE}, "title": {"font": {"size": FONT_SIZE}}}
     fig.update_xaxes(**axis_font)
     fig.update_yaxes(**axis_font)
-    fig.update_layout(legend_font_size=FONT_SIZE - 2)
+    fig.update_layout(legend_font_size=FONT_SIZE)
     return fig
 
 
@@ -70,7 +70,7 @@ def _class_axis(fig: go.Figure, names: Sequence[str], k: int | None) -> None:
         tickvals=list(range(len(names))),
         ticktext=labels,
         range=[-0.6, len(names) - 0.4],
-        title=None,
+        title_text=None,
     )
 
 
@@ -114,7 +114,7 @@ def probability_figure(
     )
     _layout(fig, "Probabilities p and target y")
     fig.update_layout(barmode="overlay", bargap=0.2)
-    fig.update_yaxes(range=[0, 1.12], title="probability", tickformat=".1f")
+    fig.update_yaxes(range=[0, 1.12], title_text="probability", tickformat=".1f")
     _class_axis(fig, names, k)
     return fig
 
@@ -138,17 +138,19 @@ def gradient_figure(names: Sequence[str], grad: ArrayLike, k: int | None = None)
     finite = g[np.isfinite(g)]
     scale = float(np.max(np.abs(finite))) if finite.size and np.any(finite) else 1.0
     fig = go.Figure()
-    for sign, key, label in (
-        (1, "lower", "∂L/∂o > 0: descent lowers o"),
-        (-1, "raise", "∂L/∂o < 0: descent raises o"),
-    ):
-        mask = (g > 0) if sign > 0 else (g <= 0)
+    groups = [
+        (g > 0, "lower", "/", "∂L/∂o > 0: descent lowers o"),
+        (g < 0, "raise", "", "∂L/∂o < 0: descent raises o"),
+    ]
+    if np.any(g == 0):
+        groups.append((g == 0, "neutral", "", "∂L/∂o = 0: descent leaves o"))
+    for mask, key, pattern, label in groups:
         fig.add_bar(
             x=x[mask],
             y=g[mask],
             name=label,
-            marker={"color": PALETTE[key], "pattern": {"shape": "" if sign < 0 else "/"}},
-            text=[fmt_signed(v) for v in g[mask]],
+            marker={"color": PALETTE[key], "pattern": {"shape": pattern}},
+            text=[fmt_signed(v) if v else "0" for v in g[mask]],
             textposition="outside",
             cliponaxis=False,
             customdata=[plotly_text(names[i]) for i in x[mask]],
@@ -185,7 +187,7 @@ def gradient_figure(names: Sequence[str], grad: ArrayLike, k: int | None = None)
     fig.update_layout(barmode="relative", bargap=0.35)
     fig.add_hline(y=0, line={"color": PALETTE["neutral"], "width": 1})
     pad = 0.25 * scale
-    fig.update_yaxes(range=[-scale - pad, scale + pad], title="∂L/∂o", zeroline=False)
+    fig.update_yaxes(range=[-scale - pad, scale + pad], title_text="∂L/∂o", zeroline=False)
     _class_axis(fig, names, k)
     fig.update_xaxes(range=[-0.6, len(names) - 0.1])
     return fig
@@ -227,6 +229,6 @@ def fd_error_figure(
     )
     _layout(fig, "Central-difference error against step h", height=420)
     fig.update_layout(legend_y=-0.3, margin_b=90)
-    fig.update_xaxes(type="log", title="step h", exponentformat="power")
-    fig.update_yaxes(type="log", title="relative error", exponentformat="power")
+    fig.update_xaxes(type="log", title_text="step h", exponentformat="power")
+    fig.update_yaxes(type="log", title_text="relative error", exponentformat="power")
     return fig

@@ -65,7 +65,7 @@ def fmt_signed(x: float, digits: int = 4) -> str:
     '−0.7550'
     """
     text = fmt(x, digits)
-    return text if text.startswith(MINUS) else "+" + text
+    return text if text.startswith(MINUS) or math.isnan(x) else "+" + text
 
 
 def fmt_short(x: float) -> str:

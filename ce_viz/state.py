@@ -13,6 +13,7 @@ The URL format::
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -123,10 +124,27 @@ def _show(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _bad_char(name: str) -> bool:
+    """Control, surrogate and direction-override characters; joiners (ZWJ) are fine."""
+    for c in name:
+        category = unicodedata.category(c)
+        if (
+            category in {"Cc", "Cs", "Co", "Cn"}
+            or "\u202a" <= c <= "\u202e"
+            or "\u2066" <= c <= "\u2069"
+        ):
+            return True
+    return False
+
+
 def _to_float(text: str) -> float | None:
     # A '+' in a hand-typed URL arrives as a space: "1e 300" means 1e+300.
     cleaned = text.strip().replace("\u2212", "-").replace("e ", "e+").replace("E ", "E+")
-    if not cleaned or not all(c in "0123456789+-.eE_" for c in cleaned):
+    if not cleaned or not all(c in "0123456789+-.eE" for c in cleaned):
         return None
     try:
         return float(cleaned)
@@ -157,7 +175,7 @@ def parse_number(text: str, what: str, lo: float, hi: float) -> Parsed:
         return Parsed(
             None,
             (
-                f"{what}: {url_number(x)} is out of range; it must be between "
+                f"{what}: {text.strip()[:40]} is out of range; it must be between "
                 f"{url_number(lo)} and {url_number(hi)}.",
             ),
         )
@@ -185,17 +203,19 @@ def parse_vector(text: str, what: str, lo: float, hi: float, count: int | None =
         return Parsed(
             None,
             (
-                f"{what}: {len(parts)} values given; ce-viz takes between "
+                f"{what}: {_count(len(parts), 'value')} given; ce-viz takes between "
                 f"{K_RANGE[0]} and {K_RANGE[1]} classes.",
             ),
         )
     if count is not None and len(parts) != count:
-        return Parsed(None, (f"{what}: {len(parts)} values given for {count} classes.",))
+        return Parsed(None, (f"{what}: {_count(len(parts), 'value')} given for {count} classes.",))
     values = []
     for i, part in enumerate(parts, start=1):
         one = parse_number(part, what, lo, hi)
         if not one.ok:
-            reason = one.messages[0].split(": ", 1)[1].replace(f"{_show(part)} ", "", 1)
+            reason = one.messages[0].split(": ", 1)[1]
+            for shown in (_show(part), part.strip()[:40]):
+                reason = reason.removeprefix(f"{shown} ")
             return Parsed(None, (f"{what}: entry {i}, {_show(part.strip())}, {reason}",))
         values.append(one.value)
     return Parsed(tuple(values))
@@ -210,7 +230,7 @@ def parse_target(text: str, K: int) -> Parsed:
     ('target: 3 is not a class; with 3 classes it must be 0, 1 or 2 (counting from 0).',)
     """
     stripped = text.strip()
-    if not stripped.lstrip("+-").isdigit() or not stripped.isascii() or len(stripped) > 12:
+    if not re.fullmatch(r"[+-]?[0-9]{1,12}", stripped):
         return Parsed(None, (f"target: {_show(text)} is not a whole number.",))
     k = int(stripped)
     if not 0 <= k < K:
@@ -258,7 +278,7 @@ def parse_names(text: str, K: int) -> Parsed:
         return Parsed(None, (f"names: the list is too long ({len(text)} characters).",))
     names = tuple(unicodedata.normalize("NFC", part.strip()) for part in text.split(","))
     if len(names) != K:
-        return Parsed(None, (f"names: {len(names)} names given for {K} classes.",))
+        return Parsed(None, (f"names: {_count(len(names), 'name')} given for {K} classes.",))
     for name in names:
         if not name:
             return Parsed(None, ("names: a name is empty.",))
@@ -266,8 +286,16 @@ def parse_names(text: str, K: int) -> Parsed:
             return Parsed(
                 None, (f"names: {_show(name)} is longer than {NAME_MAX_CHARS} characters.",)
             )
-        if not name.isprintable():
+        if _bad_char(name):
             return Parsed(None, (f"names: {_show(name)} has a control character.",))
+        if name[0] in "=+-@":
+            return Parsed(
+                None,
+                (
+                    f"names: {_show(name)} starts with {name[0]}; a spreadsheet opening the "
+                    "CSV would run it as a formula.",
+                ),
+            )
     seen: set[str] = set()
     for name in names:
         if name in seen:

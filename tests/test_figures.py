@@ -1,0 +1,336 @@
+"""The Plotly figures, inspected as objects: the numbers drawn are exactly the core's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from ce_viz.analysis import fd_check, fd_sweep
+from ce_viz.core import grad_logits, softmax, target_distribution
+from ce_viz.figures import (
+    PALETTE,
+    PLOTLY_CONFIG,
+    fd_error_figure,
+    gradient_figure,
+    probability_figure,
+)
+from ce_viz.fmt import MINUS
+
+# --------------------------------------------------------------------------------------
+# Inputs, all computed by the core
+# --------------------------------------------------------------------------------------
+
+
+def _example(logits, k=None, y=None, T=1.0, smoothing=0.0):
+    """(o, p, y, grad) for one sample, from the core."""
+    o = np.array(logits, dtype=np.float64)
+    y_vec = target_distribution(len(o), target=k, y=y, smoothing=smoothing)
+    return o, softmax(o, T), y_vec, grad_logits(o, y_vec, T)
+
+
+#: name → (class names, true class, core arguments)
+EXAMPLES = {
+    "seed": (["class 0", "class 1", "class 2"], 1, {"logits": [2.0, 3.0, 4.0], "k": 1}),
+    "soft y, T=2": (
+        ["cat", "dog", "bird", "fish"],
+        1,
+        {"logits": [0.5, -1.0, 3.0, 0.0], "y": [0.1, 0.6, 0.3, 0.0], "T": 2.0},
+    ),
+    "smoothing": (["a", "b", "c"], 0, {"logits": [1.0, 1.0, -2.0], "k": 0, "smoothing": 0.1}),
+    "huge logits": (["a", "b"], 1, {"logits": [1e300, -1e300], "k": 1}),
+    "zero components": (
+        ["a", "b", "c", "d"],
+        2,
+        # p = 1/4 each, exactly: the first two components of p - y are exactly 0.
+        {"logits": [0.0, 0.0, 0.0, 0.0], "y": [0.25, 0.25, 0.5, 0.0]},
+    ),
+}
+
+SEED_LABELS = {0: "+0.0900", 1: MINUS + "0.7553", 2: "+0.6652"}
+
+HOSTILE_NAMES = ["<b>cat</b>", "a & b", "<script>x</script>", "$x$"]
+
+
+def _bars(fig: go.Figure) -> list:
+    return [t for t in fig.data if t.type == "bar"]
+
+
+def _arrows(fig: go.Figure) -> list:
+    return [a for a in fig.layout.annotations if a.showarrow]
+
+
+def _bar_by_x(fig: go.Figure) -> dict[int, tuple[float, str, str]]:
+    """Every bar of the gradient figure, by class: (value, text label, colour)."""
+    found: dict[int, tuple[float, str, str]] = {}
+    for trace in _bars(fig):
+        xs = np.asarray(trace.x).tolist()
+        ys = np.asarray(trace.y, dtype=np.float64).tolist()
+        texts = list(trace.text) if trace.text is not None else [None] * len(xs)
+        assert len(xs) == len(ys) == len(texts)
+        for x, y, text in zip(xs, ys, texts, strict=True):
+            assert x not in found, f"class {x} drawn twice"
+            found[int(x)] = (y, text, trace.marker.color)
+    return found
+
+
+# --------------------------------------------------------------------------------------
+# probability_figure
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_probability_bars_are_exactly_p_and_outlines_exactly_y(name: str) -> None:
+    """The filled bars' heights are p and the outline bars' heights are y, bit for bit."""
+    names, k, args = EXAMPLES[name]
+    _, p, y, _ = _example(**args)
+    fig = probability_figure(names, p, y, k)
+    filled, outline = _bars(fig)
+    assert np.array_equal(np.asarray(filled.y), p)
+    assert np.array_equal(np.asarray(outline.y), y)
+    assert np.array_equal(np.asarray(filled.x), np.arange(len(names)))
+    assert np.array_equal(np.asarray(outline.x), np.arange(len(names)))
+    assert filled.marker.color == PALETTE["p"]
+    assert outline.marker.line.color == PALETTE["y"]
+    assert outline.marker.color == "rgba(0,0,0,0)"
+
+
+def test_probability_tick_labels_escape_html_and_star_the_true_class() -> None:
+    """Tick labels show names as plain text (HTML escaped) and star only the true class."""
+    _, p, y, _ = _example([1.0, 2.0, 3.0, 4.0], k=2)
+    fig = probability_figure(HOSTILE_NAMES, p, y, 2)
+    assert tuple(fig.layout.xaxis.ticktext) == (
+        "&lt;b&gt;cat&lt;/b&gt;",
+        "a &amp; b",
+        "&lt;script&gt;x&lt;/script&gt; ★",
+        "$x$",
+    )
+    assert tuple(fig.layout.xaxis.tickvals) == (0, 1, 2, 3)
+    for trace in _bars(fig):
+        assert "<" not in "".join(trace.customdata)
+
+
+def test_probability_without_true_class_stars_nothing() -> None:
+    """With k=None no tick label is starred."""
+    _, p, y, _ = _example([1.0, 2.0], y=[0.5, 0.5])
+    fig = probability_figure(["a", "b"], p, y)
+    assert not any("★" in label for label in fig.layout.xaxis.ticktext)
+
+
+# --------------------------------------------------------------------------------------
+# gradient_figure
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_gradient_bars_hold_exactly_the_gradient(name: str) -> None:
+    """Each class has one bar whose height is its gradient component, bit for bit."""
+    names, k, args = EXAMPLES[name]
+    *_, g = _example(**args)
+    bars = _bar_by_x(gradient_figure(names, g, k))
+    assert sorted(bars) == list(range(len(g)))
+    heights = np.array([bars[i][0] for i in range(len(g))])
+    assert np.array_equal(heights, g)
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_gradient_bars_are_coloured_by_sign(name: str) -> None:
+    """Positive components are in the 'lower' colour, negative ones in the 'raise' colour."""
+    names, k, args = EXAMPLES[name]
+    *_, g = _example(**args)
+    bars = _bar_by_x(gradient_figure(names, g, k))
+    for i, gi in enumerate(g):
+        if gi > 0:
+            assert bars[i][2] == PALETTE["lower"]
+        elif gi < 0:
+            assert bars[i][2] == PALETTE["raise"]
+    assert PALETTE["lower"] != PALETTE["raise"]
+
+
+def test_gradient_traces_split_positive_and_negative() -> None:
+    """The 'lower' trace holds exactly the positive components, in class order."""
+    names, k, args = EXAMPLES["soft y, T=2"]
+    *_, g = _example(**args)
+    fig = gradient_figure(names, g, k)
+    (lower,) = [t for t in _bars(fig) if t.marker.color == PALETTE["lower"]]
+    (raise_,) = [t for t in _bars(fig) if t.marker.color == PALETTE["raise"]]
+    assert np.array_equal(np.asarray(lower.y), g[g > 0])
+    assert np.array_equal(np.asarray(lower.x), np.flatnonzero(g > 0))
+    assert np.array_equal(np.asarray(raise_.y), g[g < 0])
+
+
+def test_gradient_labels_carry_an_explicit_sign() -> None:
+    """The seed example's bars read '+0.0900', '−0.7553' (U+2212) and '+0.6652'."""
+    names, k, args = EXAMPLES["seed"]
+    *_, g = _example(**args)
+    bars = _bar_by_x(gradient_figure(names, g, k))
+    assert {i: bars[i][1] for i in bars} == SEED_LABELS
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_every_nonzero_gradient_label_starts_with_a_sign(name: str) -> None:
+    """Every bar label of a nonzero component starts with '+' or '−' matching its sign."""
+    names, k, args = EXAMPLES[name]
+    *_, g = _example(**args)
+    bars = _bar_by_x(gradient_figure(names, g, k))
+    for i, gi in enumerate(g):
+        if gi != 0:
+            assert bars[i][1][0] == ("+" if gi > 0 else MINUS), bars[i][1]
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_one_descent_arrow_per_nonzero_component(name: str) -> None:
+    """Each nonzero component gets one arrow from 0 to −g in data units; zeros get none."""
+    names, k, args = EXAMPLES[name]
+    *_, g = _example(**args)
+    arrows = sorted(_arrows(gradient_figure(names, g, k)), key=lambda a: a.x)
+    nonzero = np.flatnonzero(g != 0)
+    assert len(arrows) == len(nonzero)
+    for i, arrow in zip(nonzero, arrows, strict=True):
+        assert (arrow.xref, arrow.yref, arrow.axref, arrow.ayref) == ("x", "y", "x", "y")
+        assert arrow.ay == 0
+        assert arrow.y == -g[i]
+        assert arrow.ax == arrow.x
+        assert round(arrow.x) == i
+        assert arrow.arrowcolor == (PALETTE["lower"] if g[i] > 0 else PALETTE["raise"])
+
+
+def test_zero_components_get_no_arrow() -> None:
+    """In the example with two exact zeros only classes 2 and 3 have arrows."""
+    names, k, args = EXAMPLES["zero components"]
+    *_, g = _example(**args)
+    assert np.array_equal(g == 0, [True, True, False, False])
+    arrows = _arrows(gradient_figure(names, g, k))
+    assert sorted(round(a.x) for a in arrows) == [2, 3]
+
+
+def test_all_zero_gradient_has_no_arrows_and_a_finite_axis() -> None:
+    """A gradient that is exactly zero draws no arrows and keeps a usable y range."""
+    *_, g = _example([0.0, 0.0], y=[0.5, 0.5])
+    assert not np.any(g)
+    fig = gradient_figure(["a", "b"], g, None)
+    assert _arrows(fig) == []
+    low, high = fig.layout.yaxis.range
+    assert np.all(np.isfinite([low, high]))
+    assert low < 0 < high
+
+
+def test_gradient_y_axis_holds_every_arrow() -> None:
+    """The y range covers every bar and every arrow tip, so nothing is cut off."""
+    names, k, args = EXAMPLES["soft y, T=2"]
+    *_, g = _example(**args)
+    low, high = gradient_figure(names, g, k).layout.yaxis.range
+    assert low < -np.max(np.abs(g))
+    assert high > np.max(np.abs(g))
+
+
+def test_gradient_tick_labels_escape_html_and_star_the_true_class() -> None:
+    """The gradient chart's class labels are escaped and the true class starred."""
+    *_, g = _example([1.0, 2.0, 3.0, 4.0], k=0)
+    ticks = tuple(gradient_figure(HOSTILE_NAMES, g, 0).layout.xaxis.ticktext)
+    assert ticks[0] == "&lt;b&gt;cat&lt;/b&gt; ★"
+    assert sum("★" in t for t in ticks) == 1
+    assert not any("<" in t for t in ticks)
+
+
+# --------------------------------------------------------------------------------------
+# fd_error_figure
+# --------------------------------------------------------------------------------------
+
+SEED_O = np.array([2.0, 3.0, 4.0])
+SEED_Y = target_distribution(3, target=1)
+H_VALUES = np.logspace(-12, -1, 23)
+
+
+def _fd_figure(h: float = 1e-5) -> tuple[go.Figure, np.ndarray, float]:
+    errors = fd_sweep(SEED_O, SEED_Y, 1.0, H_VALUES)
+    chosen = fd_check(SEED_O, SEED_Y, 1.0, h).max_rel_error
+    return fd_error_figure(H_VALUES, errors, h, chosen), errors, chosen
+
+
+def test_fd_figure_uses_log_axes() -> None:
+    """Both axes of the step-size plot are logarithmic."""
+    fig, _, _ = _fd_figure()
+    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_fd_figure_draws_the_sweep_and_marks_the_chosen_h() -> None:
+    """The line is the sweep, and a separate marker sits at (h, its error)."""
+    fig, errors, chosen = _fd_figure(3e-4)
+    line, marker = fig.data
+    assert np.array_equal(np.asarray(line.x), H_VALUES)
+    assert np.array_equal(np.asarray(line.y), errors)
+    assert np.asarray(marker.x).tolist() == [3e-4]
+    assert np.asarray(marker.y).tolist() == [chosen]
+    assert marker.mode == "markers"
+
+
+def test_fd_figure_keeps_exact_zeros_on_the_log_axis() -> None:
+    """An error of exactly 0 is drawn at a small positive value, not lost from the log axis."""
+    fig = fd_error_figure([1e-3, 1e-2], [0.0, 1e-6], 1e-3, 0.0)
+    assert np.all(np.asarray(fig.data[0].y) > 0)
+    assert np.all(np.asarray(fig.data[1].y) > 0)
+
+
+# --------------------------------------------------------------------------------------
+# Shared layout
+# --------------------------------------------------------------------------------------
+
+
+def _all_figures() -> list[tuple[str, Callable[[], go.Figure]]]:
+    names, k, args = EXAMPLES["seed"]
+    _, p, y, g = _example(**args)
+    return [
+        ("probability", lambda: probability_figure(names, p, y, k)),
+        ("gradient", lambda: gradient_figure(names, g, k)),
+        ("fd_error", lambda: _fd_figure()[0]),
+    ]
+
+
+FIGURES = _all_figures()
+
+
+@pytest.mark.parametrize(("name", "build"), FIGURES, ids=[n for n, _ in FIGURES])
+def test_figure_text_is_large_enough_to_project(name: str, build) -> None:
+    """Body, title, hover and tick-label fonts are at least 16 px."""
+    layout = build().layout
+    assert layout.font.size >= 16
+    assert layout.title.font.size >= 16
+    assert layout.hoverlabel.font.size >= 16
+    assert layout.xaxis.tickfont.size >= 16
+    assert layout.yaxis.tickfont.size >= 16
+
+
+@pytest.mark.parametrize(("name", "build"), FIGURES, ids=[n for n, _ in FIGURES])
+def test_axis_titles_keep_their_projection_font(name: str, build) -> None:
+    """Every axis title that has text keeps an explicit font of at least 16 px."""
+    layout = build().layout
+    titled = [axis for axis in (layout.xaxis, layout.yaxis) if axis.title.text]
+    assert titled
+    for axis in titled:
+        assert axis.title.font.size is not None
+        assert axis.title.font.size >= 16
+
+
+@pytest.mark.parametrize(("name", "build"), FIGURES, ids=[n for n, _ in FIGURES])
+def test_figure_keeps_zoom_between_reruns(name: str, build) -> None:
+    """uirevision is set, so Plotly keeps the user's zoom when Streamlit reruns."""
+    assert build().layout.uirevision not in (None, "")
+
+
+@pytest.mark.parametrize(("name", "build"), FIGURES, ids=[n for n, _ in FIGURES])
+def test_figure_serialises_to_json(name: str, build) -> None:
+    """Each figure serialises to JSON without NaN or infinity."""
+    text = build().to_json()
+    assert "NaN" not in text
+    assert "Infinity" not in text
+
+
+def test_png_export_is_slide_sized() -> None:
+    """The camera button saves a PNG at scale ≥ 2."""
+    options = PLOTLY_CONFIG["toImageButtonOptions"]
+    assert options["scale"] >= 2
+    assert options["format"] == "png"

@@ -1,0 +1,283 @@
+"""Number and text formatting: page text, LaTeX, URLs, markdown and Plotly labels."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import urllib.parse
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ce_viz.fmt import (
+    MINUS,
+    escape_markdown,
+    fmt,
+    fmt_short,
+    fmt_signed,
+    plotly_text,
+    tex,
+    url_number,
+)
+
+INF = math.inf
+NAN = math.nan
+
+#: (x, digits, scientific, expected fmt text)
+FMT_CASES = [
+    (0.2447284710547976, 4, True, "0.2447"),
+    (-0.7552715289452024, 4, True, MINUS + "0.7553"),
+    (-0.00001, 4, True, MINUS + "1.0000e-05"),
+    (0.00001, 4, True, "1.0000e-05"),
+    (-0.0001, 4, True, MINUS + "0.0001"),
+    (-0.00001, 4, False, "0.0000"),
+    (-5.5e-17, 4, False, "0.0000"),
+    (-0.00004, 4, False, "0.0000"),
+    (-0.00006, 4, False, MINUS + "0.0001"),
+    (0.0, 4, True, "0.0000"),
+    (-0.0, 4, True, "0.0000"),
+    (2e300, 4, True, "2.0000e+300"),
+    (-2e300, 4, True, MINUS + "2.0000e+300"),
+    (1e6, 4, True, "1.0000e+06"),
+    (999999.0, 2, True, "999999.00"),
+    (5e-324, 4, True, "4.9407e-324"),
+    (1.5, 2, True, "1.50"),
+    (-1.5, 0, True, MINUS + "2"),
+    (INF, 4, True, "∞"),
+    (-INF, 4, True, MINUS + "∞"),
+    (NAN, 4, True, "NaN"),
+]
+
+#: (x, expected fmt_signed text) at 4 digits
+FMT_SIGNED_CASES = [
+    (0.09003057317038046, "+0.0900"),
+    (-0.7552715289452024, MINUS + "0.7553"),
+    (-0.755, MINUS + "0.7550"),
+    (0.6652409557748219, "+0.6652"),
+    (1e-20, "+1.0000e-20"),
+    (-1e-20, MINUS + "1.0000e-20"),
+    (0.0, "+0.0000"),
+    (INF, "+∞"),
+    (-INF, MINUS + "∞"),
+]
+
+#: (x, digits, expected LaTeX)
+TEX_CASES = [
+    (-0.7552715289452024, 4, "-0.7553"),
+    (0.5, 4, "0.5000"),
+    (3.5e-20, 2, r"3.50 \times 10^{-20}"),
+    (-1e-5, 4, r"-1.0000 \times 10^{-5}"),
+    (2e300, 4, r"2.0000 \times 10^{300}"),
+    (1e6, 1, r"1.0 \times 10^{6}"),
+    (INF, 4, r"\infty"),
+    (-INF, 4, r"-\infty"),
+]
+
+#: (x, expected URL text)
+URL_CASES = [
+    (2.0, "2"),
+    (0.1, "0.1"),
+    (-1e300, "-1e300"),
+    (1e300, "1e300"),
+    (-0.0, "0"),
+    (0.0, "0"),
+    (1e16, "1e16"),
+    (1e-5, "1e-05"),
+    (5e-324, "5e-324"),
+    (0.1 + 0.2, "0.30000000000000004"),
+    (123456789.0, "123456789"),
+    (1.7976931348623157e308, "1.7976931348623157e308"),
+    (-2.5, "-2.5"),
+]
+
+#: (x, expected fmt_short text)
+FMT_SHORT_CASES = [(1.5, "1.5"), (-0.25, MINUS + "0.25"), (1e-5, "1e-05"), (100.0, "100")]
+
+#: Characters with a meaning in Streamlit markdown: CommonMark's, plus $ (LaTeX) and
+#: ':' (emoji shortcodes and :colour[...] directives).
+MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+
+#: (text, expected escape_markdown output)
+MARKDOWN_CASES = [
+    ("**bold** <b>x</b> $y$", r"\*\*bold\*\* \<b\>x\</b\> \$y\$"),
+    ("[link](http://x)", r"\[link\]\(http\://x\)"),
+    (":red[alert]", r"\:red\[alert\]"),
+    ("# title", r"\# title"),
+    ("1. item", r"1\. item"),
+    ("a_b", r"a\_b"),
+    ("back\\slash", r"back\\slash"),
+    ("plain text", "plain text"),
+    ("chat 🐱", "chat 🐱"),
+]
+
+#: (text, expected plotly_text output)
+PLOTLY_CASES = [
+    ("<b>cat</b> & dog", "&lt;b&gt;cat&lt;/b&gt; &amp; dog"),
+    ("a<br>b", "a&lt;br&gt;b"),
+    ("&lt;", "&amp;lt;"),
+    ('<a href="x">y</a>', '&lt;a href="x"&gt;y&lt;/a&gt;'),
+    ("plain", "plain"),
+]
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+def _unescape_markdown(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
+
+
+# --------------------------------------------------------------------------------------
+# fmt, fmt_signed, fmt_short
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("x", "digits", "scientific", "expected"), FMT_CASES)
+def test_fmt(x: float, digits: int, scientific: bool, expected: str) -> None:
+    """fmt gives the table's text: U+2212 minus, scientific for tiny/huge, no '−0.0000'."""
+    assert fmt(x, digits, scientific=scientific) == expected
+
+
+@settings(max_examples=200, database=None)
+@given(FINITE)
+def test_fmt_never_shows_an_ascii_minus_sign_in_front(x: float) -> None:
+    """A formatted number never starts with '-'; a negative shown nonzero starts with '−'."""
+    text = fmt(x)
+    assert not text.startswith("-")
+    assert "--" not in text
+    if text.startswith(MINUS):
+        assert x < 0
+
+
+@pytest.mark.parametrize(("x", "expected"), FMT_SIGNED_CASES)
+def test_fmt_signed(x: float, expected: str) -> None:
+    """fmt_signed always shows a sign: '+' or U+2212."""
+    assert fmt_signed(x) == expected
+
+
+@settings(max_examples=200, database=None)
+@given(FINITE)
+def test_fmt_signed_always_starts_with_a_sign(x: float) -> None:
+    """Every finite number's signed text starts with '+' or '−' and is fmt's text otherwise."""
+    text = fmt_signed(x)
+    assert text[0] in {"+", MINUS}
+    assert text.lstrip("+") == fmt(x)
+
+
+@pytest.mark.parametrize(("x", "expected"), FMT_SHORT_CASES)
+def test_fmt_short(x: float, expected: str) -> None:
+    """fmt_short gives up to six significant digits with a U+2212 minus."""
+    assert fmt_short(x) == expected
+
+
+# --------------------------------------------------------------------------------------
+# tex
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("x", "digits", "expected"), TEX_CASES)
+def test_tex(x: float, digits: int, expected: str) -> None:
+    r"""tex uses an ASCII minus and \times 10^{n} for scientific notation."""
+    assert tex(x, digits) == expected
+
+
+@settings(max_examples=200, database=None)
+@given(FINITE)
+def test_tex_is_plain_latex(x: float) -> None:
+    r"""tex never contains U+2212 or an 'e' exponent, and its value matches x to 4 digits."""
+    text = tex(x)
+    assert MINUS not in text
+    assert re.search(r"\d[eE][+-]?\d", text) is None
+    number = re.sub(r" \\times 10\^\{(-?\d+)\}", r"e\1", text)
+    # Decimal, not float: 1.7977e308 is a fine rounding of the largest double, yet overflows.
+    error = abs(Decimal(number) - Decimal(x))
+    assert error <= Decimal("1e-4") * abs(Decimal(x)) + Decimal("5e-5")
+
+
+# --------------------------------------------------------------------------------------
+# url_number
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("x", "expected"), URL_CASES)
+def test_url_number(x: float, expected: str) -> None:
+    """url_number gives the table's short, exact, ASCII text."""
+    assert url_number(x) == expected
+    assert float(expected) == x
+
+
+@settings(max_examples=500, database=None)
+@given(FINITE)
+def test_url_number_round_trips_any_finite_float(x: float) -> None:
+    """float(url_number(x)) == x for every finite x, with no '+' or space to mangle in a URL."""
+    text = url_number(x)
+    assert float(text) == x
+    assert "+" not in text
+    assert " " not in text
+    assert text.isascii()
+    assert urllib.parse.unquote_plus(urllib.parse.quote_plus(text)) == text
+    assert urllib.parse.quote(text, safe="") == text
+
+
+@settings(max_examples=200, database=None)
+@given(FINITE)
+def test_url_number_is_no_longer_than_repr(x: float) -> None:
+    """url_number is never longer than Python's shortest repr of the float."""
+    assert len(url_number(x)) <= len(repr(x))
+
+
+# --------------------------------------------------------------------------------------
+# escape_markdown
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), MARKDOWN_CASES)
+def test_escape_markdown(text: str, expected: str) -> None:
+    """escape_markdown backslash-escapes markdown syntax and leaves other text alone."""
+    assert escape_markdown(text) == expected
+
+
+@pytest.mark.parametrize("char", list(MARKDOWN_SPECIALS))
+def test_escape_markdown_escapes_each_special_character(char: str) -> None:
+    """Each markdown special character on its own comes out backslash-escaped."""
+    assert escape_markdown(char) == "\\" + char
+    assert escape_markdown(f"a{char}b") == f"a\\{char}b"
+
+
+@settings(max_examples=300, database=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(MARKDOWN_SPECIALS), st.characters())))
+def test_escape_markdown_escapes_every_special_and_unescapes(text: str) -> None:
+    """In the output every special is escaped, and removing the backslashes gives the input."""
+    out = escape_markdown(text)
+    assert _unescape_markdown(out) == text
+    i = 0
+    while i < len(out):
+        if out[i] == "\\":
+            assert i + 1 < len(out)
+            i += 2
+        else:
+            assert out[i] not in MARKDOWN_SPECIALS, (out, i)
+            i += 1
+
+
+# --------------------------------------------------------------------------------------
+# plotly_text
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), PLOTLY_CASES)
+def test_plotly_text(text: str, expected: str) -> None:
+    """plotly_text escapes &, < and > so Plotly shows tags literally."""
+    assert plotly_text(text) == expected
+
+
+@settings(max_examples=300, database=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from("<>&;#/bia"), st.characters())))
+def test_plotly_text_shows_any_text_literally(text: str) -> None:
+    """The output holds no tag brackets, and HTML-unescaping it gives the input back."""
+    out = plotly_text(text)
+    assert "<" not in out
+    assert ">" not in out
+    assert html.unescape(out) == text
