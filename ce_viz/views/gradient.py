@@ -43,7 +43,8 @@ def render(state: AppState) -> None:
     metrics[1].metric(true_label, f"{result.p[k]:.4f}", help=f"class {k}")
     metrics[2].metric(
         "Predicted class",
-        names[result.predicted],
+        # A metric's value is markdown: a name such as **dog** must stay literal.
+        escape_markdown(names[result.predicted]),
         help="argmax p",
         delta="correct" if result.predicted == k else "wrong",
         delta_color="normal" if result.predicted == k else "inverse",

@@ -90,3 +90,17 @@ def test_download_csv_has_full_precision(page: Page, app_url: str) -> None:
     p0 = math.exp(0.1) / (math.exp(0.1) + math.exp(0.2) + 1.0)
     assert float(rows[0][2]) == pytest.approx(p0, rel=1e-15)
     assert len(rows[0][2].lstrip("0.")) >= 15
+
+
+def test_markdown_and_html_in_names_show_literally(page: Page, app_url: str) -> None:
+    """Names with markdown, HTML or LaTeX are shown as typed, in every place they appear."""
+    page.goto(f"{app_url}/?logits=1,5,2&names=<b>cat</b>,**dog**,$x$&target=0")
+    wait_for_app(page)
+    assert metric_value(page, "Predicted class") == "**dog**"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar).to_contain_text("**dog**")
+    expect(sidebar).to_contain_text("<b>cat</b>")
+    assert page.locator("b", has_text="cat").count() == 0
+    ticks = page.locator('[data-testid="stPlotlyChart"] .xtick text').all_text_contents()
+    assert "**dog**" in ticks
+    assert "<b>cat</b> ★" in ticks
