@@ -5,7 +5,7 @@ Run with ``streamlit run app.py``. This file only sets up the page and routes to
 
 import streamlit as st
 
-from ce_viz.views import derivation, gradient
+from ce_viz.views import derivation, gradient, landscape
 from ce_viz.views.controls import (
     current_state,
     show_url_messages,
@@ -20,7 +20,11 @@ st.set_page_config(
     layout="wide",
 )
 
-VIEW_RENDERERS = {"gradient": gradient.render, "derivation": derivation.render}
+VIEW_RENDERERS = {
+    "gradient": gradient.render,
+    "derivation": derivation.render,
+    "landscape": landscape.render,
+}
 
 state = current_state()
 sidebar(state)

@@ -117,7 +117,9 @@ def _parts(o: FloatArray, T: float) -> tuple[FloatArray, FloatArray, FloatArray,
         d = (o - m) / T
         # o - m itself overflows once the spread passes ~1.8e308, even where (o - m)/T
         # would not (T > 1): halve first there, so d is -inf only where it truly is.
-        d = np.where(np.isinf(d), (0.5 * o - 0.5 * m) / T * 2.0, d)
+        far = np.isinf(d)
+        if far.any():
+            d[far] = ((0.5 * o - 0.5 * m) / T * 2.0)[far]
     e = np.exp(d)
     top = np.zeros(o.shape, dtype=bool)
     np.put_along_axis(top, np.argmax(o, axis=-1)[..., None], True, axis=-1)

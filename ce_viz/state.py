@@ -26,15 +26,22 @@ from ce_viz.fmt import url_number
 
 __all__ = [
     "DEFAULT",
+    "DESCENT_MODES",
     "H_RANGE",
     "K_RANGE",
     "LOGIT_LIMIT",
+    "LR_RANGE",
     "NAME_MAX_CHARS",
+    "PLOTS",
     "SMOOTHING_RANGE",
+    "SPAN_RANGE",
+    "STEPS_RANGE",
     "T_RANGE",
     "VIEWS",
     "AppState",
     "Parsed",
+    "parse_axes",
+    "parse_class",
     "parse_names",
     "parse_number",
     "parse_query",
@@ -44,12 +51,22 @@ __all__ = [
 ]
 
 #: The views, by their ``view=`` name, with the label shown on the page.
-VIEWS: dict[str, str] = {"gradient": "Gradient", "derivation": "Derivation"}
+VIEWS: dict[str, str] = {
+    "gradient": "Gradient",
+    "derivation": "Derivation",
+    "landscape": "Loss landscape",
+}
+#: How the landscape is drawn, and which logits gradient descent may move.
+PLOTS = ("contour", "surface")
+DESCENT_MODES = ("plane", "all")
 
 K_RANGE = (2, 20)
 T_RANGE = (0.01, 100.0)
 SMOOTHING_RANGE = (0.0, 0.99)
 H_RANGE = (1e-12, 0.1)
+LR_RANGE = (0.001, 20.0)
+STEPS_RANGE = (0, 500)
+SPAN_RANGE = (1.0, 50.0)
 #: The core is accurate for any finite logit; the UI accepts up to this magnitude.
 LOGIT_LIMIT = 1e300
 NAME_MAX_CHARS = 24
@@ -75,6 +92,16 @@ class AppState:
     names: tuple[str, ...] = ()
     view: str = "gradient"
     h: float = 1e-5
+    # The loss landscape. ``axes`` and ``slice_axis`` are None until chosen: then they
+    # follow the true class (see ``plane`` and ``slice_class``).
+    axes: tuple[int, int] | None = None
+    plot: str = "contour"
+    field: bool = False
+    span: float = 6.0
+    slice_axis: int | None = None
+    lr: float = 0.5
+    steps: int = 50
+    descent: str = "plane"
 
     @property
     def K(self) -> int:
@@ -90,6 +117,19 @@ class AppState:
     def true_class(self) -> int:
         """``k``: the one-hot target, or the heaviest class of a soft target."""
         return self.target if self.y is None else int(np.argmax(self.y))
+
+    @property
+    def plane(self) -> tuple[int, int]:
+        """The landscape's two logits: chosen, or the true class and the strongest wrong one."""
+        if self.axes is not None:
+            return self.axes
+        wrong = [i for i in range(self.K) if i != self.true_class]
+        return self.true_class, max(wrong, key=lambda i: self.logits[i])
+
+    @property
+    def slice_class(self) -> int:
+        """The logit of the 1-D slice: chosen, or the true class."""
+        return self.true_class if self.slice_axis is None else self.slice_axis
 
     def o(self) -> np.ndarray:
         """The logits as an array, shape (K,)."""
@@ -221,28 +261,99 @@ def parse_vector(text: str, what: str, lo: float, hi: float, count: int | None =
     return Parsed(tuple(values))
 
 
-def parse_target(text: str, K: int) -> Parsed:
-    """Read the true class: an integer in ``0..K-1``.
+def parse_int(text: str, what: str, lo: int, hi: int) -> Parsed:
+    """Read a whole number in ``[lo, hi]``.
 
-    >>> parse_target("2", 3).value
-    2
-    >>> parse_target("3", 3).messages
-    ('target: 3 is not a class; with 3 classes it must be 0, 1 or 2 (counting from 0).',)
+    >>> parse_int("50", "steps", 0, 500).value
+    50
+    >>> parse_int("5.5", "steps", 0, 500).messages
+    ("steps: '5.5' is not a whole number.",)
     """
     stripped = text.strip()
     if not re.fullmatch(r"[+-]?[0-9]{1,12}", stripped):
-        return Parsed(None, (f"target: {_show(text)} is not a whole number.",))
-    k = int(stripped)
+        return Parsed(None, (f"{what}: {_show(text)} is not a whole number.",))
+    n = int(stripped)
+    if not lo <= n <= hi:
+        return Parsed(None, (f"{what}: {n} is out of range; it must be between {lo} and {hi}.",))
+    return Parsed(n)
+
+
+def parse_class(text: str, what: str, K: int) -> Parsed:
+    """Read a class index: a whole number in ``0..K-1``.
+
+    >>> parse_class("2", "target", 3).value
+    2
+    >>> parse_class("3", "target", 3).messages
+    ('target: 3 is not a class; with 3 classes it must be 0, 1 or 2 (counting from 0).',)
+    """
+    parsed = parse_int(text, what, -(10**12), 10**12)
+    if not parsed.ok:
+        return parsed
+    k = parsed.value
     if not 0 <= k < K:
         choices = ", ".join(str(i) for i in range(K - 1)) + f" or {K - 1}"
         return Parsed(
             None,
             (
-                f"target: {k} is not a class; with {K} classes it must be {choices} "
+                f"{what}: {k} is not a class; with {K} classes it must be {choices} "
                 "(counting from 0).",
             ),
         )
     return Parsed(k)
+
+
+def parse_target(text: str, K: int) -> Parsed:
+    """Read the true class ``k``.
+
+    >>> parse_target("2", 3).value
+    2
+    """
+    return parse_class(text, "target", K)
+
+
+def parse_axes(text: str, K: int) -> Parsed:
+    """Read the landscape's plane: two different class indices.
+
+    >>> parse_axes("0,2", 3).value
+    (0, 2)
+    >>> parse_axes("1,1", 3).messages
+    ('axes: the two axes must be different classes.',)
+    """
+    parts = text.split(",")
+    if len(parts) != 2:
+        return Parsed(None, (f"axes: {_show(text)} is not two class indices like 0,2.",))
+    first, second = (parse_class(part, "axes", K) for part in parts)
+    if not first.ok or not second.ok:
+        return Parsed(None, first.messages + second.messages)
+    if first.value == second.value:
+        return Parsed(None, ("axes: the two axes must be different classes.",))
+    return Parsed((first.value, second.value))
+
+
+def parse_choice(text: str, what: str, choices: Sequence[str]) -> Parsed:
+    """Read one of a few words.
+
+    >>> parse_choice("Surface", "plot", ("contour", "surface")).value
+    'surface'
+    """
+    word = text.strip().lower()
+    if word in choices:
+        return Parsed(word)
+    return Parsed(None, (f"{what}: {_show(text)} is not one of {', '.join(choices)}.",))
+
+
+def parse_flag(text: str, what: str) -> Parsed:
+    """Read an on/off switch: 1 or 0 (also true/false, on/off, yes/no).
+
+    >>> parse_flag("1", "field").value, parse_flag("off", "field").value
+    (True, False)
+    """
+    word = text.strip().lower()
+    if word in {"1", "true", "on", "yes"}:
+        return Parsed(True)
+    if word in {"0", "false", "off", "no"}:
+        return Parsed(False)
+    return Parsed(None, (f"{what}: {_show(text)} is not 1 or 0.",))
 
 
 def parse_y(text: str, K: int) -> Parsed:
@@ -335,6 +446,10 @@ def resize(state: AppState, K: int) -> AppState:
         target=min(state.target, K - 1),
         y=None,
         names=(),
+        axes=state.axes if state.axes is not None and max(state.axes) < K else None,
+        slice_axis=state.slice_axis
+        if state.slice_axis is not None and state.slice_axis < K
+        else None,
     )
 
 
@@ -348,6 +463,14 @@ _FIELDS: tuple[tuple[str, _FieldParser, str], ...] = (
     ("smoothing", lambda t, s: parse_number(t, "smoothing", *SMOOTHING_RANGE), "smoothing"),
     ("names", lambda t, s: parse_names(t, s.K), "names"),
     ("h", lambda t, s: parse_number(t, "h", *H_RANGE), "h"),
+    ("axes", lambda t, s: parse_axes(t, s.K), "axes"),
+    ("plot", lambda t, s: parse_choice(t, "plot", PLOTS), "plot"),
+    ("field", lambda t, s: parse_flag(t, "field"), "field"),
+    ("span", lambda t, s: parse_number(t, "span", *SPAN_RANGE), "span"),
+    ("slice", lambda t, s: parse_class(t, "slice", s.K), "slice_axis"),
+    ("lr", lambda t, s: parse_number(t, "lr", *LR_RANGE), "lr"),
+    ("steps", lambda t, s: parse_int(t, "steps", *STEPS_RANGE), "steps"),
+    ("descent", lambda t, s: parse_choice(t, "descent", DESCENT_MODES), "descent"),
     ("view", lambda t, s: parse_view(t), "view"),
 )
 
@@ -394,6 +517,21 @@ def parse_query(
     return state, tuple(messages)
 
 
+def _optional_fields(state: AppState) -> dict[str, str | None]:
+    """The URL text of the fields a link carries only when they differ from the default."""
+    return {
+        "h": url_number(state.h),
+        "axes": None if state.axes is None else f"{state.axes[0]},{state.axes[1]}",
+        "plot": state.plot,
+        "field": str(int(state.field)),
+        "span": url_number(state.span),
+        "slice": None if state.slice_axis is None else str(state.slice_axis),
+        "lr": url_number(state.lr),
+        "steps": str(state.steps),
+        "descent": state.descent,
+    }
+
+
 def to_query(state: AppState) -> dict[str, str]:
     """Write a state as URL query parameters: exact, and read back by :func:`parse_query`.
 
@@ -409,7 +547,10 @@ def to_query(state: AppState) -> dict[str, str]:
     query["smoothing"] = url_number(state.smoothing)
     if state.names:
         query["names"] = ",".join(state.names)
-    if state.h != DEFAULT.h:
-        query["h"] = url_number(state.h)
+    # The rest only when changed, so a link stays short and reads as what was set.
+    defaults = _optional_fields(DEFAULT)
+    for key, text in _optional_fields(state).items():
+        if text is not None and text != defaults[key]:
+            query[key] = text
     query["view"] = state.view
     return query

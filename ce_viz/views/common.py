@@ -8,6 +8,7 @@ import streamlit as st
 
 from ce_viz.analysis import Result, evaluate, fd_sweep
 from ce_viz.figures import PLOTLY_CONFIG
+from ce_viz.landscape import Descent, descend, loss_grid
 from ce_viz.state import AppState
 
 #: The steps at which the finite-difference error curve is drawn.
@@ -28,3 +29,24 @@ def evaluate_state(state: AppState) -> Result:
 def cached_fd_sweep(logits: tuple[float, ...], y: tuple[float, ...], T: float) -> np.ndarray:
     """The finite-difference error curve over ``H_SWEEP``, cached per sample."""
     return fd_sweep(np.array(logits), np.array(y), T, H_SWEEP)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_descent(
+    logits: np.ndarray, y: np.ndarray, lr: float, steps: int, T: float, free: np.ndarray | None
+) -> Descent:
+    """A gradient-descent run, cached: replaying the animation recomputes nothing."""
+    return descend(logits, y, lr, steps, T, free)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_loss_grid(
+    logits: np.ndarray,
+    y: np.ndarray,
+    axes: tuple[int, int],
+    a_values: np.ndarray,
+    b_values: np.ndarray,
+    T: float,
+) -> np.ndarray:
+    """The loss over the plane, cached per plane and grid."""
+    return loss_grid(logits, y, axes, a_values, b_values, T)

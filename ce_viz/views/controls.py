@@ -84,10 +84,6 @@ def _on_logit(i: int, source: str) -> None:
     _update(logits=tuple(logits))
 
 
-def _on_target() -> None:
-    _update(target=int(ss["target"]))
-
-
 def _on_soft() -> None:
     state: AppState = ss["state"]
     if ss["soft"]:
@@ -112,13 +108,45 @@ def _on_names() -> None:
         _update(names=parsed.value)
 
 
-def _on_number(field: str) -> None:
-    _update(**{field: float(ss[field])})
+def _on_field(field: str) -> None:
+    _update(**{field: ss[field]})
 
 
-def _on_view() -> None:
-    if ss.get("view") in VIEWS:
-        _update(view=ss["view"])
+def bound(field: str, shown: Any = None) -> dict[str, Any]:
+    """Keyword arguments that tie a widget to the ``AppState`` field of the same name.
+
+    The widget shows the state's value (or ``shown``, for a field whose None means "the
+    default") and writes changes back through one callback. Call it as
+    ``st.slider(..., **bound("lr"))``; the widget's key is the field's name.
+    """
+    _seed(field, getattr(ss["state"], field) if shown is None else shown)
+    return {"key": field, "on_change": _on_field, "args": (field,)}
+
+
+def _on_axis(which: int) -> None:
+    axes = list(ss["state"].plane)
+    new = int(ss[f"axis_{which}"])
+    if new == axes[1 - which]:
+        axes[1 - which] = axes[which]  # picking the other axis's class swaps the two
+    axes[which] = new
+    _update(axes=(axes[0], axes[1]))
+
+
+def axis_pickers(state: AppState, columns: Any) -> None:
+    """Two selectors for the landscape's plane, in the two given columns."""
+    names = state.class_names
+    for which, (column, label) in enumerate(
+        zip(columns, ("Horizontal axis", "Vertical axis"), strict=True)
+    ):
+        _seed(f"axis_{which}", state.plane[which])
+        column.selectbox(
+            label,
+            options=list(range(state.K)),
+            format_func=lambda i: f"o{i} · {names[i]}",
+            key=f"axis_{which}",
+            on_change=_on_axis,
+            args=(which,),
+        )
 
 
 def _seed_widgets(state: AppState) -> None:
@@ -126,12 +154,7 @@ def _seed_widgets(state: AppState) -> None:
     for i, v in enumerate(state.logits):
         _seed(f"num_{i}", v)
         _seed(f"slider_{i}", _clamp(v))
-    _seed("target", state.target)
     _seed("soft", state.y is not None)
-    _seed("T", state.T)
-    _seed("smoothing", state.smoothing)
-    _seed("view", state.view)
-    _seed("h", state.h)
     # Free-text boxes keep what the user typed while it is being corrected.
     if "names" not in ss.get("input_errors", {}):
         _seed("names_text", ", ".join(state.names))
@@ -199,8 +222,7 @@ def sidebar(state: AppState) -> None:
                 "True class k",
                 options=list(range(state.K)),
                 format_func=lambda i: f"{i}: {names[i]}",
-                key="target",
-                on_change=_on_target,
+                **bound("target"),
             )
         else:
             st.text_input(
@@ -215,9 +237,7 @@ def sidebar(state: AppState) -> None:
             max_value=SMOOTHING_RANGE[1],
             step=0.01,
             format="%g",
-            key="smoothing",
-            on_change=_on_number,
-            args=("smoothing",),
+            **bound("smoothing"),
             help="y ← (1 − ε)·y + ε/K",
         )
         st.number_input(
@@ -226,9 +246,7 @@ def sidebar(state: AppState) -> None:
             max_value=T_RANGE[1],
             step=0.1,
             format="%g",
-            key="T",
-            on_change=_on_number,
-            args=("T",),
+            **bound("T"),
             help="p = softmax(o / T)",
         )
         st.text_input(
@@ -247,9 +265,8 @@ def view_picker(state: AppState) -> str:
         "View",
         options=list(VIEWS),
         format_func=VIEWS.__getitem__,
-        key="view",
-        on_change=_on_view,
         label_visibility="collapsed",
+        **bound("view"),
         required=True,
     )
     return ss["state"].view
@@ -263,9 +280,7 @@ def fd_step_picker(state: AppState) -> float:
         "Finite-difference step h",
         options=steps,
         format_func=lambda h: f"{h:.0e}",
-        key="h",
-        on_change=_on_number,
-        args=("h",),
+        **bound("h"),
     )
     return ss["state"].h
 

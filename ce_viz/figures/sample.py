@@ -1,8 +1,4 @@
-"""Plotly figure builders: arrays and labels in, ``go.Figure`` out.
-
-No mathematics happens here: every number drawn is passed in, computed by the core.
-The palette, the sign convention and the layout defaults live here and only here.
-"""
+"""Figures of one sample: probabilities, the gradient p − y, and the finite-difference check."""
 
 from __future__ import annotations
 
@@ -12,66 +8,14 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
+from ce_viz.figures.style import PALETTE, apply_layout, class_axis
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
 __all__ = [
-    "PALETTE",
-    "PLOTLY_CONFIG",
     "fd_error_figure",
     "gradient_figure",
     "probability_figure",
 ]
-
-#: Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
-PALETTE = {
-    "p": "#0072B2",  # blue
-    "y": "#E69F00",  # orange
-    "raise": "#0072B2",  # negative gradient: descent raises this logit
-    "lower": "#D55E00",  # positive gradient: descent lowers this logit
-    "neutral": "#999999",
-    "accent": "#009E73",  # bluish green
-}
-
-#: Shared by every chart: a camera button that saves a slide-sized PNG.
-PLOTLY_CONFIG = {
-    "displaylogo": False,
-    "toImageButtonOptions": {"format": "png", "scale": 3, "filename": "ce-viz"},
-    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-}
-
-FONT_SIZE = 16
-TITLE_SIZE = 20
-
-
-def _layout(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
-    """Apply the shared layout: type large enough to read when projected."""
-    fig.update_layout(
-        title={"text": title, "font": {"size": TITLE_SIZE}, "x": 0.0, "xanchor": "left"},
-        font={"size": FONT_SIZE},
-        height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
-        hoverlabel={"font": {"size": FONT_SIZE}},
-        uirevision="keep",
-    )
-    # Set on the axes too: the Streamlit theme would otherwise shrink the tick labels.
-    axis_font = {"tickfont": {"size": FONT_SIZE}, "title": {"font": {"size": FONT_SIZE}}}
-    fig.update_xaxes(**axis_font)
-    fig.update_yaxes(**axis_font)
-    fig.update_layout(legend_font_size=FONT_SIZE)
-    return fig
-
-
-def _class_axis(fig: go.Figure, names: Sequence[str], k: int | None) -> None:
-    """Classes on the x axis at 0..K-1, the true class marked with a star."""
-    labels = [plotly_text(n) + (" ★" if i == k else "") for i, n in enumerate(names)]
-    fig.update_xaxes(
-        tickmode="array",
-        tickvals=list(range(len(names))),
-        ticktext=labels,
-        range=[-0.6, len(names) - 0.4],
-        title_text=None,
-    )
 
 
 def probability_figure(
@@ -112,10 +56,10 @@ def probability_figure(
         customdata=[plotly_text(n) for n in names],
         width=0.8,
     )
-    _layout(fig, "Probabilities p and target y")
+    apply_layout(fig, "Probabilities p and target y")
     fig.update_layout(barmode="overlay", bargap=0.2)
     fig.update_yaxes(range=[0, 1.12], title_text="probability", tickformat=".1f")
-    _class_axis(fig, names, k)
+    class_axis(fig, names, k)
     return fig
 
 
@@ -183,12 +127,12 @@ def gradient_figure(names: Sequence[str], grad: ArrayLike, k: int | None = None)
         line={"color": PALETTE["neutral"], "width": 3},
         name="arrow: descent step −∂L/∂o",
     )
-    _layout(fig, "Gradient ∂L/∂o = p − y")
+    apply_layout(fig, "Gradient ∂L/∂o = p − y")
     fig.update_layout(barmode="relative", bargap=0.35)
     fig.add_hline(y=0, line={"color": PALETTE["neutral"], "width": 1})
     pad = 0.25 * scale
     fig.update_yaxes(range=[-scale - pad, scale + pad], title_text="∂L/∂o", zeroline=False)
-    _class_axis(fig, names, k)
+    class_axis(fig, names, k)
     fig.update_xaxes(range=[-0.6, len(names) - 0.1])
     return fig
 
@@ -227,7 +171,7 @@ def fd_error_figure(
         marker={"color": PALETTE["lower"], "size": 16, "symbol": "diamond"},
         hovertemplate="h = %{x:.1e}<br>error = %{y:.2e}<extra></extra>",
     )
-    _layout(fig, "Central-difference error against step h", height=420)
+    apply_layout(fig, "Central-difference error against step h", height=420)
     fig.update_layout(legend_y=-0.3, margin_b=90)
     fig.update_xaxes(type="log", title_text="step h", exponentformat="power")
     fig.update_yaxes(type="log", title_text="relative error", exponentformat="power")

@@ -1,0 +1,22 @@
+"""Plotly figure builders: arrays and labels in, ``go.Figure`` out.
+
+No mathematics happens here: every number drawn is passed in, computed by the core.
+"""
+
+from ce_viz.figures.landscape import descent_figure, landscape_figure, slice_figure
+from ce_viz.figures.sample import fd_error_figure, gradient_figure, probability_figure
+from ce_viz.figures.style import FONT_SIZE, PALETTE, PLOTLY_CONFIG, apply_layout, class_axis
+
+__all__ = [
+    "FONT_SIZE",
+    "PALETTE",
+    "PLOTLY_CONFIG",
+    "apply_layout",
+    "class_axis",
+    "descent_figure",
+    "fd_error_figure",
+    "gradient_figure",
+    "landscape_figure",
+    "probability_figure",
+    "slice_figure",
+]

@@ -1,0 +1,450 @@
+"""Figures of the loss landscape: the surface over two logits, a 1-D slice with its tangent,
+and the loss and logit gap along a gradient-descent run."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from numpy.typing import ArrayLike
+from plotly.subplots import make_subplots
+
+from ce_viz.figures.style import FONT_SIZE, PALETTE, apply_layout
+from ce_viz.fmt import fmt, fmt_signed, plotly_text
+
+__all__ = ["descent_figure", "landscape_figure", "slice_figure"]
+
+#: A picture needs no more: the arrays go to the browser as float32.
+_F32 = np.float32
+#: The animation shows at most this many positions along the path.
+MAX_FRAMES = 100
+
+
+def _f32(values: ArrayLike) -> np.ndarray:
+    return np.asarray(values, dtype=_F32)
+
+
+def frame_steps(steps: int) -> np.ndarray:
+    """The step numbers the animation shows: all of them, or ``MAX_FRAMES`` spread evenly.
+
+    >>> frame_steps(3).tolist(), len(frame_steps(500))
+    ([0, 1, 2, 3], 101)
+    """
+    count = min(steps + 1, MAX_FRAMES + 1)
+    return np.unique(np.linspace(0, steps, count).round().astype(int))
+
+
+def _field_trace(
+    field_a: np.ndarray, field_b: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> go.Scatter:
+    """Arrows of the descent field, one segment each, scaled together to fit their cells."""
+    cell = min(
+        np.ptp(field_a) / max(len(field_a) - 1, 1), np.ptp(field_b) / max(len(field_b) - 1, 1)
+    )
+    longest = float(np.max(np.hypot(u, v)))
+    scale = 0.85 * cell / longest if longest > 0 else 0.0
+    A, B = np.meshgrid(field_a, field_b, indexing="ij")
+    x0, y0 = A.ravel(), B.ravel()
+    x1, y1 = x0 + scale * u.ravel(), y0 + scale * v.ravel()
+    nan = np.full_like(x0, np.nan)
+    xs = np.column_stack([x0, x1, nan]).ravel()
+    ys = np.column_stack([y0, y1, nan]).ravel()
+    sizes = np.tile([0, 9, 0], x0.size)
+    return go.Scatter(
+        x=_f32(xs),
+        y=_f32(ys),
+        mode="lines+markers",
+        line={"color": "rgba(255,255,255,0.85)", "width": 1.5},
+        marker={"symbol": "arrow", "angleref": "previous", "size": sizes, "color": "white"},
+        name=f"white arrows: −∇L × {scale:.3g}",
+        hoverinfo="skip",
+        meta={"scale": scale},
+    )
+
+
+def _animation(fig: go.Figure, frames: list[go.Frame], labels: list[str]) -> None:
+    """Play and pause buttons and a step slider that move one trace along the path."""
+    fig.frames = frames
+    play = {
+        "frame": {"duration": 60, "redraw": True},
+        "fromcurrent": True,
+        "transition": {"duration": 0},
+    }
+    pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.12,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"r": 10, "t": 10},
+                "showactive": False,
+                "buttons": [
+                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
+                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": 0,
+                "x": 0.2,
+                "len": 0.8,
+                "y": -0.09,
+                "yanchor": "top",
+                "currentvalue": {"prefix": "step ", "font": {"size": FONT_SIZE}},
+                "pad": {"t": 30},
+                # Up to 101 positions: the tick labels would overlap, the readout says it.
+                "ticklen": 0,
+                "font": {"color": "rgba(0,0,0,0)"},
+                "steps": [
+                    {
+                        "label": label,
+                        "method": "animate",
+                        "args": [
+                            [label],
+                            {"mode": "immediate", "frame": {"duration": 0, "redraw": True}},
+                        ],
+                    }
+                    for label in labels
+                ],
+            }
+        ],
+    )
+
+
+def landscape_figure(
+    a_values: ArrayLike,
+    b_values: ArrayLike,
+    loss: ArrayLike,
+    labels: tuple[str, str],
+    current: tuple[float, float],
+    current_loss: float,
+    descent_step: tuple[float, float],
+    path: ArrayLike | None = None,
+    path_losses: ArrayLike | None = None,
+    field: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None,
+    surface: bool = False,
+    uirevision: str = "landscape",
+) -> go.Figure:
+    """The loss over the plane of two logits, with the current point and −∇L drawn to scale.
+
+    Parameters
+    ----------
+    a_values, b_values : array_like, shapes (n_a,), (n_b,)
+        The grid along the horizontal (a) and vertical (b) logit.
+    loss : array_like, shape (n_a, n_b)
+        ``loss[i, j]`` at ``(a_values[i], b_values[j])``, as ``loss_grid`` returns it.
+    labels : (str, str)
+        Axis titles, plain text.
+    current : (float, float)
+        The current ``(o_a, o_b)``; ``current_loss`` the loss there.
+    descent_step : (float, float)
+        ``(-dL/do_a, -dL/do_b)`` at the current point: the arrow, in logit units.
+    path, path_losses : array_like, shapes (steps + 1, 2) and (steps + 1,), optional
+        A gradient-descent run in the plane, animated with play, pause and a step slider.
+    field : (field_a, field_b, u, v), optional
+        A coarse grid and the descent field on it, shapes (m_a,), (m_b,), (m_a, m_b) twice.
+    surface : bool
+        Draw a 3-D surface instead of filled contours.
+    """
+    a, b = _f32(a_values), _f32(b_values)
+    z = _f32(loss).T  # Plotly wants z[row = b][column = a]
+    ca, cb = current
+    ua, ub = descent_step
+    x_title, y_title = (plotly_text(t) for t in labels)
+    fig = go.Figure()
+    hover = f"{x_title} = %{{x:.3f}}<br>{y_title} = %{{y:.3f}}<br>L = %{{z:.4f}}<extra></extra>"
+    if surface:
+        fig.add_surface(
+            x=a,
+            y=b,
+            z=z,
+            colorscale="Viridis",
+            colorbar={"title": {"text": "L"}},
+            hovertemplate=hover,
+            name="loss L",
+            opacity=0.95,
+        )
+        fig.add_scatter3d(
+            x=[ca, ca + ua],
+            y=[cb, cb + ub],
+            # The tangent plane's drop along −∇L is |∇L|² per unit step.
+            z=[current_loss, current_loss - (ua * ua + ub * ub)],
+            mode="lines",
+            line={"color": PALETTE["lower"], "width": 8},
+            name="−∇L (tangent)",
+        )
+        fig.add_scatter3d(
+            x=[ca],
+            y=[cb],
+            z=[current_loss],
+            mode="markers",
+            name="current logits",
+            marker={"size": 6, "color": "white", "line": {"color": "black", "width": 2}},
+        )
+    else:
+        fig.add_contour(
+            x=a,
+            y=b,
+            z=z,
+            colorscale="Viridis",
+            ncontours=24,
+            colorbar={"title": {"text": "L"}},
+            hovertemplate=hover,
+            name="loss L",
+            contours={"showlabels": True, "labelfont": {"size": 12, "color": "white"}},
+            line={"width": 0.5},
+        )
+        if field is not None:
+            fig.add_trace(_field_trace(*(np.asarray(f, dtype=np.float64) for f in field)))
+        fig.add_annotation(
+            x=ca + ua,
+            y=cb + ub,
+            ax=ca,
+            ay=cb,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1.4,
+            arrowwidth=4,
+            arrowcolor=PALETTE["lower"],
+            text="",
+        )
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line={"color": PALETTE["lower"], "width": 4},
+            name="−∇L at the current point",
+        )
+        fig.add_scatter(
+            x=[ca],
+            y=[cb],
+            mode="markers",
+            name="current logits",
+            marker={
+                "size": 14,
+                "color": "white",
+                "symbol": "circle",
+                "line": {"color": "black", "width": 2},
+            },
+        )
+    if path is not None and path_losses is not None:
+        p = _f32(path)
+        pl = _f32(path_losses)
+        steps = frame_steps(len(p) - 1)
+        if surface:
+            fig.add_scatter3d(
+                x=p[:, 0],
+                y=p[:, 1],
+                z=pl,
+                mode="lines",
+                name="descent path",
+                line={"color": PALETTE["y"], "width": 6},
+            )
+            fig.add_scatter3d(
+                x=p[:1, 0],
+                y=p[:1, 1],
+                z=pl[:1],
+                mode="markers",
+                name="descent position",
+                marker={"size": 7, "color": PALETTE["y"], "line": {"color": "black", "width": 2}},
+            )
+        else:
+            # White over a black casing: visible on every colour of the Viridis scale.
+            fig.add_scatter(
+                x=p[:, 0],
+                y=p[:, 1],
+                mode="lines",
+                line={"color": "black", "width": 6},
+                hoverinfo="skip",
+                name="descent path",
+                legendgroup="path",
+            )
+            fig.add_scatter(
+                x=p[:, 0],
+                y=p[:, 1],
+                mode="lines",
+                name="descent path",
+                legendgroup="path",
+                showlegend=False,
+                line={"color": "white", "width": 3},
+                customdata=np.arange(len(p)),
+                hovertemplate="step %{customdata}<extra></extra>",
+            )
+            fig.add_scatter(
+                x=p[:1, 0],
+                y=p[:1, 1],
+                mode="markers",
+                name="descent position",
+                marker={
+                    "size": 13,
+                    "color": PALETTE["y"],
+                    "symbol": "diamond",
+                    "line": {"color": "black", "width": 1.5},
+                },
+            )
+        position = len(fig.data) - 1
+        marker = go.Scatter3d if surface else go.Scatter
+        labels_ = [str(int(s)) for s in steps]
+        frames = [
+            go.Frame(
+                data=[
+                    marker(x=p[s : s + 1, 0], y=p[s : s + 1, 1], z=pl[s : s + 1])
+                    if surface
+                    else marker(x=p[s : s + 1, 0], y=p[s : s + 1, 1])
+                ],
+                traces=[position],
+                name=label,
+            )
+            for s, label in zip(steps, labels_, strict=True)
+        ]
+        _animation(fig, frames, labels_)
+    apply_layout(
+        fig, "Loss over two logits, the others held fixed", height=640, uirevision=uirevision
+    )
+    # The plot is square (to scale), so the spare width beside it holds the legend.
+    fig.update_layout(
+        margin={"b": 130, "r": 20},
+        legend={"orientation": "v", "x": 1.15, "y": 1.0, "yanchor": "top", "xanchor": "left"},
+    )
+    if surface:
+        fig.update_layout(
+            scene={
+                "xaxis": {"title": {"text": x_title}},
+                "yaxis": {"title": {"text": y_title}},
+                "zaxis": {"title": {"text": "L"}},
+                "aspectmode": "cube",
+            },
+        )
+    else:
+        # Equal scales, so −∇L meets the contours at right angles; the axes shrink to fit.
+        fig.update_xaxes(title_text=x_title, range=[float(a[0]), float(a[-1])], constrain="domain")
+        fig.update_yaxes(
+            title_text=y_title,
+            range=[float(b[0]), float(b[-1])],
+            scaleanchor="x",
+            constrain="domain",
+        )
+    return fig
+
+
+def slice_figure(
+    values: ArrayLike,
+    losses: ArrayLike,
+    label: str,
+    current: float,
+    current_loss: float,
+    slope: float,
+    tangent: tuple[ArrayLike, ArrayLike],
+) -> go.Figure:
+    """The loss along one logit, with the tangent at the current value.
+
+    Parameters
+    ----------
+    values, losses : array_like, shape (n,)
+        The logit's values and the loss at each.
+    label : str
+        The logit's name, plain text.
+    current, current_loss : float
+        The current value and the loss there.
+    slope : float
+        ``dL/do_j`` at the current value: the tangent's slope, ``(p_j - y_j)/T``.
+    tangent : (array_like, array_like)
+        Points of the tangent line.
+    """
+    name = plotly_text(label)
+    fig = go.Figure()
+    fig.add_scatter(
+        x=_f32(values),
+        y=_f32(losses),
+        mode="lines",
+        name="loss L",
+        line={"color": PALETTE["p"], "width": 4},
+        hovertemplate=f"{name} = %{{x:.3f}}<br>L = %{{y:.4f}}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=_f32(tangent[0]),
+        y=_f32(tangent[1]),
+        mode="lines",
+        name=f"tangent, slope ∂L/∂o = {fmt_signed(slope)}",
+        line={"color": PALETTE["lower"], "width": 3, "dash": "dash"},
+    )
+    fig.add_scatter(
+        x=[current],
+        y=[current_loss],
+        mode="markers",
+        name=f"current value {fmt(current, 3)}",
+        marker={"size": 14, "color": "white", "line": {"color": "black", "width": 2}},
+    )
+    apply_layout(fig, f"Slice along {name}: the slope is p − y", height=440)
+    fig.update_xaxes(title_text=name)
+    fig.update_yaxes(title_text="loss L", rangemode="tozero")
+    return fig
+
+
+def descent_figure(
+    steps: ArrayLike,
+    losses: ArrayLike,
+    gaps: ArrayLike,
+    min_loss: float,
+    optimal_gap: float,
+) -> go.Figure:
+    """Loss and logit gap against the step: do they settle, or run away?
+
+    Parameters
+    ----------
+    steps, losses, gaps : array_like, shape (n,)
+        Step numbers, the loss at each, and the margin ``o_k − max_{j≠k} o_j``.
+    min_loss : float
+        The lowest loss any logits reach, ``H(y)``: 0 for a hard target.
+    optimal_gap : float
+        The margin at the minimum; ``inf`` when there is none (a hard target).
+    """
+    s = np.asarray(steps)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_scatter(
+        x=s,
+        y=_f32(losses),
+        name="loss L",
+        mode="lines",
+        line={"color": PALETTE["p"], "width": 4},
+        secondary_y=False,
+    )
+    fig.add_scatter(
+        x=[s[0], s[-1]],
+        y=[min_loss, min_loss],
+        mode="lines",
+        name=f"lowest possible loss H(y) = {fmt(min_loss)}",
+        line={"color": PALETTE["p"], "width": 2, "dash": "dot"},
+        secondary_y=False,
+    )
+    fig.add_scatter(
+        x=s,
+        y=_f32(gaps),
+        name="logit gap o_k − max o_j",
+        mode="lines",
+        line={"color": PALETTE["y"], "width": 4},
+        secondary_y=True,
+    )
+    if np.isfinite(optimal_gap):
+        fig.add_scatter(
+            x=[s[0], s[-1]],
+            y=[optimal_gap, optimal_gap],
+            mode="lines",
+            name=f"gap at the minimum = {fmt(optimal_gap, 3)}",
+            line={"color": PALETTE["y"], "width": 2, "dash": "dot"},
+            secondary_y=True,
+        )
+    apply_layout(fig, "Gradient descent: loss and logit gap by step", height=460)
+    fig.update_layout(margin={"b": 40}, legend={"y": -0.22})
+    fig.update_xaxes(title_text="step")
+    fig.update_yaxes(title_text="loss L", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text="logit gap", secondary_y=True, showgrid=False, tickmode="auto")
+    return fig

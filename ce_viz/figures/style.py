@@ -1,0 +1,74 @@
+"""The look shared by every figure: the palette, the mode bar, and layout defaults.
+
+Plotly only. The palette, the sign convention and the type sizes live here and only here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from ce_viz.fmt import plotly_text
+
+__all__ = [
+    "FONT_SIZE",
+    "PALETTE",
+    "PLOTLY_CONFIG",
+    "TITLE_SIZE",
+    "apply_layout",
+    "class_axis",
+]
+
+#: Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
+PALETTE = {
+    "p": "#0072B2",  # blue
+    "y": "#E69F00",  # orange
+    "raise": "#0072B2",  # negative gradient: descent raises this logit
+    "lower": "#D55E00",  # positive gradient: descent lowers this logit
+    "neutral": "#999999",
+    "accent": "#009E73",  # bluish green
+}
+
+#: Shared by every chart: a camera button that saves a slide-sized PNG.
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 3, "filename": "ce-viz"},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+FONT_SIZE = 16
+TITLE_SIZE = 20
+
+
+def apply_layout(
+    fig: go.Figure, title: str, height: int = 480, uirevision: str = "keep"
+) -> go.Figure:
+    """Apply the shared layout: type large enough to read when projected."""
+    fig.update_layout(
+        title={"text": title, "font": {"size": TITLE_SIZE}, "x": 0.0, "xanchor": "left"},
+        font={"size": FONT_SIZE},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 60, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
+        hoverlabel={"font": {"size": FONT_SIZE}},
+        uirevision=uirevision,
+    )
+    # Set on the axes too: the Streamlit theme would otherwise shrink the tick labels.
+    axis_font = {"tickfont": {"size": FONT_SIZE}, "title": {"font": {"size": FONT_SIZE}}}
+    fig.update_xaxes(**axis_font)
+    fig.update_yaxes(**axis_font)
+    fig.update_layout(legend_font_size=FONT_SIZE)
+    return fig
+
+
+def class_axis(fig: go.Figure, names: Sequence[str], k: int | None) -> None:
+    """Classes on the x axis at 0..K-1, the true class marked with a star."""
+    labels = [plotly_text(n) + (" ★" if i == k else "") for i, n in enumerate(names)]
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=list(range(len(names))),
+        ticktext=labels,
+        range=[-0.6, len(names) - 0.4],
+        title_text=None,
+    )

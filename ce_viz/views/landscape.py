@@ -1,0 +1,200 @@
+"""The "Loss landscape" view: the loss over two logits with −∇L drawn to scale, the
+descent field, gradient descent you can play, and a 1-D slice with its tangent."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ce_viz.figures import descent_figure, landscape_figure, slice_figure
+from ce_viz.fmt import fmt, fmt_short
+from ce_viz.landscape import (
+    descent_field,
+    entropy,
+    grid_values,
+    logit_gap,
+    loss_slice,
+    optimal_logit_gap,
+    tangent_line,
+)
+from ce_viz.state import DESCENT_MODES, LR_RANGE, PLOTS, SPAN_RANGE, STEPS_RANGE, AppState
+from ce_viz.views.common import cached_descent, cached_loss_grid, chart, evaluate_state
+from ce_viz.views.controls import axis_pickers, bound, sync_url
+
+#: Grid sizes: enough for a smooth picture, small enough to send (float32) in ~40 kB.
+GRID_N = 101
+FIELD_N = 13
+SLICE_N = 301
+
+PLOT_LABELS = {"contour": "Contours", "surface": "3-D surface"}
+DESCENT_LABELS = {"plane": "the two plotted logits", "all": "all logits"}
+
+
+def render(state: AppState) -> None:
+    """Draw the landscape view."""
+    st.subheader("The loss landscape")
+    st.markdown(
+        "The loss over two logits, with every other logit held where it is. The arrow is "
+        "$-\\nabla L$ at the current logits, to scale: it always points downhill, and its "
+        "components are $y_a - p_a$ and $y_b - p_b$ (divided by $T$)."
+    )
+    _plane_and_descent()
+    _slice(state)
+
+
+@st.fragment
+def _plane_and_descent() -> None:
+    """The plane and the descent run: their controls rerun only this part of the page."""
+    state: AppState = st.session_state["state"]
+    cols = st.columns([1.2, 1.2, 1.3, 1, 1.3])
+    axis_pickers(state, cols[:2])
+    cols[2].segmented_control(
+        "Plot",
+        options=list(PLOTS),
+        format_func=PLOT_LABELS.__getitem__,
+        required=True,
+        **bound("plot"),
+    )
+    cols[3].toggle(
+        "Arrow field",
+        help="−∇L on a coarse grid (contour plot only).",
+        disabled=state.plot == "surface",
+        **bound("field"),
+    )
+    cols[4].slider("Range ± around o", *SPAN_RANGE, step=0.5, **bound("span"))
+    cols = st.columns([1.2, 1.2, 2.6])
+    cols[0].number_input(
+        "Learning rate",
+        *LR_RANGE,
+        step=0.1,
+        format="%g",
+        **bound("lr"),
+        help="Each step: o ← o − lr · ∂L/∂o",
+    )
+    cols[1].number_input("Steps", *STEPS_RANGE, step=10, **bound("steps"))
+    cols[2].segmented_control(
+        "Descent moves",
+        options=list(DESCENT_MODES),
+        required=True,
+        format_func=DESCENT_LABELS.__getitem__,
+        **bound("descent"),
+        help="With only the two plotted logits free, the path lies on the surface drawn.",
+    )
+    state = st.session_state["state"]
+
+    i, j = state.plane
+    names = state.class_names
+    result = evaluate_state(state)
+    o, y, T = result.logits, result.y, state.T
+    free = np.isin(np.arange(state.K), (i, j)) if state.descent == "plane" else None
+    run = cached_descent(o, y, state.lr, state.steps, T, free)
+    a_vals = grid_values(o[i], state.span, GRID_N, include=run.path[:, i])
+    b_vals = grid_values(o[j], state.span, GRID_N, include=run.path[:, j])
+    loss = cached_loss_grid(o, y, (i, j), a_vals, b_vals, T)
+    field = None
+    if state.field and state.plot == "contour":
+        fa = np.linspace(a_vals[0], a_vals[-1], FIELD_N)
+        fb = np.linspace(b_vals[0], b_vals[-1], FIELD_N)
+        field = (fa, fb, *descent_field(o, y, (i, j), fa, fb, T))
+    k = state.true_class
+    min_loss = entropy(y)
+    optimal = (
+        optimal_logit_gap(state.K, state.smoothing)
+        if state.y is None and state.descent == "all"
+        else float("inf")
+    )
+
+    chart(
+        landscape_figure(
+            a_vals,
+            b_vals,
+            loss,
+            labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
+            current=(o[i], o[j]),
+            current_loss=result.loss,
+            descent_step=(-result.grad[i], -result.grad[j]),
+            path=run.path[:, [i, j]],
+            path_losses=run.losses,
+            field=field,
+            surface=state.plot == "surface",
+            uirevision=f"landscape-{i}-{j}-{state.plot}",
+        ),
+        key="landscape_chart",
+        alt="The loss over two logits, with the current point, the negative gradient "
+        "arrow and the gradient-descent path.",
+    )
+    if state.descent == "all":
+        st.caption(
+            "All logits move, so the path is the descent projected on this plane; the "
+            "surface is drawn with the other logits at their starting values."
+        )
+    gaps = logit_gap(run.path, k)
+    left, right = st.columns([1.3, 1], vertical_alignment="center")
+    with left:
+        chart(
+            descent_figure(np.arange(state.steps + 1), run.losses, gaps, min_loss, optimal),
+            key="descent_chart",
+            alt="Loss and logit gap against the gradient-descent step.",
+        )
+    with right:
+        _descent_story(state, run.losses, gaps, min_loss)
+    sync_url(state)
+
+
+def _descent_story(state: AppState, losses: np.ndarray, gaps: np.ndarray, min_loss: float) -> None:
+    """Say in words what the run shows: divergence with a hard target, a floor with smoothing."""
+    if state.steps == 0:
+        st.info("Set a number of steps to run gradient descent.")
+        return
+    first, last = losses[0], losses[-1]
+    if state.y is None and state.smoothing == 0:
+        st.info(
+            f"**Hard target.** In {state.steps} steps the loss fell from {fmt(first)} to "
+            f"{fmt(last)} while the logit gap grew from {fmt(gaps[0], 2)} to {fmt(gaps[-1], 2)}. "
+            "It never reaches 0: that takes p_k = 1, which needs an infinite gap, so the "
+            "logits keep growing. Label smoothing (ε > 0 in the sidebar) gives the loss a "
+            "finite minimum."
+        )
+    else:
+        gap_note = ""
+        if state.y is None and state.descent == "all":
+            gap_note = (
+                f" The gap heads for log((1 − ε + ε/K)/(ε/K)) = "
+                f"{fmt(optimal_logit_gap(state.K, state.smoothing), 3)}, where p = y."
+            )
+        st.info(
+            f"**Soft or smoothed target.** The loss settles: {fmt(first)} → {fmt(last)}, "
+            f"never below H(y) = {fmt(min_loss)}, the entropy of the target. The logits "
+            f"stay finite (gap {fmt(gaps[-1], 3)})." + gap_note
+        )
+
+
+def _slice(state: AppState) -> None:
+    """The loss along one logit and its tangent, whose slope is the derivation's p_j − y_j."""
+    st.subheader("One logit at a time")
+    names = state.class_names
+    st.selectbox(
+        "Logit to vary",
+        options=list(range(state.K)),
+        format_func=lambda c: f"o{c} · {names[c]}",
+        **bound("slice_axis", shown=state.slice_class),
+    )
+    j = st.session_state["state"].slice_class
+    result = evaluate_state(state)
+    o, y, T = result.logits, result.y, state.T
+    values = grid_values(o[j], state.span, SLICE_N)
+    losses = loss_slice(o, y, j, values, T)
+    slope = float(result.grad[j])
+    tangent = tangent_line(o[j], result.loss, slope, state.span / 3)
+    chart(
+        slice_figure(values, losses, f"o{j} · {names[j]}", o[j], result.loss, slope, tangent),
+        key="slice_chart",
+        alt="The loss as one logit varies, with its tangent line at the current value.",
+    )
+    scale = "" if T == 1 else f" ÷ T = ({fmt(result.p[j])} − {fmt(y[j])}) ÷ {fmt_short(T)}"
+    st.markdown(
+        f"Slope of the tangent: $\\partial L/\\partial o_{{{j}}} = p_{{{j}}} - y_{{{j}}}$"
+        + (f" = {fmt(result.p[j])} − {fmt(y[j])}" if T == 1 else scale)
+        + f" = **{fmt(slope)}**. The derivation's result, drawn: where $p_j$ is below its "
+        "target the slope is negative and raising the logit lowers the loss."
+    )
