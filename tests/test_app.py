@@ -3,37 +3,10 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-def run_app(**query: str) -> AppTest:
-    """Run the app once with the given query parameters."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    """The value shown by the metric called ``label``."""
-    (found,) = [m for m in at.metric if m.label == label]
-    return found.value
-
-
-def loss(at: AppTest) -> float:
-    """The loss on the page, as a number."""
-    return float(metric(at, "Loss"))
-
-
-def warnings_text(at: AppTest) -> str:
-    """All warning boxes' text."""
-    return "\n".join(w.value for w in at.warning)
+from tests.apptest import loss, metric, run_app, warnings_text
 
 
 def test_first_screen_is_the_seed_example() -> None:
@@ -104,14 +77,14 @@ def test_bad_link_values_get_a_message_and_defaults(query: dict[str, str], messa
     """A bad URL value is named in a warning; the page still shows the default sample."""
     at = run_app(**query)
     # Streamlit markdown escapes are in the raw text; compare without backslashes.
-    assert message in warnings_text(at).replace("\\", "")
+    assert message in warnings_text(at)
     assert metric(at, "Loss") == "1.4076"
 
 
 def test_bad_field_keeps_the_rest_of_the_link() -> None:
     """One bad field does not throw away the good ones beside it."""
     at = run_app(logits="0,0,0,0", target="9", T="2", names="a,b,c,d", view="derivation")
-    assert "target: 9 is not a class" in warnings_text(at).replace("\\", "")
+    assert "target: 9 is not a class" in warnings_text(at)
     assert at.number_input(key="T").value == 2.0
     assert at.query_params["names"] == "a,b,c,d"
     assert at.query_params["view"] == "derivation"

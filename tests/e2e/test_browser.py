@@ -104,3 +104,51 @@ def test_markdown_and_html_in_names_show_literally(page: Page, app_url: str) -> 
     ticks = page.locator('[data-testid="stPlotlyChart"] .xtick text').all_text_contents()
     assert "**dog**" in ticks
     assert "<b>cat</b> ★" in ticks
+
+
+def test_landscape_view_draws_the_surface_and_plays_descent(page: Page, app_url: str) -> None:
+    """view=landscape draws the contour plot; Play moves the descent marker along the path."""
+    page.goto(f"{app_url}/?view=landscape&steps=40")
+    wait_for_app(page)
+    landscape = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(landscape.locator("g.contourlevel path").first).to_be_attached()
+    assert landscape.locator("g.contourlevel path").count() > 10
+    slider_readout = landscape.locator(".slider-container text.slider-label").first
+    expect(slider_readout).to_have_text("step 0")
+    landscape.get_by_text("▶ Play").click()
+    expect(slider_readout).to_have_text("step 40", timeout=20000)
+    shoot(page, "landscape-default")
+
+
+def test_descent_controls_rerun_only_their_fragment(page: Page, app_url: str) -> None:
+    """Changing the learning rate re-sends the plane, not the slice; a logit change sends both."""
+    received: list[bytes] = []
+
+    def watch(ws) -> None:
+        ws.on(
+            "framereceived",
+            lambda payload: received.append(
+                bytes(payload, "latin-1") if isinstance(payload, str) else payload
+            ),
+        )
+
+    page.on("websocket", watch)
+    page.goto(f"{app_url}/?view=landscape")
+    wait_for_app(page)
+    received.clear()
+    box = page.get_by_role("spinbutton", name="Learning rate")
+    box.fill("1.25")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"lr=1\.25"))
+    wait_for_app(page)
+    after_lr = b"".join(received)
+    assert b"landscape_chart" in after_lr
+    assert b"slice_chart" not in after_lr
+    received.clear()
+    logit = page.get_by_label("exact o0")
+    logit.fill("1")
+    logit.press("Enter")
+    page.wait_for_url(re.compile(r"logits=1(%2C|,)3"))
+    wait_for_app(page)
+    after_logit = b"".join(received)
+    assert b"slice_chart" in after_logit
