@@ -211,7 +211,7 @@ def landscape_figure(
             ayref="y",
             showarrow=True,
             arrowhead=2,
-            arrowsize=1.4,
+            arrowsize=0.9,
             arrowwidth=4,
             arrowcolor=PALETTE["lower"],
             text="",
