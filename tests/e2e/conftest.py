@@ -105,7 +105,9 @@ def wait_for_app(page: Page) -> None:
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length === 0 || "
         "[...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-        ".every(c => c.querySelector('.main-svg'))",
+        # Drawn: tick labels on a 2-D chart, or the WebGL scene of a 3-D one.
+        ".every(c => c.querySelector('.main-svg') && "
+        "(c.querySelector('.xtick text') || c.querySelector('.gl-container')))",
         timeout=30000,
     )
 
