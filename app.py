@@ -5,7 +5,7 @@ Run with ``streamlit run app.py``. This file only sets up the page and routes to
 
 import streamlit as st
 
-from ce_viz.views import derivation, gradient, landscape
+from ce_viz.views import derivation, gradient, jacobian, landscape, why
 from ce_viz.views.controls import (
     current_state,
     show_url_messages,
@@ -24,6 +24,8 @@ VIEW_RENDERERS = {
     "gradient": gradient.render,
     "derivation": derivation.render,
     "landscape": landscape.render,
+    "jacobian": jacobian.render,
+    "why": why.render,
 }
 
 state = current_state()

@@ -77,10 +77,11 @@ def fmt_short(x: float) -> str:
     return f"{x:.6g}".replace("-", MINUS, 1) if x < 0 else f"{x:.6g}"
 
 
-def tex(x: float, digits: int | None = 4) -> str:
+def tex(x: float, digits: int | None = 4, scientific: bool = True) -> str:
     r"""Format a number for LaTeX, with ``\times 10^{n}`` for scientific notation.
 
-    ``digits=None`` gives the short form of :func:`fmt_short`.
+    ``digits=None`` gives the short form of :func:`fmt_short`; ``scientific`` is as in
+    :func:`fmt`.
 
     >>> tex(-0.7552715289452024)
     '-0.7553'
@@ -91,7 +92,8 @@ def tex(x: float, digits: int | None = 4) -> str:
     """
     if math.isinf(x):
         return r"\infty" if x > 0 else r"-\infty"
-    text = (fmt_short(x) if digits is None else fmt(x, digits)).replace(MINUS, "-")
+    text = fmt_short(x) if digits is None else fmt(x, digits, scientific)
+    text = text.replace(MINUS, "-")
     if "e" in text:
         mantissa, exponent = text.split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"

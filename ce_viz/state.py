@@ -55,6 +55,8 @@ VIEWS: dict[str, str] = {
     "gradient": "Gradient",
     "derivation": "Derivation",
     "landscape": "Loss landscape",
+    "jacobian": "Jacobian",
+    "why": "Why it works",
 }
 #: How the landscape is drawn, and which logits gradient descent may move.
 PLOTS = ("contour", "surface")

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 from plotly.subplots import make_subplots
 
-from ce_viz.figures.style import FONT_SIZE, PALETTE, apply_layout
+from ce_viz.figures.style import FONT_SIZE, PALETTE, apply_layout, x_title
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
 __all__ = ["descent_figure", "landscape_figure", "slice_figure"]
@@ -384,7 +384,7 @@ def slice_figure(
         marker={"size": 14, "color": "white", "line": {"color": "black", "width": 2}},
     )
     apply_layout(fig, f"Slice along {name}: the slope is p − y", height=440)
-    fig.update_xaxes(title_text=name)
+    x_title(fig, name)
     fig.update_yaxes(title_text="loss L", rangemode="tozero")
     return fig
 
@@ -444,7 +444,7 @@ def descent_figure(
         )
     apply_layout(fig, "Gradient descent: loss and logit gap by step", height=460)
     fig.update_layout(margin={"b": 40}, legend={"y": -0.22})
-    fig.update_xaxes(title_text="step")
+    x_title(fig, "step")
     fig.update_yaxes(title_text="loss L", rangemode="tozero", secondary_y=False)
     fig.update_yaxes(title_text="logit gap", secondary_y=True, showgrid=False, tickmode="auto")
     return fig

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from ce_viz.figures.style import PALETTE, apply_layout, class_axis
+from ce_viz.figures.style import PALETTE, apply_layout, class_axis, x_title
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
 __all__ = [
@@ -172,7 +172,6 @@ def fd_error_figure(
         hovertemplate="h = %{x:.1e}<br>error = %{y:.2e}<extra></extra>",
     )
     apply_layout(fig, "Central-difference error against step h", height=420)
-    fig.update_layout(legend_y=-0.3, margin_b=90)
-    fig.update_xaxes(type="log", title_text="step h", exponentformat="power")
+    x_title(fig, "step h", type="log", exponentformat="power")
     fig.update_yaxes(type="log", title_text="relative error", exponentformat="power")
     return fig

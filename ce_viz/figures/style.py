@@ -18,6 +18,7 @@ __all__ = [
     "TITLE_SIZE",
     "apply_layout",
     "class_axis",
+    "x_title",
 ]
 
 #: Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
@@ -72,3 +73,10 @@ def class_axis(fig: go.Figure, names: Sequence[str], k: int | None) -> None:
         range=[-0.6, len(names) - 0.4],
         title_text=None,
     )
+
+
+def x_title(fig: go.Figure, text: str, **axis: object) -> go.Figure:
+    """Title the x axis, and move a legend below the plot further down to clear it."""
+    fig.update_xaxes(title_text=text, **axis)
+    fig.update_layout(legend_y=-0.28, margin_b=90)
+    return fig

@@ -23,7 +23,8 @@ from ce_viz.views.controls import fd_step_picker
 FD_PASS = 1e-6
 
 
-def _vec(values: np.ndarray, digits: int | None = 4) -> str:
+def vec(values: np.ndarray, digits: int | None = 4) -> str:
+    """A vector as a LaTeX row, ``(v_0  v_1  ...)``."""
     return r"\begin{pmatrix}" + r" & ".join(tex(v, digits) for v in values) + r"\end{pmatrix}"
 
 
@@ -96,12 +97,12 @@ def render(state: AppState) -> None:
     st.markdown("**1. Softmax** turns the logits $o$ into probabilities:")
     st.latex(
         rf"p_j = \frac{{e^{{o_j{over_t}}}}}{{\sum_i e^{{o_i{over_t}}}}},\qquad "
-        rf"o = {_vec(result.logits, None)}\ \Longrightarrow\ p = {_vec(result.p)}"
+        rf"o = {vec(result.logits, None)}\ \Longrightarrow\ p = {vec(result.p)}"
     )
     st.markdown("**2. Cross-entropy** against the target $y$:")
     if one_hot:
         st.latex(
-            rf"y = {_vec(result.y, 0)},\qquad L = -\sum_i y_i \log p_i = -\log p_k"
+            rf"y = {vec(result.y, 0)},\qquad L = -\sum_i y_i \log p_i = -\log p_k"
             rf"= -\log {tex(result.p[k])} = {tex(result.loss)}"
         )
         st.caption(
@@ -113,7 +114,7 @@ def render(state: AppState) -> None:
         )
         _one_hot_steps(result, k, T)
     else:
-        st.latex(rf"y = {_vec(result.y)},\qquad L = -\sum_i y_i \log p_i = {tex(result.loss)}")
+        st.latex(rf"y = {vec(result.y)},\qquad L = -\sum_i y_i \log p_i = {tex(result.loss)}")
         _general_step(result, T)
     st.markdown(
         "**5. Together**: the gradient of the loss **with respect to the logits $o$** "
@@ -122,7 +123,7 @@ def render(state: AppState) -> None:
     scale = "" if T == 1 else r"\frac{1}{T}"
     st.latex(
         rf"\frac{{\partial L}}{{\partial o}} = {scale}(p - y)"
-        rf"= {_vec(result.grad)}"
+        rf"= {vec(result.grad)}"
     )
 
     with st.expander("Slips in the original derivation, and the fixes"):

@@ -1,0 +1,202 @@
+"""Figures for the "why it works" views: the softmax Jacobian, cross-entropy against MSE,
+temperature, distillation and label smoothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from numpy.typing import ArrayLike
+
+from ce_viz.figures.style import FONT_SIZE, PALETTE, apply_layout, x_title
+from ce_viz.fmt import plotly_text
+
+__all__ = [
+    "ce_vs_mse_figure",
+    "distillation_figure",
+    "jacobian_figure",
+    "smoothing_figure",
+    "temperature_figure",
+]
+
+#: A colour-blind-safe diverging scale (purple–orange), centred on 0.
+DIVERGING = "PuOr"
+#: A qualitative sequence for one line per class (Okabe–Ito).
+CLASS_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+
+
+def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
+    """Heatmap of the softmax Jacobian ``J[i, j] = dp_i/do_j`` with each value in its cell.
+
+    Parameters
+    ----------
+    J : array_like, shape (K, K)
+    names : sequence of str, length K
+    """
+    m = np.asarray(J, dtype=np.float64)
+    labels = [plotly_text(n) for n in names]
+    limit = float(np.max(np.abs(m))) or 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            z=m,
+            x=labels,
+            y=labels,
+            zmid=0.0,
+            zmin=-limit,
+            zmax=limit,
+            colorscale=DIVERGING,
+            texttemplate="%{z:.3f}" if len(names) <= 8 else "%{z:.2f}",
+            textfont={"size": FONT_SIZE if len(names) <= 6 else 12},
+            hovertemplate="∂p(%{y}) / ∂o(%{x}) = %{z:.6f}<extra></extra>",
+            colorbar={"title": {"text": "∂pᵢ/∂oⱼ"}},
+        )
+    )
+    apply_layout(fig, "Softmax Jacobian (diag(p) − ppᵀ)/T", height=520)
+    fig.update_xaxes(title_text="with respect to oⱼ", side="bottom")
+    fig.update_yaxes(title_text="pᵢ", autorange="reversed", scaleanchor="x")
+    return fig
+
+
+def ce_vs_mse_figure(
+    values: ArrayLike,
+    ce_grad: ArrayLike,
+    mse_grad: ArrayLike,
+    current: float,
+    label: str,
+) -> go.Figure:
+    """The size of the true-class gradient of cross-entropy and of MSE as its logit sweeps.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        The true-class logit's values.
+    ce_grad, mse_grad : array_like, shape (n,)
+        ``|dL/do_k|`` for each loss at each value.
+    current : float
+        The current value of the logit, marked.
+    label : str
+        The logit's name, plain text.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    fig = go.Figure()
+    fig.add_scatter(
+        x=x,
+        y=np.asarray(ce_grad),
+        name="cross-entropy: |p_k − 1|",
+        mode="lines",
+        line={"color": PALETTE["p"], "width": 4},
+    )
+    fig.add_scatter(
+        x=x,
+        y=np.asarray(mse_grad),
+        name="MSE on p: |∂/∂o_k Σ(p − y)²|",
+        mode="lines",
+        line={"color": PALETTE["lower"], "width": 4, "dash": "dash"},
+    )
+    fig.add_vline(x=current, line={"color": PALETTE["neutral"], "dash": "dot"})
+    apply_layout(fig, "Gradient on the true class: cross-entropy against MSE", height=460)
+    x_title(fig, f"{plotly_text(label)} (confidently wrong ← → right)")
+    fig.update_yaxes(title_text="|∂L/∂o_k|  (log scale)", type="log", exponentformat="power")
+    return fig
+
+
+def temperature_figure(
+    temperatures: ArrayLike, probabilities: ArrayLike, names: Sequence[str], current: float
+) -> go.Figure:
+    """Each class's probability against the temperature (log scale), the current T marked.
+
+    Parameters
+    ----------
+    temperatures : array_like, shape (n,)
+    probabilities : array_like, shape (n, K)
+        ``softmax(o / T)`` at each temperature.
+    names : sequence of str, length K
+    current : float
+    """
+    ts = np.asarray(temperatures, dtype=np.float64)
+    p = np.asarray(probabilities, dtype=np.float64)
+    fig = go.Figure()
+    for i, name in enumerate(names):
+        fig.add_scatter(
+            x=ts,
+            y=p[:, i],
+            mode="lines",
+            name=plotly_text(name),
+            line={
+                "color": CLASS_COLOURS[i % len(CLASS_COLOURS)],
+                "width": 3,
+                "dash": ["solid", "dash", "dot", "dashdot"][i // len(CLASS_COLOURS) % 4],
+            },
+        )
+    fig.add_vline(x=current, line={"color": PALETTE["neutral"], "dash": "dot"})
+    apply_layout(fig, "Temperature: low T sharpens p, high T flattens it", height=440)
+    x_title(fig, "temperature T (log scale)", type="log")
+    fig.update_yaxes(title_text="p = softmax(o/T)", range=[0, 1.02])
+    return fig
+
+
+def distillation_figure(
+    temperatures: ArrayLike, unscaled: ArrayLike, scaled: ArrayLike
+) -> go.Figure:
+    """The soft-target gradient's size against T, with and without the T² factor (log-log).
+
+    Parameters
+    ----------
+    temperatures, unscaled, scaled : array_like, shape (n,)
+        ``‖(p_s − p_t)/T‖`` and ``‖T (p_s − p_t)‖`` at each temperature.
+    """
+    ts = np.asarray(temperatures, dtype=np.float64)
+    fig = go.Figure()
+    fig.add_scatter(
+        x=ts,
+        y=np.asarray(unscaled),
+        name="loss H(p_t, p_s): shrinks like 1/T²",
+        mode="lines",
+        line={"color": PALETTE["lower"], "width": 4, "dash": "dash"},
+    )
+    fig.add_scatter(
+        x=ts,
+        y=np.asarray(scaled),
+        name="T² · H(p_t, p_s): steady",
+        mode="lines",
+        line={"color": PALETTE["p"], "width": 4},
+    )
+    apply_layout(fig, "Distillation: why the soft-target loss is multiplied by T²", height=440)
+    x_title(fig, "temperature T (log scale)", type="log")
+    fig.update_yaxes(title_text="‖∂/∂o_student‖", type="log", exponentformat="power")
+    return fig
+
+
+def smoothing_figure(
+    eps_values: ArrayLike, gaps: ArrayLike, current_eps: float, current_gap: float
+) -> go.Figure:
+    """The optimal logit gap against label smoothing ε: finite for every ε > 0.
+
+    Parameters
+    ----------
+    eps_values, gaps : array_like, shape (n,)
+        ε and ``log((1 − ε + ε/K)/(ε/K))``.
+    current_eps, current_gap : float
+        The current ε and its gap, marked (skipped when ε = 0).
+    """
+    fig = go.Figure()
+    fig.add_scatter(
+        x=np.asarray(eps_values),
+        y=np.asarray(gaps),
+        mode="lines",
+        name="optimal gap o_k − o_j",
+        line={"color": PALETTE["y"], "width": 4},
+    )
+    if current_eps > 0:
+        fig.add_scatter(
+            x=[current_eps],
+            y=[current_gap],
+            mode="markers",
+            name="your ε",
+            marker={"size": 14, "color": PALETTE["lower"], "symbol": "diamond"},
+        )
+    apply_layout(fig, "Label smoothing keeps the optimal logits finite", height=420)
+    x_title(fig, "label smoothing ε (log scale)", type="log")
+    fig.update_yaxes(title_text="gap at the minimum", rangemode="tozero")
+    return fig

@@ -1,0 +1,252 @@
+"""The facts behind p − y, as functions: cross-entropy against MSE, temperature and
+distillation, numerical stability, the binary case, and the probability simplex.
+
+NumPy only. Each function is the formula a view states, so the page and the tests share it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ce_viz.core import (
+    CEVizError,
+    _check_logits,
+    _check_T,
+    _check_y,
+    grad_logits,
+    softmax,
+    softmax_jacobian,
+)
+
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "chain_rule",
+    "distillation_grad",
+    "gradient_sweep",
+    "hessian_eigenvalues",
+    "loss_hessian",
+    "mse_grad",
+    "mse_loss",
+    "naive_softmax",
+    "overflow_threshold",
+    "restrict",
+    "sigmoid",
+    "simplex_grid",
+    "temperature_sweep",
+]
+
+FloatArray = NDArray[np.float64]
+
+
+def mse_loss(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray | float:
+    """Squared error on the softmax output: ``sum_i (p_i - y_i)^2``.
+
+    >>> mse_loss([0.0, 0.0], [1.0, 0.0])
+    0.5
+    """
+    o = _check_logits(logits)
+    y_arr = _check_y(y, o.shape)
+    loss = ((softmax(o, T) - y_arr) ** 2).sum(axis=-1)
+    return float(loss) if loss.ndim == 0 else loss
+
+
+def mse_grad(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray:
+    """Gradient of :func:`mse_loss` with respect to the logits: ``J^T 2(p - y)``.
+
+    With ``J = (diag p - p p^T)/T`` this is ``2 p * (d - sum_j p_j d_j) / T`` for
+    ``d = p - y``. Every component carries a factor ``p_i``: when the true class has
+    ``p_k ~ 0`` (confidently wrong) the gradient vanishes, where cross-entropy's is ``-1``.
+
+    >>> mse_grad([0.0, 0.0], [1.0, 0.0])
+    array([-0.5,  0.5])
+    """
+    o = _check_logits(logits)
+    t = _check_T(T)
+    y_arr = _check_y(y, o.shape)
+    p = softmax(o, t)
+    d = 2.0 * (p - y_arr)
+    return p * (d - (p * d).sum(axis=-1, keepdims=True)) / t
+
+
+def loss_hessian(logits: ArrayLike, T: float = 1.0) -> FloatArray:
+    """The Hessian of the cross-entropy with respect to the logits, ``(diag p - p p^T)/T^2``.
+
+    It does not depend on the target (for any ``y`` summing to 1) and is positive
+    semi-definite, so the loss is convex in the logits.
+
+    >>> loss_hessian([0.0, 0.0], T=2.0)
+    array([[ 0.0625, -0.0625],
+           [-0.0625,  0.0625]])
+    """
+    t = _check_T(T)
+    return softmax_jacobian(logits, t) / t
+
+
+def temperature_sweep(logits: ArrayLike, temperatures: ArrayLike) -> FloatArray:
+    """``softmax(o / T)`` for each ``T``: shape ``(len(temperatures), K)``.
+
+    >>> temperature_sweep([0.0, 1.0], [1e-3, 1e3]).round(3)
+    array([[0. , 1. ],
+           [0.5, 0.5]])
+    """
+    o = _check_logits(logits)
+    if o.ndim != 1:
+        raise CEVizError(f"temperature_sweep takes one sample of logits, got shape {o.shape}")
+    ts = np.asarray(temperatures, dtype=np.float64)
+    if ts.ndim != 1 or not np.all(np.isfinite(ts)) or np.any(ts <= 0):
+        raise CEVizError("temperatures must be a 1-D array of finite numbers > 0")
+    return np.stack([softmax(o, t) for t in ts])
+
+
+def distillation_grad(
+    student: ArrayLike, teacher: ArrayLike, T: float, scaled: bool = True
+) -> FloatArray:
+    """Gradient of the distillation loss with respect to the student's logits.
+
+    The loss is ``T^2 * H(softmax(teacher/T), softmax(student/T))`` when ``scaled`` (the
+    convention of Hinton et al.), and its gradient is ``T (p_s - p_t)``. Without the ``T^2``
+    it is ``(p_s - p_t)/T``, which shrinks like ``1/T^2`` for large ``T`` since ``p_s - p_t``
+    itself shrinks like ``1/T``: the ``T^2`` keeps the soft-target term's size independent of T.
+
+    >>> distillation_grad([1.0, 0.0], [0.0, 1.0], T=1.0).round(4)
+    array([ 0.4621, -0.4621])
+    """
+    t = _check_T(T)
+    p_s = softmax(student, t)
+    p_t = softmax(teacher, t)
+    if p_s.shape != p_t.shape:
+        raise CEVizError(f"student {p_s.shape} and teacher {p_t.shape} logits differ in shape")
+    return (p_s - p_t) * (t if scaled else 1.0 / t)
+
+
+def naive_softmax(logits: ArrayLike, dtype: type = np.float64) -> NDArray[np.floating]:
+    """Softmax as the formula reads, ``exp(o) / sum exp(o)``, with no shift: for showing
+    why the stable form exists. It overflows to ``inf`` and gives ``nan`` on large logits.
+
+    >>> naive_softmax([1000.0, 0.0]).tolist()
+    [nan, 0.0]
+    """
+    o = np.asarray(logits, dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(o)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def overflow_threshold(dtype: type) -> float:
+    """The largest ``x`` whose ``exp(x)`` is finite in ``dtype``: ``log(max)``.
+
+    >>> [round(overflow_threshold(t), 2) for t in (np.float16, np.float32, np.float64)]
+    [11.09, 88.72, 709.78]
+    """
+    return float(np.log(float(np.finfo(dtype).max)))
+
+
+def sigmoid(z: ArrayLike) -> FloatArray | float:
+    """The logistic function ``1 / (1 + e^-z)``, stable for any finite ``z``.
+
+    >>> sigmoid(0.0), sigmoid(-1000.0), sigmoid(1000.0)
+    (0.5, 0.0, 1.0)
+    """
+    x = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(x))
+    out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return float(out) if out.ndim == 0 else out
+
+
+def binary_cross_entropy_with_logits(z: ArrayLike, t: ArrayLike) -> FloatArray | float:
+    """Binary cross-entropy of target ``t`` against ``sigmoid(z)``, from the logit:
+    ``max(z, 0) - t z + log1p(e^-|z|)``.
+
+    With ``K = 2`` the softmax cross-entropy of logits ``(o_0, o_1)`` and target
+    ``(1 - t, t)`` equals this at ``z = o_1 - o_0``.
+
+    >>> round(binary_cross_entropy_with_logits(0.0, 1.0), 6)
+    0.693147
+    """
+    x = np.asarray(z, dtype=np.float64)
+    target = np.asarray(t, dtype=np.float64)
+    out = np.maximum(x, 0.0) - target * x + np.log1p(np.exp(-np.abs(x)))
+    return float(out) if out.ndim == 0 else out
+
+
+def restrict(p: ArrayLike, classes: ArrayLike) -> FloatArray:
+    """The distribution over a subset of classes, renormalised: ``p[c] / sum p[c]``.
+
+    >>> restrict([0.1, 0.2, 0.3, 0.4], [0, 3]).round(2)
+    array([0.2, 0.8])
+    """
+    p_arr = np.asarray(p, dtype=np.float64)
+    sub = p_arr[..., np.asarray(classes)]
+    total = sub.sum(axis=-1, keepdims=True)
+    if np.any(total <= 0):
+        raise CEVizError("the chosen classes have no probability to renormalise")
+    return sub / total
+
+
+def simplex_grid(n: int) -> FloatArray:
+    """Points strictly inside the probability simplex of 3 classes, on a triangular grid.
+
+    Returns ``(n+1)(n+2)/2 - 3n`` rows ``(p_0, p_1, p_2)``, each positive and summing to 1.
+
+    >>> simplex_grid(3)
+    array([[0.33333333, 0.33333333, 0.33333333]])
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 3:
+        raise CEVizError(f"the simplex grid needs n >= 3, got {n!r}")
+    i, j = np.meshgrid(np.arange(1, n), np.arange(1, n), indexing="ij")
+    keep = i + j < n
+    i, j = i[keep], j[keep]
+    return np.column_stack([i, j, n - i - j]) / n
+
+
+def chain_rule(
+    logits: ArrayLike, y: ArrayLike, T: float = 1.0
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The chain rule through the softmax: ``dL/dp = -y/p``, ``J``, and ``J^T (-y/p)``.
+
+    The product equals ``(p - y)/T`` for any target summing to 1. A class with ``y_i = 0``
+    contributes 0 to ``dL/dp`` even where ``p_i`` underflows to 0.
+
+    >>> dl_dp, J, product = chain_rule([2.0, 3.0, 4.0], [0.0, 1.0, 0.0])
+    >>> dl_dp.round(4).tolist(), product.round(4).tolist()
+    ([0.0, -4.0862, 0.0], [0.09, -0.7553, 0.6652])
+    """
+    o = _check_logits(logits)
+    if o.ndim != 1:
+        raise CEVizError(f"chain_rule takes one sample of logits, got shape {o.shape}")
+    t = _check_T(T)
+    y_arr = np.asarray(_check_y(y, o.shape))
+    p = softmax(o, t)
+    dl_dp = np.zeros_like(p)
+    with np.errstate(divide="ignore", over="ignore"):
+        np.divide(-y_arr, p, out=dl_dp, where=y_arr > 0)
+    J = softmax_jacobian(o, t)
+    return dl_dp, J, J.T @ dl_dp
+
+
+def hessian_eigenvalues(logits: ArrayLike, T: float = 1.0) -> FloatArray:
+    """The eigenvalues of :func:`loss_hessian`, ascending: all >= 0, one of them 0.
+
+    >>> hessian_eigenvalues([0.0, 0.0]).round(6).tolist()
+    [0.0, 0.5]
+    """
+    return np.linalg.eigvalsh(loss_hessian(logits, T))
+
+
+def gradient_sweep(
+    logits: ArrayLike, y: ArrayLike, k: int, values: ArrayLike, T: float = 1.0
+) -> tuple[FloatArray, FloatArray]:
+    """``|dL/do_k|`` for cross-entropy and for MSE as the logit ``o_k`` runs over ``values``.
+
+    >>> ce, mse = gradient_sweep([0.0, 0.0], [1.0, 0.0], 0, [-20.0, 0.0])
+    >>> ce.round(3).tolist(), bool(mse[0] < 1e-8 < mse[1])
+    ([1.0, 0.5], True)
+    """
+    o = _check_logits(logits)
+    if o.ndim != 1 or not (isinstance(k, (int, np.integer)) and 0 <= k < o.size):
+        raise CEVizError(f"gradient_sweep takes one sample and a class in 0..{o.size - 1}")
+    v = np.asarray(values, dtype=np.float64)
+    batch = np.repeat(o[None, :], v.size, axis=0)
+    batch[:, k] = v
+    return np.abs(grad_logits(batch, y, T)[:, k]), np.abs(mse_grad(batch, y, T)[:, k])

@@ -1,0 +1,79 @@
+"""The "Jacobian" view: how each probability moves with each logit, the chain rule that
+turns ``-y/p`` into ``p - y``, and why the loss is convex in the logits."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ce_viz.figures import jacobian_figure
+from ce_viz.fmt import fmt, tex
+from ce_viz.state import AppState
+from ce_viz.theory import chain_rule, hessian_eigenvalues
+from ce_viz.views.common import chart, evaluate_state
+from ce_viz.views.derivation import vec
+
+
+def render(state: AppState) -> None:
+    """Draw the Jacobian view for ``state``."""
+    result = evaluate_state(state)
+    T = state.T
+    dl_dp, J, product = chain_rule(result.logits, result.y, T)
+    eigenvalues = hessian_eigenvalues(result.logits, T)
+    scale = "" if T == 1 else r"\frac{1}{T}"
+
+    st.subheader("The softmax Jacobian")
+    st.markdown(
+        "Raising one logit $o_j$ raises its own probability and takes probability from every "
+        "other class in proportion to its size: $\\partial p_i/\\partial o_j = "
+        "(p_i\\,\\delta_{ij} - p_i p_j)/T$. The diagonal is positive, everything else "
+        "negative, and each row and column sums to 0 because $\\sum_i p_i = 1$ always."
+    )
+    left, right = st.columns([1.1, 1])
+    with left:
+        chart(
+            jacobian_figure(J, state.class_names),
+            key="jacobian_chart",
+            alt="Heatmap of the softmax Jacobian with its values in the cells.",
+        )
+    with right:
+        st.markdown(
+            "**The chain rule, with your numbers.** The loss sees the logits only through $p$:"
+        )
+        st.latex(r"\frac{\partial L}{\partial p} = -\frac{y}{p} = " + vec(dl_dp))
+        st.latex(
+            r"J^\top\frac{\partial L}{\partial p} = "
+            + vec(product)
+            + r" = \frac{\partial L}{\partial o}"
+        )
+        st.caption(
+            "The 1/p in ∂L/∂p cancels against the p in the Jacobian: that is why the "
+            "gradient with respect to the logits is so simple, for a one-hot target and a "
+            "soft one alike (only Σ y = 1 is used)."
+        )
+
+    st.markdown("Written out, the $1/p_i$ cancels and only $\\sum_i y_i = 1$ is used:")
+    st.latex(
+        r"\left(J^\top \frac{\partial L}{\partial p}\right)_j"
+        rf"= {scale}\sum_i \left(p_i\delta_{{ij}} - p_i p_j\right)"
+        r"\left(-\frac{y_i}{p_i}\right)"
+        rf"= {scale}\Big(p_j \sum_i y_i - y_j\Big) = {scale}(p_j - y_j)"
+    )
+
+    st.subheader("The same matrix is the Hessian")
+    st.markdown(
+        "Differentiate $\\partial L/\\partial o = (p - y)/T$ once more: $y$ is constant, so the "
+        "Hessian of the loss is $J/T = (\\mathrm{diag}(p) - pp^\\top)/T^2$, whatever the "
+        "target. It is positive semi-definite ($v^\\top H v$ is the variance of $v$ under "
+        "$p$, divided by $T^2$), so **the loss is convex in the logits**: gradient descent "
+        "on $o$ has no bad local minima to fall into."
+    )
+    st.latex(
+        r"\text{eigenvalues of } H = "
+        + ",\\ ".join(tex(float(v), 4, scientific=False) for v in eigenvalues)
+    )
+    st.caption(
+        f"The smallest, {fmt(float(eigenvalues[0]), 4, scientific=False)}, belongs to the "
+        "direction (1, 1, …, 1): "
+        "adding the same constant to every logit changes nothing, so the loss is flat that "
+        "way."
+    )

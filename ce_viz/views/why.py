@@ -1,0 +1,229 @@
+"""The "Why it works" view: cross-entropy against MSE, temperature and distillation, label
+smoothing, numerical stability, and the binary case, each with the current numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ce_viz.core import cross_entropy, log_softmax, softmax
+from ce_viz.figures import (
+    ce_vs_mse_figure,
+    distillation_figure,
+    smoothing_figure,
+    temperature_figure,
+)
+from ce_viz.fmt import fmt, fmt_short
+from ce_viz.landscape import optimal_logit_gap
+from ce_viz.state import AppState
+from ce_viz.theory import (
+    binary_cross_entropy_with_logits,
+    distillation_grad,
+    gradient_sweep,
+    naive_softmax,
+    overflow_threshold,
+    sigmoid,
+    temperature_sweep,
+)
+from ce_viz.views.common import chart, evaluate_state
+
+SWEEP_N = 241
+TEMPERATURES = np.logspace(-1.5, 1.5, 121)
+DISTILL_TEMPERATURES = np.logspace(0, 3, 31)
+SMOOTHING_VALUES = np.logspace(-4, np.log10(0.99), 121)
+#: Added to every logit in the stability demonstration.
+BIG_SHIFT = 1000.0
+
+
+def render(state: AppState) -> None:
+    """Draw the "why" view for ``state``."""
+    st.subheader("Why it works")
+    tabs = st.tabs(
+        [
+            "Cross-entropy vs MSE",
+            "Temperature",
+            "Label smoothing",
+            "Numerical stability",
+            "Two classes",
+        ]
+    )
+    result = evaluate_state(state)
+    with tabs[0]:
+        _ce_vs_mse(state, result)
+    with tabs[1]:
+        _temperature(state, result)
+    with tabs[2]:
+        _smoothing(state)
+    with tabs[3]:
+        _stability(state)
+    with tabs[4]:
+        _binary(state)
+
+
+def _ce_vs_mse(state: AppState, result) -> None:
+    k = state.true_class
+    o_k = result.logits[k]
+    values = np.linspace(o_k - 15.0, o_k + 15.0, SWEEP_N)
+    ce, mse = gradient_sweep(result.logits, result.y, k, values, state.T)
+    st.markdown(
+        "Sweep the true class's logit $o_k$ with the others fixed. Cross-entropy's gradient "
+        "$p_k - y_k$ is largest exactly when the model is confidently wrong. Squared error on "
+        "the probabilities, $\\sum_i (p_i - y_i)^2$, has gradient "
+        "$2p_k\\big[(p_k - y_k) - \\sum_j p_j (p_j - y_j)\\big]/T$: the factor $p_k$ makes it "
+        "**vanish** when $p_k \\to 0$, so a confidently wrong model barely learns."
+    )
+    chart(
+        ce_vs_mse_figure(values, ce, mse, o_k, f"o{k} · {state.class_names[k]}"),
+        key="ce_mse_chart",
+        alt="Gradient size on the true class for cross-entropy and for MSE as its logit varies.",
+    )
+    at = 0  # the most wrong end of the sweep
+    st.info(
+        f"At $o_k = {fmt_short(values[at])}$ (confidently wrong): cross-entropy pushes with "
+        f"{fmt(ce[at])}, MSE with {fmt(mse[at])}. At your logits: {fmt(abs(result.grad[k]))} "
+        "against "
+        f"{fmt(float(mse[np.argmin(np.abs(values - o_k))]))}."
+    )
+
+
+def _temperature(state: AppState, result) -> None:
+    names = state.class_names
+    st.markdown(
+        "Dividing the logits by $T$ before the softmax **sharpens** $p$ for $T < 1$ and "
+        "**flattens** it for $T > 1$. The chain rule through $o/T$ divides the gradient by "
+        f"$T$: here $\\partial L/\\partial o = (p - y)/T$ with $T = {fmt_short(state.T)}$."
+    )
+    chart(
+        temperature_figure(
+            TEMPERATURES, temperature_sweep(result.logits, TEMPERATURES), names, state.T
+        ),
+        key="temperature_chart",
+        alt="Each class's probability against the temperature.",
+    )
+    student = np.zeros_like(result.logits)
+    unscaled = [
+        np.linalg.norm(distillation_grad(student, result.logits, t, scaled=False))
+        for t in DISTILL_TEMPERATURES
+    ]
+    scaled = [
+        np.linalg.norm(distillation_grad(student, result.logits, t)) for t in DISTILL_TEMPERATURES
+    ]
+    st.markdown(
+        "**Distillation.** A student learns from a teacher's softened $p_t = "
+        "\\mathrm{softmax}(o_t/T)$. The soft-target gradient is $(p_s - p_t)/T$, and "
+        "$p_s - p_t$ itself shrinks like $1/T$, so the whole term fades like $1/T^2$. "
+        "Multiplying that loss by $T^2$ keeps its pull steady as $T$ changes. (Teacher: "
+        "your logits; student: all zeros.)"
+    )
+    chart(
+        distillation_figure(DISTILL_TEMPERATURES, unscaled, scaled),
+        key="distillation_chart",
+        alt="Soft-target gradient size against temperature, with and without the T² factor.",
+    )
+
+
+def _smoothing(state: AppState) -> None:
+    K, eps = state.K, state.smoothing
+    gaps = np.array([optimal_logit_gap(K, float(e)) for e in SMOOTHING_VALUES])
+    current = optimal_logit_gap(K, eps) if eps > 0 else float("inf")
+    st.markdown(
+        "With a one-hot target the gradient $p_k - 1$ is negative at *every* finite logit, "
+        "so gradient descent never stops: the loss reaches 0 only as the logit gap goes to "
+        "infinity. Label smoothing, $y \\leftarrow (1 - \\varepsilon)y + \\varepsilon/K$, "
+        "puts the minimum at $p = y$, where the gap is finite:"
+    )
+    st.latex(
+        r"o_k - o_j = \log\frac{1 - \varepsilon + \varepsilon/K}{\varepsilon/K}"
+        + (rf" = {fmt(current, 3)}\quad(K = {K},\ \varepsilon = {fmt_short(eps)})" if eps else "")
+    )
+    chart(
+        smoothing_figure(SMOOTHING_VALUES, gaps, eps, current),
+        key="smoothing_chart",
+        alt="The optimal logit gap against the label-smoothing strength.",
+    )
+    if eps == 0:
+        st.caption("Set ε > 0 in the sidebar to mark your own value.")
+
+
+def _stability(state: AppState) -> None:
+    o = state.o()
+    shifted = o + BIG_SHIFT
+    st.markdown(
+        f"Softmax as written, $e^{{o_i}}/\\sum_j e^{{o_j}}$, overflows once a logit passes "
+        f"about {fmt(overflow_threshold(np.float64), 1)} in float64. Add {fmt_short(BIG_SHIFT)} "
+        "to your logits: the naive formula gives NaN, while subtracting the largest logit "
+        "first (log-sum-exp) gives the right answer, the same as before the shift, because "
+        "softmax ignores a constant added to every logit."
+    )
+    table = pd.DataFrame(
+        {
+            "class": list(state.class_names),
+            "logit + 1000": shifted,
+            "naive e^o / Σ e^o": naive_softmax(shifted),
+            "stable softmax": softmax(shifted, state.T),
+            "softmax of your logits": softmax(o, state.T),
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch", key="stability_table")
+    st.markdown("Where `exp` overflows, by floating-point type:")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "type": ["float16", "float32", "float64"],
+                "largest x with finite e^x": [
+                    overflow_threshold(t) for t in (np.float16, np.float32, np.float64)
+                ],
+            }
+        ),
+        hide_index=True,
+        key="threshold_table",
+    )
+    st.caption(
+        "The stable form also gives log p directly as (o_i − m) − log Σ e^(o_j − m), so the "
+        "loss of a confident wrong answer is a large finite number, never log 0: your "
+        f"logits + 1000 still give L = {fmt(cross_entropy(shifted, state.y_vector(), state.T))}, "
+        f"log p = {', '.join(fmt(v, 3) for v in log_softmax(shifted, state.T))}."
+    )
+
+
+def _binary(state: AppState) -> None:
+    o0, o1 = state.logits[0], state.logits[1]
+    z = o1 - o0
+    y = state.y_vector()
+    t = float(y[1] / (y[0] + y[1])) if state.K > 2 else float(y[1])
+    pair = np.array([o0, o1])
+    target = np.array([1.0 - t, t])
+    st.markdown(
+        "With two classes, softmax is the logistic sigmoid of the logit difference and "
+        "cross-entropy is binary cross-entropy: "
+        "$p_1 = e^{o_1}/(e^{o_0} + e^{o_1}) = \\sigma(o_1 - o_0)$. "
+        + ("Using your first two logits" if state.K > 2 else "With your logits")
+        + f", $z = o_1 - o_0 = {fmt_short(z)}$ and target $t = {fmt(t)}$ (at $T = 1$):"
+    )
+    rows = pd.DataFrame(
+        {
+            "quantity": [
+                "p₁ = softmax(o)₁",
+                "σ(z)",
+                "cross-entropy",
+                "binary cross-entropy",
+                "∂L/∂o₁ = p₁ − t",
+                "σ(z) − t",
+            ],
+            "value": [
+                softmax(pair)[1],
+                sigmoid(z),
+                cross_entropy(pair, target),
+                binary_cross_entropy_with_logits(z, t),
+                softmax(pair)[1] - t,
+                sigmoid(z) - t,
+            ],
+        }
+    )
+    st.dataframe(
+        rows,
+        hide_index=True,
+        key="binary_table",
+        column_config={"value": st.column_config.NumberColumn(format="%.12f")},
+    )
