@@ -152,3 +152,28 @@ def test_descent_controls_rerun_only_their_fragment(page: Page, app_url: str) ->
     wait_for_app(page)
     after_logit = b"".join(received)
     assert b"slice_chart" in after_logit
+
+
+def test_jacobian_view_draws_the_heatmap(page: Page, app_url: str) -> None:
+    """view=jacobian draws the heatmap with its values in the cells and typesets the chain rule."""
+    page.goto(f"{app_url}/?view=jacobian")
+    wait_for_app(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(chart.locator("g.hm image, g.heatmaplayer image").first).to_be_attached()
+    expect(chart.get_by_text("0.185", exact=True)).to_be_attached()
+    page.wait_for_selector(".katex-display")
+    shoot(page, "jacobian-default")
+
+
+def test_why_view_tabs_switch(page: Page, app_url: str) -> None:
+    """view=why opens on CE vs MSE; the stability tab replaces it with its tables."""
+    page.goto(f"{app_url}/?view=why")
+    wait_for_app(page)
+    title = "Gradient on the true class: cross-entropy against MSE"
+    expect(page.get_by_text(title)).to_be_visible()
+    page.get_by_role("tab", name="Numerical stability").click()
+    stability = page.get_by_role("tabpanel", name="Numerical stability")
+    expect(stability.get_by_text("gives NaN", exact=False)).to_be_visible()
+    expect(stability.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    expect(page.get_by_text(title)).to_be_hidden()
+    shoot(page, "why-stability")

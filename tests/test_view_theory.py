@@ -1,0 +1,109 @@
+"""The Jacobian and "Why it works" views through AppTest, and their figures as objects."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from ce_viz.core import softmax, softmax_jacobian
+from ce_viz.figures import (
+    ce_vs_mse_figure,
+    distillation_figure,
+    jacobian_figure,
+    smoothing_figure,
+    temperature_figure,
+)
+from ce_viz.theory import gradient_sweep, temperature_sweep
+from tests.apptest import chart_payload, run_app
+
+
+def figure(at, key: str) -> dict:
+    """The Plotly figure JSON of the chart with ``key``."""
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    return json.loads(chart.proto.spec)
+
+
+def test_jacobian_view_shows_the_matrix_and_the_chain_rule() -> None:
+    """view=jacobian draws the heatmap and writes Jᵀ(−y/p) = p − y with the numbers."""
+    at = run_app(view="jacobian")
+    assert set(chart_payload(at)) == {"jacobian_chart"}
+    sources = " ".join(t.value for t in at.latex)
+    # −y/p for the seed: only the true class, −1/p_1 = −4.0862.
+    assert "-4.0862" in sources
+    assert r"-0.7553" in sources
+    # The Hessian's eigenvalues: the zero one shows as 0.0000, not as rounding noise.
+    assert "eigenvalues of" in sources
+    assert "0.0000" in sources
+    assert "e-1" not in sources
+
+
+def test_why_view_draws_every_tab() -> None:
+    """view=why draws the MSE, temperature, distillation and smoothing charts and the tables."""
+    at = run_app(view="why", smoothing="0.1")
+    assert set(chart_payload(at)) == {
+        "ce_mse_chart",
+        "temperature_chart",
+        "distillation_chart",
+        "smoothing_chart",
+    }
+    assert len(at.tabs) == 5
+
+
+def test_stability_table_shows_naive_nan_and_stable_answer() -> None:
+    """Logits + 1000: the naive column is NaN; the stable column equals softmax of the logits."""
+    at = run_app(view="why")
+    (table,) = [d.value for d in at.dataframe if "naive e^o / Σ e^o" in d.value.columns]
+    assert table["naive e^o / Σ e^o"].isna().any()
+    expected = softmax([2.0, 3.0, 4.0])
+    np.testing.assert_allclose(table["stable softmax"], expected, rtol=1e-12)
+
+
+def test_binary_table_shows_the_identity() -> None:
+    """With K = 2, softmax equals the sigmoid and CE equals BCE, in the table's numbers."""
+    at = run_app(view="why", logits="0.3,1.7", target="1")
+    (table,) = [d.value for d in at.dataframe if "quantity" in d.value.columns]
+    v = dict(zip(table["quantity"], table["value"], strict=True))
+    assert v["p₁ = softmax(o)₁"] == pytest.approx(v["σ(z)"], rel=1e-15)
+    assert v["cross-entropy"] == pytest.approx(v["binary cross-entropy"], rel=1e-14)
+    assert v["σ(z)"] == pytest.approx(1 / (1 + math.exp(-1.4)), rel=1e-14)
+
+
+def test_jacobian_figure_cells_hold_the_matrix() -> None:
+    """The heatmap's z is the core's Jacobian, centred on 0, labels escaped."""
+    J = softmax_jacobian([0.5, -1.0, 2.0])
+    fig = jacobian_figure(J, ["<i>a</i>", "b", "c"])
+    np.testing.assert_array_equal(np.asarray(fig.data[0].z), J)
+    assert fig.data[0].zmid == 0
+    assert fig.data[0].x[0] == "&lt;i&gt;a&lt;/i&gt;"
+
+
+def test_ce_vs_mse_figure_plots_the_sweep() -> None:
+    """The two lines are the sweep's CE and MSE gradients on a log axis."""
+    values = np.linspace(-10, 10, 21)
+    ce, mse = gradient_sweep([0.0, 1.0, 2.0], [1.0, 0.0, 0.0], 0, values)
+    fig = ce_vs_mse_figure(values, ce, mse, 0.0, "o0")
+    np.testing.assert_array_equal(np.asarray(fig.data[0].y), ce)
+    np.testing.assert_array_equal(np.asarray(fig.data[1].y), mse)
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_temperature_figure_has_one_line_per_class() -> None:
+    """One line per class, each equal to that column of the temperature sweep."""
+    ts = np.logspace(-1, 1, 9)
+    p = temperature_sweep([1.0, 2.0, 0.0], ts)
+    fig = temperature_figure(ts, p, ["a", "b", "c"], 1.0)
+    assert len(fig.data) == 3
+    for i in range(3):
+        np.testing.assert_array_equal(np.asarray(fig.data[i].y), p[:, i])
+
+
+def test_distillation_and_smoothing_figures() -> None:
+    """Both take their curves as given; smoothing marks ε only when ε > 0."""
+    ts = np.array([1.0, 10.0])
+    fig = distillation_figure(ts, [1.0, 0.01], [1.0, 1.0])
+    assert fig.layout.xaxis.type == "log"
+    assert len(smoothing_figure([0.1, 0.5], [3.0, 1.0], 0.0, math.inf).data) == 1
+    assert len(smoothing_figure([0.1, 0.5], [3.0, 1.0], 0.1, 3.0).data) == 2
