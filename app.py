@@ -5,7 +5,7 @@ Run with ``streamlit run app.py``. This file only sets up the page and routes to
 
 import streamlit as st
 
-from ce_viz.views import derivation, gradient, jacobian, landscape, why
+from ce_viz.views import derivation, gradient, jacobian, landscape, simplex, why
 from ce_viz.views.controls import (
     current_state,
     show_url_messages,
@@ -24,6 +24,7 @@ VIEW_RENDERERS = {
     "gradient": gradient.render,
     "derivation": derivation.render,
     "landscape": landscape.render,
+    "simplex": simplex.render,
     "jacobian": jacobian.render,
     "why": why.render,
 }

@@ -45,6 +45,7 @@ __all__ = [
     "parse_names",
     "parse_number",
     "parse_query",
+    "parse_trio",
     "parse_vector",
     "resize",
     "to_query",
@@ -55,6 +56,7 @@ VIEWS: dict[str, str] = {
     "gradient": "Gradient",
     "derivation": "Derivation",
     "landscape": "Loss landscape",
+    "simplex": "Simplex",
     "jacobian": "Jacobian",
     "why": "Why it works",
 }
@@ -104,6 +106,8 @@ class AppState:
     lr: float = 0.5
     steps: int = 50
     descent: str = "plane"
+    # The simplex view's three classes; None until chosen (see ``simplex_classes``).
+    trio: tuple[int, int, int] | None = None
 
     @property
     def K(self) -> int:
@@ -127,6 +131,20 @@ class AppState:
             return self.axes
         wrong = [i for i in range(self.K) if i != self.true_class]
         return self.true_class, max(wrong, key=lambda i: self.logits[i])
+
+    @property
+    def simplex_classes(self) -> tuple[int, int, int]:
+        """The simplex's three classes: chosen, or the true class and the two strongest others.
+
+        Needs K >= 3; the simplex view says so instead of drawing when K = 2.
+        """
+        if self.trio is not None:
+            return self.trio
+        others = sorted(
+            (i for i in range(self.K) if i != self.true_class), key=lambda i: -self.logits[i]
+        )
+        chosen = sorted([self.true_class, *others[:2]])
+        return (chosen[0], chosen[1], chosen[2 % len(chosen)])
 
     @property
     def slice_class(self) -> int:
@@ -332,6 +350,26 @@ def parse_axes(text: str, K: int) -> Parsed:
     return Parsed((first.value, second.value))
 
 
+def parse_trio(text: str, K: int) -> Parsed:
+    """Read the simplex's three classes: three different class indices.
+
+    >>> parse_trio("0,2,3", 4).value
+    (0, 2, 3)
+    >>> parse_trio("0,1", 3).messages
+    ("simplex: '0,1' is not three class indices like 0,1,2.",)
+    """
+    parts = text.split(",")
+    if len(parts) != 3:
+        return Parsed(None, (f"simplex: {_show(text)} is not three class indices like 0,1,2.",))
+    parsed = [parse_class(part, "simplex", K) for part in parts]
+    if not all(p.ok for p in parsed):
+        return Parsed(None, tuple(m for p in parsed for m in p.messages))
+    values = tuple(p.value for p in parsed)
+    if len(set(values)) != 3:
+        return Parsed(None, ("simplex: the three classes must be different.",))
+    return Parsed(values)
+
+
 def parse_choice(text: str, what: str, choices: Sequence[str]) -> Parsed:
     """Read one of a few words.
 
@@ -452,6 +490,7 @@ def resize(state: AppState, K: int) -> AppState:
         slice_axis=state.slice_axis
         if state.slice_axis is not None and state.slice_axis < K
         else None,
+        trio=state.trio if state.trio is not None and max(state.trio) < K else None,
     )
 
 
@@ -473,6 +512,7 @@ _FIELDS: tuple[tuple[str, _FieldParser, str], ...] = (
     ("lr", lambda t, s: parse_number(t, "lr", *LR_RANGE), "lr"),
     ("steps", lambda t, s: parse_int(t, "steps", *STEPS_RANGE), "steps"),
     ("descent", lambda t, s: parse_choice(t, "descent", DESCENT_MODES), "descent"),
+    ("simplex", lambda t, s: parse_trio(t, s.K), "trio"),
     ("view", lambda t, s: parse_view(t), "view"),
 )
 
@@ -531,6 +571,7 @@ def _optional_fields(state: AppState) -> dict[str, str | None]:
         "lr": url_number(state.lr),
         "steps": str(state.steps),
         "descent": state.descent,
+        "simplex": None if state.trio is None else ",".join(str(c) for c in state.trio),
     }
 
 

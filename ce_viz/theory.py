@@ -14,6 +14,7 @@ from ce_viz.core import (
     _check_logits,
     _check_T,
     _check_y,
+    cross_entropy,
     grad_logits,
     softmax,
     softmax_jacobian,
@@ -33,6 +34,7 @@ __all__ = [
     "restrict",
     "sigmoid",
     "simplex_grid",
+    "simplex_losses",
     "temperature_sweep",
 ]
 
@@ -250,3 +252,17 @@ def gradient_sweep(
     batch = np.repeat(o[None, :], v.size, axis=0)
     batch[:, k] = v
     return np.abs(grad_logits(batch, y, T)[:, k]), np.abs(mse_grad(batch, y, T)[:, k])
+
+
+def simplex_losses(points: ArrayLike, y: ArrayLike) -> FloatArray:
+    """Cross-entropy of the target ``y`` at each point ``q`` of the simplex: ``-sum y_i log q_i``.
+
+    It is the core's ``cross_entropy`` at logits ``log q`` (softmax of ``log q`` is ``q``).
+
+    >>> simplex_losses([[0.5, 0.25, 0.25]], [1.0, 0.0, 0.0]).round(6).tolist()
+    [0.693147]
+    """
+    q = np.asarray(points, dtype=np.float64)
+    if q.ndim != 2 or np.any(q <= 0):
+        raise CEVizError("simplex points must be rows of positive probabilities")
+    return np.asarray(cross_entropy(np.log(q), y))

@@ -17,7 +17,7 @@ from ce_viz.figures import (
     temperature_figure,
 )
 from ce_viz.theory import gradient_sweep, temperature_sweep
-from tests.apptest import chart_payload, run_app
+from tests.apptest import chart_payload, run_app, warnings_text
 
 
 def figure(at, key: str) -> dict:
@@ -107,3 +107,61 @@ def test_distillation_and_smoothing_figures() -> None:
     assert fig.layout.xaxis.type == "log"
     assert len(smoothing_figure([0.1, 0.5], [3.0, 1.0], 0.0, math.inf).data) == 1
     assert len(smoothing_figure([0.1, 0.5], [3.0, 1.0], 0.1, 3.0).data) == 2
+
+
+def test_simplex_view_draws_the_triangle_and_logit_space() -> None:
+    """view=simplex draws a ternary loss field with the target corner and the descent path."""
+    at = run_app(view="simplex", steps="30")
+    assert set(chart_payload(at)) == {"simplex_chart", "simplex_logit_chart"}
+    fig = figure(at, "simplex_chart")
+    types = {t["type"] for t in fig["data"]}
+    assert types == {"scatterternary"}
+    target = next(t for t in fig["data"] if t["name"] == "target y")
+    assert (target["a"], target["b"], target["c"]) == ([0.0], [1.0], [0.0])
+
+
+def test_simplex_needs_three_classes() -> None:
+    """With K = 2 the simplex view explains itself instead of drawing."""
+    at = run_app(view="simplex", logits="1,2")
+    assert not chart_payload(at)
+    assert "needs three classes" in at.info[0].value
+
+
+def test_simplex_class_choice_round_trips_and_validates() -> None:
+    """Choosing three classes goes to the URL; two is refused with a message."""
+    at = run_app(view="simplex", logits="1,2,3,4", target="0")
+    assert at.multiselect(key="trio").value == [0, 2, 3]  # true class + the two strongest
+    at.multiselect(key="trio").set_value([0, 1, 3]).run()
+    assert at.query_params["simplex"] == "0,1,3"
+    at.multiselect(key="trio").set_value([0, 1]).run()
+    assert "exactly three classes" in at.error[0].value
+    assert at.query_params["simplex"] == "0,1,3"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0,1", "simplex: '0,1' is not three class indices"),
+        ("0,1,1", "simplex: the three classes must be different"),
+        ("0,1,5", "simplex: 5 is not a class"),
+    ],
+)
+def test_bad_simplex_link_values_are_named(value: str, message: str) -> None:
+    """A bad simplex= value is named on the page and the default classes are drawn."""
+    at = run_app(view="simplex", simplex=value)
+    assert message in warnings_text(at)
+    assert len(chart_payload(at)) == 2
+
+
+def test_simplex_figure_colours_points_by_the_loss() -> None:
+    """The loss field's colours are the cross-entropy at each simplex point."""
+    from ce_viz.figures import simplex_figure
+    from ce_viz.theory import simplex_grid, simplex_losses
+
+    points = simplex_grid(12)
+    y3 = np.array([0.0, 1.0, 0.0])
+    losses = simplex_losses(points, y3)
+    np.testing.assert_allclose(losses, -np.log(points[:, 1]), rtol=1e-12)
+    fig = simplex_figure(points, losses, ["a", "b", "<c>"], y3, [0.2, 0.3, 0.5])
+    np.testing.assert_allclose(np.asarray(fig.data[0].marker.color), losses, rtol=1e-6)
+    assert fig.layout.ternary.caxis.title.text == "&lt;c&gt;"

@@ -10,6 +10,7 @@ from ce_viz.figures.theory import (
     ce_vs_mse_figure,
     distillation_figure,
     jacobian_figure,
+    simplex_figure,
     smoothing_figure,
     temperature_figure,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "jacobian_figure",
     "landscape_figure",
     "probability_figure",
+    "simplex_figure",
     "slice_figure",
     "smoothing_figure",
     "temperature_figure",

@@ -128,6 +128,7 @@ def landscape_figure(
     field: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None,
     surface: bool = False,
     uirevision: str = "landscape",
+    narrow: bool = False,
 ) -> go.Figure:
     """The loss over the plane of two logits, with the current point and −∇L drawn to scale.
 
@@ -149,6 +150,8 @@ def landscape_figure(
         A coarse grid and the descent field on it, shapes (m_a,), (m_b,), (m_a, m_b) twice.
     surface : bool
         Draw a 3-D surface instead of filled contours.
+    narrow : bool
+        For a half-width column: the legend goes below the plot instead of beside it.
     """
     a, b = _f32(a_values), _f32(b_values)
     z = _f32(loss).T  # Plotly wants z[row = b][column = a]
@@ -309,11 +312,19 @@ def landscape_figure(
     apply_layout(
         fig, "Loss over two logits, the others held fixed", height=640, uirevision=uirevision
     )
-    # The plot is square (to scale), so the spare width beside it holds the legend.
-    fig.update_layout(
-        margin={"b": 130, "r": 20},
-        legend={"orientation": "v", "x": 1.15, "y": 1.0, "yanchor": "top", "xanchor": "left"},
-    )
+    # The plot is square (to scale), so the spare width beside it holds the legend, unless
+    # the column is narrow.
+    if narrow:
+        fig.update_layout(
+            height=700,
+            margin={"b": 230, "r": 20},
+            legend={"orientation": "h", "x": 0.0, "y": -0.42, "yanchor": "top"},
+        )
+    else:
+        fig.update_layout(
+            margin={"b": 130, "r": 20},
+            legend={"orientation": "v", "x": 1.15, "y": 1.0, "yanchor": "top", "xanchor": "left"},
+        )
     if surface:
         fig.update_layout(
             scene={

@@ -16,6 +16,7 @@ __all__ = [
     "ce_vs_mse_figure",
     "distillation_figure",
     "jacobian_figure",
+    "simplex_figure",
     "smoothing_figure",
     "temperature_figure",
 ]
@@ -199,4 +200,94 @@ def smoothing_figure(
     apply_layout(fig, "Label smoothing keeps the optimal logits finite", height=420)
     x_title(fig, "label smoothing ε (log scale)", type="log")
     fig.update_yaxes(title_text="gap at the minimum", rangemode="tozero")
+    return fig
+
+
+def simplex_figure(
+    points: ArrayLike,
+    losses: ArrayLike,
+    names: Sequence[str],
+    target: ArrayLike,
+    current: ArrayLike,
+    path: ArrayLike | None = None,
+) -> go.Figure:
+    """The probability simplex of three classes: the loss over it, the target, p and its path.
+
+    Parameters
+    ----------
+    points : array_like, shape (m, 3)
+        Points of the simplex (rows summing to 1), coloured by ``losses`` (shape (m,)).
+    names : sequence of str, length 3
+        The corners.
+    target : array_like, shape (3,)
+        The (renormalised) target: a corner for a one-hot target.
+    current : array_like, shape (3,)
+        The current probabilities, renormalised over the three classes.
+    path : array_like, shape (n, 3), optional
+        Gradient descent's path in probability space.
+    """
+    q = np.asarray(points, dtype=np.float32)
+    corners = [plotly_text(n) for n in names]
+    fig = go.Figure()
+    fig.add_scatterternary(
+        a=q[:, 0],
+        b=q[:, 1],
+        c=q[:, 2],
+        mode="markers",
+        name="loss L",
+        marker={
+            "color": np.asarray(losses, dtype=np.float32),
+            "colorscale": "Viridis",
+            "size": 7,
+            "symbol": "triangle-up",
+            "showscale": True,
+            "colorbar": {"title": {"text": "L"}},
+        },
+        hovertemplate="p = (%{a:.3f}, %{b:.3f}, %{c:.3f})<br>"
+        "L = %{marker.color:.4f}<extra></extra>",
+    )
+    if path is not None:
+        pp = np.asarray(path, dtype=np.float32)
+        fig.add_scatterternary(
+            a=pp[:, 0],
+            b=pp[:, 1],
+            c=pp[:, 2],
+            mode="lines",
+            name="descent path",
+            line={"color": "white", "width": 4},
+        )
+    t = np.asarray(target, dtype=np.float64)
+    fig.add_scatterternary(
+        a=[t[0]],
+        b=[t[1]],
+        c=[t[2]],
+        mode="markers",
+        name="target y",
+        marker={
+            "symbol": "star",
+            "size": 22,
+            "color": PALETTE["y"],
+            "line": {"color": "black", "width": 1.5},
+        },
+    )
+    c = np.asarray(current, dtype=np.float64)
+    fig.add_scatterternary(
+        a=[c[0]],
+        b=[c[1]],
+        c=[c[2]],
+        mode="markers",
+        name="current p",
+        marker={"size": 15, "color": "white", "line": {"color": "black", "width": 2}},
+    )
+    apply_layout(fig, "Probability simplex: where p can be", height=560)
+    fig.update_layout(
+        ternary={
+            "aaxis": {"title": {"text": corners[0]}, "min": 0},
+            "baxis": {"title": {"text": corners[1]}, "min": 0},
+            "caxis": {"title": {"text": corners[2]}, "min": 0},
+            "sum": 1,
+        },
+        margin={"t": 90, "b": 60},
+        legend={"y": -0.08},
+    )
     return fig

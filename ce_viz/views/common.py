@@ -50,3 +50,10 @@ def cached_loss_grid(
 ) -> np.ndarray:
     """The loss over the plane, cached per plane and grid."""
     return loss_grid(logits, y, axes, a_values, b_values, T)
+
+
+def descent_run(state: AppState) -> Descent:
+    """The gradient-descent run the landscape and simplex views draw, from the state's
+    learning rate, steps and mode (the plotted plane only, or all logits)."""
+    free = np.isin(np.arange(state.K), state.plane) if state.descent == "plane" else None
+    return cached_descent(state.o(), state.y_vector(), state.lr, state.steps, state.T, free)

@@ -132,6 +132,31 @@ def _on_axis(which: int) -> None:
     _update(axes=(axes[0], axes[1]))
 
 
+def _on_trio() -> None:
+    chosen = sorted(int(c) for c in ss["trio"])
+    if len(chosen) == 3:
+        _set_error("trio", ())
+        _update(trio=(chosen[0], chosen[1], chosen[2]))
+    else:
+        _set_error("trio", ("Pick exactly three classes for the simplex.",))
+
+
+def trio_picker(state: AppState) -> None:
+    """Choose the simplex's three classes; a choice of more or fewer is named, not used."""
+    names = state.class_names
+    if "trio" not in ss.get("input_errors", {}):
+        _seed("trio", list(state.simplex_classes))
+    st.multiselect(
+        "Three classes",
+        options=list(range(state.K)),
+        format_func=lambda i: f"o{i} · {names[i]}",
+        max_selections=3,
+        key="trio",
+        on_change=_on_trio,
+    )
+    _show_error("trio")
+
+
 def axis_pickers(state: AppState, columns: Any) -> None:
     """Two selectors for the landscape's plane, in the two given columns."""
     names = state.class_names

@@ -4,11 +4,14 @@ descent field, gradient descent you can play, and a 1-D slice with its tangent."
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
+from ce_viz.analysis import Result
 from ce_viz.figures import descent_figure, landscape_figure, slice_figure
 from ce_viz.fmt import fmt, fmt_short
 from ce_viz.landscape import (
+    Descent,
     descent_field,
     entropy,
     grid_values,
@@ -18,7 +21,7 @@ from ce_viz.landscape import (
     tangent_line,
 )
 from ce_viz.state import DESCENT_MODES, LR_RANGE, PLOTS, SPAN_RANGE, STEPS_RANGE, AppState
-from ce_viz.views.common import cached_descent, cached_loss_grid, chart, evaluate_state
+from ce_viz.views.common import cached_loss_grid, chart, descent_run, evaluate_state
 from ce_viz.views.controls import axis_pickers, bound, sync_url
 
 #: Grid sizes: enough for a smooth picture, small enough to send (float32) in ~40 kB.
@@ -82,43 +85,17 @@ def _plane_and_descent() -> None:
     )
     state = st.session_state["state"]
 
-    i, j = state.plane
-    names = state.class_names
     result = evaluate_state(state)
-    o, y, T = result.logits, result.y, state.T
-    free = np.isin(np.arange(state.K), (i, j)) if state.descent == "plane" else None
-    run = cached_descent(o, y, state.lr, state.steps, T, free)
-    a_vals = grid_values(o[i], state.span, GRID_N, include=run.path[:, i])
-    b_vals = grid_values(o[j], state.span, GRID_N, include=run.path[:, j])
-    loss = cached_loss_grid(o, y, (i, j), a_vals, b_vals, T)
-    field = None
-    if state.field and state.plot == "contour":
-        fa = np.linspace(a_vals[0], a_vals[-1], FIELD_N)
-        fb = np.linspace(b_vals[0], b_vals[-1], FIELD_N)
-        field = (fa, fb, *descent_field(o, y, (i, j), fa, fb, T))
+    run = descent_run(state)
     k = state.true_class
-    min_loss = entropy(y)
+    min_loss = entropy(result.y)
     optimal = (
         optimal_logit_gap(state.K, state.smoothing)
         if state.y is None and state.descent == "all"
         else float("inf")
     )
-
     chart(
-        landscape_figure(
-            a_vals,
-            b_vals,
-            loss,
-            labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
-            current=(o[i], o[j]),
-            current_loss=result.loss,
-            descent_step=(-result.grad[i], -result.grad[j]),
-            path=run.path[:, [i, j]],
-            path_losses=run.losses,
-            field=field,
-            surface=state.plot == "surface",
-            uirevision=f"landscape-{i}-{j}-{state.plot}",
-        ),
+        plane_figure(state, result, run, state.plane, state.field, surface=state.plot == "surface"),
         key="landscape_chart",
         alt="The loss over two logits, with the current point, the negative gradient "
         "arrow and the gradient-descent path.",
@@ -139,6 +116,43 @@ def _plane_and_descent() -> None:
     with right:
         _descent_story(state, run.losses, gaps, min_loss)
     sync_url(state)
+
+
+def plane_figure(
+    state: AppState,
+    result: Result,
+    run: Descent,
+    axes: tuple[int, int],
+    field: bool,
+    surface: bool = False,
+    narrow: bool = False,
+) -> go.Figure:
+    """The landscape figure over the logits ``axes``, its grid covering the descent path."""
+    i, j = axes
+    names = state.class_names
+    o, y, T = result.logits, result.y, state.T
+    a_vals = grid_values(o[i], state.span, GRID_N, include=run.path[:, i])
+    b_vals = grid_values(o[j], state.span, GRID_N, include=run.path[:, j])
+    arrows = None
+    if field and not surface:
+        fa = np.linspace(a_vals[0], a_vals[-1], FIELD_N)
+        fb = np.linspace(b_vals[0], b_vals[-1], FIELD_N)
+        arrows = (fa, fb, *descent_field(o, y, (i, j), fa, fb, T))
+    return landscape_figure(
+        a_vals,
+        b_vals,
+        cached_loss_grid(o, y, (i, j), a_vals, b_vals, T),
+        labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
+        current=(o[i], o[j]),
+        current_loss=result.loss,
+        descent_step=(-result.grad[i], -result.grad[j]),
+        path=run.path[:, [i, j]],
+        path_losses=run.losses,
+        field=arrows,
+        surface=surface,
+        uirevision=f"landscape-{i}-{j}-{int(surface)}",
+        narrow=narrow,
+    )
 
 
 def _descent_story(state: AppState, losses: np.ndarray, gaps: np.ndarray, min_loss: float) -> None:

@@ -177,3 +177,14 @@ def test_why_view_tabs_switch(page: Page, app_url: str) -> None:
     expect(stability.locator('[data-testid="stDataFrame"]').first).to_be_visible()
     expect(page.get_by_text(title)).to_be_hidden()
     shoot(page, "why-stability")
+
+
+def test_simplex_view_draws_the_ternary_plot(page: Page, app_url: str) -> None:
+    """view=simplex draws the ternary loss field and the logit-space plane."""
+    page.goto(f"{app_url}/?view=simplex&steps=30")
+    wait_for_app(page)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    expect(charts).to_have_count(2)
+    expect(charts.first.locator("g.ternary").first).to_be_attached()
+    assert charts.first.locator("g.ternary path.point").count() > 1000
+    shoot(page, "simplex-default")

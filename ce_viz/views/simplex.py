@@ -1,0 +1,80 @@
+"""The "Simplex" view: every possible p for three classes is a point of a triangle. The loss
+over it, the target's corner, the current p and gradient descent's path, beside the same
+path in logit space."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ce_viz.core import softmax
+from ce_viz.figures import simplex_figure
+from ce_viz.fmt import fmt
+from ce_viz.state import AppState
+from ce_viz.theory import restrict, simplex_grid, simplex_losses
+from ce_viz.views.common import chart, descent_run, evaluate_state
+from ce_viz.views.controls import trio_picker
+from ce_viz.views.landscape import plane_figure
+
+#: The triangular grid's resolution: about 1,700 points inside the simplex.
+SIMPLEX_N = 60
+
+
+def render(state: AppState) -> None:
+    """Draw the simplex view for ``state``."""
+    st.subheader("The probability simplex")
+    if state.K < 3:
+        st.info("The simplex needs three classes: set K to 3 or more in the sidebar.")
+        return
+    st.markdown(
+        "Softmax maps every logit vector to a point of the simplex, the triangle of "
+        "probabilities that sum to 1. For a one-hot target the loss $-\\log p_k$ depends "
+        "only on the distance from the opposite edge, so its contours are the lines "
+        "$p_k = $ const; gradient descent heads for the target's corner and reaches it only "
+        "at infinite logits."
+    )
+    trio_picker(state)
+    state = st.session_state["state"]
+    trio = list(state.simplex_classes)
+    result = evaluate_state(state)
+    y3_mass = float(result.y[trio].sum())
+    if y3_mass == 0:
+        st.warning(
+            "The target puts no weight on these three classes, so the loss cannot be drawn "
+            "over them. Choose a set that includes the true class."
+        )
+        return
+    run = descent_run(state)
+    points = simplex_grid(SIMPLEX_N)
+    y3 = restrict(result.y, trio)
+    names = [state.class_names[i] for i in trio]
+    left, right = st.columns([1.1, 1])
+    with left:
+        chart(
+            simplex_figure(
+                points,
+                simplex_losses(points, y3),
+                names,
+                y3,
+                restrict(result.p, trio),
+                restrict(softmax(run.path, state.T), trio),
+            ),
+            key="simplex_chart",
+            alt="A ternary plot of the probability simplex coloured by the loss, with the "
+            "target, the current probabilities and the descent path.",
+        )
+    with right:
+        chart(
+            plane_figure(state, result, run, (trio[0], trio[1]), field=False, narrow=True),
+            key="simplex_logit_chart",
+            alt="The same descent path in logit space, over the loss contours.",
+        )
+    if state.K > 3:
+        st.caption(
+            f"With K = {state.K}, the triangle shows the three classes' share of the "
+            f"probability, renormalised (now {fmt(float(result.p[trio].sum()))} of it), and "
+            "the loss restricted to them; the other logits stay where they are."
+        )
+    st.caption(
+        f"Descent: {state.steps} steps at learning rate {state.lr}, as set on the loss "
+        "landscape view. Logit space (right) is the plane of the first two chosen classes."
+    )
