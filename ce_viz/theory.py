@@ -58,7 +58,7 @@ def mse_grad(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray:
 
     With ``J = (diag p - p p^T)/T`` this is ``2 p * (d - sum_j p_j d_j) / T`` for
     ``d = p - y``. Every component carries a factor ``p_i``: when the true class has
-    ``p_k ~ 0`` (confidently wrong) the gradient vanishes, where cross-entropy's is ``-1``.
+    ``p_k ~ 0`` (confidently wrong) its component vanishes, where cross-entropy's is ``-1``.
 
     >>> mse_grad([0.0, 0.0], [1.0, 0.0])
     array([-0.5,  0.5])
@@ -95,8 +95,11 @@ def temperature_sweep(logits: ArrayLike, temperatures: ArrayLike) -> FloatArray:
     o = _check_logits(logits)
     if o.ndim != 1:
         raise CEVizError(f"temperature_sweep takes one sample of logits, got shape {o.shape}")
-    ts = np.asarray(temperatures, dtype=np.float64)
-    if ts.ndim != 1 or not np.all(np.isfinite(ts)) or np.any(ts <= 0):
+    try:
+        ts = np.asarray(temperatures, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise CEVizError(f"temperatures must be numbers, got {temperatures!r}") from exc
+    if ts.ndim != 1 or ts.size == 0 or not np.all(np.isfinite(ts)) or np.any(ts <= 0):
         raise CEVizError("temperatures must be a 1-D array of finite numbers > 0")
     return np.stack([softmax(o, t) for t in ts])
 
@@ -136,7 +139,10 @@ def naive_softmax(logits: ArrayLike, dtype: type = np.float64) -> NDArray[np.flo
 
 
 def overflow_threshold(dtype: type) -> float:
-    """The largest ``x`` whose ``exp(x)`` is finite in ``dtype``: ``log(max)``.
+    """Where ``exp`` overflows in ``dtype``: ``log(max)``, computed in float64.
+
+    In float16 and float32 this value itself rounds up to the first overflowing ``x``; the
+    largest finite one lies just below it.
 
     >>> [round(overflow_threshold(t), 2) for t in (np.float16, np.float32, np.float64)]
     [11.09, 88.72, 709.78]
@@ -158,7 +164,7 @@ def sigmoid(z: ArrayLike) -> FloatArray | float:
 
 def binary_cross_entropy_with_logits(z: ArrayLike, t: ArrayLike) -> FloatArray | float:
     """Binary cross-entropy of target ``t`` against ``sigmoid(z)``, from the logit:
-    ``max(z, 0) - t z + log1p(e^-|z|)``.
+    ``(1 - t) max(z, 0) + t max(-z, 0) + log1p(e^-|z|)``.
 
     With ``K = 2`` the softmax cross-entropy of logits ``(o_0, o_1)`` and target
     ``(1 - t, t)`` equals this at ``z = o_1 - o_0``.
@@ -168,7 +174,13 @@ def binary_cross_entropy_with_logits(z: ArrayLike, t: ArrayLike) -> FloatArray |
     """
     x = np.asarray(z, dtype=np.float64)
     target = np.asarray(t, dtype=np.float64)
-    out = np.maximum(x, 0.0) - target * x + np.log1p(np.exp(-np.abs(x)))
+    # (1 - t) max(z, 0) + t max(-z, 0) equals max(z, 0) - t z, written as two
+    # non-negative terms so that nothing cancels when t is close to 1.
+    out = (
+        (1.0 - target) * np.maximum(x, 0.0)
+        + target * np.maximum(-x, 0.0)
+        + np.log1p(np.exp(-np.abs(x)))
+    )
     return float(out) if out.ndim == 0 else out
 
 
@@ -179,7 +191,7 @@ def restrict(p: ArrayLike, classes: ArrayLike) -> FloatArray:
     array([0.2, 0.8])
     """
     p_arr = np.asarray(p, dtype=np.float64)
-    sub = p_arr[..., np.asarray(classes)]
+    sub = p_arr[..., np.asarray(classes, dtype=np.intp)]
     total = sub.sum(axis=-1, keepdims=True)
     if np.any(total <= 0):
         raise CEVizError("the chosen classes have no probability to renormalise")
@@ -224,6 +236,10 @@ def chain_rule(
     with np.errstate(divide="ignore", over="ignore"):
         np.divide(-y_arr, p, out=dl_dp, where=y_arr > 0)
     J = softmax_jacobian(o, t)
+    if not np.all(np.isfinite(dl_dp)):
+        # A p_i that underflows to 0 under y_i > 0 makes -y/p infinite against exact zeros
+        # in J; the product's limit is still (p - y)/T, which the core computes directly.
+        return dl_dp, J, grad_logits(o, y_arr, t)
     return dl_dp, J, J.T @ dl_dp
 
 

@@ -171,7 +171,7 @@ def _stability(state: AppState) -> None:
         pd.DataFrame(
             {
                 "type": ["float16", "float32", "float64"],
-                "largest x with finite e^x": [
+                "e^x overflows near x =": [
                     overflow_threshold(t) for t in (np.float16, np.float32, np.float64)
                 ],
             }
