@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 from plotly.subplots import make_subplots
 
-from ce_viz.figures.style import FONT_SIZE, PALETTE, apply_layout, x_title
+from ce_viz.figures.style import FONT_SIZE, PALETTE, add_arrow, apply_layout, x_title
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
 __all__ = ["descent_figure", "landscape_figure", "slice_figure"]
@@ -203,22 +203,7 @@ def landscape_figure(
         )
         if field is not None:
             fig.add_trace(_field_trace(*(np.asarray(f, dtype=np.float64) for f in field)))
-        fig.add_annotation(
-            x=ca + ua,
-            y=cb + ub,
-            ax=ca,
-            ay=cb,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=0.9,
-            arrowwidth=4,
-            arrowcolor=PALETTE["lower"],
-            text="",
-        )
+        add_arrow(fig, (ca, cb), (ca + ua, cb + ub), PALETTE["lower"], width=4, size=0.9)
         fig.add_scatter(
             x=[None],
             y=[None],

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from ce_viz.figures.style import PALETTE, apply_layout, class_axis, x_title
+from ce_viz.figures.style import PALETTE, add_arrow, apply_layout, class_axis, x_title
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
 __all__ = [
@@ -104,22 +104,8 @@ def gradient_figure(names: Sequence[str], grad: ArrayLike, k: int | None = None)
     for i, gi in zip(x, g, strict=True):
         if not np.isfinite(gi) or gi == 0:
             continue
-        fig.add_annotation(
-            x=i + 0.42,
-            y=-gi,
-            ax=i + 0.42,
-            ay=0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1.2,
-            arrowwidth=3,
-            arrowcolor=PALETTE["raise"] if gi < 0 else PALETTE["lower"],
-            text="",
-        )
+        colour = PALETTE["raise"] if gi < 0 else PALETTE["lower"]
+        add_arrow(fig, (i + 0.42, 0.0), (i + 0.42, -gi), colour, width=3, size=1.2)
     fig.add_scatter(
         x=[None],
         y=[None],

@@ -16,6 +16,7 @@ __all__ = [
     "PALETTE",
     "PLOTLY_CONFIG",
     "TITLE_SIZE",
+    "add_arrow",
     "apply_layout",
     "class_axis",
     "x_title",
@@ -79,4 +80,32 @@ def x_title(fig: go.Figure, text: str, **axis: object) -> go.Figure:
     """Title the x axis, and move a legend below the plot further down to clear it."""
     fig.update_xaxes(title_text=text, **axis)
     fig.update_layout(legend_y=-0.28, margin_b=90)
+    return fig
+
+
+def add_arrow(
+    fig: go.Figure,
+    tail: tuple[float, float],
+    head: tuple[float, float],
+    colour: str,
+    width: float = 3,
+    size: float = 1.0,
+) -> go.Figure:
+    """An arrow from ``tail`` to ``head`` in data coordinates: drawn to the axes' scale."""
+    fig.add_annotation(
+        x=head[0],
+        y=head[1],
+        ax=tail[0],
+        ay=tail[1],
+        xref="x",
+        yref="y",
+        axref="x",
+        ayref="y",
+        showarrow=True,
+        arrowhead=2,
+        arrowsize=size,
+        arrowwidth=width,
+        arrowcolor=colour,
+        text="",
+    )
     return fig
