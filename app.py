@@ -5,9 +5,10 @@ Run with ``streamlit run app.py``. This file only sets up the page and routes to
 
 import streamlit as st
 
-from ce_viz.views import derivation, gradient, jacobian, landscape, simplex, why
+from ce_viz.views import check, derivation, gradient, jacobian, landscape, simplex, why
 from ce_viz.views.controls import (
     current_state,
+    presenting,
     show_url_messages,
     sidebar,
     sync_url,
@@ -18,6 +19,7 @@ st.set_page_config(
     page_title="ce-viz · softmax + cross-entropy",
     page_icon=":material/functions:",
     layout="wide",
+    initial_sidebar_state="collapsed" if presenting() else "auto",
 )
 
 VIEW_RENDERERS = {
@@ -27,11 +29,13 @@ VIEW_RENDERERS = {
     "simplex": simplex.render,
     "jacobian": jacobian.render,
     "why": why.render,
+    "check": check.render,
 }
 
 state = current_state()
 sidebar(state)
-st.title("ce-viz: why the gradient is p − y")
+if not presenting():
+    st.title("ce-viz: why the gradient is p − y")
 show_url_messages()
 view = view_picker(state)
 state = st.session_state["state"]

@@ -33,13 +33,16 @@ __all__ = [
     "LR_RANGE",
     "NAME_MAX_CHARS",
     "PLOTS",
+    "PRESETS",
     "SMOOTHING_RANGE",
     "SPAN_RANGE",
     "STEPS_RANGE",
+    "TOL_RANGE",
     "T_RANGE",
     "VIEWS",
     "AppState",
     "Parsed",
+    "parse_answers",
     "parse_axes",
     "parse_class",
     "parse_names",
@@ -47,6 +50,7 @@ __all__ = [
     "parse_query",
     "parse_trio",
     "parse_vector",
+    "preset_state",
     "resize",
     "to_query",
 ]
@@ -59,6 +63,7 @@ VIEWS: dict[str, str] = {
     "simplex": "Simplex",
     "jacobian": "Jacobian",
     "why": "Why it works",
+    "check": "Check my work",
 }
 #: How the landscape is drawn, and which logits gradient descent may move.
 PLOTS = ("contour", "surface")
@@ -71,6 +76,7 @@ H_RANGE = (1e-12, 0.1)
 LR_RANGE = (0.001, 20.0)
 STEPS_RANGE = (0, 500)
 SPAN_RANGE = (1.0, 50.0)
+TOL_RANGE = (1e-12, 1.0)
 #: The core is accurate for any finite logit; the UI accepts up to this magnitude.
 LOGIT_LIMIT = 1e300
 NAME_MAX_CHARS = 24
@@ -108,6 +114,14 @@ class AppState:
     descent: str = "plane"
     # The simplex view's three classes; None until chosen (see ``simplex_classes``).
     trio: tuple[int, int, int] | None = None
+    # "Check my work": a student's hand-computed answers (the seed's own, to start) and
+    # the tolerance that counts as right (3 decimals).
+    my_p: tuple[float, ...] = (0.090, 0.245, 0.665)
+    my_loss: float = 1.406
+    my_grad: tuple[float, ...] = (0.090, -0.775, 0.665)
+    tol: float = 0.0005
+    # Presentation mode: bigger type, the sidebar folded away.
+    present: bool = False
 
     @property
     def K(self) -> int:
@@ -370,6 +384,52 @@ def parse_trio(text: str, K: int) -> Parsed:
     return Parsed(values)
 
 
+def parse_answers(text: str, what: str) -> Parsed:
+    """Read a student's answer vector: 1 to K_RANGE[1] numbers (checked against K later).
+
+    >>> parse_answers("0.09, 0.245, 0.665", "my_p").value
+    (0.09, 0.245, 0.665)
+    """
+    parts = text.split(",")
+    if not 1 <= len(parts) <= K_RANGE[1]:
+        return Parsed(None, (f"{what}: {_count(len(parts), 'value')} given.",))
+    return parse_vector(text, what, -LOGIT_LIMIT, LOGIT_LIMIT, count=len(parts))
+
+
+#: One click loads each of these: (label, the link's settings). The view stays as it is.
+PRESETS: dict[str, tuple[str, dict[str, str]]] = {
+    "seed": ("Seed example", {"logits": "2,3,4", "target": "1"}),
+    "uniform": ("Uniform", {"logits": "0,0,0", "target": "0"}),
+    "right": ("Confident and right", {"logits": "8,1,-2", "target": "0"}),
+    "wrong": ("Confident and wrong", {"logits": "-3,8,1", "target": "0"}),
+    "huge": ("Huge logits", {"logits": "1000,0,-1000", "target": "2"}),
+    "soft": ("Soft target", {"logits": "2,3,4", "y": "0.1,0.8,0.1"}),
+    "smooth": ("Label smoothing", {"logits": "2,3,4", "target": "1", "smoothing": "0.1"}),
+    "hot": ("High temperature", {"logits": "2,3,4", "target": "1", "T": "5"}),
+    "ten": (
+        "10 classes",
+        {
+            "logits": "1.2,-0.5,3.1,0.4,2.2,-1.3,0.8,2.9,-0.2,1.7",
+            "target": "7",
+            "names": "zero,one,two,three,four,five,six,seven,eight,nine",
+        },
+    ),
+}
+
+
+def preset_state(name: str, view: str = DEFAULT.view) -> AppState:
+    """The state a preset loads, on the given view.
+
+    >>> preset_state("huge").logits
+    (1000.0, 0.0, -1000.0)
+    """
+    _, query = PRESETS[name]
+    state, messages = parse_query({**query, "view": view})
+    if messages:  # a preset is ours: a message here is a bug, caught by the tests
+        raise ValueError(f"preset {name!r}: {messages}")
+    return state
+
+
 def parse_choice(text: str, what: str, choices: Sequence[str]) -> Parsed:
     """Read one of a few words.
 
@@ -513,6 +573,11 @@ _FIELDS: tuple[tuple[str, _FieldParser, str], ...] = (
     ("steps", lambda t, s: parse_int(t, "steps", *STEPS_RANGE), "steps"),
     ("descent", lambda t, s: parse_choice(t, "descent", DESCENT_MODES), "descent"),
     ("simplex", lambda t, s: parse_trio(t, s.K), "trio"),
+    ("my_p", lambda t, s: parse_answers(t, "my_p"), "my_p"),
+    ("my_loss", lambda t, s: parse_number(t, "my_loss", -LOGIT_LIMIT, LOGIT_LIMIT), "my_loss"),
+    ("my_grad", lambda t, s: parse_answers(t, "my_grad"), "my_grad"),
+    ("tol", lambda t, s: parse_number(t, "tol", *TOL_RANGE), "tol"),
+    ("present", lambda t, s: parse_flag(t, "present"), "present"),
     ("view", lambda t, s: parse_view(t), "view"),
 )
 
@@ -572,6 +637,11 @@ def _optional_fields(state: AppState) -> dict[str, str | None]:
         "steps": str(state.steps),
         "descent": state.descent,
         "simplex": None if state.trio is None else ",".join(str(c) for c in state.trio),
+        "my_p": ",".join(url_number(v) for v in state.my_p),
+        "my_loss": url_number(state.my_loss),
+        "my_grad": ",".join(url_number(v) for v in state.my_grad),
+        "tol": url_number(state.tol),
+        "present": str(int(state.present)),
     }
 
 

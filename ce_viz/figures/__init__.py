@@ -5,7 +5,14 @@ No mathematics happens here: every number drawn is passed in, computed by the co
 
 from ce_viz.figures.landscape import descent_figure, landscape_figure, slice_figure
 from ce_viz.figures.sample import fd_error_figure, gradient_figure, probability_figure
-from ce_viz.figures.style import FONT_SIZE, PALETTE, PLOTLY_CONFIG, apply_layout, class_axis
+from ce_viz.figures.style import (
+    FONT_SIZE,
+    PALETTE,
+    PLOTLY_CONFIG,
+    apply_layout,
+    class_axis,
+    for_projector,
+)
 from ce_viz.figures.theory import (
     ce_vs_mse_figure,
     distillation_figure,
@@ -25,6 +32,7 @@ __all__ = [
     "descent_figure",
     "distillation_figure",
     "fd_error_figure",
+    "for_projector",
     "gradient_figure",
     "jacobian_figure",
     "landscape_figure",

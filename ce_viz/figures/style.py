@@ -15,10 +15,12 @@ __all__ = [
     "FONT_SIZE",
     "PALETTE",
     "PLOTLY_CONFIG",
+    "PRESENTATION_SCALE",
     "TITLE_SIZE",
     "add_arrow",
     "apply_layout",
     "class_axis",
+    "for_projector",
     "x_title",
 ]
 
@@ -108,4 +110,23 @@ def add_arrow(
         arrowcolor=colour,
         text="",
     )
+    return fig
+
+
+#: How much larger type is in presentation mode.
+PRESENTATION_SCALE = 1.4
+
+
+def for_projector(fig: go.Figure) -> go.Figure:
+    """Scale every font of a finished figure for the back of a lecture hall."""
+    big = round(FONT_SIZE * PRESENTATION_SCALE)
+    fig.update_layout(
+        font_size=big,
+        title_font_size=round(TITLE_SIZE * PRESENTATION_SCALE),
+        legend_font_size=big,
+        hoverlabel_font_size=big,
+    )
+    fig.update_xaxes(tickfont_size=big, title_font_size=big)
+    fig.update_yaxes(tickfont_size=big, title_font_size=big)
+    fig.update_annotations(font_size=big)
     return fig

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ce_viz.analysis import Result, evaluate, fd_sweep
-from ce_viz.figures import PLOTLY_CONFIG
+from ce_viz.figures import PLOTLY_CONFIG, for_projector
 from ce_viz.landscape import Descent, descend, loss_grid
 from ce_viz.state import AppState
 
@@ -16,7 +16,10 @@ H_SWEEP = np.logspace(-12, -1, 23)
 
 
 def chart(fig: go.Figure, key: str, alt: str) -> None:
-    """Place a figure full-width, with the shared mode bar and a text alternative."""
+    """Place a figure full-width, with the shared mode bar and a text alternative; in
+    presentation mode its type is scaled up for a projector."""
+    if st.session_state["state"].present:
+        fig = for_projector(fig)
     st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key, alt=alt)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -17,13 +18,16 @@ from ce_viz.state import (
     H_RANGE,
     K_RANGE,
     LOGIT_LIMIT,
+    PRESETS,
     SMOOTHING_RANGE,
     T_RANGE,
     VIEWS,
     AppState,
+    parse_answers,
     parse_names,
     parse_query,
     parse_y,
+    preset_state,
     resize,
     to_query,
 )
@@ -32,6 +36,13 @@ from ce_viz.state import (
 SLIDER_RANGE = (-10.0, 10.0)
 
 ss = st.session_state
+
+
+def presenting() -> bool:
+    """Whether the page is in presentation mode; safe to call before set_page_config."""
+    if "state" in ss:
+        return bool(ss["state"].present)
+    return st.query_params.get("present", "0").strip().lower() in {"1", "true", "on", "yes"}
 
 
 def current_state() -> AppState:
@@ -132,6 +143,48 @@ def _on_axis(which: int) -> None:
     _update(axes=(axes[0], axes[1]))
 
 
+def _on_vector(field: str) -> None:
+    parsed = parse_answers(ss[f"{field}_text"], field)
+    _set_error(field, parsed.messages)
+    if parsed.ok:
+        _update(**{field: parsed.value})
+
+
+def vector_input(label: str, field: str, help: str | None = None) -> None:
+    """A text box for a vector field of ``AppState``, comma-separated; bad text is named."""
+    if field not in ss.get("input_errors", {}):
+        _seed(f"{field}_text", ", ".join(f"{v:g}" for v in getattr(ss["state"], field)))
+    st.text_input(label, key=f"{field}_text", on_change=_on_vector, args=(field,), help=help)
+    _show_error(field)
+
+
+def _on_preset() -> None:
+    name = ss.get("preset")
+    if name:
+        ss["state"] = preset_state(name, view=ss["state"].view)
+        ss["url_messages"] = ()
+        ss["input_errors"] = {}
+        ss["preset"] = None  # so the same preset can be clicked again
+
+
+def preset_picker() -> None:
+    """One click loads a preset: the whole state but the view, and the URL follows."""
+    st.pills(
+        "Presets",
+        options=list(PRESETS),
+        format_func=lambda name: PRESETS[name][0],
+        key="preset",
+        on_change=_on_preset,
+        help="Each loads a ready-made example; the link in the address bar follows.",
+    )
+
+
+def share_link(state: AppState) -> None:
+    """The link to this exact view, in a box with a copy button."""
+    base = (st.context.url or "").split("?", 1)[0]
+    st.code(f"{base}?{urlencode(to_query(state))}", language=None, wrap_lines=True)
+
+
 def _on_trio() -> None:
     chosen = sorted(int(c) for c in ss["trio"])
     if len(chosen) == 3:
@@ -198,6 +251,7 @@ def sidebar(state: AppState) -> None:
     _seed_widgets(state)
     names = state.class_names
     with st.sidebar:
+        preset_picker()
         st.header("Inputs")
         st.number_input(
             "Number of classes K",
@@ -273,6 +327,12 @@ def sidebar(state: AppState) -> None:
             format="%g",
             **bound("T"),
             help="p = softmax(o / T)",
+        )
+        st.toggle(
+            "Presentation mode",
+            help="Larger type on every chart, and the sidebar folded away on the next "
+            "visit of the link (present=1).",
+            **bound("present"),
         )
         st.text_input(
             "Class names (optional)",

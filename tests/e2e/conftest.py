@@ -115,6 +115,7 @@ def wait_for_app(page: Page) -> None:
 def shoot(page: Page, name: str) -> Path:
     """Save a full-page screenshot to artifacts/ and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(700)  # widgets fill in their values just after the run ends
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -188,3 +188,41 @@ def test_simplex_view_draws_the_ternary_plot(page: Page, app_url: str) -> None:
     expect(charts.first.locator("g.ternary").first).to_be_attached()
     assert charts.first.locator("g.ternary path.point").count() > 1000
     shoot(page, "simplex-default")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_presentation_mode_in_both_themes(browser, app_url: str, scheme: str) -> None:
+    """present=1 folds the sidebar away and enlarges chart type, legibly in either theme."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(f"{app_url}/?present=1&view=gradient")
+    wait_for_app(page)
+    expect(page.locator('[data-testid="stSidebar"]')).to_have_attribute("data-collapsed", "true")
+    tick = page.locator('[data-testid="stPlotlyChart"] .xtick text').first
+    assert float(tick.evaluate("t => parseFloat(t.style.fontSize)")) >= 22
+    background = page.locator('[data-testid="stApp"]').evaluate(
+        "e => getComputedStyle(e).backgroundColor"
+    )
+    level = sum(int(v) for v in re.findall(r"\d+", background)[:3]) / 3
+    assert (level < 80) if scheme == "dark" else (level > 200), background
+    shoot(page, f"presentation-{scheme}")
+    context.close()
+
+
+def test_preset_loads_in_one_click(page: Page, app_url: str) -> None:
+    """Clicking the 'Huge logits' preset loads it and puts it in the address bar."""
+    page.goto(app_url)
+    wait_for_app(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Huge logits", exact=True).click()
+    page.wait_for_url(re.compile(r"logits=1000(%2C|,)0(%2C|,)-1000"))
+    wait_for_app(page)
+    assert metric_value(page, "Loss") == "2000.0000"
+
+
+def test_check_my_work_finds_the_seed_slip(page: Page, app_url: str) -> None:
+    """view=check, preloaded with the seed's numbers, flags −0.775 and says −0.7553."""
+    page.goto(f"{app_url}/?view=check")
+    wait_for_app(page)
+    expect(page.get_by_text("2 of 7 numbers need another look.")).to_be_visible()
+    expect(page.get_by_text("check the subtraction", exact=False)).to_be_visible()
+    shoot(page, "check-seed")

@@ -1,0 +1,79 @@
+""" "Check my work": a student types the p, L and gradient they computed by hand; each number
+is marked, with the right value and a hint that names the step that went wrong."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ce_viz.check import check_work
+from ce_viz.state import TOL_RANGE, AppState
+from ce_viz.views.common import evaluate_state
+from ce_viz.views.controls import bound, vector_input
+
+
+def render(state: AppState) -> None:
+    """Draw the check view for ``state``."""
+    st.subheader("Check my work")
+    st.markdown(
+        "Work out $p$, $L$ and $\\partial L/\\partial o$ for the logits in the sidebar by "
+        "hand, type them in, and each number is marked. It starts with the original "
+        "derivation's own numbers for logits (2, 3, 4) and true class 1, so you can see "
+        "which of them hold up."
+    )
+    cols = st.columns([2, 1, 2, 1])
+    with cols[0]:
+        vector_input("Your p, comma-separated", "my_p")
+    with cols[1]:
+        st.number_input("Your loss L", format="%g", step=0.001, **bound("my_loss"))
+    with cols[2]:
+        vector_input("Your ∂L/∂o, comma-separated", "my_grad")
+    with cols[3]:
+        st.number_input(
+            "Tolerance",
+            *TOL_RANGE,
+            format="%g",
+            step=0.0001,
+            help="How far from the exact value still counts as right; 0.0005 accepts "
+            "answers correct to 3 decimals.",
+            **bound("tol"),
+        )
+    state = st.session_state["state"]
+    result = evaluate_state(state)
+    verdicts = check_work(
+        result.logits, result.y, state.T, state.my_p, state.my_loss, state.my_grad, state.tol
+    )
+    wrong = [v for v in verdicts if not v.ok]
+    if wrong:
+        st.error(
+            f"{len(wrong)} of {len(verdicts)} numbers need another look.",
+            icon=":material/close:",
+        )
+    else:
+        st.success(f"All {len(verdicts)} numbers are right.", icon=":material/check:")
+    names = state.class_names
+    table = pd.DataFrame(
+        {
+            "quantity": [
+                "L" if v.index is None else f"{v.quantity} [{names[v.index]}]" for v in verdicts
+            ],
+            "yours": [v.given for v in verdicts],
+            "exact": [v.correct for v in verdicts],
+            "verdict": ["✓ right" if v.ok else "✗ wrong" for v in verdicts],
+            "hint": [v.hint for v in verdicts],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="check_table",
+        column_config={
+            "yours": st.column_config.NumberColumn(format="%.6g"),
+            "exact": st.column_config.NumberColumn(format="%.6f"),
+            "hint": st.column_config.TextColumn(width="large"),
+        },
+    )
+    for v in wrong:
+        label = "L" if v.index is None else f"{v.quantity} for class {v.index}"
+        st.markdown(f"- **{label}**: {v.hint}")
