@@ -15,6 +15,7 @@ __all__ = [
     "fmt",
     "fmt_short",
     "fmt_signed",
+    "latex_document",
     "plotly_text",
     "tex",
     "url_number",
@@ -128,3 +129,17 @@ def plotly_text(text: str) -> str:
     '&lt;b&gt;cat&lt;/b&gt; &amp; dog'
     """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def latex_document(equations: list[str], title: str) -> str:
+    r"""A standalone LaTeX document with one ``equation*`` per equation.
+
+    >>> doc = latex_document(["x = 1"], "Title")
+    >>> doc.startswith("\\documentclass"), "\nx = 1\n" in doc, doc.endswith("\\end{document}\n")
+    (True, True, True)
+    """
+    body = "\n".join(f"\\begin{{equation*}}\n{eq}\n\\end{{equation*}}" for eq in equations)
+    return (
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+        f"\\section*{{{title}}}\n{body}\n\\end{{document}}\n"
+    )

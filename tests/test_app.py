@@ -204,3 +204,28 @@ def test_derivation_for_soft_target_and_temperature_uses_general_step() -> None:
     sources = " ".join(tex.value for tex in at.latex)
     assert r"\delta_{ij}" in sources
     assert r"\frac{1}{T}(p - y)" in sources
+
+
+def test_share_box_holds_the_link_to_this_view() -> None:
+    """The sidebar's share box shows the query that reproduces the page."""
+    at = run_app(logits="1,2", target="0", T="2")
+    codes = [c.value for c in at.code]
+    assert any(c.endswith("?logits=1%2C2&target=0&T=2&smoothing=0&view=gradient") for c in codes)
+    at.number_input(key="T").set_value(3.0).run()
+    assert any("T=3&" in c for c in (c.value for c in at.code))
+
+
+def test_derivation_offers_its_latex_source() -> None:
+    """The derivation view has a Download LaTeX button beside the typeset steps."""
+    at = run_app(view="derivation")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download LaTeX" in labels
+
+
+def test_presentation_mode_hides_the_title_and_round_trips() -> None:
+    """present=1 drops the page title (room for the charts) and stays in the link."""
+    at = run_app(present="1")
+    assert not at.title
+    assert at.query_params["present"] == "1"
+    at.toggle(key="present").set_value(False).run()
+    assert "present" not in at.query_params

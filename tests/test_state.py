@@ -23,11 +23,13 @@ from ce_viz.state import (
     K_RANGE,
     LOGIT_LIMIT,
     NAME_MAX_CHARS,
+    PRESETS,
     SMOOTHING_RANGE,
     T_RANGE,
     VIEWS,
     AppState,
     parse_query,
+    preset_state,
     resize,
     to_query,
 )
@@ -597,3 +599,62 @@ def test_o_is_a_float_array_of_the_logits() -> None:
     o = AppState(logits=(1e300, -1.0)).o()
     assert o.dtype == np.float64
     assert o.tolist() == [1e300, -1.0]
+
+
+# --------------------------------------------------------------------------------------
+# Every control round-trips, and every preset loads exactly
+# --------------------------------------------------------------------------------------
+
+#: One non-default value for every field a control sets: URL -> state -> the same URL.
+EVERY_CONTROL = {
+    "logits": "0.5,-1,2,7",
+    "y": "0.1,0.2,0.3,0.4",
+    "T": "2.5",
+    "smoothing": "0.05",
+    "names": "a,b,c,d",
+    "h": "0.001",
+    "axes": "3,0",
+    "plot": "surface",
+    "field": "1",
+    "span": "12.5",
+    "slice": "2",
+    "lr": "1.25",
+    "steps": "321",
+    "descent": "all",
+    "simplex": "1,2,3",
+    "my_p": "0.1,0.2,0.7",
+    "my_loss": "2.5",
+    "my_grad": "0.1,-0.2,0.1",
+    "tol": "0.01",
+    "present": "1",
+    "view": "check",
+}
+
+
+def test_every_control_round_trips_through_the_url() -> None:
+    """A link that sets every control gives a state that writes back the very same link."""
+    state, messages = parse_query(EVERY_CONTROL)
+    assert messages == ()
+    assert to_query(state) == EVERY_CONTROL
+    assert parse_query(to_query(state)) == (state, ())
+
+
+@pytest.mark.parametrize(("key", "value"), list(EVERY_CONTROL.items()))
+def test_each_control_alone_round_trips(key: str, value: str) -> None:
+    """Each control on its own (with the logits it needs) survives URL → state → URL."""
+    query = {"logits": EVERY_CONTROL["logits"], key: value}
+    state, messages = parse_query(query)
+    assert messages == ()
+    assert to_query(state)[key] == value
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_each_preset_loads_exactly(name: str) -> None:
+    """A preset's state is exactly its link's settings, on the view it was clicked from."""
+    _, query = PRESETS[name]
+    state = preset_state(name, view="landscape")
+    written = to_query(state)
+    for key, value in query.items():
+        assert written[key] == value
+    assert state.view == "landscape"
+    assert state == parse_query({**query, "view": "landscape"})[0]

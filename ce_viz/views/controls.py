@@ -342,6 +342,8 @@ def sidebar(state: AppState) -> None:
             help=f"{state.K} names, comma-separated, shown as plain text.",
         )
         _show_error("names")
+        st.markdown("**Share this exact view**")
+        share_link(state)
 
 
 def view_picker(state: AppState) -> str:

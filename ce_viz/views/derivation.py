@@ -14,7 +14,7 @@ import streamlit as st
 
 from ce_viz.analysis import Result, fd_check
 from ce_viz.figures import fd_error_figure
-from ce_viz.fmt import fmt, tex
+from ce_viz.fmt import fmt, latex_document, tex
 from ce_viz.state import AppState
 from ce_viz.views.common import H_SWEEP, cached_fd_sweep, chart, evaluate_state
 from ce_viz.views.controls import fd_step_picker
@@ -28,7 +28,18 @@ def vec(values: np.ndarray, digits: int | None = 4) -> str:
     return r"\begin{pmatrix}" + r" & ".join(tex(v, digits) for v in values) + r"\end{pmatrix}"
 
 
-def _one_hot_steps(result: Result, k: int, T: float) -> None:
+class LatexLog:
+    """Typesets each equation with st.latex and keeps its source for the LaTeX download."""
+
+    def __init__(self) -> None:
+        self.equations: list[str] = []
+
+    def __call__(self, source: str) -> None:
+        st.latex(source)
+        self.equations.append(source)
+
+
+def _one_hot_steps(latex: LatexLog, result: Result, k: int, T: float) -> None:
     p = result.p
     over_t = "" if T == 1 else "/T"
     scale = "" if T == 1 else r"\frac{1}{T}"
@@ -36,13 +47,13 @@ def _one_hot_steps(result: Result, k: int, T: float) -> None:
         f"**3. The true class $k = {k}$.** Only $-\\log p_k$ depends on $o_k$ through its "
         "numerator and denominator, so use the quotient rule:"
     )
-    st.latex(
+    latex(
         r"\frac{\partial p_k}{\partial o_k}"
         rf"= {scale}\frac{{e^{{o_k{over_t}}}\sum_i e^{{o_i{over_t}}} - e^{{o_k{over_t}}}"
         rf"e^{{o_k{over_t}}}}}{{\left(\sum_i e^{{o_i{over_t}}}\right)^2}}"
         rf"= {scale}\left(p_k - p_k^2\right)"
     )
-    st.latex(
+    latex(
         r"\frac{\partial L}{\partial o_k} = -\frac{1}{p_k}\frac{\partial p_k}{\partial o_k}"
         rf"= {scale}\left(p_k - 1\right)"
         + (
@@ -56,7 +67,7 @@ def _one_hot_steps(result: Result, k: int, T: float) -> None:
         "**4. Every other class $j \\ne k$.** Now $e^{o_k}$ is a constant and only the "
         "denominator moves:"
     )
-    st.latex(
+    latex(
         r"\frac{\partial p_k}{\partial o_j}"
         rf"= -{scale}\frac{{e^{{o_k{over_t}}} e^{{o_j{over_t}}}}}"
         rf"{{\left(\sum_i e^{{o_i{over_t}}}\right)^2}} = -{scale} p_k p_j"
@@ -64,21 +75,21 @@ def _one_hot_steps(result: Result, k: int, T: float) -> None:
         r"\frac{\partial L}{\partial o_j} = -\frac{1}{p_k}\frac{\partial p_k}{\partial o_j}"
         rf"= {scale}p_j"
     )
-    st.latex(
+    latex(
         r",\quad ".join(
             rf"\frac{{\partial L}}{{\partial o_{{{j}}}}} = {tex(result.grad[j])}" for j in others
         )
     )
 
 
-def _general_step(result: Result, T: float) -> None:
+def _general_step(latex: LatexLog, result: Result, T: float) -> None:
     scale = "" if T == 1 else r"\frac{1}{T}"
     st.markdown(
         "**3. Any target.** With $\\log p_j = o_j/T - \\log\\sum_i e^{o_i/T}$, "
         "$\\partial \\log p_j / \\partial o_i = (\\delta_{ij} - p_i)/T$, and because "
         "$\\sum_j y_j = 1$:"
     )
-    st.latex(
+    latex(
         r"\frac{\partial L}{\partial o_i} = -\sum_j y_j \frac{\partial \log p_j}{\partial o_i}"
         rf"= -{scale}\sum_j y_j\left(\delta_{{ij}} - p_i\right)"
         rf"= {scale}\left(p_i \sum_j y_j - y_i\right) = {scale}\left(p_i - y_i\right)"
@@ -93,15 +104,16 @@ def render(state: AppState) -> None:
     one_hot = state.y is None and state.smoothing == 0
     over_t = "" if T == 1 else "/T"
 
+    latex = LatexLog()
     st.subheader("Deriving ∂L/∂o = p − y")
     st.markdown("**1. Softmax** turns the logits $o$ into probabilities:")
-    st.latex(
+    latex(
         rf"p_j = \frac{{e^{{o_j{over_t}}}}}{{\sum_i e^{{o_i{over_t}}}}},\qquad "
         rf"o = {vec(result.logits, None)}\ \Longrightarrow\ p = {vec(result.p)}"
     )
     st.markdown("**2. Cross-entropy** against the target $y$:")
     if one_hot:
-        st.latex(
+        latex(
             rf"y = {vec(result.y, 0)},\qquad L = -\sum_i y_i \log p_i = -\log p_k"
             rf"= -\log {tex(result.p[k])} = {tex(result.loss)}"
         )
@@ -112,20 +124,30 @@ def render(state: AppState) -> None:
             if result.p[k] >= 0.0005
             else "Computed from the unrounded p."
         )
-        _one_hot_steps(result, k, T)
+        _one_hot_steps(latex, result, k, T)
     else:
-        st.latex(rf"y = {vec(result.y)},\qquad L = -\sum_i y_i \log p_i = {tex(result.loss)}")
-        _general_step(result, T)
+        latex(rf"y = {vec(result.y)},\qquad L = -\sum_i y_i \log p_i = {tex(result.loss)}")
+        _general_step(latex, result, T)
     st.markdown(
         "**5. Together**: the gradient of the loss **with respect to the logits $o$** "
         "(not with respect to $p$):"
     )
     scale = "" if T == 1 else r"\frac{1}{T}"
-    st.latex(
+    latex(
         rf"\frac{{\partial L}}{{\partial o}} = {scale}(p - y)"
         rf"= {vec(result.grad)}"
     )
 
+    st.download_button(
+        "Download LaTeX",
+        data=latex_document(latex.equations, "Deriving $\\partial L/\\partial o = p - y$"),
+        file_name="ce-viz-derivation.tex",
+        mime="application/x-tex",
+        icon=":material/download:",
+        key="download_tex",
+        on_click="ignore",
+        help="These equations with your numbers, as a LaTeX document to paste into slides.",
+    )
     with st.expander("Slips in the original derivation, and the fixes"):
         st.markdown(
             "- Softmax was written $p_j = e^j / \\sum_i e^i$; the exponent is the logit, "

@@ -226,3 +226,15 @@ def test_check_my_work_finds_the_seed_slip(page: Page, app_url: str) -> None:
     expect(page.get_by_text("2 of 7 numbers need another look.")).to_be_visible()
     expect(page.get_by_text("check the subtraction", exact=False)).to_be_visible()
     shoot(page, "check-seed")
+
+
+def test_derivation_latex_download_has_the_live_numbers(page: Page, app_url: str) -> None:
+    """Download LaTeX gives a standalone document holding the corrected −0.7553."""
+    page.goto(f"{app_url}/?view=derivation")
+    wait_for_app(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download LaTeX").click()
+    text = Path(info.value.path()).read_text()
+    assert text.startswith("\\documentclass")
+    assert "= -0.7553" in text
+    assert text.count("\\begin{equation*}") >= 6
