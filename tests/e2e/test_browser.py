@@ -238,3 +238,22 @@ def test_derivation_latex_download_has_the_live_numbers(page: Page, app_url: str
     assert text.startswith("\\documentclass")
     assert "= -0.7553" in text
     assert text.count("\\begin{equation*}") >= 6
+
+
+def test_controls_work_from_the_keyboard(page: Page, app_url: str) -> None:
+    """Tab reaches a logit's exact box; typing and Enter recompute the loss, no mouse."""
+    page.goto(f"{app_url}/?logits=0,0&target=0")
+    wait_for_app(page)
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        label = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        if label == "exact o1":
+            break
+    else:
+        pytest.fail("Tab never reached the exact box of o1")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"logits=0(%2C|,)1"))
+    wait_for_app(page)
+    assert metric_value(page, "Loss") == "1.3133"
