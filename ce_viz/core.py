@@ -63,14 +63,19 @@ def _check_logits(logits: ArrayLike) -> FloatArray:
     return o
 
 
-def _check_T(T: float) -> float:
+def _check_positive(value: float, what: str) -> float:
+    """``value`` as a float, or a CEVizError naming ``what`` unless it is finite and > 0."""
     try:
-        t = float(T)
+        x = float(value)
     except (TypeError, ValueError) as exc:
-        raise CEVizError(f"temperature T must be a number, got {T!r}") from exc
-    if not (np.isfinite(t) and t > 0):
-        raise CEVizError(f"temperature T must be a finite number > 0, got {T!r}")
-    return t
+        raise CEVizError(f"{what} must be a number, got {value!r}") from exc
+    if not (np.isfinite(x) and x > 0):
+        raise CEVizError(f"{what} must be a finite number > 0, got {value!r}")
+    return x
+
+
+def _check_T(T: float) -> float:
+    return _check_positive(T, "temperature T")
 
 
 def _check_y(y: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
@@ -393,12 +398,7 @@ def numerical_grad(
     o = np.array(logits, dtype=np.float64)
     if not np.all(np.isfinite(o)):
         raise CEVizError(f"logits must be finite, got {o.tolist()!r}")
-    try:
-        h = float(eps)
-    except (TypeError, ValueError) as exc:
-        raise CEVizError(f"the finite-difference step must be a number, got {eps!r}") from exc
-    if not (np.isfinite(h) and h > 0):
-        raise CEVizError(f"the finite-difference step must be a finite number > 0, got {eps!r}")
+    h = _check_positive(eps, "the finite-difference step")
     grad = np.empty_like(o)
     flat, out = o.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):

@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from ce_viz.core import (
     CEVizError,
     _check_logits,
+    _check_positive,
     _check_T,
     _check_y,
     cross_entropy,
@@ -312,16 +313,8 @@ def descend(
     Descent
         ``path`` of shape (steps + 1, K) and ``losses`` of shape (steps + 1,).
     """
-    o = np.array(_check_logits(logits), dtype=np.float64)
-    if o.ndim != 1:
-        raise CEVizError(f"descend takes one sample of logits, got shape {o.shape}")
-    y_arr = np.asarray(_check_y(y, o.shape))
-    try:
-        rate = float(lr)
-    except (TypeError, ValueError) as exc:
-        raise CEVizError(f"the learning rate must be a number, got {lr!r}") from exc
-    if not (np.isfinite(rate) and rate > 0):
-        raise CEVizError(f"the learning rate must be a finite number > 0, got {lr!r}")
+    o, y_arr, _ = _sample(logits, y, T)
+    rate = _check_positive(lr, "the learning rate")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise CEVizError(f"steps must be a whole number >= 0, got {steps!r}")
     mask = np.ones(o.size) if free is None else np.asarray(free, dtype=bool).astype(float)
