@@ -28,6 +28,7 @@ __all__ = [
     "evaluate",
     "fd_check",
     "fd_sweep",
+    "loss_from_rounded",
     "table_csv",
 ]
 
@@ -137,3 +138,15 @@ def fd_sweep(logits: ArrayLike, y: ArrayLike, T: float, h_values: ArrayLike) -> 
     True
     """
     return np.array([fd_check(logits, y, T, float(h)).max_rel_error for h in np.asarray(h_values)])
+
+
+def loss_from_rounded(p_k: float, decimals: int = 3) -> tuple[float, float]:
+    """``(round(p_k, decimals), -log of it)``: the loss a hand calculation gets by rounding
+    p first, as the original derivation did (0.245 → 1.406 instead of 1.4076).
+
+    >>> rounded, loss = loss_from_rounded(0.24472847105479764)
+    >>> rounded, round(loss, 4)
+    (0.245, 1.4065)
+    """
+    rounded = round(float(p_k), decimals)
+    return rounded, float(-np.log(rounded)) if rounded > 0 else float("inf")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ce_viz.analysis import evaluate
+from ce_viz.analysis import evaluate, loss_from_rounded
 from ce_viz.core import softmax
 
 __all__ = ["Verdict", "check_work"]
@@ -83,11 +83,11 @@ def check_work(
     loss_ok = _close(loss_given, result.loss, tol)
     hint = ""
     if not loss_ok:
-        rounded = round(float(p[k]), 3)
-        if one_hot and rounded > 0 and _close(loss_given, -np.log(rounded), tol):
+        rounded, rounded_loss = loss_from_rounded(p[k])
+        if one_hot and rounded > 0 and _close(loss_given, rounded_loss, tol):
             hint = (
                 f"You rounded p_k to {rounded} before the log: −log {rounded} = "
-                f"{-np.log(rounded):.4f}. Keep p unrounded: L = {result.loss:.4f}."
+                f"{rounded_loss:.4f}. Keep p unrounded: L = {result.loss:.4f}."
             )
         elif one_hot and p[k] > 0 and _close(loss_given, -np.log10(p[k]), tol):
             hint = "That is log base 10; cross-entropy uses the natural log."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 
 __all__ = [
     "MINUS",
@@ -18,6 +19,7 @@ __all__ = [
     "latex_document",
     "plotly_text",
     "tex",
+    "tex_vector",
     "url_number",
 ]
 
@@ -99,6 +101,15 @@ def tex(x: float, digits: int | None = 4, scientific: bool = True) -> str:
         mantissa, exponent = text.split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"
     return text
+
+
+def tex_vector(values: Iterable[float], digits: int | None = 4) -> str:
+    r"""A vector as a LaTeX row matrix.
+
+    >>> tex_vector([0.5, -2.0], 1)
+    '\\begin{pmatrix}0.5 & -2.0\\end{pmatrix}'
+    """
+    return r"\begin{pmatrix}" + r" & ".join(tex(v, digits) for v in values) + r"\end{pmatrix}"
 
 
 def url_number(x: float) -> str:

@@ -8,24 +8,18 @@ respect to the logits o, not p.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ce_viz.analysis import Result, fd_check
+from ce_viz.analysis import Result, fd_check, loss_from_rounded
 from ce_viz.figures import fd_error_figure
-from ce_viz.fmt import fmt, latex_document, tex
+from ce_viz.fmt import fmt, latex_document, tex, tex_vector
 from ce_viz.state import AppState
 from ce_viz.views.common import H_SWEEP, cached_fd_sweep, chart, evaluate_state
 from ce_viz.views.controls import fd_step_picker
 
 #: A check whose largest relative error is below this counts as agreeing.
 FD_PASS = 1e-6
-
-
-def vec(values: np.ndarray, digits: int | None = 4) -> str:
-    """A vector as a LaTeX row, ``(v_0  v_1  ...)``."""
-    return r"\begin{pmatrix}" + r" & ".join(tex(v, digits) for v in values) + r"\end{pmatrix}"
 
 
 class LatexLog:
@@ -109,24 +103,25 @@ def render(state: AppState) -> None:
     st.markdown("**1. Softmax** turns the logits $o$ into probabilities:")
     latex(
         rf"p_j = \frac{{e^{{o_j{over_t}}}}}{{\sum_i e^{{o_i{over_t}}}}},\qquad "
-        rf"o = {vec(result.logits, None)}\ \Longrightarrow\ p = {vec(result.p)}"
+        rf"o = {tex_vector(result.logits, None)}\ \Longrightarrow\ p = {tex_vector(result.p)}"
     )
     st.markdown("**2. Cross-entropy** against the target $y$:")
     if one_hot:
         latex(
-            rf"y = {vec(result.y, 0)},\qquad L = -\sum_i y_i \log p_i = -\log p_k"
+            rf"y = {tex_vector(result.y, 0)},\qquad L = -\sum_i y_i \log p_i = -\log p_k"
             rf"= -\log {tex(result.p[k])} = {tex(result.loss)}"
         )
+        rounded, rounded_loss = loss_from_rounded(result.p[k])
         st.caption(
             "Computed from the unrounded p. Rounding p to three decimals first gives "
-            f"−log {result.p[k]:.3f} = {fmt(-np.log(round(result.p[k], 3)))}, "
-            "which is how the original derivation got 1.406 instead of 1.4076."
-            if result.p[k] >= 0.0005
+            f"−log {rounded:.3f} = {fmt(rounded_loss)}, which is how the original "
+            "derivation got 1.406 instead of 1.4076."
+            if rounded > 0
             else "Computed from the unrounded p."
         )
         _one_hot_steps(latex, result, k, T)
     else:
-        latex(rf"y = {vec(result.y)},\qquad L = -\sum_i y_i \log p_i = {tex(result.loss)}")
+        latex(rf"y = {tex_vector(result.y)},\qquad L = -\sum_i y_i \log p_i = {tex(result.loss)}")
         _general_step(latex, result, T)
     st.markdown(
         "**5. Together**: the gradient of the loss **with respect to the logits $o$** "
@@ -135,7 +130,7 @@ def render(state: AppState) -> None:
     scale = "" if T == 1 else r"\frac{1}{T}"
     latex(
         rf"\frac{{\partial L}}{{\partial o}} = {scale}(p - y)"
-        rf"= {vec(result.grad)}"
+        rf"= {tex_vector(result.grad)}"
     )
 
     st.download_button(

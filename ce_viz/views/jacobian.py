@@ -6,11 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ce_viz.figures import jacobian_figure
-from ce_viz.fmt import fmt, tex
+from ce_viz.fmt import fmt, tex, tex_vector
 from ce_viz.state import AppState
 from ce_viz.theory import chain_rule, hessian_eigenvalues
 from ce_viz.views.common import chart, evaluate_state
-from ce_viz.views.derivation import vec
 
 
 def render(state: AppState) -> None:
@@ -39,10 +38,10 @@ def render(state: AppState) -> None:
         st.markdown(
             "**The chain rule, with your numbers.** The loss sees the logits only through $p$:"
         )
-        st.latex(r"\frac{\partial L}{\partial p} = -\frac{y}{p} = " + vec(dl_dp))
+        st.latex(r"\frac{\partial L}{\partial p} = -\frac{y}{p} = " + tex_vector(dl_dp))
         st.latex(
             r"J^\top\frac{\partial L}{\partial p} = "
-            + vec(product)
+            + tex_vector(product)
             + r" = \frac{\partial L}{\partial o}"
         )
         st.caption(
