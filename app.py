@@ -5,7 +5,7 @@ Run with ``streamlit run app.py``. This file only sets up the page and routes to
 
 import streamlit as st
 
-from ce_viz.views import check, derivation, gradient, jacobian, landscape, simplex, why
+from ce_viz.views import batch, check, derivation, gradient, jacobian, landscape, simplex, why
 from ce_viz.views.controls import (
     current_state,
     presenting,
@@ -30,6 +30,7 @@ VIEW_RENDERERS = {
     "jacobian": jacobian.render,
     "why": why.render,
     "check": check.render,
+    "batch": batch.render,
 }
 
 state = current_state()

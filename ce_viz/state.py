@@ -25,6 +25,7 @@ from ce_viz.core import SUM_TOLERANCE, target_distribution
 from ce_viz.fmt import url_number
 
 __all__ = [
+    "DATASETS",
     "DEFAULT",
     "DESCENT_MODES",
     "H_RANGE",
@@ -40,6 +41,7 @@ __all__ = [
     "TOL_RANGE",
     "T_RANGE",
     "VIEWS",
+    "WORST_RANGE",
     "AppState",
     "Parsed",
     "parse_answers",
@@ -64,7 +66,10 @@ VIEWS: dict[str, str] = {
     "jacobian": "Jacobian",
     "why": "Why it works",
     "check": "Check my work",
+    "batch": "Batch",
 }
+#: The batch view's data: a built-in sample, or an uploaded file.
+DATASETS = ("sample3", "sample10", "upload")
 #: How the landscape is drawn, and which logits gradient descent may move.
 PLOTS = ("contour", "surface")
 DESCENT_MODES = ("plane", "all")
@@ -77,6 +82,7 @@ LR_RANGE = (0.001, 20.0)
 STEPS_RANGE = (0, 500)
 SPAN_RANGE = (1.0, 50.0)
 TOL_RANGE = (1e-12, 1.0)
+WORST_RANGE = (1, 100)
 #: The core is accurate for any finite logit; the UI accepts up to this magnitude.
 LOGIT_LIMIT = 1e300
 NAME_MAX_CHARS = 24
@@ -122,6 +128,9 @@ class AppState:
     tol: float = 0.0005
     # Presentation mode: bigger type, the sidebar folded away.
     present: bool = False
+    # The batch view: which data, and how many of the worst rows to list.
+    dataset: str = "sample3"
+    worst: int = 10
 
     @property
     def K(self) -> int:
@@ -578,6 +587,8 @@ _FIELDS: tuple[tuple[str, _FieldParser, str], ...] = (
     ("my_grad", lambda t, s: parse_answers(t, "my_grad"), "my_grad"),
     ("tol", lambda t, s: parse_number(t, "tol", *TOL_RANGE), "tol"),
     ("present", lambda t, s: parse_flag(t, "present"), "present"),
+    ("data", lambda t, s: parse_choice(t, "data", DATASETS), "dataset"),
+    ("worst", lambda t, s: parse_int(t, "worst", *WORST_RANGE), "worst"),
     ("view", lambda t, s: parse_view(t), "view"),
 )
 
@@ -642,6 +653,8 @@ def _optional_fields(state: AppState) -> dict[str, str | None]:
         "my_grad": ",".join(url_number(v) for v in state.my_grad),
         "tol": url_number(state.tol),
         "present": str(int(state.present)),
+        "data": state.dataset,
+        "worst": str(state.worst),
     }
 
 

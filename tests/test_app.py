@@ -210,7 +210,7 @@ def test_share_box_holds_the_link_to_this_view() -> None:
     """The sidebar's share box shows the query that reproduces the page."""
     at = run_app(logits="1,2", target="0", T="2")
     codes = [c.value for c in at.code]
-    assert any(c.endswith("?logits=1%2C2&target=0&T=2&smoothing=0&view=gradient") for c in codes)
+    assert any(c.endswith("?logits=1,2&target=0&T=2&smoothing=0&view=gradient") for c in codes)
     at.number_input(key="T").set_value(3.0).run()
     assert any("T=3&" in c for c in (c.value for c in at.code))
 

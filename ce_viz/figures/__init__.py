@@ -3,6 +3,7 @@
 No mathematics happens here: every number drawn is passed in, computed by the core.
 """
 
+from ce_viz.figures.batch import calibration_figure, gradient_heatmap, loss_histogram
 from ce_viz.figures.landscape import descent_figure, landscape_figure, slice_figure
 from ce_viz.figures.sample import fd_error_figure, gradient_figure, probability_figure
 from ce_viz.figures.style import (
@@ -27,6 +28,7 @@ __all__ = [
     "PALETTE",
     "PLOTLY_CONFIG",
     "apply_layout",
+    "calibration_figure",
     "ce_vs_mse_figure",
     "class_axis",
     "descent_figure",
@@ -34,8 +36,10 @@ __all__ = [
     "fd_error_figure",
     "for_projector",
     "gradient_figure",
+    "gradient_heatmap",
     "jacobian_figure",
     "landscape_figure",
+    "loss_histogram",
     "probability_figure",
     "simplex_figure",
     "slice_figure",

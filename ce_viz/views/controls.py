@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
 import streamlit as st
 
 from ce_viz.fmt import escape_markdown
@@ -182,7 +183,27 @@ def preset_picker() -> None:
 def share_link(state: AppState) -> None:
     """The link to this exact view, in a box with a copy button."""
     base = (st.context.url or "").split("?", 1)[0]
-    st.code(f"{base}?{urlencode(to_query(state))}", language=None, wrap_lines=True)
+    st.code(f"{base}?{urlencode(to_query(state), safe=',')}", language=None, wrap_lines=True)
+
+
+def load_sample(logits: Any, y: Any, names: Any) -> None:
+    """Load one row of a batch into the single-sample views (a button's callback)."""
+    state: AppState = ss["state"]
+    one_hot = int(np.count_nonzero(y)) == 1
+    # Columns logit_0, logit_1, ... name no classes: keep the default names then.
+    plain = tuple(names) == tuple(str(i) for i in range(len(names)))
+    parsed_names = parse_names("" if plain else ",".join(names), len(names))
+    ss["state"] = replace(
+        resize(state, len(logits)),
+        logits=tuple(float(v) for v in logits),
+        target=int(np.argmax(y)),
+        y=None if one_hot else tuple(float(v) for v in y),
+        smoothing=0.0,
+        names=parsed_names.value if parsed_names.ok else (),
+        view="gradient",
+    )
+    ss["url_messages"] = ()
+    ss["input_errors"] = {}
 
 
 def _on_trio() -> None:
