@@ -257,3 +257,23 @@ def test_controls_work_from_the_keyboard(page: Page, app_url: str) -> None:
     page.wait_for_url(re.compile(r"logits=0(%2C|,)1"))
     wait_for_app(page)
     assert metric_value(page, "Loss") == "1.3133"
+
+
+def test_batch_upload_shows_mean_loss(page: Page, app_url: str, tmp_path: Path) -> None:
+    """Uploading a CSV in Chromium shows its Mean loss; a bad file shows a named error."""
+    good = tmp_path / "good.csv"
+    good.write_text("logit_cat,logit_dog,label\n0,0,cat\n0,0,dog\n")
+    page.goto(f"{app_url}/?view=batch&data=upload")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    expect(page.locator('[data-testid="stMetric"]').first).to_be_visible(timeout=30000)
+    wait_for_app(page)
+    assert metric_value(page, "Mean loss") == "0.6931"
+    shoot(page, "batch-upload")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("logit_cat,logit_dog,label\n0,zero,cat\n")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    expect(page.get_by_text("row 1, column 'logit_dog': 'zero' is not a number")).to_be_visible(
+        timeout=30000
+    )
+    assert page.locator('[data-testid="stException"]').count() == 0
