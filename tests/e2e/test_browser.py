@@ -277,3 +277,16 @@ def test_batch_upload_shows_mean_loss(page: Page, app_url: str, tmp_path: Path) 
         timeout=30000
     )
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_batch_upload_over_the_limit_is_refused(page: Page, app_url: str, tmp_path: Path) -> None:
+    """A file over .streamlit/config.toml's 50 MB limit is refused with a message."""
+    big = tmp_path / "big.csv"
+    with big.open("wb") as f:
+        f.write(b"logit_0,logit_1,label\n")
+        f.write(b"1.0,2.0,0\n" * 5_300_000)  # ~53 MB
+    page.goto(f"{app_url}/?view=batch&data=upload")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
+    expect(page.get_by_text(re.compile(r"must be 50(\.0)?\s?MB or smaller"))).to_be_visible()
+    assert page.locator('[data-testid="stMetric"]').count() == 0
