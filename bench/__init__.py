@@ -12,6 +12,7 @@ from __future__ import annotations
 #: name -> the module whose ``main() -> int`` runs that benchmark
 BENCHMARKS: dict[str, str] = {
     "landscape": "bench.landscape",
+    "batch": "bench.batch",
 }
 
 __all__ = ["BENCHMARKS"]

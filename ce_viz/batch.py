@@ -38,7 +38,7 @@ FloatArray = NDArray[np.float64]
 CHUNK_ROWS = 50_000
 #: Columns that name the label, in the order they are looked for.
 LABEL_NAMES = ("label", "target", "class", "y", "true", "true_class")
-_LOGIT = re.compile(r"^(?:logit|o|score)[_\s]?(.+)$", re.IGNORECASE)
+_LOGIT = re.compile(r"^(?:logit[_\s]?|o_|score_)(.+)$", re.IGNORECASE)
 _SOFT = re.compile(r"^(?:y|target|prob|p)[_\s](.+)$", re.IGNORECASE)
 
 
@@ -148,12 +148,22 @@ def _labels(
 ) -> NDArray[np.intp]:
     raw = frame[column].astype(str).str.strip()
     index = {name: i for i, name in enumerate(names)}
+    # Classes named by numbers (logit_1, logit_2, ...): a label is a name, never an index,
+    # so "1" can't mean two different classes.
+    by_name_only = all(re.fullmatch(r"-?\d+", name) for name in names) and list(names) != [
+        str(i) for i in range(len(names))
+    ]
     as_int = pd.to_numeric(raw, errors="coerce")
     out = np.empty(len(raw), dtype=np.intp)
     for r, (text, number) in enumerate(zip(raw, as_int, strict=True)):
         if text in index:
             out[r] = index[text]
-        elif np.isfinite(number) and float(number).is_integer() and 0 <= number < len(names):
+        elif (
+            not by_name_only
+            and np.isfinite(number)
+            and float(number).is_integer()
+            and 0 <= number < len(names)
+        ):
             out[r] = int(number)
         else:
             raise CEVizError(
@@ -195,7 +205,8 @@ def read_batch(
         raise CEVizError(
             f"the file is not a CSV that can be read: {str(exc).splitlines()[0]}"
         ) from exc
-    header = [str(c) for c in first.columns]
+    first.columns = [str(c).strip() for c in first.columns]
+    header = list(first.columns)
     mapping = mapping or detect_columns(header)
     _check_header(header, mapping)
     names = mapping.class_names
@@ -207,6 +218,7 @@ def read_batch(
         for chunk in _chain(chunks, reader):
             if chunk.empty:
                 continue
+            chunk.columns = header
             logits = _numbers(chunk, mapping.logits, row)
             if mapping.soft is not None:
                 y = _numbers(chunk, mapping.soft, row)
@@ -220,7 +232,7 @@ def read_batch(
                 off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
                 if off.size:
                     raise CEVizError(
-                        f"row {row + off[0]}: the soft targets sum to {sums[off[0]]:.6g}, not 1"
+                        f"row {row + off[0]}: the soft targets sum to {sums[off[0]]:.12g}, not 1"
                     )
             else:
                 labels = _labels(chunk, mapping.label, names, row)
@@ -229,9 +241,10 @@ def read_batch(
             all_logits.append(logits)
             all_y.append(y)
             row += len(chunk)
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CEVizError(
-            f"the file is not a CSV that can be read: {str(exc).splitlines()[0]}"
+            f"after row {row - 1}, the file is not a CSV that can be read: "
+            f"{str(exc).splitlines()[0]}"
         ) from exc
     if row == 1:
         raise CEVizError("the file has a header but no rows")
@@ -242,15 +255,27 @@ def _check_raw_header(data: io.IOBase) -> None:
     """Duplicate or empty column names, read from the file's first line (pandas would
     rename them silently)."""
     start = data.tell()
-    line = data.readline()
+    text = ""
+    for _ in range(1000):  # skip blank lines before the header, as pandas does
+        line = data.readline()
+        if not line:
+            break
+        try:
+            decoded = line.decode("utf-8-sig") if isinstance(line, bytes) else str(line)
+        except UnicodeDecodeError as exc:
+            data.seek(start)
+            raise CEVizError("the file is not text (UTF-8): is it a CSV?") from exc
+        lines = decoded.splitlines()  # \r, \n and \r\n alike
+        text = lines[0] if lines else ""
+        if text.strip():
+            break
     data.seek(start)
-    try:
-        text = line.decode("utf-8-sig") if isinstance(line, bytes) else str(line)
-    except UnicodeDecodeError as exc:
-        raise CEVizError("the file is not text (UTF-8): is it a CSV?") from exc
     if not text.strip():
         raise CEVizError("the file is empty")
-    names = [name.strip() for name in next(csv.reader([text]))]
+    try:
+        names = [name.strip() for name in next(csv.reader([text]))]
+    except csv.Error as exc:
+        raise CEVizError(f"the header can't be read as CSV: {exc}") from exc
     if any(not name for name in names):
         raise CEVizError("the header has an empty column name")
     seen: set[str] = set()
