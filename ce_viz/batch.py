@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,13 +125,28 @@ def _check_header(columns: Sequence[str], mapping: ColumnMap) -> None:
         raise CEVizError(f"the column {extra[0]!r} is neither a logit, a label nor a target")
 
 
-def _numbers(frame: pd.DataFrame, columns: Sequence[str], first_row: int) -> FloatArray:
-    """The columns as float64; a non-number, NaN or inf is named by row and column."""
-    values = frame[list(columns)].apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
+def _numbers(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    first_row: int,
+    raw_cell: Callable[[int, str], str] | None = None,
+) -> FloatArray:
+    """The columns as float64; a non-number, NaN or inf is named by row and column.
+
+    ``raw_cell(row, column)`` gives a cell's text as written, for the message, where pandas
+    has already read the column as numbers (``1e400`` would otherwise show as ``inf``).
+    """
+    sub = frame[list(columns)]
+    try:
+        values = sub.to_numpy(dtype=np.float64)  # the fast path: every cell a number
+    except (TypeError, ValueError):
+        values = sub.apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
         r, c = np.argwhere(bad)[0]
         cell = frame[columns[c]].iloc[r]
+        if not isinstance(cell, str) and raw_cell is not None:
+            cell = raw_cell(first_row + int(r), columns[c])
         text = str(cell).strip()
         if not text:
             what = "is empty"
@@ -193,9 +208,12 @@ def read_batch(
         if isinstance(source, (str, bytes))
         else source
     )
+    origin = data.tell()
     _check_raw_header(data)
     try:
-        reader = pd.read_csv(data, chunksize=chunk_rows, dtype=str, keep_default_na=False)
+        # Numbers are parsed by pandas' C reader (fast); a column with anything else in it
+        # stays text, and the checks below name the cell.
+        reader = pd.read_csv(data, chunksize=chunk_rows, keep_default_na=False)
         first = next(reader)
     except StopIteration as exc:  # pragma: no cover - pandas raises EmptyDataError instead
         raise CEVizError("the file has a header but no rows") from exc
@@ -211,6 +229,16 @@ def read_batch(
     _check_header(header, mapping)
     names = mapping.class_names
     K = len(mapping.logits)
+
+    def raw_cell(row_number: int, column: str) -> str:
+        """One cell's text as written, re-read only for an error message."""
+        data.seek(origin)
+        one = pd.read_csv(
+            data, dtype=str, keep_default_na=False, skiprows=range(1, row_number), nrows=1
+        )
+        one.columns = [str(c).strip() for c in one.columns]
+        return str(one[column].iloc[0])
+
     all_logits, all_y = [], []
     row = 1
     chunks: Iterable[pd.DataFrame] = [first]
@@ -219,9 +247,9 @@ def read_batch(
             if chunk.empty:
                 continue
             chunk.columns = header
-            logits = _numbers(chunk, mapping.logits, row)
+            logits = _numbers(chunk, mapping.logits, row, raw_cell)
             if mapping.soft is not None:
-                y = _numbers(chunk, mapping.soft, row)
+                y = _numbers(chunk, mapping.soft, row, raw_cell)
                 negative = np.argwhere(y < 0)
                 if negative.size:
                     r, c = negative[0]
