@@ -290,3 +290,26 @@ def test_batch_upload_over_the_limit_is_refused(page: Page, app_url: str, tmp_pa
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
     expect(page.get_by_text(re.compile(r"must be 50(\.0)?\s?MB or smaller"))).to_be_visible()
     assert page.locator('[data-testid="stMetric"]').count() == 0
+
+
+HOSTILE_LINKS = [
+    "names=<script>window.injected=1</script>,b,c",
+    "names=<img src=x onerror=window.injected=1>,b,c",
+    "names=[x](javascript:window.injected=1),b,c",
+    "view=<svg onload=window.injected=1>",
+    "logits=<b>1</b>,2&target=<i>0</i>",
+    "names=$\\href{javascript:alert(1)}{x}$,b,c",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_LINKS)
+def test_nothing_injected_runs_or_renders(page: Page, app_url: str, query: str) -> None:
+    """Script, HTML, markdown links or LaTeX in a link neither run nor become elements."""
+    page.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError("a dialog opened")))
+    page.goto(f"{app_url}/?{query}")
+    wait_for_app(page)
+    assert page.evaluate("() => window.injected") is None
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator("script, img[src=x], svg[onload], a[href^='javascript']").count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.js_errors == []  # type: ignore[attr-defined]
