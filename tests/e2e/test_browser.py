@@ -313,3 +313,28 @@ def test_nothing_injected_runs_or_renders(page: Page, app_url: str, query: str) 
     assert main.locator("script, img[src=x], svg[onload], a[href^='javascript']").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+VIEWPORTS = {"projector": (1920, 1080), "phone": (390, 844)}
+ALL_VIEWS = ["gradient", "derivation", "landscape", "simplex", "jacobian", "why", "check", "batch"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_every_view_renders_at_every_size_and_theme(
+    browser, app_url: str, viewport: str, scheme: str
+) -> None:
+    """Each view draws without an error in light and dark, at projector and phone sizes."""
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    for view in ALL_VIEWS:
+        page.goto(f"{app_url}/?view={view}")
+        wait_for_app(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, view
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0 or view == "check"
+        shoot(page, f"{view}-{viewport}-{scheme}")
+    assert errors == []
+    context.close()
