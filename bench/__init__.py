@@ -13,6 +13,7 @@ from __future__ import annotations
 BENCHMARKS: dict[str, str] = {
     "landscape": "bench.landscape",
     "batch": "bench.batch",
+    "load": "bench.load",
 }
 
 __all__ = ["BENCHMARKS"]
