@@ -338,3 +338,45 @@ def test_every_view_renders_at_every_size_and_theme(
         shoot(page, f"{view}-{viewport}-{scheme}")
     assert errors == []
     context.close()
+
+
+def _set_box(page: Page, label: str, value: str) -> None:
+    """Type ``value`` into the input labelled ``label`` and commit it with Enter."""
+    box = page.get_by_label(label, exact=True).and_(page.locator("input"))
+    box.fill(value)
+    box.press("Enter")
+
+
+def test_jacobian_view_follows_the_temperature(page: Page, app_url: str) -> None:
+    """Changing T in the sidebar rescales the Jacobian's cells (J = (diag p − ppᵀ)/T)."""
+    page.goto(f"{app_url}/?view=jacobian&logits=0,0&target=0")
+    wait_for_app(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(chart.get_by_text("0.250", exact=True).first).to_be_attached()
+    _set_box(page, "Temperature T", "2")
+    page.wait_for_url(re.compile(r"T=2"))
+    wait_for_app(page)
+    expect(chart.get_by_text("0.125", exact=True).first).to_be_attached()
+
+
+def test_check_view_marks_a_corrected_answer(page: Page, app_url: str) -> None:
+    """Fixing −0.775 to −0.755 and 1.406 to 1.408 turns the verdict to all right."""
+    page.goto(f"{app_url}/?view=check")
+    wait_for_app(page)
+    _set_box(page, "Your ∂L/∂o, comma-separated", "0.09, -0.755, 0.665")
+    expect(page.get_by_text("1 of 7 numbers need another look.")).to_be_visible()
+    _set_box(page, "Your loss L", "1.408")
+    expect(page.get_by_text("All 7 numbers are right.")).to_be_visible()
+
+
+def test_simplex_view_follows_a_preset(page: Page, app_url: str) -> None:
+    """A preset clicked on the simplex view loads its logits and stays on the simplex."""
+    page.goto(f"{app_url}/?view=simplex")
+    wait_for_app(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Uniform", exact=True).click()
+    page.wait_for_url(re.compile(r"logits=0(%2C|,)0(%2C|,)0"))
+    wait_for_app(page)
+    assert "view=simplex" in page.url
+    expect(page.locator('[data-testid="stPlotlyChart"]').first.locator("g.ternary")).to_have_count(
+        1
+    )
