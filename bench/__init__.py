@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "landscape": "bench.landscape",
     "batch": "bench.batch",
     "load": "bench.load",
+    "budget": "bench.budget",
 }
 
 __all__ = ["BENCHMARKS"]

@@ -1,0 +1,140 @@
+"""Performance budget: ce-viz against a minimal Streamlit app, side by side in one run.
+
+    python -m bench budget
+
+Both apps run under `streamlit run` on loopback and are driven by Debian's headless
+Chromium through Playwright, alternating between them, ROUNDS times each (after one
+uncounted warm-up round):
+
+* page load: from navigation until the script has finished and every Plotly chart has
+  drawn its axes. Target: at most 1.3 x the minimal app's.
+* rerun: type a new value into the exact box of o1 and press Enter, until the loss shown
+  has changed and every chart has drawn again. Target: at most 3 x the minimal app's.
+
+The minimal app (bench/minimal_app.py) has one number input, one metric and one Plotly bar
+chart. Medians are compared; the exit status is 0 when both targets are met.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROUNDS = 7
+DRAWN = (
+    "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+    " const charts = [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')];"
+    " return app && app.dataset.testScriptState === 'notRunning' && charts.length > 0"
+    " && charts.every(c => c.querySelector('.xtick text')); }"
+)
+CHANGED = (
+    "(before) => { const m = document.querySelector('[data-testid=\"stMetricValue\"]');"
+    " return m && m.innerText !== before; }"
+)
+
+
+def _serve(script: Path) -> tuple[subprocess.Popen, str]:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    health = f"{url}/_stcore/health"
+    for _ in range(240):
+        with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=1):
+            break
+        time.sleep(0.25)
+    return server, url
+
+
+def _measure(page: Page, url: str, value: str) -> tuple[float, float]:
+    """Seconds to load ``url`` until drawn, and to rerun after typing ``value`` into o1."""
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(DRAWN, timeout=60000)
+    load = time.perf_counter() - start
+    page.wait_for_timeout(500)  # the widgets settle after the first run
+    before = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    box = page.get_by_label("exact o1")
+    box.click()
+    box.fill(value)
+    start = time.perf_counter()
+    box.press("Enter")
+    page.wait_for_function(CHANGED, arg=before, timeout=60000)
+    page.wait_for_function(DRAWN, timeout=60000)
+    return load, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    del argv
+    apps = {"ce-viz": ROOT / "app.py", "minimal": ROOT / "bench" / "minimal_app.py"}
+    servers = {name: _serve(path) for name, path in apps.items()}
+    loads: dict[str, list[float]] = {name: [] for name in apps}
+    reruns: dict[str, list[float]] = {name: [] for name in apps}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for round_ in range(ROUNDS + 1):
+                order = list(apps) if round_ % 2 else list(apps)[::-1]
+                for name in order:
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    load, rerun = _measure(page, servers[name][1], f"{1.5 + (round_ % 5) * 0.25:g}")
+                    page.close()
+                    if round_:  # round 0 warms both up
+                        loads[name].append(load)
+                        reruns[name].append(rerun)
+            browser.close()
+    finally:
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait(15)
+    load = {k: statistics.median(v) for k, v in loads.items()}
+    rerun = {k: statistics.median(v) for k, v in reruns.items()}
+    load_ratio = load["ce-viz"] / load["minimal"]
+    rerun_ratio = rerun["ce-viz"] / rerun["minimal"]
+    print(f"performance budget: ce-viz (default view) against a minimal app, median of {ROUNDS}")
+    print(f"{'':10}{'page load ms':>14}{'rerun ms':>12}")
+    for name in apps:
+        print(f"{name:10}{1e3 * load[name]:>14.0f}{1e3 * rerun[name]:>12.0f}")
+    load_ok, rerun_ok = load_ratio <= 1.3, rerun_ratio <= 3.0
+    print(f"page load ratio {load_ratio:.2f} (target <= 1.3): {'met' if load_ok else 'NOT met'}")
+    print(f"rerun ratio {rerun_ratio:.2f} (target <= 3): {'met' if rerun_ok else 'NOT met'}")
+    return 0 if load_ok and rerun_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
