@@ -18,27 +18,14 @@ chart. Medians are compared; the exit status is 0 when both targets are met.
 from __future__ import annotations
 
 import contextlib
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from bench.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, served
+
 ROUNDS = 7
 DRAWN = (
     "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
@@ -50,35 +37,6 @@ CHANGED = (
     "(before) => { const m = document.querySelector('[data-testid=\"stMetricValue\"]');"
     " return m && m.innerText !== before; }"
 )
-
-
-def _serve(script: Path) -> tuple[subprocess.Popen, str]:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.headless=true",
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",
-            "--browser.gatherUsageStats=false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    health = f"{url}/_stcore/health"
-    for _ in range(240):
-        with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=1):
-            break
-        time.sleep(0.25)
-    return server, url
 
 
 def _measure(page: Page, url: str, value: str) -> tuple[float, float]:
@@ -102,26 +60,22 @@ def _measure(page: Page, url: str, value: str) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     del argv
     apps = {"ce-viz": ROOT / "app.py", "minimal": ROOT / "bench" / "minimal_app.py"}
-    servers = {name: _serve(path) for name, path in apps.items()}
     loads: dict[str, list[float]] = {name: [] for name in apps}
     reruns: dict[str, list[float]] = {name: [] for name in apps}
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            for round_ in range(ROUNDS + 1):
-                order = list(apps) if round_ % 2 else list(apps)[::-1]
-                for name in order:
-                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                    load, rerun = _measure(page, servers[name][1], f"{1.5 + (round_ % 5) * 0.25:g}")
-                    page.close()
-                    if round_:  # round 0 warms both up
-                        loads[name].append(load)
-                        reruns[name].append(rerun)
-            browser.close()
-    finally:
-        for server, _ in servers.values():
-            server.terminate()
-            server.wait(15)
+    with contextlib.ExitStack() as stack:
+        urls = {name: stack.enter_context(served(path))[1] for name, path in apps.items()}
+        pw = stack.enter_context(sync_playwright())
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for round_ in range(ROUNDS + 1):
+            order = list(apps) if round_ % 2 else list(apps)[::-1]
+            for name in order:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                load, rerun = _measure(page, urls[name], f"{1.5 + (round_ % 5) * 0.25:g}")
+                page.close()
+                if round_:  # round 0 warms both up
+                    loads[name].append(load)
+                    reruns[name].append(rerun)
+        browser.close()
     load = {k: statistics.median(v) for k, v in loads.items()}
     rerun = {k: statistics.median(v) for k, v in reruns.items()}
     load_ratio = load["ce-viz"] / load["minimal"]

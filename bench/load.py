@@ -14,29 +14,20 @@ Traffic goes only to 127.0.0.1; every loop is bounded in count and time.
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.serve import ROOT, served
+
 SESSIONS, INTERACTIONS = 20, 30
 TIMEOUT = 60.0  # seconds a rerun may take before it counts as an error
-
-
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float:
@@ -93,29 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     args = list(argv or [])
     sessions = int(args[0]) if args else SESSIONS
     interactions = int(args[1]) if len(args) > 1 else INTERACTIONS
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless=true",
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",
-            "--browser.gatherUsageStats=false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(240):
-            health = f"http://127.0.0.1:{port}/_stcore/health"
-            with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=1):
-                break
-            time.sleep(0.25)
+    with served(ROOT / "app.py") as (server, url):
+        port = int(url.rsplit(":", 1)[1])
         # One warm-up session, so imports and caches are not counted as per-session memory.
         _session(port, 2, [], [])
         time.sleep(2)
@@ -136,9 +106,6 @@ def main(argv: list[str] | None = None) -> int:
         wall = time.perf_counter() - started
         time.sleep(10)
         rss_after = _rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(15)
 
     ordered = sorted(latencies)
     p95 = ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")

@@ -6,74 +6,28 @@ These tests never skip: without /usr/bin/chromium they fail and say how to insta
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from bench.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, served
+
 ARTIFACTS = ROOT / "artifacts"
-
-
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
     """The base URL of a fresh `streamlit run app.py`, stopped after the session."""
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless=true",
-        f"--server.port={port}",
-        "--server.address=127.0.0.1",
-        "--browser.gatherUsageStats=false",
-    ]
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("streamlit run app.py did not come up; see artifacts/server.log")
-                time.sleep(0.25)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(15)
-        log.close()
+    with (ARTIFACTS / "server.log").open("wb") as log:
+        try:
+            with served(ROOT / "app.py", log=log) as (_, url):
+                yield url
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}; see artifacts/server.log")
 
 
 @pytest.fixture(scope="session")
