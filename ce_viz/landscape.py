@@ -80,6 +80,27 @@ def _sample(logits: ArrayLike, y: ArrayLike, T: float) -> tuple[FloatArray, Floa
     return o, np.asarray(_check_y(y, o.shape)), _check_T(T)
 
 
+def _grid_inputs(
+    logits: ArrayLike,
+    y: ArrayLike,
+    axes: tuple[int, int],
+    a_values: ArrayLike,
+    b_values: ArrayLike,
+    T: float,
+) -> tuple[FloatArray, FloatArray, float, tuple[int, int], FloatArray, FloatArray]:
+    """The checked inputs of a grid function: logits, y, T, axes and the two value ranges."""
+    o, y_arr, t = _sample(logits, y, T)
+    axes_ok = _check_axes(axes, o.size)
+    return (
+        o,
+        y_arr,
+        t,
+        axes_ok,
+        _check_values(a_values, "a_values"),
+        _check_values(b_values, "b_values"),
+    )
+
+
 @dataclass(frozen=True)
 class _Plane:
     """The stable pieces of softmax over the (a, b) grid; see the module docstring.
@@ -207,9 +228,7 @@ def loss_grid(
     -------
     ndarray, shape (n_a, n_b)
     """
-    o, y_arr, t = _sample(logits, y, T)
-    i, j = _check_axes(axes, o.size)
-    a, b = _check_values(a_values, "a_values"), _check_values(b_values, "b_values")
+    o, y_arr, t, (i, j), a, b = _grid_inputs(logits, y, axes, a_values, b_values, T)
     y_rest = float(np.delete(y_arr, [i, j]).sum())
     u = _rest_constant(o, y_arr, (i, j), t)
     out = np.empty((a.size, b.size))
@@ -248,9 +267,7 @@ def descent_field(
     (ndarray, ndarray), each shape (n_a, n_b)
         The components along ``a`` and along ``b``: the direction gradient descent moves.
     """
-    o, y_arr, t = _sample(logits, y, T)
-    i, j = _check_axes(axes, o.size)
-    a, b = _check_values(a_values, "a_values"), _check_values(b_values, "b_values")
+    o, y_arr, t, (i, j), a, b = _grid_inputs(logits, y, axes, a_values, b_values, T)
     u, v = np.empty((a.size, b.size)), np.empty((a.size, b.size))
     for rows in _row_blocks(a.size, b.size):
         pl = _plane(o, (i, j), a[rows], b, t)
