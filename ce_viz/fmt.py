@@ -133,6 +133,18 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+
+
+def subscript(n: int) -> str:
+    """An integer in Unicode subscript digits, for labels that cannot typeset LaTeX.
+
+    >>> "o" + subscript(12)
+    'o₁₂'
+    """
+    return str(n).translate(_SUBSCRIPT_DIGITS)
+
+
 def plotly_text(text: str) -> str:
     """Escape text for Plotly labels, which read a subset of HTML: show tags literally.
 

@@ -18,6 +18,13 @@ def run_app(**query: str) -> AppTest:
     return at
 
 
+def open_expander(at: AppTest, key: str) -> AppTest:
+    """Open the lazy expander ``key`` as a click would, and rerun: its content is drawn
+    only while it is open."""
+    at.session_state[key] = True
+    return at.run()
+
+
 def metric(at: AppTest, label: str) -> str:
     """The value shown by the metric called ``label``."""
     (found,) = [m for m in at.metric if m.label == label]

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tests.apptest import loss, metric, run_app, warnings_text
+from tests.apptest import loss, metric, open_expander, run_app, warnings_text
 
 
 def test_first_screen_is_the_seed_example() -> None:
@@ -52,7 +52,7 @@ def test_query_parameters_set_the_state(query: dict[str, str], expected: float) 
 def test_names_appear_as_plain_text_in_table_and_selector() -> None:
     """Class names from the URL label the table rows and the true-class choices."""
     at = run_app(logits="1,2,3", names="<b>cat</b>,**dog**,$x$", target="0")
-    table = at.dataframe[0].value
+    table = open_expander(at, "table_open").dataframe[0].value
     assert list(table["class"]) == ["<b>cat</b>", "**dog**", "$x$"]
     assert at.selectbox(key="target").options == ["0: <b>cat</b>", "1: **dog**", "2: $x$"]
     assert at.query_params["names"] == "<b>cat</b>,**dog**,$x$"
@@ -133,7 +133,7 @@ def test_changing_the_number_of_classes_resizes_everything() -> None:
 
 def test_true_class_temperature_and_smoothing_widgets() -> None:
     """The target, T and ε controls each change the loss as the formulas say."""
-    at = run_app(logits="0,0", target="0")
+    at = open_expander(run_app(logits="0,0", target="0"), "more_open")
     at.selectbox(key="target").set_value(1).run()
     assert at.query_params["target"] == "1"
     at.number_input(key="T").set_value(2.0).run()
@@ -141,7 +141,7 @@ def test_true_class_temperature_and_smoothing_widgets() -> None:
     assert loss(at) == pytest.approx(math.log(2), abs=5e-5)
     at.number_input(key="smoothing").set_value(0.2).run()
     assert at.query_params["smoothing"] == "0.2"
-    grad = at.dataframe[0].value["gradient"]
+    grad = open_expander(at, "table_open").dataframe[0].value["gradient"]
     # p = (1/2, 1/2), y = (0.1, 0.9), T = 2: (p - y)/T = (0.2, -0.2)
     assert list(grad) == pytest.approx([0.2, -0.2], abs=1e-12)
 
@@ -168,14 +168,18 @@ def test_bad_soft_target_shows_an_error_and_keeps_the_last_good_one() -> None:
 
 def test_class_names_entry_validates() -> None:
     """Names of the wrong count are refused with a message; the right count is used."""
-    at = run_app()
+    at = open_expander(run_app(), "more_open")
     at.text_input(key="names_text").set_value("cat, dog").run()
     assert "names: 2 names given for 3 classes" in at.error[0].value.replace("\\", "")
     assert "names" not in at.query_params
     at.text_input(key="names_text").set_value("cat, dog, bird").run()
     assert not at.error
     assert at.query_params["names"] == "cat,dog,bird"
-    assert list(at.dataframe[0].value["class"]) == ["cat", "dog", "bird"]
+    assert list(open_expander(at, "table_open").dataframe[0].value["class"]) == [
+        "cat",
+        "dog",
+        "bird",
+    ]
 
 
 def test_view_switch_and_link_warnings_clear_after_a_change() -> None:
@@ -229,3 +233,42 @@ def test_presentation_mode_hides_the_title_and_round_trips() -> None:
     assert at.query_params["present"] == "1"
     at.toggle(key="present").set_value(False).run()
     assert "present" not in at.query_params
+
+
+def test_class_table_is_built_only_when_opened() -> None:
+    """The table's expander starts closed and sends no grid; opened, it holds the
+    numbers; the CSV download is there either way."""
+    at = run_app(logits="0,0", target="0")
+    assert not at.dataframe
+    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV"]
+    table = open_expander(at, "table_open").dataframe[0].value
+    assert list(table["probability"]) == pytest.approx([0.5, 0.5], abs=1e-15)
+    assert list(table["gradient"]) == pytest.approx([-0.5, 0.5], abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("query", "label"),
+    [
+        ({}, "Temperature, smoothing, names"),
+        ({"T": "2"}, "Temperature, smoothing, names · T = 2"),
+        ({"smoothing": "0.1", "names": "a,b,c"}, "ε = 0.1, names set"),
+    ],
+)
+def test_more_settings_say_what_is_in_force(query: dict[str, str], label: str) -> None:
+    """The expander with T, ε and names is open exactly when a link sets one of them, and
+    its label names the values in force, so a closed expander hides nothing."""
+    at = run_app(**query)
+    (more,) = [e for e in at.expander if e.label.startswith("Temperature, smoothing")]
+    assert more.label.endswith(label)
+    shown = {n.key for n in at.number_input}
+    assert ("T" in shown) == bool(query)
+
+
+def test_preset_that_sets_temperature_opens_more_settings() -> None:
+    """Choosing the high-temperature preset opens the expander, so T is visible at once."""
+    at = run_app()
+    assert "T" not in {n.key for n in at.number_input}
+    (option,) = [o for o in at.pills(key="preset").options if "temperature" in o.lower()]
+    at.pills(key="preset").set_value(option).run()
+    assert at.number_input(key="T").value == float(at.query_params["T"])
+    assert at.number_input(key="T").value != 1.0

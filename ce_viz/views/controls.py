@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from ce_viz.fmt import escape_markdown
+from ce_viz.fmt import escape_markdown, fmt_short, subscript
 from ce_viz.state import (
     H_RANGE,
     K_RANGE,
@@ -165,6 +165,7 @@ def _on_preset() -> None:
         ss["state"] = preset_state(name, view=ss["state"].view)
         ss["url_messages"] = ()
         ss["input_errors"] = {}
+        _reveal_more_settings(ss["state"])
         ss["preset"] = None  # so the same preset can be clicked again
 
 
@@ -181,9 +182,19 @@ def preset_picker() -> None:
 
 
 def share_link(state: AppState) -> None:
-    """The link to this exact view, in a box with a copy button."""
+    """A "Share" button that opens the link to this exact view, in a box with a copy button.
+
+    The box sits in a popover because the browser fetches the code block's highlighter
+    (1.5 MB of script) only when it is first shown: keeping it out of the first paint is
+    part of the page-load budget (``python -m bench budget``).
+    """
     base = (st.context.url or "").split("?", 1)[0]
-    st.code(f"{base}?{urlencode(to_query(state), safe=',')}", language=None, wrap_lines=True)
+    with st.popover("Share this exact view", icon=":material/link:", width="stretch"):
+        st.code(f"{base}?{urlencode(to_query(state), safe=',')}", language=None, wrap_lines=True)
+        st.caption(
+            "Anyone who opens this link sees these inputs and this view. The address bar "
+            "holds the same link and follows every change."
+        )
 
 
 def load_sample(logits: Any, y: Any, names: Any) -> None:
@@ -204,6 +215,7 @@ def load_sample(logits: Any, y: Any, names: Any) -> None:
     )
     ss["url_messages"] = ()
     ss["input_errors"] = {}
+    _reveal_more_settings(ss["state"])
 
 
 def _on_trio() -> None:
@@ -267,11 +279,35 @@ def _show_error(field: str) -> None:
         st.error(escape_markdown(message), icon=":material/error:")
 
 
+def _has_more_settings(state: AppState) -> bool:
+    return bool(state.T != 1 or state.smoothing or state.names)
+
+
+def _reveal_more_settings(state: AppState) -> None:
+    """Open the "Temperature, smoothing, names" expander when a whole new state sets one."""
+    if _has_more_settings(state):
+        ss["more_open"] = True
+
+
+def more_settings_label(state: AppState) -> str:
+    """The label of the expander that holds T, ε and the class names, with the values
+    that differ from the defaults, so a closed expander still says what is in force."""
+    changed = []
+    if state.T != 1:
+        changed.append(f"T = {fmt_short(state.T)}")
+    if state.smoothing:
+        changed.append(f"ε = {fmt_short(state.smoothing)}")
+    if state.names:
+        changed.append("names set")
+    return "Temperature, smoothing, names" + (f" · {', '.join(changed)}" if changed else "")
+
+
 def sidebar(state: AppState) -> None:
     """Draw the inputs in the sidebar, each showing ``state``."""
     _seed_widgets(state)
     names = state.class_names
     with st.sidebar:
+        share_link(state)
         preset_picker()
         st.header("Inputs")
         st.number_input(
@@ -287,7 +323,7 @@ def sidebar(state: AppState) -> None:
             left, right = st.columns([3, 2], vertical_alignment="bottom")
             out_of_range = not SLIDER_RANGE[0] <= state.logits[i] <= SLIDER_RANGE[1]
             left.slider(
-                f"$o_{{{i}}}$ · {escape_markdown(names[i])}",
+                f"o{subscript(i)} · {escape_markdown(names[i])}",
                 min_value=SLIDER_RANGE[0],
                 max_value=SLIDER_RANGE[1],
                 step=0.1,
@@ -331,40 +367,47 @@ def sidebar(state: AppState) -> None:
                 on_change=_on_y_text,
             )
             _show_error("y")
-        st.number_input(
-            "Label smoothing ε",
-            min_value=SMOOTHING_RANGE[0],
-            max_value=SMOOTHING_RANGE[1],
-            step=0.01,
-            format="%g",
-            **bound("smoothing"),
-            help="y ← (1 − ε)·y + ε/K",
-        )
-        st.number_input(
-            "Temperature T",
-            min_value=T_RANGE[0],
-            max_value=T_RANGE[1],
-            step=0.1,
-            format="%g",
-            **bound("T"),
-            help="p = softmax(o / T)",
-        )
+        # Read only when opened, so the first paint stays light (python -m bench budget);
+        # it opens by itself when a link or preset sets one of them.
+        with st.expander(
+            more_settings_label(state),
+            expanded=_has_more_settings(state),
+            key="more_open",
+            on_change="rerun",
+        ) as more:
+            if more.open:
+                st.number_input(
+                    "Label smoothing ε",
+                    min_value=SMOOTHING_RANGE[0],
+                    max_value=SMOOTHING_RANGE[1],
+                    step=0.01,
+                    format="%g",
+                    **bound("smoothing"),
+                    help="y ← (1 − ε)·y + ε/K",
+                )
+                st.number_input(
+                    "Temperature T",
+                    min_value=T_RANGE[0],
+                    max_value=T_RANGE[1],
+                    step=0.1,
+                    format="%g",
+                    **bound("T"),
+                    help="p = softmax(o / T)",
+                )
+                st.text_input(
+                    "Class names (optional)",
+                    key="names_text",
+                    placeholder="cat, dog, bird",
+                    on_change=_on_names,
+                    help=f"{state.K} names, comma-separated, shown as plain text.",
+                )
+                _show_error("names")
         st.toggle(
             "Presentation mode",
             help="Larger type on every chart, and the sidebar folded away on the next "
             "visit of the link (present=1).",
             **bound("present"),
         )
-        st.text_input(
-            "Class names (optional)",
-            key="names_text",
-            placeholder="cat, dog, bird",
-            on_change=_on_names,
-            help=f"{state.K} names, comma-separated, shown as plain text.",
-        )
-        _show_error("names")
-        st.markdown("**Share this exact view**")
-        share_link(state)
 
 
 def view_picker(state: AppState) -> str:

@@ -14,18 +14,18 @@ from ce_viz.views.common import chart, evaluate_state
 def _explanation(state: AppState, k: int) -> str:
     if state.y is None and state.smoothing == 0:
         core = (
-            f"For the true class $k = {k}$, $\\partial L/\\partial o_k = p_k - 1 < 0$: gradient "
-            "descent **raises** its logit. For every other class $j$, "
-            "$\\partial L/\\partial o_j = p_j > 0$: descent **lowers** it, in proportion to the "
+            f"For the true class *k* = {k}, ∂L/∂oₖ = pₖ − 1 < 0: gradient "
+            "descent **raises** its logit. For every other class *j*, "
+            "∂L/∂oⱼ = pⱼ > 0: descent **lowers** it, in proportion to the "
             "probability it wrongly takes."
         )
     else:
         core = (
-            "With a soft or smoothed target, each component is $p_i - y_i$: descent raises "
+            "With a soft or smoothed target, each component is pᵢ − yᵢ: descent raises "
             "the logits whose probability is below the target and lowers those above it."
         )
     if state.T != 1:
-        core += f" With temperature $T = {fmt_short(state.T)}$ every component is divided by $T$."
+        core += f" With temperature *T* = {fmt_short(state.T)} every component is divided by *T*."
     return core
 
 
@@ -72,19 +72,28 @@ def render(state: AppState) -> None:
             alt="Bar chart of the gradient p minus y for each class, coloured by sign.",
         )
 
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "class": st.column_config.TextColumn("class"),
-            "logit": st.column_config.NumberColumn("logit o", format="%.4g"),
-            "probability": st.column_config.NumberColumn("probability p", format="%.4f"),
-            "target": st.column_config.NumberColumn("target y", format="%.4f"),
-            "gradient": st.column_config.NumberColumn("gradient ∂L/∂o", format="%+.4f"),
-        },
-        key="class_table",
-    )
+    # The table waits until it is opened: the data grid's script is a large download,
+    # and keeping it out of the first paint is part of the page-load budget.
+    with st.expander(
+        "Table: o, p, y and ∂L/∂o for each class",
+        icon=":material/table:",
+        key="table_open",
+        on_change="rerun",
+    ) as table_box:
+        if table_box.open:
+            st.dataframe(
+                table,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "class": st.column_config.TextColumn("class"),
+                    "logit": st.column_config.NumberColumn("logit o", format="%.4g"),
+                    "probability": st.column_config.NumberColumn("probability p", format="%.4f"),
+                    "target": st.column_config.NumberColumn("target y", format="%.4f"),
+                    "gradient": st.column_config.NumberColumn("gradient ∂L/∂o", format="%+.4f"),
+                },
+                key="class_table",
+            )
     st.download_button(
         "Download CSV",
         data=table_csv(table),

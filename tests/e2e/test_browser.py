@@ -49,6 +49,25 @@ def test_url_state_sets_loss_and_typing_a_logit_updates_it(page: Page, app_url: 
     assert metric_value(page, "Loss") == "1.3133"  # log(1 + e)
 
 
+def test_share_popover_and_table_expander_open_on_click(page: Page, app_url: str) -> None:
+    """The share link and the class table are fetched only when asked for, and then show
+    the link to this exact state and the numbers for every class."""
+    page.goto(f"{app_url}/?logits=0,0&target=0")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stCode"]').count() == 0
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0
+    page.get_by_role("button", name="Share this exact view").click()
+    code = page.locator('[data-testid="stCode"]')
+    expect(code).to_contain_text("?logits=0,0&target=0&T=1&smoothing=0&view=gradient")
+    code.hover()
+    expect(code.get_by_role("button", name="Copy to clipboard")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.get_by_text("Table: o, p, y and ∂L/∂o for each class").click()
+    grid = page.locator('[data-testid="stDataFrame"]')
+    expect(grid).to_be_visible()
+    shoot(page, "gradient-table-open")
+
+
 def test_bad_link_shows_message_and_injected_names_stay_text(page: Page, app_url: str) -> None:
     """A hostile link gets a clear message; script in a name neither runs nor renders."""
     page.on("dialog", lambda d: (_ for _ in ()).throw(AssertionError("a dialog opened")))
@@ -353,6 +372,7 @@ def test_jacobian_view_follows_the_temperature(page: Page, app_url: str) -> None
     wait_for_app(page)
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     expect(chart.get_by_text("0.250", exact=True).first).to_be_attached()
+    page.get_by_text("Temperature, smoothing, names").click()
     _set_box(page, "Temperature T", "2")
     page.wait_for_url(re.compile(r"T=2"))
     wait_for_app(page)
