@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 import pytest
 
@@ -17,6 +18,7 @@ from ce_viz.figures import (
     gradient_figure,
     probability_figure,
 )
+from ce_viz.figures.style import PATH_CASING, PATH_LINE, add_path
 from ce_viz.fmt import MINUS
 
 # --------------------------------------------------------------------------------------
@@ -334,3 +336,41 @@ def test_png_export_is_slide_sized() -> None:
     options = PLOTLY_CONFIG["toImageButtonOptions"]
     assert options["scale"] >= 2
     assert options["format"] == "png"
+
+
+# The descent path's colours
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of ``#rrggbb``."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("trace", [go.Scatter, go.Scatterternary])
+def test_descent_path_is_one_legend_entry_readable_on_both_themes(trace) -> None:
+    """The path is a casing plus a white line under one legend entry. On the plot, one of
+    the pair has 3:1 contrast on every colour of the Viridis scale; in the legend, the
+    casing's line reads on a white page and its square marker on Streamlit's dark page."""
+    coords = {"x": [0, 1], "y": [0, 1]} if trace is go.Scatter else {"a": [1, 0], "b": [0, 1]}
+    fig = add_path(go.Figure(), trace, **coords)
+    casing, line = fig.data
+    assert (casing.name, line.name) == ("descent path", "descent path")
+    assert casing.showlegend is not False
+    assert line.showlegend is False
+    assert casing.line.width > line.line.width
+    for rgb in plotly.colors.sample_colorscale("Viridis", list(np.linspace(0, 1, 21))):
+        r, g, b = (round(v) for v in plotly.colors.unlabel_rgb(rgb))
+        colour = f"#{r:02x}{g:02x}{b:02x}"
+        best = max(_contrast(PATH_CASING["color"], colour), _contrast(PATH_LINE["color"], colour))
+        assert best >= 3, colour
+    assert fig.layout.legend.itemsizing == "constant"
+    assert "markers" in casing.mode
+    assert _contrast(casing.line.color, "#ffffff") >= 3
+    assert _contrast(casing.marker.color, "#0e1117") >= 3

@@ -48,7 +48,7 @@ def build(**overrides) -> object:
 
 
 def trace(fig, name: str):
-    """The last trace called ``name`` (the path is a white line over a black casing)."""
+    """The last trace called ``name`` (the path is a white line over a grey casing)."""
     return [t for t in fig.data if t.name == name][-1]
 
 

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 from plotly.subplots import make_subplots
 
-from ce_viz.figures.style import FONT_SIZE, PALETTE, add_arrow, apply_layout, x_title
+from ce_viz.figures.style import FONT_SIZE, PALETTE, add_arrow, add_path, apply_layout, x_title
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
 __all__ = ["descent_figure", "landscape_figure", "slice_figure"]
@@ -245,24 +245,11 @@ def landscape_figure(
                 marker={"size": 7, "color": PALETTE["y"], "line": {"color": "black", "width": 2}},
             )
         else:
-            # White over a black casing: visible on every colour of the Viridis scale.
-            fig.add_scatter(
+            add_path(
+                fig,
+                go.Scatter,
                 x=p[:, 0],
                 y=p[:, 1],
-                mode="lines",
-                line={"color": "black", "width": 6},
-                hoverinfo="skip",
-                name="descent path",
-                legendgroup="path",
-            )
-            fig.add_scatter(
-                x=p[:, 0],
-                y=p[:, 1],
-                mode="lines",
-                name="descent path",
-                legendgroup="path",
-                showlegend=False,
-                line={"color": "white", "width": 3},
                 customdata=np.arange(len(p)),
                 hovertemplate="step %{customdata}<extra></extra>",
             )

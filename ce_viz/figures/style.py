@@ -18,6 +18,7 @@ __all__ = [
     "PRESENTATION_SCALE",
     "TITLE_SIZE",
     "add_arrow",
+    "add_path",
     "apply_layout",
     "class_axis",
     "for_projector",
@@ -110,6 +111,49 @@ def add_arrow(
         arrowcolor=colour,
         text="",
     )
+    return fig
+
+
+#: A descent path: a white line over a black casing, which stand out on every colour of the
+#: Viridis scale. The legend's sample is the casing with a white square on it (markers too
+#: small to see on the plot, drawn at legend size), so it reads on light and dark pages.
+PATH_CASING = {"color": "#000000", "width": 6}
+PATH_LINE = {"color": "#ffffff", "width": 3}
+PATH_LEGEND_MARKER = {"symbol": "square", "size": 1, "color": "#ffffff", "line": {"width": 0}}
+
+
+def add_path(
+    fig: go.Figure,
+    trace: type[go.Scatter] | type[go.Scatterternary],
+    hovertemplate: str | None = None,
+    customdata: object = None,
+    **coords: object,
+) -> go.Figure:
+    """Draw a descent path through ``coords`` (x/y, or a/b/c for a ternary trace) as one
+    legend entry, "descent path"; the hover, if any, belongs to the white line. The legend
+    draws its symbols at a constant size, so the casing's marker shows there."""
+    common = {"name": "descent path", "legendgroup": "path", **coords}
+    fig.add_trace(
+        trace(
+            mode="lines+markers",
+            line=PATH_CASING,
+            marker=PATH_LEGEND_MARKER,
+            hoverinfo="skip",
+            **common,
+        )
+    )
+    hover = {"hoverinfo": "skip"} if hovertemplate is None else {"hovertemplate": hovertemplate}
+    fig.add_trace(
+        trace(
+            mode="lines",
+            line=PATH_LINE,
+            showlegend=False,
+            customdata=customdata,
+            **hover,
+            **common,
+        )
+    )
+    fig.update_layout(legend_itemsizing="constant")
     return fig
 
 

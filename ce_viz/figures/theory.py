@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from ce_viz.figures.style import FONT_SIZE, PALETTE, apply_layout, x_title
+from ce_viz.figures.style import FONT_SIZE, PALETTE, add_path, apply_layout, x_title
 from ce_viz.fmt import plotly_text
 
 __all__ = [
@@ -248,14 +248,7 @@ def simplex_figure(
     )
     if path is not None:
         pp = np.asarray(path, dtype=np.float32)
-        fig.add_scatterternary(
-            a=pp[:, 0],
-            b=pp[:, 1],
-            c=pp[:, 2],
-            mode="lines",
-            name="descent path",
-            line={"color": "white", "width": 4},
-        )
+        add_path(fig, go.Scatterternary, a=pp[:, 0], b=pp[:, 1], c=pp[:, 2])
     t = np.asarray(target, dtype=np.float64)
     fig.add_scatterternary(
         a=[t[0]],

@@ -94,26 +94,36 @@ def _plane_and_descent() -> None:
         if state.y is None and state.descent == "all"
         else float("inf")
     )
-    chart(
-        plane_figure(state, result, run, state.plane, state.field, surface=state.plot == "surface"),
-        key="landscape_chart",
-        alt="The loss over two logits, with the current point, the negative gradient "
-        "arrow and the gradient-descent path.",
-    )
-    if state.descent == "all":
-        st.caption(
-            "All logits move, so the path is the descent projected on this plane; the "
-            "surface is drawn with the other logits at their starting values."
+    # Side by side: the square plane would otherwise leave a wide screen half empty, and a
+    # lecturer can point at the path and its loss curve at once. Phones stack the two.
+    plane_col, descent_col = st.columns([1.15, 1])
+    with plane_col:
+        chart(
+            plane_figure(
+                state,
+                result,
+                run,
+                state.plane,
+                state.field,
+                surface=state.plot == "surface",
+                narrow=True,
+            ),
+            key="landscape_chart",
+            alt="The loss over two logits, with the current point, the negative gradient "
+            "arrow and the gradient-descent path.",
         )
+        if state.descent == "all":
+            st.caption(
+                "All logits move, so the path is the descent projected on this plane; the "
+                "surface is drawn with the other logits at their starting values."
+            )
     gaps = logit_gap(run.path, k)
-    left, right = st.columns([1.3, 1], vertical_alignment="center")
-    with left:
+    with descent_col:
         chart(
             descent_figure(np.arange(state.steps + 1), run.losses, gaps, min_loss, optimal),
             key="descent_chart",
             alt="Loss and logit gap against the gradient-descent step.",
         )
-    with right:
         _descent_story(state, run.losses, gaps, min_loss)
     sync_url(state)
 
@@ -166,8 +176,8 @@ def _descent_story(state: AppState, losses: np.ndarray, gaps: np.ndarray, min_lo
             f"**Hard target.** In {state.steps} steps the loss fell from {fmt(first)} to "
             f"{fmt(last)} while the logit gap grew from {fmt(gaps[0], 2)} to {fmt(gaps[-1], 2)}. "
             "It never reaches 0: that takes p_k = 1, which needs an infinite gap, so the "
-            "logits keep growing. Label smoothing (ε > 0 in the sidebar) gives the loss a "
-            "finite minimum."
+            "logits keep growing. Label smoothing (ε > 0, in the sidebar under Temperature, "
+            "smoothing, names) gives the loss a finite minimum."
         )
     else:
         gap_note = ""

@@ -143,7 +143,7 @@ def _smoothing(state: AppState) -> None:
         alt="The optimal logit gap against the label-smoothing strength.",
     )
     if eps == 0:
-        st.caption("Set ε > 0 in the sidebar to mark your own value.")
+        st.caption("Set ε > 0 (sidebar: Temperature, smoothing, names) to mark your own value.")
 
 
 def _stability(state: AppState) -> None:
