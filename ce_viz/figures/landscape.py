@@ -76,7 +76,7 @@ def _animation(fig: go.Figure, frames: list[go.Frame], labels: list[str]) -> Non
                 "type": "buttons",
                 "direction": "left",
                 "x": 0.0,
-                "y": -0.12,
+                "y": -0.16,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"r": 10, "t": 10},
@@ -92,9 +92,14 @@ def _animation(fig: go.Figure, frames: list[go.Frame], labels: list[str]) -> Non
                 "active": 0,
                 "x": 0.2,
                 "len": 0.8,
-                "y": -0.09,
+                "y": -0.13,
                 "yanchor": "top",
-                "currentvalue": {"prefix": "step ", "font": {"size": FONT_SIZE}},
+                # Grey reads on light and dark pages; at the right end it clears the buttons.
+                "currentvalue": {
+                    "prefix": "step ",
+                    "xanchor": "right",
+                    "font": {"size": FONT_SIZE, "color": "#808080"},
+                },
                 "pad": {"t": 30},
                 # Up to 101 positions: the tick labels would overlap, the readout says it.
                 "ticklen": 0,
@@ -128,7 +133,6 @@ def landscape_figure(
     field: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None,
     surface: bool = False,
     uirevision: str = "landscape",
-    narrow: bool = False,
 ) -> go.Figure:
     """The loss over the plane of two logits, with the current point and −∇L drawn to scale.
 
@@ -150,8 +154,9 @@ def landscape_figure(
         A coarse grid and the descent field on it, shapes (m_a,), (m_b,), (m_a, m_b) twice.
     surface : bool
         Draw a 3-D surface instead of filled contours.
-    narrow : bool
-        For a half-width column: the legend goes below the plot instead of beside it.
+
+    The figure is laid out for a column about half a wide page across: the legend goes
+    below the plot, and the play controls below the axis title.
     """
     a, b = _f32(a_values), _f32(b_values)
     z = _f32(loss).T  # Plotly wants z[row = b][column = a]
@@ -282,21 +287,12 @@ def landscape_figure(
         ]
         _animation(fig, frames, labels_)
     apply_layout(
-        fig, "Loss over two logits, the others held fixed", height=640, uirevision=uirevision
+        fig, "Loss over two logits, the others held fixed", height=700, uirevision=uirevision
     )
-    # The plot is square (to scale), so the spare width beside it holds the legend, unless
-    # the column is narrow.
-    if narrow:
-        fig.update_layout(
-            height=700,
-            margin={"b": 230, "r": 20},
-            legend={"orientation": "h", "x": 0.0, "y": -0.42, "yanchor": "top"},
-        )
-    else:
-        fig.update_layout(
-            margin={"b": 130, "r": 20},
-            legend={"orientation": "v", "x": 1.15, "y": 1.0, "yanchor": "top", "xanchor": "left"},
-        )
+    fig.update_layout(
+        margin={"b": 230, "r": 20},
+        legend={"orientation": "h", "x": 0.0, "y": -0.45, "yanchor": "top"},
+    )
     if surface:
         fig.update_layout(
             scene={
@@ -314,6 +310,8 @@ def landscape_figure(
             range=[float(b[0]), float(b[-1])],
             scaleanchor="x",
             constrain="domain",
+            # A column narrower than tall shrinks the plot: keep it up, clear of the controls.
+            constraintoward="top",
         )
     return fig
 

@@ -106,7 +106,6 @@ def _plane_and_descent() -> None:
                 state.plane,
                 state.field,
                 surface=state.plot == "surface",
-                narrow=True,
             ),
             key="landscape_chart",
             alt="The loss over two logits, with the current point, the negative gradient "
@@ -135,7 +134,6 @@ def plane_figure(
     axes: tuple[int, int],
     field: bool,
     surface: bool = False,
-    narrow: bool = False,
 ) -> go.Figure:
     """The landscape figure over the logits ``axes``, its grid covering the descent path."""
     i, j = axes
@@ -161,7 +159,6 @@ def plane_figure(
         field=arrows,
         surface=surface,
         uirevision=f"landscape-{i}-{j}-{int(surface)}",
-        narrow=narrow,
     )
 
 

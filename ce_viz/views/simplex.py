@@ -64,7 +64,7 @@ def render(state: AppState) -> None:
         )
     with right:
         chart(
-            plane_figure(state, result, run, (trio[0], trio[1]), field=False, narrow=True),
+            plane_figure(state, result, run, (trio[0], trio[1]), field=False),
             key="simplex_logit_chart",
             alt="The same descent path in logit space, over the loss contours.",
         )
