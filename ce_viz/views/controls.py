@@ -16,6 +16,7 @@ import streamlit as st
 
 from ce_viz.fmt import escape_markdown, fmt_short, subscript
 from ce_viz.state import (
+    DEFAULT,
     H_RANGE,
     K_RANGE,
     LOGIT_LIMIT,
@@ -279,27 +280,33 @@ def _show_error(field: str) -> None:
         st.error(escape_markdown(message), icon=":material/error:")
 
 
-def _has_more_settings(state: AppState) -> bool:
-    return bool(state.T != 1 or state.smoothing or state.names)
+#: The sidebar expander with the settings most links leave at their defaults.
+MORE_SETTINGS = "Temperature, smoothing, names"
+
+
+def _settings_in_force(state: AppState) -> list[str]:
+    """The expander's settings that differ from the defaults, each as a short phrase."""
+    changed = []
+    if state.T != DEFAULT.T:
+        changed.append(f"T = {fmt_short(state.T)}")
+    if state.smoothing != DEFAULT.smoothing:
+        changed.append(f"ε = {fmt_short(state.smoothing)}")
+    if state.names != DEFAULT.names:
+        changed.append("names set")
+    return changed
 
 
 def _reveal_more_settings(state: AppState) -> None:
-    """Open the "Temperature, smoothing, names" expander when a whole new state sets one."""
-    if _has_more_settings(state):
+    """Open the settings expander when a whole new state sets one of its settings."""
+    if _settings_in_force(state):
         ss["more_open"] = True
 
 
 def more_settings_label(state: AppState) -> str:
-    """The label of the expander that holds T, ε and the class names, with the values
-    that differ from the defaults, so a closed expander still says what is in force."""
-    changed = []
-    if state.T != 1:
-        changed.append(f"T = {fmt_short(state.T)}")
-    if state.smoothing:
-        changed.append(f"ε = {fmt_short(state.smoothing)}")
-    if state.names:
-        changed.append("names set")
-    return "Temperature, smoothing, names" + (f" · {', '.join(changed)}" if changed else "")
+    """The expander's label, naming the settings in force, so a closed expander still says
+    what applies."""
+    changed = _settings_in_force(state)
+    return MORE_SETTINGS + (f" · {', '.join(changed)}" if changed else "")
 
 
 def sidebar(state: AppState) -> None:
@@ -371,7 +378,7 @@ def sidebar(state: AppState) -> None:
         # it opens by itself when a link or preset sets one of them.
         with st.expander(
             more_settings_label(state),
-            expanded=_has_more_settings(state),
+            expanded=bool(_settings_in_force(state)),
             key="more_open",
             on_change="rerun",
         ) as more:

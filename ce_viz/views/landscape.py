@@ -22,7 +22,7 @@ from ce_viz.landscape import (
 )
 from ce_viz.state import DESCENT_MODES, LR_RANGE, PLOTS, SPAN_RANGE, STEPS_RANGE, AppState
 from ce_viz.views.common import cached_loss_grid, chart, descent_run, evaluate_state
-from ce_viz.views.controls import axis_pickers, bound, sync_url
+from ce_viz.views.controls import MORE_SETTINGS, axis_pickers, bound, sync_url
 
 #: Grid sizes: enough for a smooth picture, small enough to send (float32) in ~40 kB.
 GRID_N = 101
@@ -173,8 +173,8 @@ def _descent_story(state: AppState, losses: np.ndarray, gaps: np.ndarray, min_lo
             f"**Hard target.** In {state.steps} steps the loss fell from {fmt(first)} to "
             f"{fmt(last)} while the logit gap grew from {fmt(gaps[0], 2)} to {fmt(gaps[-1], 2)}. "
             "It never reaches 0: that takes p_k = 1, which needs an infinite gap, so the "
-            "logits keep growing. Label smoothing (ε > 0, in the sidebar under Temperature, "
-            "smoothing, names) gives the loss a finite minimum."
+            "logits keep growing. Label smoothing (ε > 0, in the sidebar under "
+            f"{MORE_SETTINGS}) gives the loss a finite minimum."
         )
     else:
         gap_note = ""

@@ -27,6 +27,7 @@ from ce_viz.theory import (
     temperature_sweep,
 )
 from ce_viz.views.common import chart, evaluate_state
+from ce_viz.views.controls import MORE_SETTINGS
 
 SWEEP_N = 241
 TEMPERATURES = np.logspace(-1.5, 1.5, 121)
@@ -143,7 +144,7 @@ def _smoothing(state: AppState) -> None:
         alt="The optimal logit gap against the label-smoothing strength.",
     )
     if eps == 0:
-        st.caption("Set ε > 0 (sidebar: Temperature, smoothing, names) to mark your own value.")
+        st.caption(f"Set ε > 0 (sidebar: {MORE_SETTINGS}) to mark your own value.")
 
 
 def _stability(state: AppState) -> None:
