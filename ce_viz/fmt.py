@@ -12,12 +12,15 @@ from collections.abc import Iterable
 
 __all__ = [
     "MINUS",
+    "csv_text",
     "escape_markdown",
     "fmt",
     "fmt_short",
     "fmt_signed",
     "latex_document",
     "plotly_text",
+    "quote",
+    "shorten",
     "tex",
     "tex_vector",
     "url_number",
@@ -143,6 +146,43 @@ def subscript(n: int) -> str:
     'o₁₂'
     """
     return str(n).translate(_SUBSCRIPT_DIGITS)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters: a longer text keeps its start and ends with an ellipsis.
+
+    >>> shorten("a_very_long_class_name", 10), shorten("cat", 10)
+    ('a_very_lo…', 'cat')
+    """
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """Quote user text for a message: shortened, with control characters made visible.
+
+    However long the text a user sent, the message that quotes it stays readable.
+
+    >>> quote("cat"), quote("x" * 50, 8), quote("a" + chr(10) + "b") == repr("a\ufffdb")
+    ("'cat'", "'xxxxxxx…'", True)
+    """
+    text = shorten(str(text), limit)
+    return repr("".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text))
+
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A text cell for a CSV the app writes: a spreadsheet must show it, never run it.
+
+    A cell that starts with ``= + - @``, a tab or a carriage return gets a leading single
+    quote (OWASP's rule). Apply it to text cells only: numbers stay numbers.
+
+    >>> print(csv_text('=HYPERLINK("http://x")'), csv_text("cat"), csv_text("-1"))
+    '=HYPERLINK("http://x") cat '-1
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def plotly_text(text: str) -> str:

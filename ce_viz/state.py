@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ce_viz.core import SUM_TOLERANCE, target_distribution
-from ce_viz.fmt import url_number
+from ce_viz.fmt import quote, url_number
 
 __all__ = [
     "DATASETS",
@@ -202,9 +202,8 @@ class Parsed:
 
 
 def _show(text: str, limit: int = 40) -> str:
-    """Quote user text for a message, shortened, with control characters made visible."""
-    text = "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+    """Quote user text for a message (see :func:`ce_viz.fmt.quote`)."""
+    return quote(text, limit)
 
 
 def _count(n: int, noun: str) -> str:
