@@ -30,6 +30,14 @@ MINUS = "\u2212"
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$^=&])")
 
+#: Where GFM's autolink-literal step (mdast-util-gfm-autolink-literal) needs two characters
+#: side by side: "www" then "." for www.x.y, ":" then "//" for http(s)://x.y, and a name
+#: character then "@" for a@x.y. That step reads the text after backslash escapes are
+#: resolved, so escaping alone cannot stop it; a character between the two does.
+_AUTOLINK_JOINTS = re.compile(r"(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)", re.IGNORECASE)
+#: U+2060 WORD JOINER: invisible, and in none of the autolink patterns' character classes.
+_WORD_JOINER = "\u2060"
+
 
 def fmt(x: float, digits: int = 4, scientific: bool = True) -> str:
     """Format a number for the page: fixed decimals, scientific for very large or small.
@@ -130,10 +138,16 @@ def url_number(x: float) -> str:
 def escape_markdown(text: str) -> str:
     r"""Escape text so Streamlit's markdown shows it literally (no links, HTML or LaTeX).
 
+    Markdown syntax is backslash-escaped. Bare addresses (``www.x.y``, ``http://x.y``,
+    ``a@x.y``) would still become links, so an invisible word joiner (U+2060) splits each
+    at the one place its pattern needs two characters side by side.
+
     >>> escape_markdown("**bold** <b>x</b> $y$")
     '\\*\\*bold\\*\\* \\<b\\>x\\</b\\> \\$y\\$'
+    >>> escape_markdown("www.a.b https://a.b x@a.b 1.5").replace("\u2060", "|")
+    'www|\\.a\\.b https\\:|//a\\.b x|@a\\.b 1\\.5'
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK_JOINTS.sub(_WORD_JOINER, text))
 
 
 _SUBSCRIPT_DIGITS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")

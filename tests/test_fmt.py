@@ -100,10 +100,13 @@ FMT_SHORT_CASES = [(1.5, "1.5"), (-0.25, MINUS + "0.25"), (1e-5, "1e-05"), (100.
 #: ':' (emoji shortcodes and :colour[...] directives).
 MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
 
+#: U+2060 WORD JOINER, which escape_markdown puts where an autolink would start.
+WJ = "\u2060"
+
 #: (text, expected escape_markdown output)
 MARKDOWN_CASES = [
     ("**bold** <b>x</b> $y$", r"\*\*bold\*\* \<b\>x\</b\> \$y\$"),
-    ("[link](http://x)", r"\[link\]\(http\://x\)"),
+    ("[link](http://x)", "\\[link\\]\\(http\\:" + WJ + "//x\\)"),
     (":red[alert]", r"\:red\[alert\]"),
     ("# title", r"\# title"),
     ("1. item", r"1\. item"),
@@ -112,6 +115,22 @@ MARKDOWN_CASES = [
     ("plain text", "plain text"),
     ("chat 🐱", "chat 🐱"),
 ]
+
+#: Names that GFM's autolink-literal step turns into links: (text, the escaped form, which
+#: shows the word joiner as "|").
+AUTOLINK_CASES = [
+    ("https://evil.example/a", r"https\:|//evil\.example/a"),
+    ("http://evil.example", r"http\:|//evil\.example"),
+    ("HTTPS://EVIL.EXAMPLE", r"HTTPS\:|//EVIL\.EXAMPLE"),
+    ("www.evil.example", r"www|\.evil\.example"),
+    ("WwW.evil.example", r"WwW|\.evil\.example"),
+    ("x@evil.example", r"x|@evil\.example"),
+    ("a.b+c@evil.example", r"a\.b\+c|@evil\.example"),
+    ("see www.a.b/c?d", r"see www|\.a\.b/c?d"),
+]
+
+#: Text with none of those patterns comes out with no word joiner.
+NO_AUTOLINK = ["1.5", "a.b", "v2.0: final", "ww.x", "http:/x", "ftp.x", "10:30", "cat"]
 
 #: (text, expected plotly_text output)
 PLOTLY_CASES = [
@@ -127,6 +146,31 @@ FINITE = st.floats(allow_nan=False, allow_infinity=False)
 
 def _unescape_markdown(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
+
+
+#: mdast-util-gfm-autolink-literal's two patterns, as Streamlit's bundle has them. JavaScript's
+#: \w is ASCII-only, hence re.ASCII.
+_GFM_URL = re.compile(r"(https?://|www(?=\.))([-.\w]+)([^ \t\r\n]*)", re.IGNORECASE | re.ASCII)
+_GFM_EMAIL = re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)", re.ASCII)
+
+
+def _gfm_autolinks(text: str) -> list[str]:
+    """What the autolink-literal step would link in a text node, tried at every position.
+
+    Looser than the real step (it skips the check of the character before a match and
+    the trimming of trailing punctuation), so a text it passes is safe.
+    """
+    found = []
+    for i in range(len(text)):
+        url = _GFM_URL.match(text, i)
+        if url:
+            domain = url[2] if url[1].lower().startswith("http") else url[1] + url[2]
+            if len(domain.split(".")) >= 2:  # isCorrectDomain's first test
+                found.append(url[0])
+        email = _GFM_EMAIL.match(text, i)
+        if email and not re.search(r"[-\d_]$", email[2]):
+            found.append(email[0])
+    return found
 
 
 # --------------------------------------------------------------------------------------
@@ -249,9 +293,10 @@ def test_escape_markdown_escapes_each_special_character(char: str) -> None:
 @settings(max_examples=300, database=None)
 @given(st.text(alphabet=st.one_of(st.sampled_from(MARKDOWN_SPECIALS), st.characters())))
 def test_escape_markdown_escapes_every_special_and_unescapes(text: str) -> None:
-    """In the output every special is escaped, and removing the backslashes gives the input."""
+    """In the output every special is escaped; removing the backslashes and the word
+    joiners gives the input."""
     out = escape_markdown(text)
-    assert _unescape_markdown(out) == text
+    assert _unescape_markdown(out).replace(WJ, "") == text.replace(WJ, "")
     i = 0
     while i < len(out):
         if out[i] == "\\":
@@ -260,6 +305,35 @@ def test_escape_markdown_escapes_every_special_and_unescapes(text: str) -> None:
         else:
             assert out[i] not in MARKDOWN_SPECIALS, (out, i)
             i += 1
+
+
+@pytest.mark.parametrize(("text", "expected"), AUTOLINK_CASES)
+def test_escape_markdown_splits_autolinks_with_a_word_joiner(text: str, expected: str) -> None:
+    """A URL, www. or e-mail name gets an invisible word joiner where its link would start,
+    and the markdown a browser sees no longer holds a link."""
+    assert _gfm_autolinks(text), "the case must be a link before escaping"
+    out = escape_markdown(text)
+    assert out.replace(WJ, "|") == expected
+    assert _gfm_autolinks(_unescape_markdown(out)) == []
+    assert _unescape_markdown(out).replace(WJ, "") == text
+
+
+@pytest.mark.parametrize("text", NO_AUTOLINK)
+def test_escape_markdown_adds_no_word_joiner_to_ordinary_text(text: str) -> None:
+    """Numbers, versions and times, with no address pattern, get no word joiner."""
+    assert WJ not in escape_markdown(text)
+
+
+@settings(max_examples=500, database=None)
+@given(
+    st.lists(
+        st.sampled_from(["www", "http", "https", "://", ".", "@", "/", "w", "a", "-", "_", " "]),
+        max_size=12,
+    ).map("".join)
+)
+def test_escape_markdown_leaves_no_autolink(text: str) -> None:
+    """However URL-like pieces are combined, the escaped text holds no autolink literal."""
+    assert _gfm_autolinks(_unescape_markdown(escape_markdown(text))) == []
 
 
 # --------------------------------------------------------------------------------------

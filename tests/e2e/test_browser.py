@@ -125,6 +125,35 @@ def test_markdown_and_html_in_names_show_literally(page: Page, app_url: str) -> 
     expect(ticks.filter(has_text=re.compile(r"^<b>cat</b> ★$")).first).to_be_attached()
 
 
+#: Names that GFM's autolink-literal step would turn into links: a URL, www. and an e-mail.
+LINK_NAMES = "https://evil.example/a,www.evil.example,x@evil.example"
+
+
+def test_names_that_look_like_links_stay_plain_text(page: Page, app_url: str) -> None:
+    """URL, www. and e-mail names show as text, never as <a>, in the sidebar and the metric."""
+    page.goto(f"{app_url}/?logits=2,3,4&target=0&names={LINK_NAMES}")
+    wait_for_app(page)
+    # The sliders and metrics come with the run that follows the address's rewrite.
+    expect(page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]')).to_have_count(3)
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(4)
+    wait_for_app(page)
+    links = {}
+    for area in ("stMain", "stSidebar"):
+        hrefs = page.locator(f'[data-testid="{area}"] a').evaluate_all("a => a.map(e => e.href)")
+        # Heading anchors link to this page, whose address holds the names.
+        links[area] = [h for h in hrefs if "evil" in h and not h.startswith(app_url)]
+    assert links == {"stMain": [], "stSidebar": []}
+    # The word joiners that stop the autolinks are invisible; the text is the names.
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text().replace("\u2060", "")
+    for name in LINK_NAMES.split(","):
+        assert name in sidebar
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Predicted class")
+    assert metric.locator("a").count() == 0
+    assert metric_value(page, "Predicted class").replace("\u2060", "") == "x@evil.example"
+    assert "evil.example" in page.locator('[data-testid="stMain"]').inner_text()
+    shoot(page, "names-that-look-like-links")
+
+
 def test_landscape_view_draws_the_surface_and_plays_descent(page: Page, app_url: str) -> None:
     """view=landscape draws the contour plot; Play moves the descent marker along the path."""
     page.goto(f"{app_url}/?view=landscape&steps=40")
