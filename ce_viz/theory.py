@@ -6,6 +6,8 @@ NumPy only. Each function is the formula a view states, so the page and the test
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -21,7 +23,9 @@ from ce_viz.core import (
 )
 
 __all__ = [
+    "BinaryPair",
     "binary_cross_entropy_with_logits",
+    "binary_pair",
     "chain_rule",
     "distillation_grad",
     "gradient_sweep",
@@ -182,6 +186,51 @@ def binary_cross_entropy_with_logits(z: ArrayLike, t: ArrayLike) -> FloatArray |
         + np.log1p(np.exp(-np.abs(x)))
     )
     return float(out) if out.ndim == 0 else out
+
+
+@dataclass(frozen=True)
+class BinaryPair:
+    """Two classes of a K-class problem seen as a binary one: the true class ``k`` against
+    the class ``j``, with the logit gap ``z = o_k - o_j`` and the target ``t`` of class ``k``
+    renormalised over the pair."""
+
+    k: int  # the true class: the arg-max of y, the binary problem's positive class
+    j: int  # its strongest rival: the largest logit among the other classes
+    z: float  # o_k - o_j; +-inf only where the gap passes the float range
+    t: float  # y_k / (y_k + y_j), in (0, 1]
+
+
+def binary_pair(logits: ArrayLike, y: ArrayLike) -> BinaryPair:
+    """The pair of classes that shows softmax + cross-entropy as the binary case.
+
+    Restricted to two classes ``(j, k)``, softmax is ``p_k = sigmoid(o_k - o_j)`` and
+    cross-entropy against the target renormalised over the pair, ``(1 - t, t)`` with
+    ``t = y_k / (y_k + y_j)``, is binary cross-entropy with gradient ``sigmoid(z) - t``.
+    The pair is the true class ``k`` (the arg-max of ``y``, so ``y_k > 0`` and ``t`` is never
+    0/0) and the other class with the largest logit, the model's strongest rival; ties go to
+    the lowest index. With ``K = 2`` it is simply the two classes.
+
+    >>> binary_pair([2.0, 3.0, 4.0], [0.0, 1.0, 0.0])
+    BinaryPair(k=1, j=2, z=-1.0, t=1.0)
+    >>> pair = binary_pair([1.0, 2.0, 3.0], [0.05, 0.05, 0.9])  # t = 0.9 / 0.95
+    >>> pair.k, pair.j, pair.z, round(pair.t, 4)
+    (2, 1, 1.0, 0.9474)
+
+    Parameters: ``logits`` of shape ``(K,)``, ``K >= 2``, and a target ``y`` of the same
+    shape summing to 1. Returns the :class:`BinaryPair`.
+    """
+    o = _check_logits(logits)
+    if o.ndim != 1:
+        raise CEVizError(f"binary_pair takes one sample of logits, got shape {o.shape}")
+    y_arr = _check_y(y, o.shape)
+    k = int(np.argmax(y_arr))
+    others = np.delete(np.arange(o.size), k)
+    j = int(others[np.argmax(o[others])])
+    with np.errstate(over="ignore"):
+        z = float(o[k] - o[j])
+    # y_k is the largest of K weights summing to 1, so y_k >= 1/K > 0.
+    t = float(y_arr[k] / (y_arr[k] + y_arr[j]))
+    return BinaryPair(k, j, z, t)
 
 
 def restrict(p: ArrayLike, classes: ArrayLike) -> FloatArray:

@@ -33,6 +33,7 @@ from ce_viz.core import (
 )
 from ce_viz.theory import (
     binary_cross_entropy_with_logits,
+    binary_pair,
     chain_rule,
     distillation_grad,
     hessian_eigenvalues,
@@ -130,6 +131,29 @@ ZERO_MASS_CASES: list[tuple[object, list[int]]] = [
     ([0.0, 0.0, 1.0], [0, 1]),
     ([[0.5, 0.5, 0.0], [0.0, 0.3, 0.7]], [0]),  # one row of a batch is enough
     ([0.5, 0.5, 0.0], []),  # the empty subset has mass 0
+]
+
+#: (logits, y, expected (k, j, z, t), why): the binary pair, worked by hand. The cases
+#: marked "was 0/0" put no target weight on classes 0 and 1, the pair the view used to take.
+BINARY_PAIR_CASES: list[
+    tuple[tuple[float, ...], tuple[float, ...], tuple[int, int, float, float], str]
+] = [
+    ((0.3, 1.7), (0.0, 1.0), (1, 0, 1.7 - 0.3, 1.0), "K = 2, target 1"),
+    ((3.0, 1.0), (1.0, 0.0), (0, 1, 2.0, 1.0), "K = 2, target 0"),
+    ((3.0, 1.0), (0.9, 0.1), (0, 1, 2.0, 0.9), "K = 2, smoothed: t = y_k"),
+    ((1.0, 2.0, 3.0), (0.0, 0.0, 1.0), (2, 1, 1.0, 1.0), "target 2: was 0/0"),
+    ((1000.0, 0.0, -1000.0), (0.0, 0.0, 1.0), (2, 0, -2000.0, 1.0), "huge preset: was 0/0"),
+    ((2.0, 3.0, 4.0), (0.0, 0.0, 1.0), (2, 1, 1.0, 1.0), "y = (0, 0, 1): was 0/0"),
+    (
+        (1.2, -0.5, 3.1, 0.4, 2.2, -1.3, 0.8, 2.9, -0.2, 1.7),
+        tuple(float(i == 7) for i in range(10)),
+        (7, 2, 2.9 - 3.1, 1.0),
+        "10-class preset: was 0/0",
+    ),
+    ((2.0, 3.0, 4.0), (0.1, 0.8, 0.1), (1, 2, -1.0, 0.8 / 0.9), "soft seed: t = 8/9"),
+    ((0.0, 5.0, 5.0), (0.8, 0.1, 0.1), (0, 1, -5.0, 0.8 / 0.9), "tied rivals: lowest index"),
+    ((1.0, 2.0, 3.0), (0.5, 0.5, 0.0), (0, 2, -2.0, 1.0), "tied y: lowest index, y_j = 0"),
+    ((1e300, -1e300, 0.0), (0.0, 1.0, 0.0), (1, 0, -2e300, 1.0), "the UI's largest logits"),
 ]
 
 #: (n, expected rows, as integer numerators over n)
@@ -798,6 +822,84 @@ def test_binary_softmax_is_sigmoid_and_gradient(o0: float, o1: float, t: float) 
     diff = s - t
     # Both sides subtract numbers of size ~1: compare to a few ulps of 1, not of the difference.
     np.testing.assert_allclose(g, [-diff, diff], rtol=1e-12, atol=4 * U)
+
+
+# --------------------------------------------------------------------------------------
+# The binary pair
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("o", "y", "expected", "why"), BINARY_PAIR_CASES, ids=_case_id)
+def test_binary_pair_by_hand(
+    o: tuple[float, ...], y: tuple[float, ...], expected: tuple[int, int, float, float], why: str
+) -> None:
+    """The pair is the true class and its strongest rival; t is finite, never 0/0."""
+    pair = no_warnings(lambda: binary_pair(o, y))
+    k, j, z, t = expected
+    assert (pair.k, pair.j) == (k, j), why
+    assert pair.z == pytest.approx(z, rel=1e-15), why
+    assert pair.t == pytest.approx(t, rel=1e-15), why
+    assert 0.0 < pair.t <= 1.0, why
+
+
+@pytest.mark.parametrize(("o", "y", "expected", "why"), BINARY_PAIR_CASES, ids=_case_id)
+def test_binary_pair_gradient_is_the_restricted_softmax_gradient(
+    o: tuple[float, ...], y: tuple[float, ...], expected: tuple[int, int, float, float], why: str
+) -> None:
+    """sigma(z) - t is dL/do_k of softmax + cross-entropy over the pair (o_j, o_k), target
+    (1 - t, t), and BCE(z, t) is that cross-entropy: the page's table, with no warnings."""
+
+    def table() -> tuple[float, float, float, float]:
+        pair = binary_pair(o, y)
+        o_pair = [o[pair.j], o[pair.k]]
+        target = [1.0 - pair.t, pair.t]
+        return (
+            sigmoid(pair.z) - pair.t,
+            float(grad_logits(o_pair, target)[1]),
+            binary_cross_entropy_with_logits(pair.z, pair.t),
+            cross_entropy(o_pair, target),
+        )
+
+    binary_grad, pair_grad, bce, ce = no_warnings(table)
+    assert binary_grad == pytest.approx(pair_grad, rel=1e-12, abs=4 * U), why
+    assert bce == pytest.approx(ce, rel=1e-12, abs=1e-300), why
+
+
+@RANDOM
+@given(logit_vectors().flatmap(lambda o: st.tuples(st.just(o), targets(o.size))))
+def test_binary_pair_properties(case: tuple[np.ndarray, np.ndarray]) -> None:
+    """For any logits and target: y_k is the largest weight, o_j the largest other logit,
+    t = y_k / (y_k + y_j) in (0, 1], and sigma(z) is p_k / (p_k + p_j) of the K-class
+    softmax, so sigma(z) - t is the pair's own gradient p_k - t."""
+    o, y = case
+    pair = no_warnings(lambda: binary_pair(o, y))
+    k, j = pair.k, pair.j
+    assert k != j
+    assert y[k] == y.max()
+    assert o[j] == max(o[i] for i in range(o.size) if i != k)
+    assert pair.z == o[k] - o[j]
+    assert 0.0 < pair.t <= 1.0
+    assert pair.t == pytest.approx(y[k] / math.fsum([y[k], y[j]]), rel=2 * U)
+    p = softmax(o)
+    assert sigmoid(pair.z) == pytest.approx(p[k] / (p[k] + p[j]), rel=1e-13)
+    diff = sigmoid(pair.z) - pair.t
+    g = grad_logits([o[j], o[k]], [1.0 - pair.t, pair.t])
+    np.testing.assert_allclose(g, [-diff, diff], rtol=1e-12, atol=4 * U)
+
+
+@pytest.mark.parametrize(
+    ("o", "y", "pattern"),
+    [
+        ([[1.0, 2.0], [3.0, 4.0]], [0.0, 1.0], r"one sample of logits, got shape \(2, 2\)"),
+        ([1.0, 2.0, 3.0], [0.0, 1.0], r"does not match logits"),
+        ([1.0, 2.0], [0.5, 0.6], r"must sum to 1"),
+        ([1.0], [1.0], r"need at least 2 classes"),
+    ],
+)
+def test_binary_pair_rejects_bad_input(o: object, y: object, pattern: str) -> None:
+    """A batch, a mismatched or unnormalised target, or one class raise CEVizError."""
+    with pytest.raises(CEVizError, match=pattern):
+        binary_pair(o, y)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ce_viz.figures import (
     smoothing_figure,
     temperature_figure,
 )
+from ce_viz.fmt import subscript
 from ce_viz.theory import gradient_sweep, temperature_sweep
 from tests.apptest import chart_payload, run_app, warnings_text
 
@@ -61,14 +62,78 @@ def test_stability_table_shows_naive_nan_and_stable_answer() -> None:
     np.testing.assert_allclose(table["stable softmax"], expected, rtol=1e-12)
 
 
+def binary_table(at) -> dict[str, float]:
+    """The "Two classes" table, quantity to value."""
+    (table,) = [d.value for d in at.dataframe if "quantity" in d.value.columns]
+    return dict(zip(table["quantity"], table["value"], strict=True))
+
+
 def test_binary_table_shows_the_identity() -> None:
     """With K = 2, softmax equals the sigmoid and CE equals BCE, in the table's numbers."""
     at = run_app(view="why", logits="0.3,1.7", target="1")
-    (table,) = [d.value for d in at.dataframe if "quantity" in d.value.columns]
-    v = dict(zip(table["quantity"], table["value"], strict=True))
-    assert v["p₁ = softmax(o)₁"] == pytest.approx(v["σ(z)"], rel=1e-15)
+    v = binary_table(at)
+    assert v["p₁ = e^o₁ / (e^o₀ + e^o₁)"] == pytest.approx(v["σ(z)"], rel=1e-15)
     assert v["cross-entropy"] == pytest.approx(v["binary cross-entropy"], rel=1e-14)
     assert v["σ(z)"] == pytest.approx(1 / (1 + math.exp(-1.4)), rel=1e-14)
+
+
+#: (query, k, j, z, t): links whose target puts no weight on classes 0 and 1, which the
+#: "Two classes" tab used to compare (t = 0/0: an error box and no URL sync).
+BINARY_LINKS = [
+    ({"logits": "1,2,3", "target": "2"}, 2, 1, 1.0, 1.0),
+    ({"logits": "1000,0,-1000", "target": "2"}, 2, 0, -2000.0, 1.0),
+    ({"logits": "2,3,4", "y": "0,0,1"}, 2, 1, 1.0, 1.0),
+    (
+        {"logits": "1.2,-0.5,3.1,0.4,2.2,-1.3,0.8,2.9,-0.2,1.7", "target": "7"},
+        7,
+        2,
+        2.9 - 3.1,
+        1.0,
+    ),
+    ({"logits": "2,3,4", "y": "0.1,0.8,0.1"}, 1, 2, -1.0, 0.8 / 0.9),
+]
+
+
+@pytest.mark.parametrize(("query", "k", "j", "z", "t"), BINARY_LINKS)
+def test_binary_tab_compares_the_true_class_and_its_rival(
+    query: dict[str, str], k: int, j: int, z: float, t: float
+) -> None:
+    """For K > 2 the tab compares the true class with its strongest rival, says so, and
+    its table holds sigma(z) - t = p_k - t over the pair; the page syncs the URL after it."""
+    at = run_app(view="why", **query)
+    assert not at.error
+    text = " ".join(m.value for m in at.markdown)
+    assert f"true class $k = {k}$" in text
+    assert f"strongest rival, the other class with the largest logit, $j = {j}$" in text
+    v = binary_table(at)
+    sk, sj = subscript(k), subscript(j)
+    p_k = v[f"p{sk} = e^o{sk} / (e^o{sj} + e^o{sk})"]
+    e = math.exp(-abs(z))  # sigma(z), written so that z = -2000 does not overflow
+    assert p_k == pytest.approx(1 / (1 + e) if z >= 0 else e / (1 + e), rel=1e-14)
+    assert v[f"∂L/∂o{sk} = p{sk} − t"] == pytest.approx(p_k - t, rel=1e-12, abs=1e-300)
+    assert v["σ(z) − t"] == pytest.approx(v[f"∂L/∂o{sk} = p{sk} − t"], rel=1e-12, abs=1e-15)
+    assert v["cross-entropy"] == pytest.approx(v["binary cross-entropy"], rel=1e-12)
+    assert at.query_params["view"] == "why"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"logits": "1e300,-1e300,0", "target": "1", "T": "0.01"},
+        {"logits": "1e300,-1e300,0", "target": "1", "T": "100", "smoothing": "0.99"},
+        {"logits": "-1e300,1e300", "target": "0", "smoothing": "0.99"},
+        {"logits": ",".join(["0"] * 20), "target": "19", "T": "0.01", "smoothing": "0.99"},
+        {"logits": ",".join(str((-1) ** i * 1e300) for i in range(20)), "target": "3"},
+    ],
+    ids=["1e300 T=0.01", "1e300 T=100 eps=0.99", "K=2 1e300", "K=20 flat", "K=20 1e300"],
+)
+def test_why_view_survives_extremes(query: dict[str, str]) -> None:
+    """Huge logits, T and smoothing at their limits, K = 2 and K = 20: every tab is drawn,
+    with no exception (RuntimeWarnings are errors here) and no error box."""
+    at = run_app(view="why", **query)
+    assert not at.error
+    assert len(chart_payload(at)) == 4
+    assert "σ(z)" in binary_table(at)
 
 
 def test_jacobian_figure_cells_hold_the_matrix() -> None:

@@ -7,18 +7,19 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ce_viz.core import cross_entropy, log_softmax, softmax
+from ce_viz.core import cross_entropy, grad_logits, log_softmax, softmax
 from ce_viz.figures import (
     ce_vs_mse_figure,
     distillation_figure,
     smoothing_figure,
     temperature_figure,
 )
-from ce_viz.fmt import fmt, fmt_short
+from ce_viz.fmt import escape_markdown, fmt, fmt_short, subscript
 from ce_viz.landscape import optimal_logit_gap
 from ce_viz.state import AppState
 from ce_viz.theory import (
     binary_cross_entropy_with_logits,
+    binary_pair,
     distillation_grad,
     gradient_sweep,
     naive_softmax,
@@ -189,35 +190,48 @@ def _stability(state: AppState) -> None:
 
 
 def _binary(state: AppState) -> None:
-    o0, o1 = state.logits[0], state.logits[1]
-    z = o1 - o0
-    y = state.y_vector()
-    t = float(y[1] / (y[0] + y[1])) if state.K > 2 else float(y[1])
-    pair = np.array([o0, o1])
+    names = state.class_names
+    pair = binary_pair(state.o(), state.y_vector())
+    k, j, z, t = pair.k, pair.j, pair.z, pair.t
+    o_pair = np.array([state.logits[j], state.logits[k]])
     target = np.array([1.0 - t, t])
+    sk, sj = subscript(k), subscript(j)
+    if state.K > 2:
+        which = (
+            f"Take the true class $k = {k}$ ({escape_markdown(names[k])}) and its strongest "
+            f"rival, the other class with the largest logit, $j = {j}$ "
+            f"({escape_markdown(names[j])}). Restricted to these two, the target renormalised "
+            "over the pair is $t = y_k/(y_k + y_j)$"
+        )
+    else:
+        which = (
+            f"Here the true class is $k = {k}$ ({escape_markdown(names[k])}) and the other is "
+            f"$j = {j}$ ({escape_markdown(names[j])}), with target $t = y_k$"
+        )
     st.markdown(
         "With two classes, softmax is the logistic sigmoid of the logit difference and "
         "cross-entropy is binary cross-entropy: "
-        "$p_1 = e^{o_1}/(e^{o_0} + e^{o_1}) = \\sigma(o_1 - o_0)$. "
-        + ("Using your first two logits" if state.K > 2 else "With your logits")
-        + f", $z = o_1 - o_0 = {fmt_short(z)}$ and target $t = {fmt(t)}$ (at $T = 1$):"
+        "$p_k = e^{o_k}/(e^{o_j} + e^{o_k}) = \\sigma(o_k - o_j)$, and the gradient "
+        "$p_k - t$ is $\\sigma(z) - t$. "
+        + which
+        + f". So $z = o_k - o_j = {fmt_short(z)}$ and $t = {fmt(t)}$ (at $T = 1$):"
     )
     rows = pd.DataFrame(
         {
             "quantity": [
-                "p₁ = softmax(o)₁",
+                f"p{sk} = e^o{sk} / (e^o{sj} + e^o{sk})",
                 "σ(z)",
                 "cross-entropy",
                 "binary cross-entropy",
-                "∂L/∂o₁ = p₁ − t",
+                f"∂L/∂o{sk} = p{sk} − t",
                 "σ(z) − t",
             ],
             "value": [
-                softmax(pair)[1],
+                softmax(o_pair)[1],
                 sigmoid(z),
-                cross_entropy(pair, target),
+                cross_entropy(o_pair, target),
                 binary_cross_entropy_with_logits(z, t),
-                softmax(pair)[1] - t,
+                grad_logits(o_pair, target)[1],
                 sigmoid(z) - t,
             ],
         }
