@@ -6,6 +6,7 @@ NumPy only. Each function is the formula a view states, so the page and the test
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,9 +37,11 @@ __all__ = [
     "naive_softmax",
     "overflow_threshold",
     "restrict",
+    "restricted_softmax",
     "sigmoid",
     "simplex_grid",
     "simplex_losses",
+    "simplex_problem",
     "temperature_sweep",
 ]
 
@@ -245,6 +248,86 @@ def restrict(p: ArrayLike, classes: ArrayLike) -> FloatArray:
     if np.any(total <= 0):
         raise CEVizError("the chosen classes have no probability to renormalise")
     return sub / total
+
+
+def restricted_softmax(logits: ArrayLike, classes: ArrayLike, T: float = 1.0) -> FloatArray:
+    """Softmax over a subset of classes: ``softmax(o[c] / T)``, shape ``(..., len(c))``.
+
+    It equals ``restrict(softmax(o / T), c)``, the share of each chosen class in their total
+    probability, but is taken from the logits, so it stays exact (never 0/0) where those
+    probabilities underflow to 0 next to the other classes.
+
+    >>> restricted_softmax([0.0, 0.0, 0.0, 1000.0], [0, 1, 2]).round(4)
+    array([0.3333, 0.3333, 0.3333])
+    """
+    o = _check_logits(logits)
+    index = np.asarray(classes, dtype=np.intp)
+    if index.ndim != 1 or index.size < 2 or np.any((index < 0) | (index >= o.shape[-1])):
+        raise CEVizError(
+            f"classes must be two or more indices in 0..{o.shape[-1] - 1}, got {classes!r}"
+        )
+    return softmax(o[..., index], T)
+
+
+def simplex_problem(
+    logits: ArrayLike, y: ArrayLike, classes: Sequence[int], names: Sequence[str], T: float = 1.0
+) -> str | None:
+    """Why the simplex of three ``classes`` cannot be drawn, in plain text; None if it can.
+
+    It cannot when the target puts no weight on them (there is no loss to draw over the
+    triangle), or when their probabilities all underflow to 0 next to the other classes
+    (there is no share of probability to renormalise, so no point for ``p``). The message
+    then suggests the true class and the two strongest others, which always can be drawn.
+
+    >>> print(simplex_problem([0, 0, 0, 1000], [1, 0, 0, 0], [0, 1, 2], "abcd"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    The probabilities of o0 · a, o1 · b and o2 · c all underflow to 0 next to o3 · d (p = 1):
+    their logits are more than about 745.1 below it, so they carry no share of the
+    probability to draw. Choose classes that include the strongest, e.g. o0 · a, o1 · b and
+    o3 · d.
+    >>> simplex_problem([2, 3, 4], [0, 1, 0], [0, 1, 2], "abc") is None
+    True
+
+    Parameters: ``logits`` and ``y`` of shape ``(K,)``, ``K >= 3``; ``classes`` three
+    indices; ``names`` the K class names, shown as ``o<i> · <name>``.
+    """
+    o = _check_logits(logits)
+    if o.ndim != 1 or o.size < 3:
+        raise CEVizError(f"the simplex needs one sample of 3 or more logits, got shape {o.shape}")
+    y_arr = _check_y(y, o.shape)
+    trio = [int(c) for c in classes]
+    if len(trio) != 3 or len(set(trio)) != 3 or not all(0 <= c < o.size for c in trio):
+        raise CEVizError(f"the simplex needs three different classes of 0..{o.size - 1}")
+    if len(names) != o.size:
+        raise CEVizError(f"{len(names)} names given for {o.size} classes")
+
+    def label(i: int) -> str:
+        return f"o{i} · {names[i]}"
+
+    def listed(indices: Sequence[int]) -> str:
+        first, second, third = (label(i) for i in sorted(indices))
+        return f"{first}, {second} and {third}"
+
+    k = int(np.argmax(y_arr))
+    others = sorted((i for i in range(o.size) if i != k), key=lambda i: -o[i])
+    suggestion = listed([k, *others[:2]])
+    if y_arr[trio].sum() == 0:
+        return (
+            f"The target puts no weight on {listed(trio)}, so the loss cannot be drawn over "
+            f"them. Choose a set that includes the true class, e.g. {suggestion}."
+        )
+    p = softmax(o, T)
+    if p[trio].sum() == 0:
+        top = int(np.argmax(o))
+        # e^-x rounds to 0 in float64 past half the smallest subnormal, x = 1075 log 2.
+        gap = 1075.0 * float(np.log(2.0)) * _check_T(T)
+        return (
+            f"The probabilities of {listed(trio)} all underflow to 0 next to {label(top)} "
+            f"(p = {p[top]:.4g}): their logits are more than about {gap:.4g} below it, so they "
+            "carry no share of the probability to draw. Choose classes that include the "
+            f"strongest, e.g. {suggestion}."
+        )
+    return None
 
 
 def simplex_grid(n: int) -> FloatArray:

@@ -43,8 +43,10 @@ from ce_viz.theory import (
     naive_softmax,
     overflow_threshold,
     restrict,
+    restricted_softmax,
     sigmoid,
     simplex_grid,
+    simplex_problem,
     temperature_sweep,
 )
 
@@ -154,6 +156,42 @@ BINARY_PAIR_CASES: list[
     ((0.0, 5.0, 5.0), (0.8, 0.1, 0.1), (0, 1, -5.0, 0.8 / 0.9), "tied rivals: lowest index"),
     ((1.0, 2.0, 3.0), (0.5, 0.5, 0.0), (0, 2, -2.0, 1.0), "tied y: lowest index, y_j = 0"),
     ((1e300, -1e300, 0.0), (0.0, 1.0, 0.0), (1, 0, -2e300, 1.0), "the UI's largest logits"),
+]
+
+#: (logits, y, trio, T, phrases the message must hold): the simplex cannot be drawn.
+SIMPLEX_PROBLEMS: list[tuple[tuple[float, ...], tuple[float, ...], list[int], float, list[str]]] = [
+    (
+        (0.0, 0.0, 0.0, 1000.0),
+        (1.0, 0.0, 0.0, 0.0),
+        [0, 1, 2],
+        1.0,
+        [
+            "The probabilities of o0 · a, o1 · b and o2 · c all underflow to 0 next to o3 · d",
+            "more than about 745.1 below it",
+            "e.g. o0 · a, o1 · b and o3 · d.",
+        ],
+    ),
+    (
+        (0.0, 0.0, 0.0, 10.0),
+        (0.0, 0.0, 1.0, 0.0),
+        [2, 1, 0],
+        0.01,
+        [
+            "all underflow to 0 next to o3 · d",
+            "more than about 7.451 below",
+            "e.g. o0 · a, o2 · c and o3 · d.",
+        ],
+    ),
+    (
+        (2.0, 3.0, 4.0, 5.0),
+        (0.0, 0.0, 0.0, 1.0),
+        [0, 1, 2],
+        1.0,
+        [
+            "The target puts no weight on o0 · a, o1 · b and o2 · c",
+            "includes the true class, e.g. o1 · b, o2 · c and o3 · d.",
+        ],
+    ),
 ]
 
 #: (n, expected rows, as integer numerators over n)
@@ -967,3 +1005,118 @@ def test_simplex_grid_rejects_bad_n(n: object) -> None:
     """n < 3, a float, a bool, a string or None raise CEVizError."""
     with pytest.raises(CEVizError, match=r"simplex grid needs n >= 3"):
         simplex_grid(n)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------
+# restricted_softmax and simplex_problem: a trio whose probabilities underflow
+# --------------------------------------------------------------------------------------
+
+
+@RANDOM
+@given(
+    logit_vectors(3, 8).flatmap(
+        lambda o: st.tuples(
+            st.just(o),
+            st.lists(st.sampled_from(range(o.size)), min_size=2, max_size=o.size, unique=True),
+        )
+    ),
+    st.sampled_from(SMALL_T),
+)
+def test_restricted_softmax_is_the_renormalised_share(
+    case: tuple[np.ndarray, list[int]], T: float
+) -> None:
+    """Where the chosen classes carry probability, restricted_softmax = restrict(softmax)."""
+    o, classes = case
+    np.testing.assert_allclose(
+        restricted_softmax(o, classes, T), restrict(softmax(o, T), classes), rtol=1e-13, atol=0
+    )
+
+
+def test_restricted_softmax_where_the_share_underflows() -> None:
+    """Logits (0, 0, 0, 1000): p_0..p_2 underflow and restrict raises, but their share of
+    the probability is still exactly 1/3 each; a batch keeps its rows."""
+    o = [0.0, 0.0, 0.0, 1000.0]
+    with pytest.raises(CEVizError, match="no probability to renormalise"):
+        restrict(softmax(o), [0, 1, 2])
+    r = no_warnings(lambda: restricted_softmax(o, [0, 1, 2]))
+    np.testing.assert_allclose(r, [1 / 3, 1 / 3, 1 / 3], rtol=2 * U)
+    path = np.array([o, [0.0, 2000.0, 0.0, 1000.0]])
+    rows = no_warnings(lambda: restricted_softmax(path, [1, 2, 3], T=0.01))
+    np.testing.assert_array_equal(rows, [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("classes", [[0], [0, 4], [-1, 0, 1], [[0, 1]]], ids=_case_id)
+def test_restricted_softmax_rejects_bad_classes(classes: object) -> None:
+    """Fewer than two classes, an index out of range or a nested list raise CEVizError."""
+    with pytest.raises(CEVizError, match=r"classes must be two or more indices in 0..3"):
+        restricted_softmax([1.0, 2.0, 3.0, 4.0], classes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("o", "y", "trio", "T", "phrases"), SIMPLEX_PROBLEMS, ids=_case_id)
+def test_simplex_problem_says_why_and_what_to_choose(
+    o: tuple[float, ...], y: tuple[float, ...], trio: list[int], T: float, phrases: list[str]
+) -> None:
+    """A trio with no target weight or no probability is named, with a trio that works."""
+    message = no_warnings(lambda: simplex_problem(o, y, trio, "abcd", T))
+    assert isinstance(message, str)
+    for phrase in phrases:
+        assert phrase in message
+
+
+@pytest.mark.parametrize(
+    ("o", "y", "trio", "T"),
+    [
+        ((2.0, 3.0, 4.0), (0.0, 1.0, 0.0), [0, 1, 2], 1.0),
+        ((0.0, 0.0, 0.0, 1000.0), (1.0, 0.0, 0.0, 0.0), [0, 1, 3], 1.0),  # the suggestion
+        ((0.0, 0.0, 0.0, 10.0), (0.0, 0.0, 1.0, 0.0), [0, 1, 2], 1.0),  # T = 1: no underflow
+        ((0.0, 0.0, 0.0, 700.0), (1.0, 0.0, 0.0, 0.0), [0, 1, 2], 1.0),  # tiny, but not 0
+    ],
+    ids=_case_id,
+)
+def test_simplex_problem_none_when_drawable(
+    o: tuple[float, ...], y: tuple[float, ...], trio: list[int], T: float
+) -> None:
+    """A trio with target weight and some probability can be drawn: no message."""
+    assert simplex_problem(o, y, trio, "abcd"[: len(o)], T) is None
+
+
+@RANDOM
+@given(
+    st.integers(3, 8).flatmap(
+        lambda k: st.tuples(
+            st.lists(st.floats(-3000.0, 3000.0), min_size=k, max_size=k).map(np.array),
+            targets(k),
+        )
+    ),
+    st.sampled_from([0.01, 1.0, 100.0]),
+)
+def test_simplex_problem_suggestion_always_draws(
+    case: tuple[np.ndarray, np.ndarray], T: float
+) -> None:
+    """The true class and its two strongest rivals, the trio a message suggests, can always
+    be drawn, however far apart the logits are."""
+    o, y = case
+    k = int(np.argmax(y))
+    rivals = sorted((i for i in range(o.size) if i != k), key=lambda i: -o[i])[:2]
+    names = [f"c{i}" for i in range(o.size)]
+    assert no_warnings(lambda: simplex_problem(o, y, [k, *rivals], names, T)) is None
+
+
+@pytest.mark.parametrize(
+    ("o", "trio", "names", "pattern"),
+    [
+        ([1.0, 2.0], [0, 1, 1], "ab", r"3 or more logits"),
+        ([1.0, 2.0, 3.0], [0, 1, 1], "abc", r"three different classes of 0..2"),
+        ([1.0, 2.0, 3.0], [0, 1, 3], "abc", r"three different classes of 0..2"),
+        ([1.0, 2.0, 3.0], [0, 1], "abc", r"three different classes of 0..2"),
+        ([1.0, 2.0, 3.0], [0, 1, 2], "ab", r"2 names given for 3 classes"),
+    ],
+    ids=_case_id,
+)
+def test_simplex_problem_rejects_bad_input(
+    o: list[float], trio: list[int], names: str, pattern: str
+) -> None:
+    """Two classes, a repeated or missing class, or too few names raise CEVizError."""
+    y = np.eye(len(o))[0]
+    with pytest.raises(CEVizError, match=pattern):
+        simplex_problem(o, y, trio, names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 
@@ -25,6 +26,13 @@ def figure(at, key: str) -> dict:
     """The Plotly figure JSON of the chart with ``key``."""
     (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
     return json.loads(chart.proto.spec)
+
+
+def decode(array: dict | list) -> np.ndarray:
+    """A Plotly array as NumPy: typed ``{dtype, bdata}`` or a plain list."""
+    if isinstance(array, list):
+        return np.asarray(array)
+    return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
 
 
 def test_jacobian_view_shows_the_matrix_and_the_chain_rule() -> None:
@@ -230,3 +238,76 @@ def test_simplex_figure_colours_points_by_the_loss() -> None:
     fig = simplex_figure(points, losses, ["a", "b", "<c>"], y3, [0.2, 0.3, 0.5])
     np.testing.assert_allclose(np.asarray(fig.data[0].marker.color), losses, rtol=1e-6)
     assert fig.layout.ternary.caxis.title.text == "&lt;c&gt;"
+
+
+#: Logits where classes 0, 1 and 2 carry no probability next to class 3: e^-1000 is 0.
+UNDERFLOW = {"logits": "0,0,0,1000", "target": "0"}
+
+
+def assert_simplex_refused(at) -> None:
+    """The simplex view says why the trio cannot be drawn, names a trio that can, and
+    keeps the page: its heading, the class picker and the URL."""
+    assert not at.error
+    assert not chart_payload(at)
+    assert "The probability simplex" in [s.value for s in at.subheader]
+    text = warnings_text(at)
+    assert "o0 · class 0, o1 · class 1 and o2 · class 2 all underflow to 0 next to o3" in text
+    assert "e.g. o0 · class 0, o1 · class 1 and o3 · class 3." in text
+    assert at.multiselect(key="trio").value == [0, 1, 2]
+    assert at.query_params["simplex"] == "0,1,2"
+    assert at.query_params["view"] == "simplex"
+
+
+def test_simplex_link_to_an_underflowed_trio_says_why() -> None:
+    """?logits=0,0,0,1000&simplex=0,1,2: no 0/0 crash; the page explains and suggests."""
+    assert_simplex_refused(run_app(view="simplex", simplex="0,1,2", **UNDERFLOW))
+
+
+def test_simplex_picking_an_underflowed_trio_says_why_and_recovers() -> None:
+    """Choosing classes 0, 1, 2 in the view is refused the same way; choosing the suggested
+    trio draws both charts again."""
+    at = run_app(view="simplex", **UNDERFLOW)
+    assert len(chart_payload(at)) == 2
+    at.multiselect(key="trio").set_value([0, 1, 2]).run()
+    assert not at.exception
+    assert_simplex_refused(at)
+    at.multiselect(key="trio").set_value([0, 1, 3]).run()
+    assert not at.exception
+    assert len(chart_payload(at)) == 2
+    assert not at.warning
+
+
+def test_simplex_trio_without_target_weight_says_why() -> None:
+    """A trio without the true class is refused with the classes named and a suggestion."""
+    at = run_app(view="simplex", logits="1,2,3,4", target="3", simplex="0,1,2")
+    assert not chart_payload(at)
+    text = warnings_text(at)
+    assert "The target puts no weight on o0 · class 0, o1 · class 1 and o2 · class 2" in text
+    assert "e.g. o1 · class 1, o2 · class 2 and o3 · class 3." in text
+
+
+def test_simplex_descent_path_whose_share_underflows_is_drawn() -> None:
+    """T = 0.01, lr = 20: one descent step drives classes 0, 1, 2 e^-100000 below class 3.
+    Their share along the path is still drawn (it used to be 0/0), every point on the
+    triangle."""
+    at = run_app(
+        view="simplex",
+        logits="10,0,0,0",
+        y="0.5,0,0,0.5",
+        simplex="0,1,2",
+        T="0.01",
+        lr="20",
+        descent="all",
+        steps="5",
+    )
+    assert not at.error
+    assert not at.warning
+    assert len(chart_payload(at)) == 2
+    fig = figure(at, "simplex_chart")
+    (path, *_) = [t for t in fig["data"] if t["name"] == "descent path"]
+    points = np.column_stack([decode(path[axis]) for axis in "abc"])
+    assert len(points) == 6
+    assert np.all(np.isfinite(points))
+    np.testing.assert_allclose(points.sum(axis=1), 1.0, atol=1e-6)
+    # After the first step the trio's share is (0, 1/2, 1/2): class 0 fell, 1 and 2 tied.
+    np.testing.assert_allclose(points[1], [0.0, 0.5, 0.5], atol=1e-6)

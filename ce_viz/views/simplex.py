@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ce_viz.core import softmax
 from ce_viz.figures import simplex_figure
-from ce_viz.fmt import fmt
+from ce_viz.fmt import escape_markdown, fmt
 from ce_viz.state import AppState
-from ce_viz.theory import restrict, simplex_grid, simplex_losses
+from ce_viz.theory import (
+    restrict,
+    restricted_softmax,
+    simplex_grid,
+    simplex_losses,
+    simplex_problem,
+)
 from ce_viz.views.common import chart, descent_run, evaluate_state
 from ce_viz.views.controls import trio_picker
 from ce_viz.views.landscape import plane_figure
@@ -36,12 +41,9 @@ def render(state: AppState) -> None:
     state = st.session_state["state"]
     trio = list(state.simplex_classes)
     result = evaluate_state(state)
-    y3_mass = float(result.y[trio].sum())
-    if y3_mass == 0:
-        st.warning(
-            "The target puts no weight on these three classes, so the loss cannot be drawn "
-            "over them. Choose a set that includes the true class."
-        )
+    problem = simplex_problem(result.logits, result.y, trio, state.class_names, state.T)
+    if problem is not None:
+        st.warning(escape_markdown(problem), icon=":material/warning:")
         return
     run = descent_run(state)
     points = simplex_grid(SIMPLEX_N)
@@ -55,8 +57,8 @@ def render(state: AppState) -> None:
                 simplex_losses(points, y3),
                 names,
                 y3,
-                restrict(result.p, trio),
-                restrict(softmax(run.path, state.T), trio),
+                restricted_softmax(result.logits, trio, state.T),
+                restricted_softmax(run.path, trio, state.T),
             ),
             key="simplex_chart",
             alt="A ternary plot of the probability simplex coloured by the loss, with the "
