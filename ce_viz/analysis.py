@@ -19,6 +19,7 @@ from ce_viz.core import (
     relative_error,
     softmax,
 )
+from ce_viz.fmt import csv_text
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -93,12 +94,15 @@ def class_table(names: Sequence[str], result: Result) -> pd.DataFrame:
 def table_csv(table: pd.DataFrame) -> str:
     """The table as CSV text; floats are written in their shortest exact form.
 
+    A class name that a spreadsheet would run as a formula gets a leading ``'``.
+
     >>> print(table_csv(class_table(["a", "b"], evaluate([0.0, 1.0], [1.0, 0.0]))), end="")
     class,logit,probability,target,gradient
     a,0.0,0.2689414213699951,1.0,-0.7310585786300049
     b,1.0,0.7310585786300049,0.0,0.7310585786300049
     """
-    return table.to_csv(index=False, lineterminator="\n")
+    safe = table.assign(**{"class": [csv_text(str(name)) for name in table["class"]]})
+    return safe.to_csv(index=False, lineterminator="\n")
 
 
 @dataclass(frozen=True)

@@ -1,45 +1,89 @@
-"""Batch mode: a dataset of logits and labels from a CSV, evaluated with the core at once.
+"""Batch mode: a dataset of logits and labels from a CSV, evaluated with the core.
 
 NumPy and pandas only. The CSV has one row per sample: K logit columns, and either a label
-column (a class index or a class name) or K soft-target columns. Every problem is raised
-as a ``CEVizError`` whose message names the row or the column.
+column (a class index or a class name) or K soft-target columns, paired with the logits by
+class name. Every problem is raised as a ``CEVizError`` whose message names the row or the
+column, quoting at most a few dozen characters of what the file says.
+
+A file is read in chunks of at most ``CHUNK_CELLS`` cells, and :func:`summarise_batch` keeps
+only what the page shows (counts, a sample of the losses, the worst rows), so its memory is
+bounded by those limits and not by the file's length. Every step is linear in rows × columns.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from ce_viz.core import SUM_TOLERANCE, CEVizError, cross_entropy, grad_logits, softmax
+from ce_viz.fmt import csv_text, quote, shorten
 
 __all__ = [
+    "MAX_CLASSES",
+    "MAX_POINTS",
     "Batch",
     "BatchResult",
+    "BatchSummary",
     "ColumnMap",
     "calibration",
+    "calibration_counts",
+    "calibration_curve",
     "detect_columns",
     "downsample",
     "evaluate_batch",
+    "iter_batch",
+    "preview",
     "read_batch",
+    "read_header",
+    "resolve_columns",
     "results_csv",
+    "results_row_limit",
     "sample_dataset",
+    "stream_results_csv",
+    "summarise_batch",
 ]
 
 FloatArray = NDArray[np.float64]
+Source = str | bytes | io.IOBase
 
-#: Rows read at a time, so memory stays bounded whatever the file's size.
+#: The most classes a file may have (ImageNet's 1,000).
+MAX_CLASSES = 1000
+#: The most columns: K logits and K soft targets, or K logits and a label.
+MAX_COLUMNS = 2 * MAX_CLASSES
+#: The longest column name.
+MAX_NAME_CHARS = 100
+#: The longest header line, in bytes: every column at its longest name, quoted.
+MAX_HEADER_BYTES = MAX_COLUMNS * (MAX_NAME_CHARS + 3)
+#: Rows read at a time at the most; fewer when the rows are wide (see ``CHUNK_CELLS``).
 CHUNK_ROWS = 50_000
+#: Cells read at a time at the most, so a chunk's memory is bounded whatever its shape.
+CHUNK_CELLS = 200_000
+#: The most points a chart gets: the loss sample's size.
+MAX_POINTS = 50_000
+#: The results CSV's size at the most; a longer file's results hold its first rows.
+RESULTS_MAX_BYTES = 64 * 2**20
 #: Columns that name the label, in the order they are looked for.
 LABEL_NAMES = ("label", "target", "class", "y", "true", "true_class")
 _LOGIT = re.compile(r"^(?:logit[_\s]?|o_|score_)(.+)$", re.IGNORECASE)
 _SOFT = re.compile(r"^(?:y|target|prob|p)[_\s](.+)$", re.IGNORECASE)
+_BLANK = b" \t\r\n"
+_BOM = b"\xef\xbb\xbf"
+#: The longest text a float64 takes in a CSV (``-2.2250738585072014e-308``).
+_FLOAT_CHARS = 24
+
+
+def _class_name(column: str, pattern: re.Pattern[str]) -> str:
+    match = pattern.match(column)
+    return match.group(1) if match else column
 
 
 @dataclass(frozen=True)
@@ -53,11 +97,12 @@ class ColumnMap:
     @property
     def class_names(self) -> tuple[str, ...]:
         """Class names from the logit columns: ``logit_cat`` gives ``cat``."""
-        names = []
-        for column in self.logits:
-            match = _LOGIT.match(column)
-            names.append(match.group(1) if match else column)
-        return tuple(names)
+        return tuple(_class_name(column, _LOGIT) for column in self.logits)
+
+    @property
+    def soft_names(self) -> tuple[str, ...]:
+        """Class names from the soft-target columns: ``y_cat`` gives ``cat``."""
+        return tuple(_class_name(column, _SOFT) for column in self.soft or ())
 
 
 @dataclass(frozen=True)
@@ -75,54 +120,198 @@ class Batch:
 
 
 def detect_columns(columns: Sequence[str]) -> ColumnMap:
-    """Guess the column map from the header.
+    """Guess the column map from the header; soft targets are paired with logits by name.
 
     >>> detect_columns(["logit_0", "logit_1", "logit_2", "label"])
     ColumnMap(logits=('logit_0', 'logit_1', 'logit_2'), label='label', soft=None)
-    >>> detect_columns(["logit_cat", "logit_dog", "y_cat", "y_dog"]).soft
-    ('y_cat', 'y_dog')
+    >>> detect_columns(["logit_cat", "logit_dog", "p_dog", "p_cat"]).soft
+    ('p_cat', 'p_dog')
     """
-    cols = [str(c) for c in columns]
-    logits = tuple(c for c in cols if _LOGIT.match(c) and not _SOFT.match(c))
-    soft_all = [c for c in cols if _SOFT.match(c) and c not in logits]
-    label = next((c for name in LABEL_NAMES for c in cols if c.strip().lower() == name), None)
+    cols = [str(c).strip() for c in columns]
+    soft_all = [c for c in cols if _SOFT.match(c)]
+    soft_set = set(soft_all)
+    logits = tuple(c for c in cols if _LOGIT.match(c) and c not in soft_set)
+    by_lower: dict[str, str] = {}
+    for c in cols:
+        by_lower.setdefault(c.lower(), c)
+    label = next((by_lower[name] for name in LABEL_NAMES if name in by_lower), None)
     if not logits:
-        # No logit_ prefix: every numeric-looking column but the label and soft targets.
-        logits = tuple(c for c in cols if c != label and c not in soft_all)
-    soft = tuple(soft_all) if len(soft_all) == len(logits) and soft_all else None
-    if soft is not None:
-        label = None
-    return ColumnMap(logits=logits, label=label, soft=soft)
+        # No logit_ prefix: every column but the label and the soft targets.
+        logits = tuple(c for c in cols if c != label and c not in soft_set)
+    if not soft_all or len(soft_all) != len(logits):
+        return ColumnMap(logits=logits, label=label)
+    return _pair_soft(ColumnMap(logits=logits, soft=tuple(soft_all)))
 
 
-def _check_header(columns: Sequence[str], mapping: ColumnMap) -> None:
-    cols = [str(c) for c in columns]
-    duplicates = sorted({c for c in cols if cols.count(c) > 1})
-    if duplicates:
-        raise CEVizError(f"the header repeats the column {duplicates[0]!r}")
+def _pair_soft(mapping: ColumnMap) -> ColumnMap:
+    """Put the soft-target columns in the logits' class order, where the names match."""
+    by_name = dict(zip(mapping.soft_names, mapping.soft or (), strict=True))
+    if set(by_name) != set(mapping.class_names):
+        return mapping
+    return replace(mapping, soft=tuple(by_name[name] for name in mapping.class_names))
+
+
+def resolve_columns(header: Sequence[str], mapping: ColumnMap | None = None) -> ColumnMap:
+    """The column map for ``header`` (detected when not given), checked against it.
+
+    Soft targets are paired with the logits by class name, whatever their order in the file.
+
+    >>> resolve_columns(["logit_a", "logit_b", "y_b", "y_a"]).soft
+    ('y_a', 'y_b')
+    >>> resolve_columns(["logit_a", "o_a", "label"])
+    Traceback (most recent call last):
+    ...
+    ce_viz.core.CEVizError: the columns 'logit_a' and 'o_a' both name the class 'a'
+    """
+    cols = [str(c).strip() for c in header]
+    mapping = detect_columns(cols) if mapping is None else mapping
+    present = set(cols)
     if len(cols) < 2:
         raise CEVizError(
             f"the file has {len(cols)} column; it needs at least 2 logit columns and a label"
         )
-    for column in (
-        *mapping.logits,
-        *(mapping.soft or ()),
-        *([mapping.label] if mapping.label else []),
-    ):
-        if column not in cols:
-            raise CEVizError(f"the column {column!r} is missing from the file")
-    if len(mapping.logits) < 2:
-        raise CEVizError(f"need at least 2 logit columns, found {len(mapping.logits)}")
+    for column in (*mapping.logits, *(mapping.soft or ()), *filter(None, [mapping.label])):
+        if column not in present:
+            raise CEVizError(f"the column {quote(column)} is missing from the file")
+    K = len(mapping.logits)
+    if K < 2:
+        raise CEVizError(f"need at least 2 logit columns, found {K}")
+    if K > MAX_CLASSES:
+        raise CEVizError(f"the file has {K:,} logit columns; ce-viz takes at most {MAX_CLASSES:,}")
     if (mapping.label is None) == (mapping.soft is None):
         raise CEVizError("choose either a label column or K soft-target columns")
-    if mapping.soft is not None and len(mapping.soft) != len(mapping.logits):
-        raise CEVizError(
-            f"{len(mapping.soft)} soft-target columns for {len(mapping.logits)} logit columns"
-        )
+    _check_distinct(mapping.logits, mapping.class_names)
+    if mapping.soft is not None:
+        if len(mapping.soft) != K:
+            raise CEVizError(f"{len(mapping.soft)} soft-target columns for {K} logit columns")
+        _check_distinct(mapping.soft, mapping.soft_names)
+        mapping = _pair_soft(mapping)
+        if mapping.soft_names != mapping.class_names:
+            missing = sorted(set(mapping.class_names) - set(mapping.soft_names))
+            extra = sorted(set(mapping.soft_names) - set(mapping.class_names))
+            raise CEVizError(
+                "the soft targets and the logits name different classes: "
+                + "; ".join(
+                    part
+                    for part in (
+                        f"no target for {', '.join(quote(n) for n in missing[:3])}"
+                        if missing
+                        else "",
+                        f"no logit for {', '.join(quote(n) for n in extra[:3])}" if extra else "",
+                    )
+                    if part
+                )
+                + " (name the columns logit_NAME and y_NAME)"
+            )
     used = {*mapping.logits, *(mapping.soft or ()), mapping.label}
-    extra = [c for c in cols if c not in used]
-    if extra:
-        raise CEVizError(f"the column {extra[0]!r} is neither a logit, a label nor a target")
+    extra_columns = [c for c in cols if c not in used]
+    if extra_columns:
+        raise CEVizError(
+            f"the column {quote(extra_columns[0])} is neither a logit, a label nor a target"
+        )
+    return mapping
+
+
+def _check_distinct(columns: Sequence[str], names: Sequence[str]) -> None:
+    """Two columns that name the same class are an error: the class would be counted twice."""
+    counts = Counter(names)
+    repeated = next((name for name in names if counts[name] > 1), None)
+    if repeated is not None:
+        first, second = [c for c, n in zip(columns, names, strict=True) if n == repeated][:2]
+        raise CEVizError(
+            f"the columns {quote(first)} and {quote(second)} both name the class {quote(repeated)}"
+        )
+
+
+def _binary(source: Source) -> io.IOBase:
+    """The source as a seekable binary stream."""
+    if isinstance(source, str):
+        return io.BytesIO(source.encode())
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    if isinstance(source, io.TextIOBase):
+        return io.BytesIO(source.read().encode())
+    return source
+
+
+def _seek_header(data: io.IOBase) -> None:
+    """Move ``data`` to the start of the header: past a byte-order mark and blank lines."""
+    start = data.tell()
+    offset = start
+    while True:
+        block = data.read(1 << 16)
+        if not block:
+            data.seek(start)
+            raise CEVizError("the file is empty")
+        if offset == start and block.startswith(_BOM):
+            block, offset = block[len(_BOM) :], offset + len(_BOM)
+        stripped = block.lstrip(_BLANK)
+        if stripped:
+            # The header's line starts after the last line end among the blanks skipped.
+            skipped = block[: len(block) - len(stripped)]
+            line_start = max(skipped.rfind(b"\n"), skipped.rfind(b"\r")) + 1
+            data.seek(offset + line_start)
+            return
+        offset += len(block)
+
+
+def _header_at(data: io.IOBase) -> tuple[str, ...]:
+    """Read and check the header line at the stream's position, leaving the position as is."""
+    start = data.tell()
+    line = data.readline(MAX_HEADER_BYTES + 1)
+    data.seek(start)
+    first = re.split(rb"\r\n|\r|\n", line, maxsplit=1)[0]
+    if len(first) > MAX_HEADER_BYTES:
+        raise CEVizError(
+            f"the header is over {MAX_HEADER_BYTES:,} bytes long; ce-viz takes at most "
+            f"{MAX_COLUMNS:,} columns of at most {MAX_NAME_CHARS} characters"
+        )
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CEVizError("the file is not text (UTF-8): is it a CSV?") from exc
+    try:
+        names = [name.strip() for name in next(csv.reader([text]))]
+    except csv.Error as exc:
+        raise CEVizError(f"the header can't be read as CSV: {exc}") from exc
+    if len(names) > MAX_COLUMNS + 1:
+        raise CEVizError(
+            f"the file has {len(names):,} columns; ce-viz takes at most {MAX_CLASSES:,} classes "
+            f"({MAX_COLUMNS + 1:,} columns)"
+        )
+    for i, name in enumerate(names, start=1):
+        if not name:
+            raise CEVizError("the header has an empty column name")
+        if len(name) > MAX_NAME_CHARS:
+            raise CEVizError(
+                f"column {i}'s name, {quote(name)}, is {len(name):,} characters long; "
+                f"at most {MAX_NAME_CHARS}"
+            )
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise CEVizError(f"the header repeats the column {quote(name)}")
+        seen.add(name)
+    return tuple(names)
+
+
+def read_header(source: Source) -> tuple[str, ...]:
+    """The file's column names, stripped of spaces, checked for shape.
+
+    Blank lines before the header are skipped, however many. A header that is not UTF-8, has
+    an empty or repeated name, more than ``MAX_COLUMNS + 1`` columns or a name longer than
+    ``MAX_NAME_CHARS`` is a ``CEVizError``.
+
+    >>> read_header(b"logit_0, logit_1, label\\n1,2,0\\n")
+    ('logit_0', 'logit_1', 'label')
+    """
+    data = _binary(source)
+    start = data.tell()
+    try:
+        _seek_header(data)
+        return _header_at(data)
+    finally:
+        data.seek(start)
 
 
 def _numbers(
@@ -154,79 +343,106 @@ def _numbers(
             what = "is not a number"
         else:
             what = "is not finite"
-        raise CEVizError(f"row {first_row + r}, column {columns[c]!r}: {cell!r} {what}")
+        raise CEVizError(f"row {first_row + r}, column {quote(columns[c])}: {quote(cell)} {what}")
     return values
 
 
-def _labels(
-    frame: pd.DataFrame, column: str, names: Sequence[str], first_row: int
-) -> NDArray[np.intp]:
-    raw = frame[column].astype(str).str.strip()
-    index = {name: i for i, name in enumerate(names)}
+def _label_lookup(names: Sequence[str]) -> tuple[dict[object, int], bool]:
+    """Label text (and, for numeric names, the number) to class index; and whether a label
+    may also be a 0-based index."""
+    lookup: dict[object, int] = {}
+    for i, name in enumerate(names):
+        lookup[name] = i
+        if re.fullmatch(r"-?\d+", name):
+            lookup.setdefault(int(name), i)
     # Classes named by numbers (logit_1, logit_2, ...): a label is a name, never an index,
     # so "1" can't mean two different classes.
     by_name_only = all(re.fullmatch(r"-?\d+", name) for name in names) and list(names) != [
         str(i) for i in range(len(names))
     ]
-    as_int = pd.to_numeric(raw, errors="coerce")
-    out = np.empty(len(raw), dtype=np.intp)
-    for r, (text, number) in enumerate(zip(raw, as_int, strict=True)):
-        if text in index:
-            out[r] = index[text]
-        elif (
-            not by_name_only
-            and np.isfinite(number)
-            and float(number).is_integer()
-            and 0 <= number < len(names)
-        ):
-            out[r] = int(number)
-        else:
-            raise CEVizError(
-                f"row {first_row + r}, column {column!r}: {text!r} is not a class; use 0 to "
-                f"{len(names) - 1} or one of {', '.join(names[:5])}"
-                + ("…" if len(names) > 5 else "")
-            )
-    return out
+    return lookup, not by_name_only
 
 
-def read_batch(
-    source: str | bytes | io.IOBase,
-    mapping: ColumnMap | None = None,
-    chunk_rows: int = CHUNK_ROWS,
-) -> tuple[Batch, ColumnMap]:
-    """Read and check a batch CSV, ``chunk_rows`` rows at a time.
-
-    Rows are numbered from 1, the first data row after the header.
-
-    >>> text = "logit_0,logit_1,label\\n2,1,0\\n0,3,1\\n"
-    >>> batch, mapping = read_batch(text.encode())
-    >>> batch.n, batch.y.tolist()
-    (2, [[1.0, 0.0], [0.0, 1.0]])
-    """
-    data = (
-        io.BytesIO(source.encode() if isinstance(source, str) else source)
-        if isinstance(source, (str, bytes))
-        else source
-    )
-    origin = data.tell()
-    _check_raw_header(data)
-    try:
-        # Numbers are parsed by pandas' C reader (fast); a column with anything else in it
-        # stays text, and the checks below name the cell.
-        reader = pd.read_csv(data, chunksize=chunk_rows, keep_default_na=False)
-        first = next(reader)
-    except StopIteration as exc:  # pragma: no cover - pandas raises EmptyDataError instead
-        raise CEVizError("the file has a header but no rows") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise CEVizError("the file is empty") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+def _labels(
+    frame: pd.DataFrame, column: str, names: Sequence[str], first_row: int
+) -> NDArray[np.intp]:
+    """The label column as class indices, vectorised; a label that is no class is named."""
+    lookup, index_ok = _label_lookup(names)
+    raw = frame[column]
+    if pd.api.types.is_integer_dtype(raw.dtype):
+        numbers = raw.to_numpy(np.int64)
+        codes = raw.map(lookup).to_numpy(np.float64)
+    else:
+        text = raw.astype(str).str.strip()
+        codes = text.map(lookup).to_numpy(np.float64)
+        numbers_f = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
+        whole = np.isfinite(numbers_f) & (np.mod(numbers_f, 1.0) == 0) & (np.abs(numbers_f) < 2**53)
+        numbers = np.where(whole, numbers_f, -1).astype(np.int64)
+    K = len(names)
+    if index_ok:
+        as_index = (numbers >= 0) & (numbers < K)
+        codes = np.where(np.isnan(codes) & as_index, numbers, codes)
+    bad = np.flatnonzero(np.isnan(codes))
+    if bad.size:
+        r = int(bad[0])
+        shown = str(raw.iloc[r]).strip()
         raise CEVizError(
-            f"the file is not a CSV that can be read: {str(exc).splitlines()[0]}"
-        ) from exc
-    first.columns = [str(c).strip() for c in first.columns]
-    header = list(first.columns)
-    mapping = mapping or detect_columns(header)
-    _check_header(header, mapping)
+            f"row {first_row + r}, column {quote(column)}: {quote(shown)} is not a class; use 0 "
+            f"to {K - 1} or one of {', '.join(shorten(n, 20) for n in names[:5])}"
+            + ("…" if K > 5 else "")
+        )
+    return codes.astype(np.intp)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Rows ``first_row`` to ``first_row + len - 1`` of a file (counting from 1), checked."""
+
+    first_row: int
+    logits: FloatArray
+    y: FloatArray
+
+
+def _chunk_rows(columns: int, chunk_rows: int | None) -> int:
+    return chunk_rows or max(1, min(CHUNK_ROWS, CHUNK_CELLS // max(columns, 1)))
+
+
+def _read_error(exc: Exception, after: int) -> CEVizError:
+    where = f"after row {after}, the file" if after else "the file"
+    return CEVizError(
+        f"{where} is not a CSV that can be read: {shorten(str(exc).splitlines()[0], 200)}"
+    )
+
+
+def iter_batch(
+    source: Source,
+    mapping: ColumnMap | None = None,
+    chunk_rows: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[ColumnMap, Iterator[_Chunk]]:
+    """The file's column map, and its rows as checked chunks of logits and targets.
+
+    ``chunk_rows`` defaults to as many rows as fit in ``CHUNK_CELLS`` cells (at most
+    ``CHUNK_ROWS``). ``progress(fraction)`` is called after each chunk with the fraction of
+    the file read so far, which lets a caller show it, or stop the work by raising.
+    """
+    data = _binary(source)
+    _seek_header(data)
+    header = _header_at(data)
+    mapping = resolve_columns(header, mapping)
+    return mapping, _chunks(data, header, mapping, _chunk_rows(len(header), chunk_rows), progress)
+
+
+def _chunks(
+    data: io.IOBase,
+    header: tuple[str, ...],
+    mapping: ColumnMap,
+    chunk_rows: int,
+    progress: Callable[[float], None] | None,
+) -> Iterator[_Chunk]:
+    origin = data.tell()
+    size = data.seek(0, io.SEEK_END) - origin
+    data.seek(origin)
     names = mapping.class_names
     K = len(mapping.logits)
 
@@ -236,86 +452,92 @@ def read_batch(
         one = pd.read_csv(
             data, dtype=str, keep_default_na=False, skiprows=range(1, row_number), nrows=1
         )
-        one.columns = [str(c).strip() for c in one.columns]
-        return str(one[column].iloc[0])
+        return str(one.iloc[0, header.index(column)])
 
-    all_logits, all_y = [], []
     row = 1
-    chunks: Iterable[pd.DataFrame] = [first]
     try:
-        for chunk in _chain(chunks, reader):
+        # Numbers are parsed by pandas' C reader (fast); a column with anything else in it
+        # stays text, and the checks below name the cell.
+        reader = pd.read_csv(data, chunksize=chunk_rows, keep_default_na=False)
+        for chunk in reader:
             if chunk.empty:
                 continue
             chunk.columns = header
             logits = _numbers(chunk, mapping.logits, row, raw_cell)
             if mapping.soft is not None:
-                y = _numbers(chunk, mapping.soft, row, raw_cell)
-                negative = np.argwhere(y < 0)
-                if negative.size:
-                    r, c = negative[0]
-                    raise CEVizError(
-                        f"row {row + r}, column {mapping.soft[c]!r}: a target can't be negative"
-                    )
-                sums = y.sum(axis=1)
-                off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
-                if off.size:
-                    raise CEVizError(
-                        f"row {row + off[0]}: the soft targets sum to {sums[off[0]]:.12g}, not 1"
-                    )
+                y = _soft_targets(chunk, mapping.soft, row, raw_cell)
             else:
-                labels = _labels(chunk, mapping.label, names, row)
+                labels = _labels(chunk, mapping.label or "", names, row)
                 y = np.zeros((len(chunk), K))
                 y[np.arange(len(chunk)), labels] = 1.0
-            all_logits.append(logits)
-            all_y.append(y)
+            yield _Chunk(row, logits, y)
             row += len(chunk)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise CEVizError(
-            f"after row {row - 1}, the file is not a CSV that can be read: "
-            f"{str(exc).splitlines()[0]}"
-        ) from exc
+            if progress is not None:
+                progress(min((data.tell() - origin) / max(size, 1), 1.0))
+    except CEVizError:
+        raise
+    except pd.errors.EmptyDataError as exc:
+        raise CEVizError("the file has a header but no rows") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise _read_error(exc, row - 1) from exc
     if row == 1:
         raise CEVizError("the file has a header but no rows")
-    return Batch(np.vstack(all_logits), np.vstack(all_y), names), mapping
 
 
-def _check_raw_header(data: io.IOBase) -> None:
-    """Duplicate or empty column names, read from the file's first line (pandas would
-    rename them silently)."""
-    start = data.tell()
-    text = ""
-    for _ in range(1000):  # skip blank lines before the header, as pandas does
-        line = data.readline()
-        if not line:
-            break
-        try:
-            decoded = line.decode("utf-8-sig") if isinstance(line, bytes) else str(line)
-        except UnicodeDecodeError as exc:
-            data.seek(start)
-            raise CEVizError("the file is not text (UTF-8): is it a CSV?") from exc
-        lines = decoded.splitlines()  # \r, \n and \r\n alike
-        text = lines[0] if lines else ""
-        if text.strip():
-            break
-    data.seek(start)
-    if not text.strip():
-        raise CEVizError("the file is empty")
-    try:
-        names = [name.strip() for name in next(csv.reader([text]))]
-    except csv.Error as exc:
-        raise CEVizError(f"the header can't be read as CSV: {exc}") from exc
-    if any(not name for name in names):
-        raise CEVizError("the header has an empty column name")
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise CEVizError(f"the header repeats the column {name!r}")
-        seen.add(name)
+def _soft_targets(
+    chunk: pd.DataFrame,
+    columns: Sequence[str],
+    first_row: int,
+    raw_cell: Callable[[int, str], str],
+) -> FloatArray:
+    y = _numbers(chunk, columns, first_row, raw_cell)
+    negative = np.argwhere(y < 0)
+    if negative.size:
+        r, c = negative[0]
+        raise CEVizError(
+            f"row {first_row + r}, column {quote(columns[c])}: a target can't be negative"
+        )
+    sums = y.sum(axis=1)
+    off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
+    if off.size:
+        raise CEVizError(
+            f"row {first_row + off[0]}: the soft targets sum to {sums[off[0]]:.12g}, not 1"
+        )
+    return y
 
 
-def _chain(first: Iterable[pd.DataFrame], rest: Iterable[pd.DataFrame]) -> Iterable[pd.DataFrame]:
-    yield from first
-    yield from rest
+def read_batch(
+    source: Source, mapping: ColumnMap | None = None, chunk_rows: int | None = None
+) -> tuple[Batch, ColumnMap]:
+    """Read and check a whole batch CSV into memory, ``chunk_rows`` rows at a time.
+
+    For a file of any size use :func:`summarise_batch`, which keeps only what the page
+    shows. Rows are numbered from 1, the first data row after the header.
+
+    >>> text = "logit_0,logit_1,label\\n2,1,0\\n0,3,1\\n"
+    >>> batch, mapping = read_batch(text.encode())
+    >>> batch.n, batch.y.tolist()
+    (2, [[1.0, 0.0], [0.0, 1.0]])
+    """
+    mapping, chunks = iter_batch(source, mapping, chunk_rows)
+    parts = list(chunks)
+    logits = np.vstack([c.logits for c in parts])
+    y = np.vstack([c.y for c in parts])
+    return Batch(logits, y, mapping.class_names), mapping
+
+
+def preview(source: Source, rows: int = 20) -> pd.DataFrame:
+    """The file's first ``rows`` rows as written, for a look before anything is computed.
+
+    >>> preview(b"\\n\\nlogit_0,logit_1,label\\n2,1,0\\n", 5).shape
+    (1, 3)
+    """
+    data = _binary(source)
+    _seek_header(data)
+    header = _header_at(data)
+    frame = pd.read_csv(data, nrows=rows, dtype=str, keep_default_na=False, header=0)
+    frame.columns = header[: len(frame.columns)]
+    return frame
 
 
 @dataclass(frozen=True)
@@ -360,6 +582,39 @@ def evaluate_batch(batch: Batch, T: float = 1.0) -> BatchResult:
     )
 
 
+def calibration_counts(
+    confidence: FloatArray, correct: NDArray[np.bool_], bins: int = 10
+) -> tuple[NDArray[np.intp], FloatArray]:
+    """Rows and correct rows in each of ``bins`` equal-width confidence bins: counts that
+    add up over chunks of a file.
+
+    >>> counts, hits = calibration_counts(np.array([0.95, 0.9, 0.3]), np.array([1, 0, 0]), 2)
+    >>> counts.tolist(), hits.tolist()
+    ([1, 2], [0.0, 1.0])
+    """
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    counts = np.bincount(which, minlength=bins)
+    hits = np.bincount(which, weights=np.asarray(correct, dtype=float), minlength=bins)
+    return counts, hits
+
+
+def calibration_curve(
+    counts: NDArray[np.intp], hits: FloatArray
+) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
+    """Bin centres, accuracy (NaN where a bin is empty) and counts, from the bin counts.
+
+    >>> centres, acc, counts = calibration_curve(np.array([1, 2]), np.array([0.0, 1.0]))
+    >>> centres.tolist(), acc.tolist(), counts.tolist()
+    ([0.25, 0.75], [0.0, 0.5], [1, 2])
+    """
+    bins = len(counts)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
+    return (edges[:-1] + edges[1:]) / 2, accuracy, counts
+
+
 def calibration(
     confidence: FloatArray, correct: NDArray[np.bool_], bins: int = 10
 ) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
@@ -371,13 +626,7 @@ def calibration(
     >>> centres.tolist(), acc.tolist(), counts.tolist()
     ([0.25, 0.75], [0.0, 0.5], [1, 2])
     """
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
-    counts = np.bincount(which, minlength=bins)
-    hits = np.bincount(which, weights=np.asarray(correct, dtype=float), minlength=bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        accuracy = np.where(counts > 0, hits / np.maximum(counts, 1), np.nan)
-    return (edges[:-1] + edges[1:]) / 2, accuracy, counts
+    return calibration_curve(*calibration_counts(confidence, correct, bins))
 
 
 def downsample(n: int, max_points: int, rng: np.random.Generator) -> NDArray[np.intp]:
@@ -389,6 +638,146 @@ def downsample(n: int, max_points: int, rng: np.random.Generator) -> NDArray[np.
     if n <= max_points:
         return np.arange(n)
     return np.sort(rng.choice(n, size=max_points, replace=False))
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What the page shows of a file of any length, kept while it is read in chunks.
+
+    ``worst`` holds the ``worst_rows`` (0-based row numbers) with the highest loss, worst
+    first, and ``worst_result`` their evaluation; ``loss_sample`` is a uniform sample of at
+    most ``MAX_POINTS`` per-row losses, for the histogram.
+    """
+
+    names: tuple[str, ...]
+    n: int
+    loss_sum: float
+    correct: int
+    calibration_counts: NDArray[np.intp]
+    calibration_hits: FloatArray
+    loss_sample: FloatArray
+    worst_rows: NDArray[np.intp]
+    worst: Batch
+    worst_result: BatchResult
+
+    @property
+    def mean_loss(self) -> float:
+        """The mean loss over every row."""
+        return self.loss_sum / self.n
+
+    @property
+    def accuracy(self) -> float:
+        """The fraction of rows whose arg-max p is the heaviest target class."""
+        return self.correct / self.n
+
+
+class _Keep:
+    """The ``size`` rows with the smallest keys seen so far, with their payload arrays.
+
+    Rows arrive in chunks and are compacted once twice ``size`` are held, so memory is
+    about twice ``size`` rows of payload, whatever the number of rows seen. With
+    ``stable_ties`` a tie in the key goes to the earlier row (a sort, for small sizes);
+    without it the choice among ties is arbitrary but repeatable (a partition).
+    """
+
+    def __init__(self, size: int, stable_ties: bool) -> None:
+        self.size = size
+        self.stable_ties = stable_ties
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        self.held = 0
+
+    def add(self, keys: np.ndarray, rows: np.ndarray, *payload: np.ndarray) -> None:
+        """Offer a chunk's rows."""
+        self.parts.append((keys, rows, *payload))
+        self.held += len(keys)
+        if self.held > 2 * self.size:
+            self._compact()
+
+    def _compact(self) -> None:
+        keys, rows, *payload = (np.concatenate(arrays) for arrays in zip(*self.parts, strict=True))
+        if self.stable_ties:
+            best = np.lexsort((rows, keys))[: self.size]
+        elif len(keys) > self.size:
+            best = np.argpartition(keys, self.size - 1)[: self.size]
+        else:
+            best = np.arange(len(keys))
+        self.parts = [(keys[best], rows[best], *(p[best] for p in payload))]
+        self.held = len(best)
+
+    def result(self) -> tuple[np.ndarray, ...]:
+        """Rows, then each payload, of the kept rows: by key (stable ties) or by row."""
+        if not self.parts:
+            return ()
+        self._compact()
+        _, rows, *payload = self.parts[0]
+        if self.stable_ties:
+            return (rows, *payload)
+        order = np.argsort(rows)
+        return (rows[order], *(p[order] for p in payload))
+
+
+def summarise_batch(
+    source: Source,
+    mapping: ColumnMap | None = None,
+    T: float = 1.0,
+    *,
+    worst: int = 300,
+    max_points: int = MAX_POINTS,
+    bins: int = 10,
+    chunk_rows: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[BatchSummary, ColumnMap]:
+    """Read, check and evaluate a batch CSV chunk by chunk, keeping only what is shown.
+
+    The numbers are those of :func:`evaluate_batch` on the whole file; the memory is one
+    chunk plus ``worst`` rows and ``max_points`` losses. The loss sample is drawn with a
+    fixed seed, so the same file gives the same histogram.
+
+    >>> summary, _ = summarise_batch(b"logit_0,logit_1,label\\n0,0,0\\n5,0,1\\n", worst=1)
+    >>> summary.n, summary.accuracy, summary.worst_rows.tolist()
+    (2, 0.5, [1])
+    """
+    mapping, chunks = iter_batch(source, mapping, chunk_rows, progress)
+    rng = np.random.default_rng(0)
+    sample, worst_kept = _Keep(max_points, stable_ties=False), _Keep(worst, stable_ties=True)
+    loss_sums: list[float] = []
+    correct = 0
+    counts, hits = np.zeros(bins, dtype=np.intp), np.zeros(bins)
+    n = 0
+    for chunk in chunks:
+        p = softmax(chunk.logits, T)
+        loss = np.asarray(cross_entropy(chunk.logits, chunk.y, T))
+        rows = np.arange(chunk.first_row - 1, chunk.first_row - 1 + len(loss))
+        loss_sums.append(float(loss.sum()))
+        predicted = np.argmax(p, axis=1)
+        hit = predicted == np.argmax(chunk.y, axis=1)
+        correct += int(hit.sum())
+        more_counts, more_hits = calibration_counts(p[rows - rows[0], predicted], hit, bins)
+        counts, hits = counts + more_counts, hits + more_hits
+        sample.add(rng.random(len(rows)), rows, loss)
+        if len(rows) > worst:  # this chunk's own worst first: a partition, O(chunk)
+            top = np.argpartition(-loss, worst - 1)[:worst]
+            top.sort()  # in row order, so that ties still go to the earlier row
+        else:
+            top = slice(None)
+        worst_kept.add(-loss[top], rows[top], chunk.logits[top], chunk.y[top])
+        n += len(rows)
+    worst_rows, logits, y = worst_kept.result()
+    kept = Batch(logits, y, mapping.class_names)
+    _, sampled_loss = sample.result()
+    summary = BatchSummary(
+        names=mapping.class_names,
+        n=n,
+        loss_sum=math.fsum(loss_sums),
+        correct=correct,
+        calibration_counts=counts,
+        calibration_hits=hits,
+        loss_sample=sampled_loss,
+        worst_rows=worst_rows,
+        worst=kept,
+        worst_result=evaluate_batch(kept, T),
+    )
+    return summary, mapping
 
 
 def sample_dataset(K: int, n: int, rng: np.random.Generator, wrong: float = 0.1) -> pd.DataFrame:
@@ -410,23 +799,71 @@ def sample_dataset(K: int, n: int, rng: np.random.Generator, wrong: float = 0.1)
     return frame
 
 
+def _results_frame(first_row: int, batch: Batch, result: BatchResult) -> pd.DataFrame:
+    """Per-row results as a frame; class names are neutralised for spreadsheets."""
+    names = np.asarray([csv_text(name) for name in batch.names], dtype=object)
+    head = pd.DataFrame(
+        {
+            "row": np.arange(first_row, first_row + batch.n),
+            "true_class": names[result.true_class],
+            "predicted": names[result.predicted],
+            "loss": result.loss,
+            "p_true": result.p_true,
+        }
+    )
+    grad = pd.DataFrame(result.grad, columns=[csv_text(f"grad_{name}") for name in batch.names])
+    return pd.concat([head, grad], axis=1)
+
+
 def results_csv(batch: Batch, result: BatchResult) -> str:
     """Per-row results as CSV: loss, p of the true class, prediction and the gradient.
+
+    Floats are written in their shortest exact form; a class name that a spreadsheet would
+    run as a formula is quoted with a leading ``'``.
 
     >>> b = Batch(np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), ("a", "b"))
     >>> print(results_csv(b, evaluate_batch(b)), end="")
     row,true_class,predicted,loss,p_true,grad_a,grad_b
     1,a,a,0.6931471805599453,0.5,-0.5,0.5
     """
-    frame = pd.DataFrame(
-        {
-            "row": np.arange(1, batch.n + 1),
-            "true_class": np.asarray(batch.names, dtype=object)[result.true_class],
-            "predicted": np.asarray(batch.names, dtype=object)[result.predicted],
-            "loss": result.loss,
-            "p_true": result.p_true,
-        }
-    )
-    for i, name in enumerate(batch.names):
-        frame[f"grad_{name}"] = result.grad[:, i]
-    return frame.to_csv(index=False, lineterminator="\n")
+    return _results_frame(1, batch, result).to_csv(index=False, lineterminator="\n")
+
+
+def results_row_limit(names: Sequence[str], max_bytes: int = RESULTS_MAX_BYTES) -> int:
+    """How many rows' results surely fit in ``max_bytes`` of CSV, for ``names``' classes.
+
+    A row is at most its number, two quoted names and ``K + 2`` floats of 24 characters.
+
+    >>> results_row_limit(["a", "b"], 1000)
+    8
+    """
+    longest = max(len(csv_text(name)) for name in names)
+    row_bytes = 12 + 2 * (2 * longest + 2) + (len(names) + 2) * _FLOAT_CHARS + len(names) + 5
+    return max_bytes // row_bytes
+
+
+def stream_results_csv(
+    source: Source, mapping: ColumnMap, T: float = 1.0, max_rows: int | None = None
+) -> bytes:
+    """The results CSV of a file of any length, read chunk by chunk: its first ``max_rows``
+    rows, or all of them.
+
+    >>> data = b"logit_a,logit_b,label\\n0,0,a\\n"
+    >>> mapping = resolve_columns(read_header(data))
+    >>> print(stream_results_csv(data, mapping).decode(), end="")
+    row,true_class,predicted,loss,p_true,grad_a,grad_b
+    1,a,a,0.6931471805599453,0.5,-0.5,0.5
+    """
+    mapping, chunks = iter_batch(source, mapping)
+    out = io.BytesIO()
+    left = max_rows if max_rows is not None else math.inf
+    for chunk in chunks:
+        if left <= 0:
+            break
+        take = int(min(left, len(chunk.logits)))
+        batch = Batch(chunk.logits[:take], chunk.y[:take], mapping.class_names)
+        frame = _results_frame(chunk.first_row, batch, evaluate_batch(batch, T))
+        text = frame.to_csv(index=False, header=out.tell() == 0, lineterminator="\n")
+        out.write(text.encode())
+        left -= take
+    return out.getvalue()

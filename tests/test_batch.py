@@ -10,11 +10,13 @@ names, columns starting with "o", a leading blank line, bad bytes in a later chu
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,15 +26,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ce_viz.batch import (
+    MAX_CLASSES,
     Batch,
     ColumnMap,
     calibration,
     detect_columns,
     downsample,
     evaluate_batch,
+    iter_batch,
+    preview,
     read_batch,
+    read_header,
+    resolve_columns,
     results_csv,
+    results_row_limit,
     sample_dataset,
+    stream_results_csv,
+    summarise_batch,
 )
 from ce_viz.core import CEVizError, cross_entropy, grad_logits, softmax
 
@@ -521,25 +531,27 @@ def test_a_leading_blank_line_is_not_an_empty_file() -> None:
 # Memory: the reader works chunk by chunk
 # --------------------------------------------------------------------------------------
 
-#: Run in a fresh interpreter (Linux): read the CSV at argv[1] with chunk_rows=argv[2] and print
-#: how far the peak resident size rose above the resident size just before read_batch, and the
-#: bytes of the arrays it returned. Writing 5 to /proc/self/clear_refs resets the peak (VmHWM)
-#: to the current size, so memory freed before the read cannot hide the read's own peak.
+#: Run in a fresh interpreter (Linux): summarise (or read whole, argv[2] == "read") the CSV at
+#: argv[1] and print how far the peak resident size rose above the resident size just before.
+#: Writing 5 to /proc/self/clear_refs resets the peak (VmHWM) to the current size, so memory
+#: freed before the call cannot hide its own peak.
 PEAK_SCRIPT = """
 import gc, json, sys
-from ce_viz.batch import read_batch
+from ce_viz.batch import read_batch, summarise_batch
 def status(key):
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key + ":"))
 data = open(sys.argv[1], "rb").read()
-read_batch(b"logit_0,logit_1,label\\n1,2,0\\n")  # pandas' lazy imports (pyarrow) first
+summarise_batch(b"logit_0,logit_1,label\\n1,2,0\\n")  # pandas' lazy imports first
 gc.collect()
 before = status("VmRSS")
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")
-batch, _ = read_batch(data, chunk_rows=int(sys.argv[2]))
-print(json.dumps({"rise": status("VmHWM") - before, "arrays": batch.logits.nbytes + batch.y.nbytes,
-                  "n": batch.n}))
+if sys.argv[2] == "read":
+    n = read_batch(data)[0].n
+else:
+    n = summarise_batch(data)[0].n
+print(json.dumps({"rise": status("VmHWM") - before, "n": n}))
 """
 
 
@@ -563,38 +575,34 @@ def test_reader_asks_pandas_for_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     assert batch.n == 200_000
 
 
-def test_peak_memory_is_bounded_by_the_chunk(tmp_path: Path) -> None:
-    """Beyond its output, reading 200,000 x 10 in chunks of 20,000 rows needs well under half
-    the memory of reading it in one chunk.
+def test_summary_memory_does_not_grow_with_the_rows(tmp_path: Path) -> None:
+    """summarise_batch's peak memory is bounded by the chunk and what it keeps, not by n.
 
-    What is measured is the rise of the peak resident size of a fresh process during
-    read_batch (pandas keeps the cells' text in pyarrow, which tracemalloc does not see). The
-    returned logits and targets (2 x 16 MB) are needed however the file is read, and so is
-    one copy of them while the per-chunk arrays are stacked: 2 x 32 MB, which grows with n
-    and is subtracted. What remains is what chunking bounds: the text of the cells held at
-    once and its conversion to numbers, ~60 MB for one chunk of 200,000 rows.
+    Files of 100,000 and 400,000 rows x 10 classes: reading them whole needs 48 MB more for
+    the longer one (its logits and targets alone are 2 x 24 MB more), which shows the
+    measurement sees arrays of that size; summarising them needs at most 8 MB more.
     """
-    path = tmp_path / "big.csv"
-    path.write_bytes(csv_bytes(sample_dataset(10, 200_000, np.random.default_rng(0))))
-    runs = {
-        rows: subprocess.Popen(
-            [sys.executable, "-c", PEAK_SCRIPT, str(path), str(rows)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for rows in (20_000, 1_000_000)
-    }
-    extra = {}
-    for rows, process in runs.items():
-        out, _ = process.communicate(timeout=60)
+    runs = {}
+    for n in (100_000, 400_000):
+        path = tmp_path / f"rows{n}.csv"
+        path.write_bytes(csv_bytes(sample_dataset(10, n, np.random.default_rng(0))))
+        for how in ("read", "summary"):
+            runs[n, how] = subprocess.Popen(
+                [sys.executable, "-c", PEAK_SCRIPT, str(path), how],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+    rise = {}
+    for key, process in runs.items():
+        out, _ = process.communicate(timeout=120)
         assert process.returncode == 0
         peak = json.loads(out)
-        assert peak["n"] == 200_000
-        assert peak["arrays"] == 2 * 200_000 * 10 * 8
-        extra[rows] = peak["rise"] - 2 * peak["arrays"]
-    assert extra[1_000_000] > 30e6, extra  # one chunk really holds every cell's text
-    assert extra[20_000] < 0.5 * extra[1_000_000], extra
+        assert peak["n"] == key[0]
+        rise[key] = peak["rise"]
+    assert rise[400_000, "read"] - rise[100_000, "read"] > 48e6, rise
+    assert rise[400_000, "summary"] - rise[100_000, "summary"] < 8e6, rise
+    assert rise[400_000, "summary"] < 80e6, rise
 
 
 # --------------------------------------------------------------------------------------
@@ -677,3 +685,286 @@ def test_results_csv_floats_read_back_bit_identical() -> None:
     for i, name in enumerate(batch.names):
         assert np.array_equal(frame[f"grad_{name}"].to_numpy(), result.grad[:, i])
     assert (result.p_true < 1e-50).any()  # tiny values are among those that round-trip
+
+
+# --------------------------------------------------------------------------------------
+# Columns paired by class name; names that collide; limits on width
+# --------------------------------------------------------------------------------------
+
+
+def test_soft_targets_are_paired_with_logits_by_name_not_position() -> None:
+    """logit_cat, logit_dog, p_dog, p_cat with the row 5, 0, 1, 0: the target is dog, so
+    the loss is log(1 + e^5) = 5.0067 and the prediction (cat) is wrong."""
+    data = b"logit_cat,logit_dog,p_dog,p_cat\n5,0,1,0\n"
+    batch, mapping = read_batch(data)
+    assert mapping.soft == ("p_cat", "p_dog")
+    assert batch.y.tolist() == [[0.0, 1.0]]
+    result = evaluate_batch(batch)
+    assert result.mean_loss == pytest.approx(math.log1p(math.exp(5.0)), rel=1e-15)
+    assert result.accuracy == 0.0
+    summary, _ = summarise_batch(data)
+    assert summary.mean_loss == pytest.approx(5.006715348489118, rel=1e-15)
+    assert summary.accuracy == 0.0
+
+
+@pytest.mark.parametrize(
+    ("header", "pattern"),
+    [
+        (b"logit_cat,logit_dog,y_cat,y_cow", r"no target for 'dog'; no logit for 'cow'"),
+        (b"logit_a,logit_b,y_0,y_1", r"no target for 'a', 'b'; no logit for '0', '1'"),
+    ],
+)
+def test_soft_targets_that_name_other_classes_are_named(header: bytes, pattern: str) -> None:
+    """Soft-target columns whose class names differ from the logits' are an error."""
+    with pytest.raises(CEVizError, match=pattern):
+        read_batch(header + b"\n1,2,0.5,0.5\n")
+
+
+@pytest.mark.parametrize(
+    ("header", "pattern"),
+    [
+        (b"logit_a,o_a,label", r"the columns 'logit_a' and 'o_a' both name the class 'a'"),
+        (b"logit_a,score_a,logit_b,label", r"'logit_a' and 'score_a' both name the class 'a'"),
+        (b"logit_a,logit_b,y_a,target_a", r"'y_a' and 'target_a' both name the class 'a'"),
+    ],
+)
+def test_two_columns_naming_one_class_are_an_error(header: bytes, pattern: str) -> None:
+    """Two logit (or target) columns that name the same class are refused, not merged."""
+    row = b"1,2,0\n" if header.count(b",") == 2 else b"1,2,0.5,0.5\n"
+    with pytest.raises(CEVizError, match=pattern):
+        read_batch(header + b"\n" + row)
+
+
+def wide_file(K: int, rows: int = 2) -> bytes:
+    """A file with K logit columns and a label."""
+    header = ",".join([f"logit_{i}" for i in range(K)] + ["label"])
+    body = "\n".join(",".join(["0"] * K + [str(r % K)]) for r in range(rows))
+    return f"{header}\n{body}\n".encode()
+
+
+def test_a_thousand_classes_are_read_and_more_are_refused() -> None:
+    """1,000 classes (ImageNet's) are a batch; 1,001 and 4,000 are refused by name."""
+    summary, _ = summarise_batch(wide_file(MAX_CLASSES))
+    assert summary.n == 2
+    assert summary.mean_loss == pytest.approx(math.log(MAX_CLASSES), rel=1e-14)
+    with pytest.raises(CEVizError, match=r"1,001 logit columns; ce-viz takes at most 1,000"):
+        read_header(wide_file(1001)) and summarise_batch(wide_file(1001))
+    with pytest.raises(CEVizError, match=r"4,001 columns; ce-viz takes at most 1,000 classes"):
+        read_header(wide_file(4000))
+
+
+def test_wide_results_are_built_without_column_by_column_inserts() -> None:
+    """The results CSV for 1,000 classes raises no pandas PerformanceWarning (the sign of
+    columns added one at a time, which made it quadratic)."""
+    batch, _ = read_batch(wide_file(MAX_CLASSES, rows=3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        text = results_csv(batch, evaluate_batch(batch))
+    assert text.splitlines()[0].count(",") == 4 + MAX_CLASSES
+
+
+def test_chunks_hold_a_bounded_number_of_cells() -> None:
+    """By default a chunk holds at most 200,000 cells: 1,000 classes and a label give
+    chunks of 199 rows, 2 classes 50,000 (the most rows a chunk takes)."""
+    _, chunks = iter_batch(wide_file(MAX_CLASSES, rows=1200))
+    assert [len(c.logits) for c in chunks] == [199] * 6 + [6]
+    data = csv_bytes(sample_dataset(2, 120_000, np.random.default_rng(0)))
+    _, chunks = iter_batch(data)
+    assert [len(c.logits) for c in chunks] == [50_000, 50_000, 20_000]
+
+
+# --------------------------------------------------------------------------------------
+# Messages quote at most a little of what the file says; headers are read as written
+# --------------------------------------------------------------------------------------
+
+HUGE = 20 * 2**20  # 20 MiB
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        HEADER + b"1," + b"x" * HUGE + b",0\n",
+        HEADER + b"1,2," + b"y" * HUGE + b"\n",
+        b"logit_0,logit_1,y_0,y_1\n1,2," + b"z" * HUGE + b",0.5\n",
+        b"logit_0,logit_1," + b"n" * HUGE + b"\n1,2,0\n",
+        b"logit_0," + b"w" * 150 + b",label\n1,2,0\n",
+    ],
+    ids=["a huge logit cell", "a huge label", "a huge target", "a huge header", "a long name"],
+)
+def test_huge_cells_are_quoted_short(data: bytes) -> None:
+    """A 20 MiB cell or header gives a message of a few hundred characters at the most."""
+    with pytest.raises(CEVizError) as info:
+        summarise_batch(data)
+    assert len(str(info.value)) < 300, len(str(info.value))
+
+
+def test_spaces_after_commas_in_the_header_are_read_as_names() -> None:
+    """`logit_0, logit_1, label` gives the columns logit_0, logit_1, label everywhere."""
+    data = b"logit_0, logit_1, label\n1, 2, 1\n"
+    assert read_header(data) == ("logit_0", "logit_1", "label")
+    mapping = detect_columns(read_header(data))
+    assert mapping == ColumnMap(("logit_0", "logit_1"), label="label")
+    batch, _ = read_batch(data, mapping)
+    assert batch.y.tolist() == [[0.0, 1.0]]
+    assert list(preview(data).columns) == ["logit_0", "logit_1", "label"]
+
+
+@pytest.mark.parametrize("blank", [b"\n", b"\r\n", b"  \n", b"\n\r\n \t\n"])
+def test_any_number_of_blank_lines_before_the_header(blank: bytes) -> None:
+    """5,000 blank lines before the header are skipped, and a file of only blank lines is
+    called empty."""
+    batch, _ = read_batch(blank * 5000 + HEADER + b"1,2,0\n")
+    assert batch.logits.tolist() == [[1.0, 2.0]]
+    with pytest.raises(CEVizError, match=r"^the file is empty$"):
+        read_batch(blank * 5000)
+
+
+# --------------------------------------------------------------------------------------
+# CSV injection: the results CSV never holds a formula
+# --------------------------------------------------------------------------------------
+
+
+def test_formula_names_are_neutralised_in_the_results_csv() -> None:
+    """Class names from a header that start with = + - @ reach the results CSV as text."""
+    names = ['=HYPERLINK("http://127.0.0.1/x?"&A2;"c")', "@SUM(1+1)", "+1", "-2"]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(
+        [[*(f"logit_{n}" for n in names), "label"], [0, 0, 0, 9, 0], [9, 0, 0, 0, 1]]
+    )
+    data = out.getvalue().encode()
+    batch, _ = read_batch(data)
+    assert batch.names == tuple(names)
+    for text in (
+        results_csv(batch, evaluate_batch(batch)),
+        stream_results_csv(data, resolve_columns(read_header(data))).decode(),
+    ):
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        cells = [*frame["true_class"], *frame["predicted"], *frame.columns]
+        assert not [c for c in cells if c[:1] in {"=", "+", "-", "@"}], cells
+        assert frame["true_class"].tolist() == ["'" + names[0], "'@SUM(1+1)"]
+
+
+# --------------------------------------------------------------------------------------
+# summarise_batch and stream_results_csv: the whole file's numbers, chunk by chunk
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 7, 50, 1000])
+@pytest.mark.parametrize("T", [1.0, 2.5])
+def test_summary_equals_the_whole_file_evaluated_at_once(chunk_rows: int, T: float) -> None:
+    """Mean loss, accuracy, calibration, the worst rows and their gradients agree with
+    evaluate_batch on the whole file, whatever the chunk size."""
+    data = csv_bytes(sample_dataset(4, 300, np.random.default_rng(7)))
+    batch, _ = read_batch(data)
+    whole = evaluate_batch(batch, T)
+    summary, _ = summarise_batch(data, T=T, worst=25, max_points=40, chunk_rows=chunk_rows)
+    assert summary.n == 300
+    assert summary.mean_loss == pytest.approx(whole.mean_loss, rel=1e-14)
+    assert summary.accuracy == whole.accuracy
+    _, _, counts = calibration(whole.confidence, whole.predicted == whole.true_class)
+    assert summary.calibration_counts.tolist() == counts.tolist()
+    order = np.argsort(-whole.loss, kind="stable")[:25]
+    assert summary.worst_rows.tolist() == order.tolist()
+    np.testing.assert_array_equal(summary.worst.logits, batch.logits[order])
+    np.testing.assert_array_equal(summary.worst_result.grad, whole.grad[order])
+    assert len(summary.loss_sample) == 40
+    assert set(summary.loss_sample.tolist()) <= set(whole.loss.tolist())
+
+
+def test_loss_sample_is_uniform_and_reproducible() -> None:
+    """The loss sample of 2,000 rows out of 20,000 is the same on every read, and its mean
+    is within a few standard errors of the file's."""
+    data = csv_bytes(sample_dataset(3, 20_000, np.random.default_rng(2)))
+    first, _ = summarise_batch(data, max_points=2000, chunk_rows=3000)
+    again, _ = summarise_batch(data, max_points=2000, chunk_rows=3000)
+    np.testing.assert_array_equal(first.loss_sample, again.loss_sample)
+    whole = evaluate_batch(read_batch(data)[0])
+    error = whole.loss.std() / math.sqrt(2000)
+    assert abs(first.loss_sample.mean() - whole.mean_loss) < 4 * error
+
+
+def test_progress_reaches_one_and_can_stop_the_read() -> None:
+    """progress gets increasing fractions ending at 1; an exception it raises ends the read
+    at once (as Streamlit's stop does when the session ends)."""
+    data = csv_bytes(sample_dataset(3, 1000, np.random.default_rng(0)))
+    seen: list[float] = []
+    summarise_batch(data, chunk_rows=100, progress=seen.append)
+    assert len(seen) == 10
+    assert seen == sorted(seen)
+    assert seen[-1] == 1.0
+
+    class Stop(BaseException):
+        pass
+
+    calls: list[float] = []
+
+    def stop(done: float) -> None:
+        calls.append(done)
+        raise Stop
+
+    with pytest.raises(Stop):
+        summarise_batch(data, chunk_rows=100, progress=stop)
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("max_rows", [None, 0, 1, 7, 8, 49])
+def test_streamed_results_equal_the_in_memory_results(max_rows: int | None) -> None:
+    """stream_results_csv, read in chunks of 7 rows, gives the first max_rows lines of
+    results_csv on the whole file."""
+    data = fifty_rows()
+    batch, mapping = read_batch(data)
+    whole = results_csv(batch, evaluate_batch(batch)).splitlines()
+    streamed = stream_results_csv(data, mapping, max_rows=max_rows).decode().splitlines()
+    expected = whole if max_rows is None else whole[: max_rows + 1]
+    assert streamed == (expected if max_rows != 0 else [])
+
+
+@pytest.mark.parametrize("K", [2, 10, 1000])
+def test_results_row_limit_is_a_true_bound(K: int) -> None:
+    """Rows at the limit, with the longest floats and names, fit in the byte budget."""
+    names = tuple(f"{'x' * 90}{i}" for i in range(K))
+    budget = 200_000
+    rows = results_row_limit(names, budget)
+    assert rows >= 1
+    logits = np.full((rows, K), -1.2345678901234567e-300)
+    logits[:, 0] = 2.2250738585072014e-308
+    batch = Batch(logits, np.eye(K)[np.zeros(rows, dtype=int)], names)
+    text = results_csv(batch, evaluate_batch(batch))
+    assert len(text.encode()) <= budget
+
+
+# --------------------------------------------------------------------------------------
+# Fuzz: files of random shape and content give a summary or a named error
+# --------------------------------------------------------------------------------------
+
+COLUMN_NAMES = st.sampled_from(
+    ["logit_a", "logit_b", "logit_c", "o_a", "y_a", "y_b", "p_c", "label", "target", "x", "a"]
+)
+CELLS = st.one_of(
+    st.sampled_from(["0", "1", "2", "-3.5", "1e308", "1e400", "nan", "", " ", "a", "b", '"']),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.lists(COLUMN_NAMES, min_size=1, max_size=6),
+    st.lists(st.lists(CELLS, min_size=0, max_size=7), min_size=0, max_size=6),
+)
+def test_random_files_give_a_summary_or_a_short_named_error(
+    header: list[str], rows: list[list[str]]
+) -> None:
+    """Random headers, row shapes and cells: a summary whose numbers are finite, or a
+    CEVizError with a short message; never another exception."""
+    text = ",".join(header) + "\n" + "\n".join(",".join(r) for r in rows) + "\n"
+    try:
+        summary, _ = summarise_batch(text.encode(), chunk_rows=2)
+    except CEVizError as exc:
+        message = str(exc)
+    else:
+        message = ""
+        assert summary.n >= 1
+        assert math.isfinite(summary.mean_loss)
+        assert 0.0 <= summary.accuracy <= 1.0
+    assert len(message) < 400

@@ -1,28 +1,38 @@
 """The "Batch" view: a whole dataset of logits and labels from a CSV, evaluated at once,
-with the worst rows one click away from the single-sample views."""
+with the worst rows one click away from the single-sample views.
+
+The file is read in chunks and only its summary is kept (``ce_viz.batch.summarise_batch``),
+once per file, column choice and temperature, in this session's state: a rerun for any
+other widget reads nothing again, and the summary goes when the session ends. A progress
+bar follows the reading; each of its updates lets Streamlit stop the work when the session
+ends or the user changes something.
+"""
 
 from __future__ import annotations
 
-import io
+from functools import partial
+from typing import Any
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from ce_viz.batch import (
-    Batch,
+    MAX_POINTS,
+    RESULTS_MAX_BYTES,
+    BatchSummary,
     ColumnMap,
-    calibration,
+    calibration_curve,
     detect_columns,
-    downsample,
-    evaluate_batch,
-    read_batch,
-    results_csv,
+    preview,
+    read_header,
+    results_row_limit,
     sample_dataset,
+    stream_results_csv,
+    summarise_batch,
 )
 from ce_viz.core import CEVizError
 from ce_viz.figures import calibration_figure, gradient_heatmap, loss_histogram
-from ce_viz.fmt import escape_markdown
+from ce_viz.fmt import escape_markdown, fmt, shorten
 from ce_viz.state import DATASETS, K_RANGE, WORST_RANGE, AppState
 from ce_viz.views.common import chart
 from ce_viz.views.controls import bound, load_sample
@@ -32,9 +42,10 @@ DATASET_LABELS = {
     "sample10": "10-class sample",
     "upload": "Upload a CSV",
 }
-#: The browser never gets more points than this per chart.
-MAX_POINTS = 50_000
+#: The gradient heatmap's rows at the most (fewer when K is large: see ``_heatmap_rows``).
 HEATMAP_ROWS = 300
+#: Class names in the worst-rows list are cut to this many characters.
+NAME_CHARS = 16
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -45,10 +56,28 @@ def _sample_bytes(name: str) -> bytes:
     return frame.to_csv(index=False).encode()
 
 
-@st.cache_data(max_entries=8, show_spinner="Reading the file…")
-def _read(data: bytes, mapping: ColumnMap | None) -> tuple[Batch, ColumnMap]:
-    """Read and check the CSV once per file and column choice."""
-    return read_batch(data, mapping)
+def _heatmap_rows(K: int) -> int:
+    """The heatmap's rows: at most ``HEATMAP_ROWS``, and at most ``MAX_POINTS`` cells."""
+    return max(1, min(HEATMAP_ROWS, MAX_POINTS // K))
+
+
+def _summary(key: tuple[Any, ...], data: bytes, mapping: ColumnMap, T: float) -> BatchSummary:
+    """The file's summary, read once per file, column choice and temperature per session."""
+    kept = st.session_state.get("batch_summary")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    st.session_state.pop("batch_summary", None)  # let the old summary go before reading
+    bar = st.progress(0.0, text="Reading the file…")
+    summary, _ = summarise_batch(
+        data,
+        mapping,
+        T,
+        worst=max(WORST_RANGE[1], _heatmap_rows(len(mapping.logits))),
+        progress=lambda done: bar.progress(done, text=f"Reading the file… {done:.0%}"),
+    )
+    bar.empty()
+    st.session_state["batch_summary"] = (key, summary)
+    return summary
 
 
 def render(state: AppState) -> None:
@@ -56,7 +85,8 @@ def render(state: AppState) -> None:
     st.subheader("Batch: a whole dataset at once")
     st.markdown(
         "One row per sample: K logit columns (`logit_0 … logit_K−1`, or `logit_cat`, …) and a "
-        "`label` column (a class index or name), or K soft-target columns (`y_0 …`)."
+        "`label` column (a class index or name), or K soft-target columns (`y_0 …`, or "
+        "`y_cat`, …, paired with the logits by class name)."
     )
     st.segmented_control(
         "Data",
@@ -70,68 +100,55 @@ def render(state: AppState) -> None:
         if upload is None:
             st.info("Choose a CSV file to upload, or pick a built-in sample above.")
             return
-        data = upload.getvalue()
+        data, source = upload.getvalue(), ("upload", upload.file_id)
     else:
-        data = _sample_bytes(state.dataset)
+        data, source = _sample_bytes(state.dataset), (state.dataset,)
 
     try:
-        header = list(pd.read_csv(io.BytesIO(data), nrows=0).columns)
-        detected = detect_columns(header)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
-        header, detected = [], None
-    mapping = _column_choice(header, detected) if detected else None
-    try:
-        batch, mapping = _read(data, mapping)
+        header = read_header(data)
+        mapping = _column_choice(list(header), detect_columns(header))
+        summary = _summary((*source, mapping, state.T), data, mapping, state.T)
     except CEVizError as exc:
         st.error(f"This file can't be used: {escape_markdown(str(exc))}.", icon=":material/error:")
         return
 
-    with st.expander(f"Preview: {batch.n:,} rows × {len(mapping.logits)} classes"):
-        st.dataframe(pd.read_csv(io.BytesIO(data), nrows=20), hide_index=True, key="preview")
+    K = len(summary.names)
+    with st.expander(f"Preview: {summary.n:,} rows × {K:,} classes"):
+        st.dataframe(preview(data), hide_index=True, key="preview")
 
-    result = evaluate_batch(batch, state.T)
     cols = st.columns(3)
-    cols[0].metric("Mean loss", f"{result.mean_loss:.4f}", help="mean over rows of −Σ yᵢ log pᵢ")
+    cols[0].metric("Mean loss", fmt(summary.mean_loss), help="mean over rows of −Σ yᵢ log pᵢ")
     cols[1].metric(
-        "Accuracy", f"{result.accuracy:.1%}", help="rows whose arg-max p is the true class"
+        "Accuracy", f"{summary.accuracy:.1%}", help="rows whose arg-max p is the true class"
     )
-    cols[2].metric("Rows", f"{batch.n:,}")
+    cols[2].metric("Rows", f"{summary.n:,}")
 
-    rng = np.random.default_rng(0)
     left, right = st.columns(2)
     with left:
-        shown = downsample(batch.n, MAX_POINTS, rng)
         chart(
-            loss_histogram(result.loss[shown], result.mean_loss),
+            loss_histogram(summary.loss_sample, summary.mean_loss),
             key="loss_histogram",
-            alt="Histogram of the loss per row.",
+            alt="Histogram of the loss per row"
+            + (f" (a sample of {MAX_POINTS:,} rows)." if summary.n > MAX_POINTS else "."),
         )
     with right:
-        centres, accuracy, counts = calibration(
-            result.confidence, result.predicted == result.true_class
-        )
         chart(
-            calibration_figure(centres, accuracy, counts),
+            calibration_figure(
+                *calibration_curve(summary.calibration_counts, summary.calibration_hits)
+            ),
             key="calibration_chart",
             alt="Accuracy against confidence, per confidence bin.",
         )
-    order = np.argsort(-result.loss)
-    rows = order[:HEATMAP_ROWS]
+    rows = _heatmap_rows(K)
     chart(
-        gradient_heatmap(result.grad[rows], batch.names, rows + 1),
+        gradient_heatmap(
+            summary.worst_result.grad[:rows], summary.names, summary.worst_rows[:rows] + 1
+        ),
         key="gradient_heatmap",
-        alt="The gradient matrix for the worst rows, rows by classes.",
+        alt=f"The gradient matrix for the {min(rows, summary.n):,} worst rows, rows by classes.",
     )
-    _worst_rows(state, batch, result, order)
-    st.download_button(
-        "Download results CSV",
-        data=results_csv(batch, result),
-        file_name="ce-viz-batch.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="download_batch",
-        on_click="ignore",
-    )
+    _worst_rows(state, summary)
+    _download(summary, data, mapping, state.T)
 
 
 def _column_choice(header: list[str], detected: ColumnMap) -> ColumnMap:
@@ -141,9 +158,13 @@ def _column_choice(header: list[str], detected: ColumnMap) -> ColumnMap:
             "Logit columns", options=header, default=list(detected.logits), key="batch_logits"
         )
         if detected.soft is not None:
-            st.caption(f"Soft targets: {escape_markdown(', '.join(detected.soft))}")
+            st.caption(
+                "Soft targets, paired with the logits by class name: "
+                + escape_markdown(shorten(", ".join(detected.soft), 300))
+            )
             return ColumnMap(tuple(logits), soft=detected.soft)
-        others = [c for c in header if c not in logits]
+        chosen = set(logits)
+        others = [c for c in header if c not in chosen]
         label = st.selectbox(
             "Label column",
             options=others or [None],
@@ -153,24 +174,47 @@ def _column_choice(header: list[str], detected: ColumnMap) -> ColumnMap:
         return ColumnMap(tuple(logits), label=label)
 
 
-def _worst_rows(state: AppState, batch: Batch, result, order: np.ndarray) -> None:
+def _worst_rows(state: AppState, summary: BatchSummary) -> None:
     st.markdown("**The worst rows**: load one into the single-sample views to see its gradient.")
     st.number_input("How many", *WORST_RANGE, step=1, **bound("worst"))
-    names = batch.names
-    loadable = batch.logits.shape[1] <= K_RANGE[1]
-    for rank, row in enumerate(order[: state.worst], start=1):
-        cols = st.columns([1, 2, 2, 2, 2])
-        cols[0].write(f"#{rank}")
-        cols[1].write(f"row {row + 1}")
-        cols[2].write(f"true: {escape_markdown(names[result.true_class[row]])}")
-        cols[3].write(f"loss {result.loss[row]:.4f}")
-        cols[4].button(
+    names = summary.names
+    worst, result = summary.worst, summary.worst_result
+    loadable = len(names) <= K_RANGE[1]
+    for rank, row in enumerate(summary.worst_rows[: state.worst]):
+        cols = st.columns([1, 2, 3, 3, 2, 2])
+        cols[0].write(f"#{rank + 1}")
+        cols[1].write(f"row {row + 1:,}")
+        true_name = shorten(names[result.true_class[rank]], NAME_CHARS)
+        predicted = shorten(names[result.predicted[rank]], NAME_CHARS)
+        cols[2].write(f"true: {escape_markdown(true_name)}")
+        cols[3].write(f"predicted: {escape_markdown(predicted)}")
+        cols[4].write(f"p = {fmt(result.p_true[rank], 3)}, L = {fmt(result.loss[rank], 3)}")
+        cols[5].button(
             "Load",
             key=f"load_{row}",
             on_click=load_sample,
-            args=(batch.logits[row], batch.y[row], names),
+            args=(worst.logits[rank], worst.y[rank], names),
             disabled=not loadable,
             help=None
             if loadable
             else f"The single-sample views take at most {K_RANGE[1]} classes.",
+        )
+
+
+def _download(summary: BatchSummary, data: bytes, mapping: ColumnMap, T: float) -> None:
+    """The results CSV, written only when the button is clicked, and at most 64 MB."""
+    limit = results_row_limit(summary.names)
+    st.download_button(
+        "Download results CSV",
+        data=partial(stream_results_csv, data, mapping, T, limit),
+        file_name="ce-viz-batch.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="download_batch",
+        on_click="ignore",
+    )
+    if summary.n > limit:
+        st.caption(
+            f"The results CSV holds the first {limit:,} of the {summary.n:,} rows: at most "
+            f"{RESULTS_MAX_BYTES // 2**20} MB, so that a download can't exhaust the server."
         )
