@@ -16,14 +16,28 @@ def test_first_screen_is_the_seed_example() -> None:
     assert metric(at, "p of true class") == "0.2447"
     assert [at.number_input(key=f"num_{i}").value for i in range(3)] == [2.0, 3.0, 4.0]
     assert at.selectbox(key="target").value == 1
+    # The bare address means these defaults; the share box spells them out.
+    assert dict(at.query_params) == {}
+    (link,) = [c.value for c in at.code if "?" in c.value]
+    assert link.endswith("?logits=2,3,4&target=1&T=1&smoothing=0&view=gradient")
+    assert not at.warning
+
+
+def test_a_link_streamlit_drops_stays_in_the_address_bar() -> None:
+    """A query of over 1000 parameters reaches the script as no query: the defaults show, and
+    the address bar keeps the link until the user changes something."""
+    query = {"logits": "1,2", "view": "why", **{f"utm_{i}": "1" for i in range(999)}}
+    at = run_app(**query)
+    assert metric(at, "Loss") == "1.4076"  # Streamlit dropped logits=1,2 with the rest
+    assert at.query_params == query
+    at.segmented_control(key="view").set_value("derivation").run()
     assert dict(at.query_params) == {
         "logits": "2,3,4",
         "target": "1",
         "T": "1",
         "smoothing": "0",
-        "view": "gradient",
+        "view": "derivation",
     }
-    assert not at.warning
 
 
 # (query, loss computed by hand)

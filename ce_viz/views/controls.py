@@ -456,7 +456,16 @@ def show_url_messages() -> None:
 
 
 def sync_url(state: AppState) -> None:
-    """Write the state to the address bar, so copying it shares this exact view."""
+    """Write the state to the address bar, so copying it shares this exact view.
+
+    Except while a page opened with no query still shows the defaults: Streamlit drops a
+    query of over 1000 parameters (or 512 KiB) and only logs it, so such a link reaches the
+    script as no query at all, and nothing the script can see tells the two apart. Left
+    alone, the address bar keeps that link for its owner to see and shorten; the bare
+    address shares the defaults all the same.
+    """
+    if not st.query_params and state == DEFAULT:
+        return
     query = to_query(state)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
