@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from ce_viz.analysis import evaluate, loss_from_rounded
 from ce_viz.core import softmax
 
-__all__ = ["Verdict", "check_work"]
+__all__ = ["Verdict", "check_work", "count_notes"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,39 @@ def check_work(
                 )
         verdicts.append(Verdict("dL/do", i, g, float(grad[i]), ok, hint))
     return verdicts
+
+
+def count_notes(K: int, p_given: Sequence[float], grad_given: Sequence[float]) -> list[str]:
+    """What the marking could not use: one note per answer vector whose length is not ``K``.
+
+    :func:`check_work` marks the first ``K`` values of each vector; a value past them has no
+    class to be checked against, and a missing one is marked wrong.
+
+    >>> for note in count_notes(3, [0.09, 0.245, 0.665, 0.9, 0.9], [0.09, -0.755]):
+    ...     print(note)
+    You gave 5 values of p for 3 classes; the extra 2 (0.9, 0.9) were not checked.
+    You gave 2 values of ∂L/∂o for 3 classes; the missing 1 is marked wrong.
+    >>> count_notes(3, [0.09, 0.245, 0.665], [0.09, -0.755, 0.665])
+    []
+
+    Parameters: ``K`` the number of classes; ``p_given`` and ``grad_given`` the answers.
+    Returns the notes, plain text, in the order p, ∂L/∂o.
+    """
+    notes = []
+    for what, given in (("p", p_given), ("∂L/∂o", grad_given)):
+        n = len(given)
+        values = "value" if n == 1 else "values"
+        if n > K:
+            extra = [f"{float(v):g}" for v in given[K:]]
+            verb = "was" if len(extra) == 1 else "were"
+            notes.append(
+                f"You gave {n} {values} of {what} for {K} classes; the extra {len(extra)} "
+                f"({', '.join(extra)}) {verb} not checked."
+            )
+        elif n < K:
+            verb = "is" if K - n == 1 else "are"
+            notes.append(
+                f"You gave {n} {values} of {what} for {K} classes; the missing {K - n} "
+                f"{verb} marked wrong."
+            )
+    return notes

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from ce_viz.check import check_work
+from ce_viz.check import check_work, count_notes
 
 SEED_O = [2.0, 3.0, 4.0]
 SEED_Y = [0.0, 1.0, 0.0]
@@ -79,3 +79,48 @@ def test_soft_target_hint_uses_p_minus_y() -> None:
     result = marks(y=y, grad=[0.0, 0.0, 0.0])
     assert "(p_0 − y_0)" in result["dL/do", 0].hint
     assert result["dL/do", 0].correct == pytest.approx(P[0] - 0.1, rel=1e-14)
+
+
+#: (K, p given, gradient given, the notes): answers whose length is not K are named.
+COUNT_CASES = [
+    (3, P, G, []),
+    (
+        3,
+        [0.09, 0.245, 0.665, 0.9, 0.9],
+        G,
+        ["You gave 5 values of p for 3 classes; the extra 2 (0.9, 0.9) were not checked."],
+    ),
+    (
+        3,
+        P,
+        [*G, -1e300],
+        ["You gave 4 values of ∂L/∂o for 3 classes; the extra 1 (-1e+300) was not checked."],
+    ),
+    (
+        4,
+        [0.5],
+        P,
+        [
+            "You gave 1 value of p for 4 classes; the missing 3 are marked wrong.",
+            "You gave 3 values of ∂L/∂o for 4 classes; the missing 1 is marked wrong.",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("K", "p", "grad", "notes"), COUNT_CASES)
+def test_count_notes_name_extra_and_missing_answers(
+    K: int, p: list[float], grad: list[float], notes: list[str]
+) -> None:
+    """An answer vector longer or shorter than K gets one note saying what was not marked."""
+    assert count_notes(K, p, grad) == notes
+
+
+def test_extra_answers_are_not_marked() -> None:
+    """Five values of p for three classes: three verdicts for p, and a note for the rest."""
+    p = [*P, 0.9, 0.9]
+    verdicts = check_work(SEED_O, SEED_Y, 1.0, p, L, G)
+    assert [v.index for v in verdicts if v.quantity == "p"] == [0, 1, 2]
+    assert count_notes(3, p, G) == [
+        "You gave 5 values of p for 3 classes; the extra 2 (0.9, 0.9) were not checked."
+    ]

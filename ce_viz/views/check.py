@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ce_viz.check import check_work
+from ce_viz.check import check_work, count_notes
+from ce_viz.fmt import escape_markdown
 from ce_viz.state import TOL_RANGE, AppState
 from ce_viz.views.common import evaluate_state
 from ce_viz.views.controls import bound, vector_input
@@ -43,6 +44,12 @@ def render(state: AppState) -> None:
     verdicts = check_work(
         result.logits, result.y, state.T, state.my_p, state.my_loss, state.my_grad, state.tol
     )
+    notes = count_notes(state.K, state.my_p, state.my_grad)
+    if notes:
+        st.warning(
+            "\n\n".join(escape_markdown(note) for note in notes),
+            icon=":material/format_list_numbered:",
+        )
     wrong = [v for v in verdicts if not v.ok]
     if wrong:
         st.error(
