@@ -1,0 +1,107 @@
+"""Every preset on every view through AppTest, and the links that used to crash a view.
+
+The matrix follows ``ce_viz.state.PRESETS`` and ``ce_viz.state.VIEWS``: a new preset or view
+is tested without touching this file (a new view must first say here what its page shows).
+RuntimeWarnings are errors in the test configuration, so a 0/0 anywhere on a page fails it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ce_viz.state import PRESETS, VIEWS, preset_state, to_query
+from tests.apptest import run_app, warnings_text
+
+#: What each view's page shows when it is drawn: its heading, how many charts at least,
+#: and the columns of a table it must hold (None: no table required). "why" must reach
+#: its last tab, the "Two classes" table; "check" draws a table and no chart.
+CONTENT: dict[str, tuple[str, int, str | None]] = {
+    "gradient": ("Probabilities, loss and gradient", 1, None),
+    "derivation": ("Deriving ∂L/∂o = p − y", 1, None),
+    "landscape": ("The loss landscape", 1, None),
+    "simplex": ("The probability simplex", 2, None),
+    "jacobian": ("The softmax Jacobian", 1, None),
+    "why": ("Why it works", 4, "quantity"),
+    "check": ("Check my work", 0, "verdict"),
+    "batch": ("Batch: a whole dataset at once", 1, None),
+}
+
+#: The check view marks wrong answers in a red box on purpose: that one is no failure.
+VERDICT = re.compile(r"\d+ of \d+ numbers need another look\.")
+
+#: (query, charts at least, a phrase the warnings must hold or None): links that crashed a
+#: view, or silently dropped input, before issue 11.
+CRASH_LINKS: list[tuple[dict[str, str], int, str | None]] = [
+    ({"logits": "1,2,3", "target": "2", "view": "why"}, 4, None),
+    ({"logits": "2,3,4", "y": "0,0,1", "view": "why"}, 4, None),
+    ({"logits": "1000,0,-1000", "target": "2", "view": "why"}, 4, None),
+    (
+        {"logits": "0,0,0,1000", "target": "0", "simplex": "0,1,2", "view": "simplex"},
+        0,
+        "all underflow to 0 next to o3 · class 3",
+    ),
+    (
+        {
+            "logits": "10,0,0,0",
+            "y": "0.5,0,0,0.5",
+            "simplex": "0,1,2",
+            "T": "0.01",
+            "lr": "20",
+            "descent": "all",
+            "view": "simplex",
+        },
+        2,
+        None,
+    ),
+    (
+        {"my_p": "0.09,0.245,0.665,0.9,0.9", "view": "check"},
+        0,
+        "the extra 2 (0.9, 0.9) were not checked",
+    ),
+]
+
+
+def assert_drawn(at: AppTest, view: str, charts: int | None = None) -> None:
+    """The page ran to the end with no error box, and the view's main content is on it."""
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    if view == "check":
+        errors = [e for e in errors if not VERDICT.fullmatch(e)]
+    assert errors == []
+    heading, least, columns = CONTENT[view]
+    assert heading in [s.value for s in at.subheader]
+    assert len(at.get("plotly_chart")) >= (least if charts is None else charts)
+    if columns is not None:
+        assert any(columns in d.value.columns for d in at.dataframe)
+
+
+def test_every_view_says_what_its_page_shows() -> None:
+    """CONTENT names every view, so the matrix below can check each one's page."""
+    assert set(CONTENT) == set(VIEWS)
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_preset_on_view(preset: str, view: str) -> None:
+    """Each preset's link opens each view with no exception and no error box, content drawn."""
+    at = run_app(**to_query(preset_state(preset, view=view)))
+    assert_drawn(at, view)
+
+
+@pytest.mark.parametrize(
+    ("query", "charts", "phrase"),
+    CRASH_LINKS,
+    ids=["&".join(f"{k}={v}" for k, v in query.items()) for query, _, _ in CRASH_LINKS],
+)
+def test_crash_link(query: dict[str, str], charts: int, phrase: str | None) -> None:
+    """A link that crashed a view now draws it, or says on the page what it cannot draw."""
+    at = run_app(**query)
+    view = query["view"]
+    assert_drawn(at, view, charts)
+    if charts == 0 and view != "check":
+        assert not at.get("plotly_chart")
+    if phrase is not None:
+        assert phrase in warnings_text(at)
