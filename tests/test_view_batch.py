@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import APP, chart_payload, metric, run_app
@@ -85,3 +87,92 @@ def test_charts_never_send_more_than_50000_points() -> None:
     x = json.loads(hist.proto.spec)["data"][0]["x"]
     count = len(base64.b64decode(x["bdata"])) // 4 if isinstance(x, dict) else len(x)
     assert count == 50_000
+
+
+def wide_csv(K: int, rows: int = 3) -> bytes:
+    """A file with K logit columns and a label."""
+    header = ",".join([f"logit_{i}" for i in range(K)] + ["label"])
+    body = "\n".join(",".join([str(r % 7)] * K + [str(r % K)]) for r in range(rows))
+    return f"{header}\n{body}\n".encode()
+
+
+def test_a_thousand_classes_keep_the_heatmap_within_50000_points() -> None:
+    """1,000 classes: the gradient heatmap gets at most 50,000 cells, rows × classes, and
+    Load is disabled (the single-sample views take at most 20 classes)."""
+    at = upload(wide_csv(1000, rows=120))
+    assert metric(at, "Rows") == "120"
+    (heatmap,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("-gradient_heatmap")]
+    z = json.loads(heatmap.proto.spec)["data"][0]["z"]
+    cells = len(base64.b64decode(z["bdata"])) // 4 if isinstance(z, dict) else sum(map(len, z))
+    assert 0 < cells <= 50_000
+    load = [b for b in at.button if b.key and b.key.startswith("load_")]
+    assert load
+    assert all(b.disabled for b in load)
+
+
+def test_more_than_a_thousand_classes_is_a_named_error() -> None:
+    """1,001 classes are refused with a message saying the limit; no chart is drawn."""
+    at = upload(wide_csv(1001))
+    assert any("ce-viz takes at most 1,000" in e.value.replace("\\", "") for e in at.error)
+    assert not chart_payload(at)
+
+
+def test_spaces_after_commas_in_the_header_are_not_missing_columns() -> None:
+    """`logit_0, logit_1, label` is read as logit_0, logit_1 and label, as in the file."""
+    at = upload(b"logit_0, logit_1, label\n0, 0, 1\n")
+    assert not at.error
+    assert metric(at, "Rows") == "1"
+    assert float(metric(at, "Mean loss")) == pytest.approx(math.log(2), abs=5e-5)
+
+
+def test_blank_lines_before_the_header_are_not_an_empty_file() -> None:
+    """1,500 blank lines before the header: the file is read, not called empty."""
+    at = upload(b"\n" * 1500 + b"logit_0,logit_1,label\n0,0,1\n")
+    assert not at.error
+    assert metric(at, "Rows") == "1"
+
+
+def test_the_file_is_read_once_whatever_else_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changing how many worst rows are listed reruns the page without reading the file
+    again; changing T reads it again (the losses change)."""
+    import ce_viz.views.batch as view
+
+    calls: list[float] = []
+    real = view.summarise_batch
+
+    def counting(*args: object, **kwargs: object):
+        calls.append(1.0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(view, "summarise_batch", counting)
+    at = upload(b"logit_0,logit_1,label\n0,0,1\n3,0,1\n")
+    assert len(calls) == 1
+    at.number_input(key="worst").set_value(2).run()
+    assert len(calls) == 1
+    assert len([b for b in at.button if b.key and b.key.startswith("load_")]) == 2
+    at.session_state["state"] = type(at.session_state["state"])(
+        **{**at.session_state["state"].__dict__, "T": 2.0}
+    )
+    at.run()
+    assert len(calls) == 2
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.sampled_from(["logit_a", "logit_b", "o_a", "y_a", "y_b", "label", "x"]), max_size=5
+    ),
+    st.lists(
+        st.lists(st.sampled_from(["0", "1", "2.5", "a", "", "1e999", "b"]), max_size=6),
+        max_size=5,
+    ),
+    st.binary(max_size=8),
+)
+def test_random_uploads_give_a_result_or_a_message(
+    header: list[str], rows: list[list[str]], tail: bytes
+) -> None:
+    """Random headers, shapes and trailing bytes uploaded to the page: metrics or one error
+    box, never an exception."""
+    text = ",".join(header) + "\n" + "\n".join(",".join(r) for r in rows) + "\n"
+    at = upload(text.encode() + tail)
+    assert bool(at.error) != bool(at.metric), (text, tail)

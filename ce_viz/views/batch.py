@@ -58,7 +58,7 @@ def _sample_bytes(name: str) -> bytes:
 
 def _heatmap_rows(K: int) -> int:
     """The heatmap's rows: at most ``HEATMAP_ROWS``, and at most ``MAX_POINTS`` cells."""
-    return max(1, min(HEATMAP_ROWS, MAX_POINTS // K))
+    return max(1, min(HEATMAP_ROWS, MAX_POINTS // max(K, 1)))
 
 
 def _summary(key: tuple[Any, ...], data: bytes, mapping: ColumnMap, T: float) -> BatchSummary:
