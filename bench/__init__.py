@@ -13,6 +13,7 @@ from __future__ import annotations
 BENCHMARKS: dict[str, str] = {
     "landscape": "bench.landscape",
     "batch": "bench.batch",
+    "shapes": "bench.shapes",
     "load": "bench.load",
     "budget": "bench.budget",
 }

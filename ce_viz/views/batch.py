@@ -34,7 +34,7 @@ from ce_viz.core import CEVizError
 from ce_viz.figures import calibration_figure, gradient_heatmap, loss_histogram
 from ce_viz.fmt import escape_markdown, fmt, shorten
 from ce_viz.state import DATASETS, K_RANGE, WORST_RANGE, AppState
-from ce_viz.views.common import chart
+from ce_viz.views.common import CACHE_TTL, chart
 from ce_viz.views.controls import bound, load_sample
 
 DATASET_LABELS = {
@@ -48,7 +48,7 @@ HEATMAP_ROWS = 300
 NAME_CHARS = 16
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner=False)  # 2 files, 0.2 MB
 def _sample_bytes(name: str) -> bytes:
     """A built-in sample as CSV bytes: generated in code, the same every time."""
     K, n = (3, 300) if name == "sample3" else (10, 2000)

@@ -11,6 +11,10 @@ from ce_viz.figures import PLOTLY_CONFIG, for_projector
 from ce_viz.landscape import Descent, descend, loss_grid
 from ce_viz.state import AppState
 
+#: Every cache here is bounded by age and, through its entry count and the limits on its
+#: inputs (K <= 20, at most 500 steps, a 101 x 101 grid), by bytes: a few MB in all, shared
+#: by every session.
+CACHE_TTL = "1h"
 #: The steps at which the finite-difference error curve is drawn.
 H_SWEEP = np.logspace(-12, -1, 23)
 
@@ -28,13 +32,13 @@ def evaluate_state(state: AppState) -> Result:
     return evaluate(state.o(), state.y_vector(), state.T)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)  # 64 x 23 floats
 def cached_fd_sweep(logits: tuple[float, ...], y: tuple[float, ...], T: float) -> np.ndarray:
     """The finite-difference error curve over ``H_SWEEP``, cached per sample."""
     return fd_sweep(np.array(logits), np.array(y), T, H_SWEEP)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x ~100 kB at most
 def cached_descent(
     logits: np.ndarray, y: np.ndarray, lr: float, steps: int, T: float, free: np.ndarray | None
 ) -> Descent:
@@ -42,7 +46,7 @@ def cached_descent(
     return descend(logits, y, lr, steps, T, free)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x 82 kB
 def cached_loss_grid(
     logits: np.ndarray,
     y: np.ndarray,
