@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -10,16 +12,20 @@ import plotly.graph_objects as go
 import pytest
 
 from ce_viz.analysis import fd_check, fd_sweep
-from ce_viz.core import grad_logits, softmax, target_distribution
+from ce_viz.core import grad_logits, softmax, softmax_jacobian, target_distribution
 from ce_viz.figures import (
     PALETTE,
     PLOTLY_CONFIG,
     fd_error_figure,
     gradient_figure,
+    gradient_heatmap,
+    jacobian_figure,
     probability_figure,
+    simplex_figure,
+    temperature_figure,
 )
-from ce_viz.figures.style import PATH_CASING, PATH_LINE, add_path
-from ce_viz.fmt import MINUS
+from ce_viz.figures.style import LABEL_CHARS, PATH_CASING, PATH_LINE, add_path
+from ce_viz.fmt import MINUS, plotly_text
 
 # --------------------------------------------------------------------------------------
 # Inputs, all computed by the core
@@ -106,7 +112,7 @@ def test_probability_tick_labels_escape_html_and_star_the_true_class() -> None:
     assert tuple(fig.layout.xaxis.ticktext) == (
         "&lt;b&gt;cat&lt;/b&gt;",
         "a &amp; b",
-        "&lt;script&gt;x&lt;/script&gt; ★",
+        "&lt;script&gt;x&lt;/sc… ★",  # shortened, then escaped
         "$x$",
     )
     assert tuple(fig.layout.xaxis.tickvals) == (0, 1, 2, 3)
@@ -374,3 +380,160 @@ def test_descent_path_is_one_legend_entry_readable_on_both_themes(trace) -> None
     assert "markers" in casing.mode
     assert _contrast(casing.line.color, "#ffffff") >= 3
     assert _contrast(casing.marker.color, "#0e1117") >= 3
+
+
+# --------------------------------------------------------------------------------------
+# Long class names: short on the axes and in legends, whole in the hover
+# --------------------------------------------------------------------------------------
+
+#: 24-character names (the longest a name may be): eight that shorten alike, and one whose
+#: cut falls just after an "&", inside its entity had it been escaped first.
+LONG_NAMES = [f"imagenet_superclass_{i:04d}" for i in range(8)] + ["a_long_name_&<b>bold</b>"]
+LONG_K = len(LONG_NAMES)
+
+
+def _long_example() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(p, y, grad) for the long names, true class 0, from the core."""
+    _, p, y, g = _example(np.arange(LONG_K, dtype=np.float64), k=0)
+    return p, y, g
+
+
+def _shown(label: str) -> str:
+    """What Plotly shows for an escaped label: the text without the true-class star."""
+    return html.unescape(label).removesuffix(" ★")
+
+
+def _bar_figures() -> list[tuple[str, go.Figure]]:
+    p, y, g = _long_example()
+    return [
+        ("probability", probability_figure(LONG_NAMES, p, y, 0)),
+        ("gradient", gradient_figure(LONG_NAMES, g, 0)),
+    ]
+
+
+@pytest.mark.parametrize(("name", "fig"), _bar_figures(), ids=["probability", "gradient"])
+def test_long_names_are_short_on_the_class_axis_and_whole_in_the_hover(name, fig) -> None:
+    """Each tick shows at most LABEL_CHARS characters of its name, ending in an ellipsis
+    when cut; the bars' hover data hold the whole names, escaped."""
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert len(ticks) == LONG_K
+    for tick, full in zip(ticks, LONG_NAMES, strict=True):
+        shown = _shown(tick)
+        assert len(shown) <= LABEL_CHARS
+        assert shown.endswith("…")
+        assert full.startswith(shown[:-1])
+    hover = {c for trace in _bars(fig) for c in trace.customdata}
+    assert {plotly_text(n) for n in LONG_NAMES} <= hover
+
+
+@pytest.mark.parametrize(("name", "fig"), _bar_figures(), ids=["probability", "gradient"])
+def test_names_that_shorten_alike_keep_a_position_each(name, fig) -> None:
+    """Eight names share their first 20 characters: their ticks read the same, yet each
+    class has its own tick position and its own bars."""
+    ticks = [_shown(t) for t in fig.layout.xaxis.ticktext]
+    assert len(set(ticks[:8])) == 1  # the truncations collide
+    assert list(fig.layout.xaxis.tickvals) == list(range(LONG_K))
+    for trace in _bars(fig):
+        xs = np.asarray(trace.x).tolist()
+        assert len(set(xs)) == len(xs)
+    assert {int(x) for trace in _bars(fig) for x in np.asarray(trace.x)} == set(range(LONG_K))
+
+
+def test_names_are_shortened_before_they_are_escaped() -> None:
+    """The cut falls on the name, not on its escaped form: no entity is broken in two."""
+    p, y, _ = _long_example()
+    tick = probability_figure(LONG_NAMES, p, y, 0).layout.xaxis.ticktext[-1]
+    assert tick == plotly_text(LONG_NAMES[-1][: LABEL_CHARS - 1]) + "…"
+    assert "<" not in tick
+    assert re.fullmatch(r"([^&]|&(amp|lt|gt);)*…", tick)
+
+
+@pytest.mark.parametrize(("name", "fig"), _bar_figures(), ids=["probability", "gradient"])
+def test_legend_sits_at_the_foot_below_the_tick_labels(name, fig) -> None:
+    """The legend is placed against the figure's foot, so slanted tick labels, which the
+    axis's automargin makes room for, cannot run into it."""
+    legend = fig.layout.legend
+    assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
+    assert fig.layout.xaxis.automargin is True
+    # Crowded labels slant so that each ends at its tick: the last stays in the figure.
+    assert all(a <= 0 for a in fig.layout.xaxis.autotickangles)
+
+
+def test_short_names_are_left_whole() -> None:
+    """Names within the limit are shown exactly as given."""
+    _, p, y, _ = _example([1.0, 2.0], k=0)
+    fig = probability_figure(["cat", "x" * LABEL_CHARS], p, y)
+    assert list(fig.layout.xaxis.ticktext) == ["cat", "x" * LABEL_CHARS]
+
+
+def test_heatmap_shortens_ticks_but_keeps_each_class_its_column() -> None:
+    """The batch gradient matrix: one distinct column per class, labelled with the short
+    name, while the hover, which shows the column's category, gives the whole name."""
+    rng = np.random.default_rng(0)
+    g = rng.normal(size=(5, LONG_K))
+    fig = gradient_heatmap(g, LONG_NAMES, [3, 1, 4, 1, 5])
+    (trace,) = fig.data
+    categories = list(trace.x)
+    assert categories == [plotly_text(n) for n in LONG_NAMES]
+    assert len(set(categories)) == LONG_K
+    axis = fig.layout.xaxis
+    assert axis.type == "category"
+    assert list(axis.tickvals) == categories
+    assert all(len(_shown(t)) <= LABEL_CHARS for t in axis.ticktext)
+    assert len({_shown(t) for t in axis.ticktext[:8]}) == 1
+    assert "%{x}" in trace.hovertemplate
+    assert np.array_equal(np.asarray(trace.z), g.astype(np.float32))
+
+
+def test_jacobian_shortens_both_axes_and_names_classes_whole_in_the_hover() -> None:
+    """Both of the Jacobian's class axes show short names on distinct categories; the
+    hover shows the whole names."""
+    J = softmax_jacobian(np.arange(LONG_K, dtype=np.float64))
+    fig = jacobian_figure(J, LONG_NAMES)
+    (trace,) = fig.data
+    whole = [plotly_text(n) for n in LONG_NAMES]
+    assert list(trace.x) == whole
+    assert list(trace.y) == whole
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        assert axis.type == "category"
+        assert list(axis.tickvals) == whole
+        assert all(len(_shown(t)) <= LABEL_CHARS for t in axis.ticktext)
+    assert "%{x}" in trace.hovertemplate
+    assert "%{y}" in trace.hovertemplate
+
+
+def test_jacobian_names_that_look_like_numbers_stay_categories() -> None:
+    """Names such as 10, 2, 5 are labels, not positions on a number line."""
+    fig = jacobian_figure(softmax_jacobian([0.0, 1.0, 2.0]), ["10", "2", "5"])
+    assert fig.layout.xaxis.type == "category"
+    assert fig.layout.yaxis.type == "category"
+
+
+def test_temperature_legend_is_short_and_the_hover_whole() -> None:
+    """One legend entry per class, short; its line's hover names the class in full, through
+    meta, so a '%{' in a name stays text."""
+    names = [*LONG_NAMES[:3], "%{y} <i>odd</i>"]
+    ts = np.logspace(-1, 1, 5)
+    p = np.tile(softmax([0.0, 1.0, 2.0, 3.0]), (5, 1))
+    fig = temperature_figure(ts, p, names, 1.0)
+    lines = [t for t in fig.data if t.name is not None]
+    assert len(lines) == 4
+    for trace, full in zip(lines, names, strict=True):
+        assert len(html.unescape(trace.name)) <= LABEL_CHARS
+        assert list(trace.meta) == [plotly_text(full)]
+        assert "%{meta[0]}" in trace.hovertemplate
+        assert full not in trace.hovertemplate
+
+
+def test_simplex_corners_are_short_and_the_hover_names_them_whole() -> None:
+    """The ternary corners show short names; the loss field's hover gives the whole ones."""
+    names = [*LONG_NAMES[:2], "bird"]
+    pts = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    fig = simplex_figure(pts, [0.1, 0.2, 0.3], names, [1.0, 0.0, 0.0], [0.3, 0.3, 0.4])
+    ternary = fig.layout.ternary
+    corners = [ternary.aaxis.title.text, ternary.baxis.title.text, ternary.caxis.title.text]
+    assert all(len(_shown(c)) <= LABEL_CHARS for c in corners)
+    assert corners[2] == "bird"
+    field = fig.data[0]
+    assert list(field.meta) == [plotly_text(n) for n in names]
+    assert all(f"%{{meta[{i}]}}" in field.hovertemplate for i in range(3))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pytest
 
 from ce_viz.core import cross_entropy, grad_logits, target_distribution
 from ce_viz.figures import FONT_SIZE, descent_figure, landscape_figure, slice_figure
 from ce_viz.figures.landscape import MAX_FRAMES, frame_steps
-from ce_viz.fmt import fmt_signed
+from ce_viz.figures.style import AXIS_TITLE_CHARS
+from ce_viz.fmt import fmt_signed, plotly_text
 from ce_viz.landscape import (
     descend,
     descent_field,
@@ -140,6 +143,58 @@ def test_axis_labels_are_plain_text() -> None:
     """HTML in a class name shows literally in the axis title."""
     fig = build()
     assert fig.layout.xaxis.title.text == "o1 · &lt;b&gt;dog&lt;/b&gt;"
+
+
+#: Axis titles as the landscape view writes them, with 24-character names (the longest).
+LONG_LABELS = ("o1 · golden_retriever_puppy_a", "o12 · %{z} <b>bold</b> long_na")
+
+
+@pytest.mark.parametrize("surface", [False, True])
+def test_long_axis_titles_are_short_and_the_hover_whole(surface: bool) -> None:
+    """A long class name is cut in the axis titles; the loss's hover shows both labels
+    whole, through meta, so a '%{' in a name stays text."""
+    fig = build(labels=LONG_LABELS, surface=surface)
+    axes = (
+        (fig.layout.scene.xaxis, fig.layout.scene.yaxis)
+        if surface
+        else (
+            fig.layout.xaxis,
+            fig.layout.yaxis,
+        )
+    )
+    for axis, full in zip(axes, LONG_LABELS, strict=True):
+        shown = html.unescape(axis.title.text)
+        assert len(shown) <= AXIS_TITLE_CHARS
+        assert shown.endswith("…")
+        assert full.startswith(shown[:-1])
+    loss = fig.data[0]
+    assert list(loss.meta) == [plotly_text(t) for t in LONG_LABELS]
+    assert "%{meta[0]}" in loss.hovertemplate
+    assert "%{meta[1]}" in loss.hovertemplate
+    assert "%{z}" not in loss.hovertemplate
+
+
+def test_slice_title_is_short_and_the_hover_whole() -> None:
+    """The slice's axis title and chart title cut a long name; its hover keeps it whole."""
+    values = np.linspace(-3, 9, 5)
+    L0 = cross_entropy(LOGITS, Y)
+    tangent = tangent_line(LOGITS[1], L0, G[1], 2.0)
+    label = LONG_LABELS[0]
+    fig = slice_figure(values, loss_slice(LOGITS, Y, 1, values), label, 3.0, L0, G[1], tangent)
+    shown = fig.layout.xaxis.title.text
+    assert len(shown) <= AXIS_TITLE_CHARS
+    assert shown in fig.layout.title.text
+    assert label not in fig.layout.title.text
+    assert list(fig.data[0].meta) == [label]
+    assert "%{meta[0]}" in fig.data[0].hovertemplate
+
+
+def test_descent_legend_sits_at_the_foot_below_the_axis_title() -> None:
+    """A chart with an x-axis title keeps its legend at the figure's foot, clear of it."""
+    fig = descent_figure(np.arange(251), RUN.losses, logit_gap(RUN.path, 1), 0.0, float("inf"))
+    legend = fig.layout.legend
+    assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
+    assert fig.layout.xaxis.automargin is True
 
 
 def test_slice_figure_tangent_has_the_gradient_slope() -> None:

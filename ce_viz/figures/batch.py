@@ -8,9 +8,14 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from ce_viz.figures.style import PALETTE, apply_layout, x_title
+from ce_viz.figures.style import (
+    PALETTE,
+    apply_layout,
+    class_categories,
+    label_categories,
+    x_title,
+)
 from ce_viz.figures.theory import DIVERGING
-from ce_viz.fmt import plotly_text
 
 __all__ = ["calibration_figure", "gradient_heatmap", "loss_histogram"]
 
@@ -54,6 +59,7 @@ def gradient_heatmap(grad: ArrayLike, names: Sequence[str], rows: Sequence[int])
     grad : array_like, shape (m, K)
         Gradient rows (a sample of the file's rows, chosen by the caller).
     names : sequence of str, length K
+        Shortened on the axis, whole in the hover.
     rows : sequence of int, length m
         The file's row numbers, for the hover text.
     """
@@ -62,7 +68,7 @@ def gradient_heatmap(grad: ArrayLike, names: Sequence[str], rows: Sequence[int])
     fig = go.Figure(
         go.Heatmap(
             z=g,
-            x=[plotly_text(n) for n in names],
+            x=class_categories(names),
             y=[str(r) for r in rows],
             zmid=0.0,
             zmin=-limit,
@@ -73,7 +79,7 @@ def gradient_heatmap(grad: ArrayLike, names: Sequence[str], rows: Sequence[int])
         )
     )
     apply_layout(fig, "Gradient matrix: rows × classes", height=520)
-    fig.update_xaxes(type="category")  # names such as "0", "1" are labels, not numbers
+    label_categories(fig, names)
     fig.update_yaxes(
         title_text="row (by loss, worst at the top)",
         type="category",

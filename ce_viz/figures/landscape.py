@@ -8,7 +8,16 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 from plotly.subplots import make_subplots
 
-from ce_viz.figures.style import FONT_SIZE, PALETTE, add_arrow, add_path, apply_layout, x_title
+from ce_viz.figures.style import (
+    AXIS_TITLE_CHARS,
+    FONT_SIZE,
+    PALETTE,
+    add_arrow,
+    add_path,
+    apply_layout,
+    short_label,
+    x_title,
+)
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
 __all__ = ["descent_figure", "landscape_figure", "slice_figure"]
@@ -143,7 +152,7 @@ def landscape_figure(
     loss : array_like, shape (n_a, n_b)
         ``loss[i, j]`` at ``(a_values[i], b_values[j])``, as ``loss_grid`` returns it.
     labels : (str, str)
-        Axis titles, plain text.
+        Axis titles, plain text: shortened on the axes, whole in the hover.
     current : (float, float)
         The current ``(o_a, o_b)``; ``current_loss`` the loss there.
     descent_step : (float, float)
@@ -162,9 +171,11 @@ def landscape_figure(
     z = _f32(loss).T  # Plotly wants z[row = b][column = a]
     ca, cb = current
     ua, ub = descent_step
-    x_title, y_title = (plotly_text(t) for t in labels)
+    x_title, y_title = (short_label(t, AXIS_TITLE_CHARS) for t in labels)
     fig = go.Figure()
-    hover = f"{x_title} = %{{x:.3f}}<br>{y_title} = %{{y:.3f}}<br>L = %{{z:.4f}}<extra></extra>"
+    # The whole labels go in through meta: a "%{" in a class name stays text.
+    meta = [plotly_text(t) for t in labels]
+    hover = "%{meta[0]} = %{x:.3f}<br>%{meta[1]} = %{y:.3f}<br>L = %{z:.4f}<extra></extra>"
     if surface:
         fig.add_surface(
             x=a,
@@ -173,6 +184,7 @@ def landscape_figure(
             colorscale="Viridis",
             colorbar={"title": {"text": "L"}},
             hovertemplate=hover,
+            meta=meta,
             name="loss L",
             opacity=0.95,
         )
@@ -202,6 +214,7 @@ def landscape_figure(
             ncontours=24,
             colorbar={"title": {"text": "L"}},
             hovertemplate=hover,
+            meta=meta,
             name="loss L",
             contours={"showlabels": True, "labelfont": {"size": 12, "color": "white"}},
             line={"width": 0.5},
@@ -332,7 +345,7 @@ def slice_figure(
     values, losses : array_like, shape (n,)
         The logit's values and the loss at each.
     label : str
-        The logit's name, plain text.
+        The logit's name, plain text: shortened in the titles, whole in the hover.
     current, current_loss : float
         The current value and the loss there.
     slope : float
@@ -340,7 +353,7 @@ def slice_figure(
     tangent : (array_like, array_like)
         Points of the tangent line.
     """
-    name = plotly_text(label)
+    name = short_label(label, AXIS_TITLE_CHARS)
     fig = go.Figure()
     fig.add_scatter(
         x=_f32(values),
@@ -348,7 +361,8 @@ def slice_figure(
         mode="lines",
         name="loss L",
         line={"color": PALETTE["p"], "width": 4},
-        hovertemplate=f"{name} = %{{x:.3f}}<br>L = %{{y:.4f}}<extra></extra>",
+        meta=[plotly_text(label)],
+        hovertemplate="%{meta[0]} = %{x:.3f}<br>L = %{y:.4f}<extra></extra>",
     )
     fig.add_scatter(
         x=_f32(tangent[0]),
@@ -424,7 +438,6 @@ def descent_figure(
             secondary_y=True,
         )
     apply_layout(fig, "Gradient descent: loss and logit gap by step", height=460)
-    fig.update_layout(margin={"b": 40}, legend={"y": -0.22})
     x_title(fig, "step")
     fig.update_yaxes(title_text="loss L", rangemode="tozero", secondary_y=False)
     fig.update_yaxes(title_text="logit gap", secondary_y=True, showgrid=False, tickmode="auto")

@@ -9,10 +9,12 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from ce_viz.fmt import plotly_text
+from ce_viz.fmt import plotly_text, shorten
 
 __all__ = [
+    "AXIS_TITLE_CHARS",
     "FONT_SIZE",
+    "LABEL_CHARS",
     "PALETTE",
     "PLOTLY_CONFIG",
     "PRESENTATION_SCALE",
@@ -21,7 +23,11 @@ __all__ = [
     "add_path",
     "apply_layout",
     "class_axis",
+    "class_categories",
     "for_projector",
+    "label_categories",
+    "legend_at_foot",
+    "short_label",
     "x_title",
 ]
 
@@ -44,6 +50,26 @@ PLOTLY_CONFIG = {
 
 FONT_SIZE = 16
 TITLE_SIZE = 20
+
+#: A class name on a tick or in a legend is cut to this many characters; hovering shows it
+#: whole. Fourteen characters at FONT_SIZE fit a class's slot at K = 9 on a 1920-pixel
+#: screen, and keep slanted labels short enough to leave the plot its height on a phone.
+LABEL_CHARS = 14
+#: An axis title that names a logit, "o12 · name", keeps as much of the name as a tick does.
+AXIS_TITLE_CHARS = LABEL_CHARS + len("o12 · ")
+#: Tick labels too crowded to lie flat slant so that each ends at its tick: the last one
+#: stays inside the figure instead of running off its right edge.
+TICK_ANGLES = [0, -30, -90]
+
+
+def short_label(name: str, limit: int = LABEL_CHARS) -> str:
+    """A class name for a tick label or a legend: at most ``limit`` characters, then
+    escaped for Plotly, so a long name cannot crowd the plot out.
+
+    >>> short_label("<b>golden_retriever_puppy</b>")
+    '&lt;b&gt;golden_ret…'
+    """
+    return plotly_text(shorten(name, limit))
 
 
 def apply_layout(
@@ -68,22 +94,67 @@ def apply_layout(
 
 
 def class_axis(fig: go.Figure, names: Sequence[str], k: int | None) -> None:
-    """Classes on the x axis at 0..K-1, the true class marked with a star."""
-    labels = [plotly_text(n) + (" ★" if i == k else "") for i, n in enumerate(names)]
+    """Classes on the x axis at 0..K-1, the true class marked with a star.
+
+    The positions are integers, so names that shorten alike still get a slot each; the
+    traces carry the whole names for their hover. The legend sits at the foot of the
+    figure, below however much room slanted tick labels take.
+    """
+    labels = [short_label(n) + (" ★" if i == k else "") for i, n in enumerate(names)]
     fig.update_xaxes(
         tickmode="array",
         tickvals=list(range(len(names))),
         ticktext=labels,
         range=[-0.6, len(names) - 0.4],
         title_text=None,
+        autotickangles=TICK_ANGLES,
     )
+    legend_at_foot(fig)
+
+
+def class_categories(names: Sequence[str]) -> list[str]:
+    """The classes as a heatmap's categories: the whole names, escaped for Plotly.
+
+    Class names are distinct, so these are too, even where two names shorten alike on
+    the axis; the hover, which shows the category, names the class in full.
+
+    >>> class_categories(["cat", "<b>"])
+    ['cat', '&lt;b&gt;']
+    """
+    return [plotly_text(n) for n in names]
+
+
+def label_categories(fig: go.Figure, names: Sequence[str], axes: str = "x") -> None:
+    """Label a heatmap's class axes (``"x"``, ``"y"`` or ``"xy"``), drawn against
+    :func:`class_categories`, with the short names."""
+    ticks = {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": class_categories(names),
+        "ticktext": [short_label(n) for n in names],
+        "automargin": True,
+    }
+    if "x" in axes:
+        fig.update_xaxes(**ticks, autotickangles=TICK_ANGLES)
+    if "y" in axes:
+        fig.update_yaxes(**ticks)
+
+
+def legend_at_foot(fig: go.Figure) -> go.Figure:
+    """Put the legend at the foot of the figure, below the x axis's labels and title.
+
+    Placed against the figure, not the plot, the legend keeps its own strip of the margin,
+    and the axis's labels, however many lines or however slanted, take the room above it.
+    """
+    fig.update_xaxes(automargin=True)
+    fig.update_layout(legend={"yref": "container", "y": 0.0, "yanchor": "bottom"})
+    return fig
 
 
 def x_title(fig: go.Figure, text: str, **axis: object) -> go.Figure:
-    """Title the x axis, and move a legend below the plot further down to clear it."""
+    """Title the x axis, with the legend at the foot of the figure, clear of the title."""
     fig.update_xaxes(title_text=text, **axis)
-    fig.update_layout(legend_y=-0.28, margin_b=90)
-    return fig
+    return legend_at_foot(fig)
 
 
 def add_arrow(

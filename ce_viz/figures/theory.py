@@ -9,7 +9,17 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from ce_viz.figures.style import FONT_SIZE, PALETTE, add_path, apply_layout, x_title
+from ce_viz.figures.style import (
+    AXIS_TITLE_CHARS,
+    FONT_SIZE,
+    PALETTE,
+    add_path,
+    apply_layout,
+    class_categories,
+    label_categories,
+    short_label,
+    x_title,
+)
 from ce_viz.fmt import plotly_text
 
 __all__ = [
@@ -34,9 +44,10 @@ def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
     ----------
     J : array_like, shape (K, K)
     names : sequence of str, length K
+        Shortened on the axes, whole in the hover.
     """
     m = np.asarray(J, dtype=np.float64)
-    labels = [plotly_text(n) for n in names]
+    labels = class_categories(names)
     limit = float(np.max(np.abs(m))) or 1.0
     fig = go.Figure(
         go.Heatmap(
@@ -54,6 +65,7 @@ def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
         )
     )
     apply_layout(fig, "Softmax Jacobian (diag(p) − ppᵀ)/T", height=520)
+    label_categories(fig, names, "xy")
     fig.update_xaxes(title_text="with respect to oⱼ", side="bottom")
     fig.update_yaxes(title_text="pᵢ", autorange="reversed", scaleanchor="x")
     return fig
@@ -77,7 +89,7 @@ def ce_vs_mse_figure(
     current : float
         The current value of the logit, marked.
     label : str
-        The logit's name, plain text.
+        The logit's name, plain text; a long one is shortened.
     """
     x = np.asarray(values, dtype=np.float64)
     fig = go.Figure()
@@ -97,7 +109,7 @@ def ce_vs_mse_figure(
     )
     fig.add_vline(x=current, line={"color": PALETTE["neutral"], "dash": "dot"})
     apply_layout(fig, "Gradient on the true class: cross-entropy against MSE", height=460)
-    x_title(fig, f"{plotly_text(label)} (confidently wrong ← → right)")
+    x_title(fig, f"{short_label(label, AXIS_TITLE_CHARS)} (confidently wrong ← → right)")
     fig.update_yaxes(title_text="|∂L/∂o_k|  (log scale)", type="log", exponentformat="power")
     return fig
 
@@ -113,6 +125,7 @@ def temperature_figure(
     probabilities : array_like, shape (n, K)
         ``softmax(o / T)`` at each temperature.
     names : sequence of str, length K
+        Shortened in the legend, whole in the hover.
     current : float
     """
     ts = np.asarray(temperatures, dtype=np.float64)
@@ -123,7 +136,10 @@ def temperature_figure(
             x=ts,
             y=p[:, i],
             mode="lines",
-            name=plotly_text(name),
+            name=short_label(name),
+            # The whole name goes in through meta: a "%{" in a name stays text.
+            meta=[plotly_text(name)],
+            hovertemplate="%{meta[0]}<br>T = %{x:.3g}, p = %{y:.4f}<extra></extra>",
             line={
                 "color": CLASS_COLOURS[i % len(CLASS_COLOURS)],
                 "width": 3,
@@ -218,7 +234,7 @@ def simplex_figure(
     points : array_like, shape (m, 3)
         Points of the simplex (rows summing to 1), coloured by ``losses`` (shape (m,)).
     names : sequence of str, length 3
-        The corners.
+        The corners: shortened on the axes, whole in the hover.
     target : array_like, shape (3,)
         The (renormalised) target: a corner for a one-hot target.
     current : array_like, shape (3,)
@@ -227,7 +243,7 @@ def simplex_figure(
         Gradient descent's path in probability space.
     """
     q = np.asarray(points, dtype=np.float32)
-    corners = [plotly_text(n) for n in names]
+    corners = [short_label(n) for n in names]
     fig = go.Figure()
     fig.add_scatterternary(
         a=q[:, 0],
@@ -235,6 +251,7 @@ def simplex_figure(
         c=q[:, 2],
         mode="markers",
         name="loss L",
+        meta=[plotly_text(n) for n in names],
         marker={
             "color": np.asarray(losses, dtype=np.float32),
             "colorscale": "Viridis",
@@ -243,8 +260,8 @@ def simplex_figure(
             "showscale": True,
             "colorbar": {"title": {"text": "L"}},
         },
-        hovertemplate="p = (%{a:.3f}, %{b:.3f}, %{c:.3f})<br>"
-        "L = %{marker.color:.4f}<extra></extra>",
+        hovertemplate="p(%{meta[0]}) = %{a:.3f}<br>p(%{meta[1]}) = %{b:.3f}<br>"
+        "p(%{meta[2]}) = %{c:.3f}<br>L = %{marker.color:.4f}<extra></extra>",
     )
     if path is not None:
         pp = np.asarray(path, dtype=np.float32)

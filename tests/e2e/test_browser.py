@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import shoot, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -386,6 +386,88 @@ def test_every_view_renders_at_every_size_and_theme(
         shoot(page, f"{view}-{viewport}-{scheme}")
     assert errors == []
     context.close()
+
+
+#: Nine distinct names of 24 characters, the longest a name may be.
+LONG_NAMES = [
+    "golden_retriever_puppy_a",
+    "siamese_cat_sleeping_b_x",
+    "red_tailed_hawk_flying_c",
+    "atlantic_salmon_river_dd",
+    "monarch_butterfly_wing_e",
+    "green_sea_turtle_swim_ff",
+    "african_elephant_herd_gg",
+    "emperor_penguin_colony_h",
+    "arctic_fox_winter_coat_i",
+]
+
+
+def _overlaps(a: dict, b: dict) -> bool:
+    """Whether two bounding boxes share more than a pixel's sliver."""
+    return (
+        min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"]) > 1
+        and min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"]) > 1
+    )
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_long_names_leave_the_gradient_charts_readable(browser, app_url: str, viewport) -> None:
+    """K = 9 names of 24 characters: every class keeps a tick label, no tick label runs
+    into the legend, and the plot keeps most of the chart's width and a good height."""
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    names = ",".join(LONG_NAMES)
+    page.goto(f"{app_url}/?logits=1,2,3,4,5,6,7,8,9&target=0&names={names}")
+    wait_for_app(page)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    expect(charts).to_have_count(2)
+    expect(charts.first.locator(".xtick text")).to_have_count(9)
+    wait_for_app(page)
+    shoot(page, f"long-names-{viewport}")
+    for i in range(2):
+        chart = charts.nth(i)
+        chart.scroll_into_view_if_needed()
+        chart.screenshot(path=str(ARTIFACTS / f"long-names-{viewport}-chart{i}.png"))
+        box = chart.bounding_box()
+        plot = chart.locator(".nsewdrag").first.bounding_box()
+        legend = chart.locator("g.legend").bounding_box()
+        ticks = [t.bounding_box() for t in chart.locator(".xtick text").all()]
+        assert box is not None
+        assert plot is not None
+        assert legend is not None
+        assert len(ticks) == 9
+        assert None not in ticks, f"chart {i}: a class lost its tick label"
+        texts = chart.locator(".xtick text").all_text_contents()
+        assert all(len(t.removesuffix(" ★")) <= 14 for t in texts), texts
+        assert not [t for t in ticks if _overlaps(t, legend)], f"chart {i}: ticks hit the legend"
+        assert all(t["y"] + t["height"] <= legend["y"] + 1 for t in ticks)
+        assert plot["width"] >= 0.6 * box["width"], (i, plot, box)
+        assert plot["height"] >= 0.35 * box["height"], (i, plot, box)
+    context.close()
+
+
+def test_long_csv_headers_leave_the_heatmap_its_height(page: Page, app_url: str, tmp_path) -> None:
+    """A CSV whose nine class columns have 49-character names (a header has no length
+    limit): the gradient matrix keeps most of its 520 px for the rows instead of giving
+    it to the column labels, which are cut to 14 characters."""
+    data = tmp_path / "long.csv"
+    header = ",".join(f"logit_{n}_{n}" for n in LONG_NAMES) + ",label"
+    rows = [",".join(str((r * 7 + c) % 5) for c in range(9)) + f",{r % 9}" for r in range(30)]
+    data.write_text("\n".join([header, *rows]) + "\n")
+    page.goto(f"{app_url}/?view=batch&data=upload")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(data))
+    heatmap = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Gradient matrix")
+    expect(heatmap.locator(".xtick text")).to_have_count(9, timeout=30000)
+    wait_for_app(page)
+    heatmap.scroll_into_view_if_needed()
+    heatmap.screenshot(path=str(ARTIFACTS / "long-names-heatmap.png"))
+    plot = heatmap.locator(".nsewdrag").first.bounding_box()
+    assert plot is not None
+    assert plot["height"] >= 0.5 * 520, plot
+    texts = heatmap.locator(".xtick text").all_text_contents()
+    assert all(len(t) <= 14 for t in texts), texts
 
 
 def _set_box(page: Page, label: str, value: str) -> None:
