@@ -33,8 +33,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$^=&])")
 #: Where GFM's autolink-literal step (mdast-util-gfm-autolink-literal) needs two characters
 #: side by side: "www" then "." for www.x.y, ":" then "//" for http(s)://x.y, and a name
 #: character then "@" for a@x.y. That step reads the text after backslash escapes are
-#: resolved, so escaping alone cannot stop it; a character between the two does.
-_AUTOLINK_JOINTS = re.compile(r"(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)", re.IGNORECASE)
+#: resolved, so escaping alone cannot stop it; a character between the two does. A text
+#: that ends in "www" gets one too, for the sentence that puts a full stop after it.
+_AUTOLINK_JOINTS = re.compile(r"(?<=www)(?=\.|\Z)|(?<=:)(?=//)|(?=@)", re.IGNORECASE)
 #: U+2060 WORD JOINER: invisible, and in none of the autolink patterns' character classes.
 _WORD_JOINER = "\u2060"
 

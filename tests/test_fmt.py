@@ -129,6 +129,10 @@ AUTOLINK_CASES = [
     ("see www.a.b/c?d", r"see www|\.a\.b/c?d"),
 ]
 
+#: Escaped text that a page ends a sentence with: f"...{escape_markdown(text)}." must hold
+#: no autolink either, though the full stop is the page's.
+SENTENCE_CASES = ["ends in www", "WWW"]
+
 #: Text with none of those patterns comes out with no word joiner.
 NO_AUTOLINK = ["1.5", "a.b", "v2.0: final", "ww.x", "http:/x", "ftp.x", "10:30", "cat"]
 
@@ -316,6 +320,13 @@ def test_escape_markdown_splits_autolinks_with_a_word_joiner(text: str, expected
     assert out.replace(WJ, "|") == expected
     assert _gfm_autolinks(_unescape_markdown(out)) == []
     assert _unescape_markdown(out).replace(WJ, "") == text
+
+
+@pytest.mark.parametrize("text", SENTENCE_CASES)
+def test_escaped_text_followed_by_a_full_stop_holds_no_autolink(text: str) -> None:
+    """A full stop the page writes after escaped text cannot complete a www. link."""
+    assert _gfm_autolinks(f"true: {text}."), "the case must be a link before escaping"
+    assert _gfm_autolinks(_unescape_markdown(f"true: {escape_markdown(text)}.")) == []
 
 
 @pytest.mark.parametrize("text", NO_AUTOLINK)
