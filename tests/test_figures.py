@@ -537,3 +537,15 @@ def test_simplex_corners_are_short_and_the_hover_names_them_whole() -> None:
     field = fig.data[0]
     assert list(field.meta) == [plotly_text(n) for n in names]
     assert all(f"%{{meta[{i}]}}" in field.hovertemplate for i in range(3))
+
+
+def test_a_thousand_class_heatmap_labels_at_most_25_classes() -> None:
+    """1,000 classes: every 40th is labelled on the axis (25 labels, not a smear of
+    1,000), while the heatmap keeps all 1,000 columns, each named in its category."""
+    names = [f"class_{i}" for i in range(1000)]
+    fig = gradient_heatmap(np.zeros((2, 1000)), names, [1, 2])
+    axis = fig.layout.xaxis
+    assert len(axis.ticktext) == 25
+    assert list(axis.ticktext[:2]) == ["class_0", "class_40"]
+    assert len(fig.data[0].x) == 1000
+    assert list(fig.data[0].x[:2]) == ["class_0", "class_1"]

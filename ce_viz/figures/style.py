@@ -124,14 +124,20 @@ def class_categories(names: Sequence[str]) -> list[str]:
     return [plotly_text(n) for n in names]
 
 
+#: The most class labels one axis shows; with more classes every n-th is labelled.
+MAX_CLASS_TICKS = 25
+
+
 def label_categories(fig: go.Figure, names: Sequence[str], axes: str = "x") -> None:
     """Label a heatmap's class axes (``"x"``, ``"y"`` or ``"xy"``), drawn against
-    :func:`class_categories`, with the short names."""
+    :func:`class_categories`, with the short names: every one of up to
+    ``MAX_CLASS_TICKS`` classes, every n-th of more (the hover names each cell's class)."""
+    step = -(-len(names) // MAX_CLASS_TICKS)
     ticks = {
         "type": "category",
         "tickmode": "array",
-        "tickvals": class_categories(names),
-        "ticktext": [short_label(n) for n in names],
+        "tickvals": class_categories(names)[::step],
+        "ticktext": [short_label(n) for n in names[::step]],
         "automargin": True,
     }
     if "x" in axes:
