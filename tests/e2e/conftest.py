@@ -19,15 +19,29 @@ ARTIFACTS = ROOT / "artifacts"
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """The base URL of a fresh `streamlit run app.py`, stopped after the session."""
+def app_server() -> Iterator[tuple[int, str]]:
+    """The process id and base URL of a fresh `streamlit run app.py`, stopped after the
+    session."""
     ARTIFACTS.mkdir(exist_ok=True)
     with (ARTIFACTS / "server.log").open("wb") as log:
         try:
-            with served(ROOT / "app.py", log=log) as (_, url):
-                yield url
+            with served(ROOT / "app.py", log=log) as (server, url):
+                yield server.pid, url
         except RuntimeError as exc:
             pytest.fail(f"{exc}; see artifacts/server.log")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: tuple[int, str]) -> str:
+    """The base URL of the app under test."""
+    return app_server[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """The user + system CPU time the process ``pid`` has used so far (Linux)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, shoot, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, cpu_seconds, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -338,6 +338,37 @@ def test_batch_upload_over_the_limit_is_refused(page: Page, app_url: str, tmp_pa
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
     expect(page.get_by_text(re.compile(r"must be 50(\.0)?\s?MB or smaller"))).to_be_visible()
     assert page.locator('[data-testid="stMetric"]').count() == 0
+
+
+def test_closing_the_page_stops_reading_an_upload(browser, app_server, tmp_path: Path) -> None:
+    """A 49.9 MB upload costs the server seconds of CPU to read; closed mid-read, the
+    server stops within a chunk: less than a quarter of that CPU follows the close."""
+    pid, url = app_server
+    tall = tmp_path / "tall.csv"
+    header = b"logit_0,logit_1,label\n"
+    tall.write_bytes(header + b"0,0,0\n" * ((49_900_000 - len(header)) // 6))
+    spent = {}
+    for close_early in (False, True):
+        page = browser.new_page()
+        page.goto(f"{url}/?view=batch&data=upload")
+        wait_for_app(page)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(tall))
+        expect(page.locator('[data-testid="stProgress"]')).to_be_visible(timeout=60000)
+        if close_early:
+            page.wait_for_timeout(300)
+            page.close()
+            start = cpu_seconds(pid)
+            page_gone = 6.0  # seconds: more than a whole read takes here
+            browser.new_page().wait_for_timeout(page_gone * 1000)
+            spent["after close"] = cpu_seconds(pid) - start
+        else:
+            start = cpu_seconds(pid)
+            expect(page.locator('[data-testid="stMetric"]').first).to_be_visible(timeout=120000)
+            spent["whole read"] = cpu_seconds(pid) - start
+            assert metric_value(page, "Rows") == f"{(49_900_000 - len(header)) // 6:,}"
+            page.close()
+    assert spent["whole read"] > 1.0, spent
+    assert spent["after close"] < 0.25 * spent["whole read"], spent
 
 
 HOSTILE_LINKS = [
