@@ -14,6 +14,17 @@ likewise for b, and for a class i of the group ``dC + log1p(s) + (top - o_i)/T +
 Every part is non-negative, so nothing cancels: the grid agrees with ``cross_entropy`` to
 about 1e-15 relative, on arrays of shape ``(n_a, n_b)`` whatever K is. The work goes in
 blocks of rows, so the temporaries stay small and in cache.
+
+Far from 0 the logits themselves cannot take a small move: at ``o = 1e300`` the floats are
+about 1e284 apart, so ``o + 6`` rounds back to ``o`` and a grid of ``o ± 6`` is one point.
+The ``relative`` functions (:func:`loss_change_grid`, :func:`loss_change_slice`,
+:func:`descend_relative`, :func:`logit_gap_change` and ``descent_field(relative=True)``)
+take moves ``d`` from the current logits instead and never add them to the logits: with
+``l = log softmax(o/T)``, finite for any finite logits,
+
+    log p(o + d) = log softmax(l + d/T),   L(o + d) - L(o) = logsumexp(l + d/T) - y.d/T,
+
+so the change of the loss is exact at any scale, even where ``L(o)`` is 2e300.
 """
 
 from __future__ import annotations
@@ -31,16 +42,22 @@ from ce_viz.core import (
     _check_y,
     cross_entropy,
     grad_logits,
+    log_softmax,
+    softmax,
 )
 
 __all__ = [
     "Descent",
     "default_axes",
     "descend",
+    "descend_relative",
     "descent_field",
     "entropy",
     "grid_values",
     "logit_gap",
+    "logit_gap_change",
+    "loss_change_grid",
+    "loss_change_slice",
     "loss_grid",
     "loss_slice",
     "optimal_logit_gap",
@@ -248,6 +265,122 @@ def loss_grid(
     return out
 
 
+#: ``log p`` is -inf only past the float range (a spread over ~1e308 T): the most negative
+#: float stands in, so that adding a move never meets ``-inf - (-inf)``.
+_LOG_FLOOR = -np.finfo(np.float64).max
+
+
+def _log_p(o: FloatArray, t: float) -> FloatArray:
+    """``log softmax(o/T)`` with -inf raised to the most negative float."""
+    return np.maximum(log_softmax(o, t), _LOG_FLOOR)
+
+
+@dataclass(frozen=True)
+class _Moved:
+    """The plane of moves ``(d_a, d_b)`` from the current logits; see the module docstring.
+
+    With ``l = log p`` at the current logits, the three groups' unnormalised log-probabilities
+    after the move are ``A = l_a + d_a/T``, ``B = l_b + d_b/T`` and ``C = log(sum of the
+    others' p)``, which no move changes. ``top`` is the group with the largest (0, 1, 2) and
+    ``m`` its value, and ``s`` the sum of the other two exponentials relative to it.
+    """
+
+    A: FloatArray
+    B: FloatArray
+    C: float
+    l_a: float
+    l_b: float
+    top: NDArray[np.int8]
+    m: FloatArray
+    s: FloatArray
+
+
+def _moved(
+    o: FloatArray, axes: tuple[int, int], da: FloatArray, db: FloatArray, t: float
+) -> _Moved:
+    """The moved plane over the grid ``da`` (rows) by ``db`` (columns)."""
+    i, j = axes
+    ell = _log_p(o, t)
+    rest = np.delete(ell, [i, j])
+    if rest.size:
+        top_r = float(rest.max())
+        C = top_r + float(np.log(np.exp(rest - top_r).sum()))
+    else:
+        C = -np.inf
+    A, B = np.broadcast_arrays(ell[i] + da[:, None] / t, ell[j] + db[None, :] / t)
+    top = np.where((A >= B) & (A >= C), 0, np.where(B >= C, 1, 2)).astype(np.int8)
+    m = np.choose(top, [A, B, np.full_like(A, C)])
+    # Each of A, B, C is finite or -inf, and m is finite: -inf - m is -inf, its exp 0.
+    ea, eb, ec = np.exp(A - m), np.exp(B - m), np.exp(C - m)
+    s = np.choose(top, [eb + ec, ea + ec, ea + eb])
+    return _Moved(A, B, C, float(ell[i]), float(ell[j]), top, m, s)
+
+
+def loss_change_grid(
+    logits: ArrayLike,
+    y: ArrayLike,
+    axes: tuple[int, int],
+    a_offsets: ArrayLike,
+    b_offsets: ArrayLike,
+    T: float = 1.0,
+) -> FloatArray:
+    """The change of the loss over a grid of moves of two logits, from the current logits.
+
+    Element ``[r, s]`` is ``L(o') - L(o)`` where ``o'`` is ``o`` with ``a_offsets[r]`` added
+    to ``o[axes[0]]`` and ``b_offsets[s]`` to ``o[axes[1]]``. The moves are never added to
+    the logits themselves, so the result is exact however large they are (to about 1e-16
+    of the largest of ``|log p|`` and ``|offset|/T`` involved, absolute).
+
+    >>> loss_change_grid([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], (1, 2), [0.0, 1.0], [0.0]).round(4)
+    array([[ 0.   ],
+           [-0.649]])
+    >>> float(loss_change_grid([1e300, -1e300, 0.0], [0, 1, 0], (1, 0), [1.5], [-2.0])[0, 0])
+    -3.5
+
+    Parameters
+    ----------
+    logits : array_like, shape (K,)
+    y : array_like, shape (K,)
+    axes : (int, int)
+        The two different classes whose logits move.
+    a_offsets, b_offsets : array_like, shapes (n_a,), (n_b,)
+        The moves of ``o[axes[0]]`` and ``o[axes[1]]``.
+    T : float
+
+    Returns
+    -------
+    ndarray, shape (n_a, n_b)
+    """
+    o, y_arr, t, (i, j), da, db = _grid_inputs(logits, y, axes, a_offsets, b_offsets, T)
+    pl = _moved(o, (i, j), da, db, t)
+    # logsumexp(l + d/T) - y.d/T, with the top group's own d/T taken out of both parts
+    # first: where class a is on top the change is l_a + (1 - y_a) d_a/T - y_b d_b/T + ...
+    base = np.choose(pl.top, [pl.l_a, pl.l_b, pl.C])
+    wa = np.where(pl.top == 0, 1.0 - y_arr[i], -y_arr[i])
+    wb = np.where(pl.top == 1, 1.0 - y_arr[j], -y_arr[j])
+    return base + wa * (da[:, None] / t) + wb * (db[None, :] / t) + np.log1p(pl.s)
+
+
+def loss_change_slice(
+    logits: ArrayLike, y: ArrayLike, axis: int, offsets: ArrayLike, T: float = 1.0
+) -> FloatArray:
+    """The change of the loss as one logit ``o[axis]`` moves by each of ``offsets``.
+
+    >>> loss_change_slice([1e300, 0.0], [0.0, 1.0], 1, [0.0, 2.0]).tolist()
+    [0.0, -2.0]
+
+    Returns
+    -------
+    ndarray, shape (n,)
+    """
+    o, _, _ = _sample(logits, y, T)
+    if not (_is_index(axis) and 0 <= axis < o.size):
+        raise CEVizError(f"axis must be a class in 0..{o.size - 1}, got {axis!r}")
+    k = int(axis)
+    other = (k + 1) % o.size
+    return loss_change_grid(o, y, (k, other), offsets, [0.0], T)[:, 0]
+
+
 def descent_field(
     logits: ArrayLike,
     y: ArrayLike,
@@ -255,10 +388,17 @@ def descent_field(
     a_values: ArrayLike,
     b_values: ArrayLike,
     T: float = 1.0,
+    relative: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
     """The negative gradient ``(-dL/da, -dL/db)`` over the same grid as :func:`loss_grid`.
 
+    With ``relative=True``, ``a_values`` and ``b_values`` are moves from the current logits,
+    as in :func:`loss_change_grid`, exact however large the logits are.
+
     >>> u, v = descent_field([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], (1, 2), [3.0], [4.0])
+    >>> float(u[0, 0].round(4)), float(v[0, 0].round(4))
+    (0.7553, -0.6652)
+    >>> u, v = descent_field([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], (1, 2), [0.0], [0.0], relative=True)
     >>> float(u[0, 0].round(4)), float(v[0, 0].round(4))
     (0.7553, -0.6652)
 
@@ -268,6 +408,16 @@ def descent_field(
         The components along ``a`` and along ``b``: the direction gradient descent moves.
     """
     o, y_arr, t, (i, j), a, b = _grid_inputs(logits, y, axes, a_values, b_values, T)
+    if relative:
+        pl = _moved(o, (i, j), a, b, t)
+        q = pl.s / (1.0 + pl.s)  # 1 - p for the group on top, without cancellation
+        ga = np.where(
+            pl.top == 0, (1.0 - y_arr[i]) - q, np.exp(pl.A - pl.m) / (1.0 + pl.s) - y_arr[i]
+        )
+        gb = np.where(
+            pl.top == 1, (1.0 - y_arr[j]) - q, np.exp(pl.B - pl.m) / (1.0 + pl.s) - y_arr[j]
+        )
+        return -ga / t, -gb / t
     u, v = np.empty((a.size, b.size)), np.empty((a.size, b.size))
     for rows in _row_blocks(a.size, b.size):
         pl = _plane(o, (i, j), a[rows], b, t)
@@ -303,10 +453,15 @@ def loss_slice(
 
 @dataclass(frozen=True)
 class Descent:
-    """A gradient-descent run: the logits and the loss at every step, step 0 included."""
+    """A gradient-descent run: the logits and the loss at every step, step 0 included.
+
+    ``relative`` runs (:func:`descend_relative`) hold the moves ``o_t - o_0`` in ``path``
+    and the changes ``L(o_t) - L(o_0)`` in ``losses``, both 0 at step 0.
+    """
 
     path: FloatArray  # (steps + 1, K)
     losses: FloatArray  # (steps + 1,)
+    relative: bool = False
 
 
 def descend(
@@ -330,6 +485,18 @@ def descend(
     Descent
         ``path`` of shape (steps + 1, K) and ``losses`` of shape (steps + 1,).
     """
+    o, y_arr, rate, n, mask = _descent_inputs(logits, y, lr, steps, T, free)
+    path = np.empty((n + 1, o.size))
+    path[0] = o
+    for step in range(1, n + 1):
+        path[step] = path[step - 1] - rate * mask * grad_logits(path[step - 1], y_arr, T)
+    return Descent(path=path, losses=np.asarray(cross_entropy(path, y_arr, T)))
+
+
+def _descent_inputs(
+    logits: ArrayLike, y: ArrayLike, lr: float, steps: int, T: float, free: ArrayLike | None
+) -> tuple[FloatArray, FloatArray, float, int, FloatArray]:
+    """The checked inputs of a descent: logits, y, the rate, the steps and the free mask."""
     o, y_arr, _ = _sample(logits, y, T)
     rate = _check_positive(lr, "the learning rate")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
@@ -337,11 +504,67 @@ def descend(
     mask = np.ones(o.size) if free is None else np.asarray(free, dtype=bool).astype(float)
     if mask.shape != o.shape:
         raise CEVizError(f"free must have one entry per class, got shape {mask.shape}")
-    path = np.empty((int(steps) + 1, o.size))
-    path[0] = o
-    for step in range(1, int(steps) + 1):
-        path[step] = path[step - 1] - rate * mask * grad_logits(path[step - 1], y_arr, T)
-    return Descent(path=path, losses=np.asarray(cross_entropy(path, y_arr, T)))
+    return o, y_arr, rate, int(steps), mask
+
+
+def descend_relative(
+    logits: ArrayLike,
+    y: ArrayLike,
+    lr: float,
+    steps: int,
+    T: float = 1.0,
+    free: ArrayLike | None = None,
+) -> Descent:
+    """The gradient descent of :func:`descend`, measured from its start: exact at any scale.
+
+    The moves ``d_t = o_t - o_0`` are kept apart from the logits, whose gradient is taken
+    from ``log p``: ``d <- d - lr * (softmax(l + d/T) - y)/T`` with ``l = log softmax(o/T)``.
+    At ``o = 1e300``, where ``o - 0.5`` rounds back to ``o`` and :func:`descend` cannot
+    move, the moves still add up.
+
+    >>> run = descend_relative([1e300, 0.0], [0.0, 1.0], lr=0.5, steps=2)
+    >>> run.path.tolist(), run.losses.tolist(), run.relative
+    ([[0.0, 0.0], [-0.5, 0.5], [-1.0, 1.0]], [0.0, -1.0, -2.0], True)
+
+    Returns
+    -------
+    Descent
+        ``path``: the moves, shape (steps + 1, K), and ``losses``: ``L(o_t) - L(o_0)``,
+        shape (steps + 1,); both 0 at step 0.
+    """
+    o, y_arr, rate, n, mask = _descent_inputs(logits, y, lr, steps, T, free)
+    t = float(T)
+    ell = _log_p(o, t)
+    path = np.zeros((n + 1, o.size))
+    for step in range(1, n + 1):
+        grad = (softmax(ell + path[step - 1] / t) - y_arr) / t
+        path[step] = path[step - 1] - rate * mask * grad
+    # The change of the loss, logsumexp(l + d/T) - y.d/T, with the top class's own d/T taken
+    # out of both parts: l_top + (e_top - y).d/T + log(sum of e^(z - z_top)).
+    z = ell + path / t
+    top = np.argmax(z, axis=1)
+    z_top = np.take_along_axis(z, top[:, None], axis=1)
+    with np.errstate(over="ignore"):  # a log p near the float's floor, far below z_top
+        s = np.exp(z - z_top).sum(axis=1) - 1.0
+    weights = np.eye(o.size)[top] - y_arr
+    losses = ell[top] + (weights * path).sum(axis=1) / t + np.log1p(s)
+    losses[0] = 0.0
+    return Descent(path=path, losses=losses, relative=True)
+
+
+def logit_gap_change(logits: ArrayLike, offsets: ArrayLike, k: int) -> FloatArray:
+    """How much the margin ``o_k - max_{j != k} o_j`` changes when the logits move by each
+    row of ``offsets``: exact however large the logits are.
+
+    >>> logit_gap_change([1e300, -1e300, 0.0], [[0.0, 0.0, 0.0], [-0.5, 0.5, 0.0]], 1).tolist()
+    [0.0, 1.0]
+    """
+    o = _check_logits(logits)
+    d = np.asarray(offsets, dtype=np.float64)
+    others = np.delete(np.arange(o.size), k)
+    with np.errstate(over="ignore"):  # a spread past the float range: -inf, never the max
+        below = o[others] - o[others].max()
+    return d[..., k] - (below + d[..., others]).max(axis=-1)
 
 
 def entropy(y: ArrayLike) -> float:

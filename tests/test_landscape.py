@@ -17,6 +17,7 @@ import tracemalloc
 import warnings
 from collections.abc import Callable
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -33,9 +34,13 @@ from ce_viz.landscape import (
     Descent,
     default_axes,
     descend,
+    descend_relative,
     descent_field,
     entropy,
     logit_gap,
+    logit_gap_change,
+    loss_change_grid,
+    loss_change_slice,
     loss_grid,
     loss_slice,
     optimal_logit_gap,
@@ -815,6 +820,174 @@ def test_loss_slice_rejects_2d_logits() -> None:
     """2-D logits raise CEVizError, as in loss_grid."""
     with pytest.raises(CEVizError, match=r"one sample of logits, got shape \(1, 3\)"):
         loss_slice([[2.0, 3.0, 4.0]], [0.0, 1.0, 0.0], 0, [0.0])
+
+
+# --------------------------------------------------------------------------------------
+# Relative: moves from the current logits, exact at any scale
+# --------------------------------------------------------------------------------------
+
+#: An absolute tolerance for a change of the loss near moderate logits: the change is a
+#: difference of numbers up to ~|offset|/T + |log p| ~ 100, each good to a few ulps.
+CHANGE_ATOL = 1e-12
+
+#: Logits far beyond what o + d can hold (float spacing ~1e284 at 1e300, 0.125 at 1e15),
+#: with the plane, the target and T.
+HUGE_CASES = [
+    ([1e300, -1e300, 0.0], (1, 0), [0.0, 1.0, 0.0], 1.0),
+    ([1e300, -1e300, 0.0], (0, 2), [0.0, 0.0, 1.0], 0.01),
+    ([1e300, 1e300, 1e300], (0, 1), [0.5, 0.5, 0.0], 1.0),
+    ([1e15, 0.0, -1e15], (1, 0), [0.0, 1.0, 0.0], 100.0),
+    ([1e300 - 2e285, 1e300, -1e300, 5.0], (0, 1), [0.25, 0.25, 0.25, 0.25], 1e285),
+    ([-1e300, 0.0], (0, 1), [0.99, 0.01], 0.01),
+]
+MOVES = np.array([-50.0, -6.0, -0.5, 0.0, 0.25, 3.0, 50.0])
+
+
+def mp_loss(o: list[float], y: list[float], T: float, d: dict[int, float]) -> mpmath.mpf:
+    """L(o + d) with mpmath at 400 digits: enough to hold 1e300 + 0.25 exactly."""
+    with mpmath.workdps(400):
+        z = [(mpmath.mpf(v) + mpmath.mpf(d.get(c, 0.0))) / mpmath.mpf(T) for c, v in enumerate(o)]
+        top = max(z)
+        lse = top + mpmath.log(mpmath.fsum(mpmath.exp(zi - top) for zi in z))
+        return mpmath.fsum(-mpmath.mpf(w) * (zi - lse) for w, zi in zip(y, z, strict=True) if w)
+
+
+@pytest.mark.parametrize(("o", "axes", "y", "T"), HUGE_CASES, ids=_case_id)
+def test_loss_change_grid_is_exact_at_any_scale(o, axes, y, T) -> None:
+    """L(o + d) - L(o) agrees with mpmath at 400 digits, where o + d is not even a float."""
+    got = no_warnings(lambda: loss_change_grid(o, y, axes, MOVES, MOVES[::-1], T))
+    i, j = axes
+    for r, da in enumerate(MOVES):
+        for s_, db in enumerate(MOVES[::-1]):
+            with mpmath.workdps(400):
+                exact = mp_loss(o, y, T, {i: da, j: db}) - mp_loss(o, y, T, {})
+            scale = 1.0 + (abs(da) + abs(db)) / T
+            assert abs(got[r, s_] - float(exact)) <= 1e-14 * scale, (da, db, got[r, s_], exact)
+
+
+@pytest.mark.parametrize(("K", "axes", "name", "T"), GRID_CASES, ids=_case_id)
+def test_loss_change_grid_is_loss_grid_minus_the_loss(K: int, axes, name: str, T: float) -> None:
+    """At moderate logits the change equals loss_grid at o + d less the current loss."""
+    o, y, a, b = grid_case(K, axes, name)
+    i, j = axes
+    got = loss_change_grid(o, y, axes, a - o[i], b - o[j], T)
+    expected = loss_grid(o, y, axes, a, b, T) - cross_entropy(o, y, T)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=CHANGE_ATOL)
+
+
+@RANDOM
+@given(planes())
+def test_loss_change_grid_matches_the_core_random(problem) -> None:
+    """Random planes: the change equals cross_entropy at each moved point less at o."""
+    o, y, axes, a, b, T = problem
+    moved = full_logits(o, axes, o[axes[0]] + a, o[axes[1]] + b)
+    expected = cross_entropy(moved, y, T) - cross_entropy(o, y, T)
+    got = loss_change_grid(o, y, axes, a, b, T)
+    scale = 1.0 + np.abs(expected) + (np.abs(a)[:, None] + np.abs(b)[None, :]) / T
+    assert np.all(np.abs(got - expected) <= 1e-13 * scale)
+
+
+def test_loss_change_is_shift_invariant() -> None:
+    """Logits 1e300 apart from 0 by a constant give the landscape of the logits near 0."""
+    d = np.linspace(-6.0, 6.0, 13)
+    for T in (0.01, 1.0, 100.0):
+        far = loss_change_grid([1e300] * 3, [0.0, 1.0, 0.0], (1, 0), d, d, T)
+        near = loss_change_grid([0.0] * 3, [0.0, 1.0, 0.0], (1, 0), d, d, T)
+        np.testing.assert_array_equal(far, near)
+        assert far[6, 6] == 0.0
+        assert np.ptp(far) > 0.1  # a landscape, not a flat sheet, even at T = 100
+
+
+def test_loss_change_slice_is_a_line_of_the_grid() -> None:
+    """The slice is the grid's column at no move of the other logit, and 0 at no move."""
+    o, y = [1e15, 0.0, -1e15], [0.2, 0.5, 0.3]
+    got = loss_change_slice(o, y, 1, MOVES, T=0.5)
+    np.testing.assert_array_equal(got, loss_change_grid(o, y, (1, 2), MOVES, [0.0], 0.5)[:, 0])
+    assert got[list(MOVES).index(0.0)] == 0.0
+    with pytest.raises(CEVizError, match=r"axis must be a class in 0\.\.2, got 3"):
+        loss_change_slice(o, y, 3, MOVES)
+
+
+@pytest.mark.parametrize(("K", "axes", "name", "T"), GRID_CASES[::4], ids=_case_id)
+def test_relative_descent_field_is_the_field_at_the_moved_logits(
+    K: int, axes, name: str, T: float
+) -> None:
+    """descent_field(relative=True) at moves d is descent_field at o + d."""
+    o, y, a, b = grid_case(K, axes, name)
+    i, j = axes
+    u, v = descent_field(o, y, axes, a - o[i], b - o[j], T, relative=True)
+    u_ref, v_ref = descent_field(o, y, axes, a, b, T)
+    np.testing.assert_allclose(u, u_ref, rtol=0, atol=1e-13 / T)
+    np.testing.assert_allclose(v, v_ref, rtol=0, atol=1e-13 / T)
+
+
+@pytest.mark.parametrize(("o", "axes", "y", "T"), HUGE_CASES, ids=_case_id)
+def test_relative_descent_field_at_huge_logits_is_minus_the_gradient(o, axes, y, T) -> None:
+    """At no move the relative field is -(p - y)/T from the core, with no warning, and it is
+    finite everywhere on the grid."""
+    u, v = no_warnings(lambda: descent_field(o, y, axes, MOVES, MOVES, T, relative=True))
+    g = grad_logits(o, y, T)
+    zero = list(MOVES).index(0.0)
+    assert u[zero, zero] == pytest.approx(-g[axes[0]], abs=1e-15 / T)
+    assert v[zero, zero] == pytest.approx(-g[axes[1]], abs=1e-15 / T)
+    assert np.all(np.isfinite(u))
+    assert np.all(np.isfinite(v))
+
+
+@RANDOM
+@given(descent_problems(), st.floats(0.01, 3.0), st.integers(0, 20))
+def test_relative_descent_is_descent_less_its_start(problem, lr: float, steps: int) -> None:
+    """At moderate logits the relative run is descend's path and losses less their start."""
+    o, y, T = problem
+    run = descend(o, y, lr, steps, T)
+    rel = descend_relative(o, y, lr, steps, T)
+    assert rel.relative
+    assert not run.relative
+    scale = 1.0 + np.abs(run.path - o).max()
+    np.testing.assert_allclose(rel.path, run.path - o, rtol=0, atol=1e-12 * scale / T)
+    change = run.losses - run.losses[0]
+    np.testing.assert_allclose(rel.losses, change, rtol=0, atol=1e-11 * scale / T)
+    assert rel.path[0].tolist() == [0.0] * len(o)
+    assert rel.losses[0] == 0.0
+
+
+@pytest.mark.parametrize("T", [0.01, 1.0, 100.0])
+def test_relative_descent_moves_where_float_logits_cannot(T: float) -> None:
+    """From (1e300, -1e300, 0) with target 1, p = (1, 0, 0) stays put, the gradient is
+    (1, -1, 0)/T at every step, and descend's logits cannot move at all; the relative run
+    moves lr/T per step and the loss falls by exactly 2 lr/T^2 per step."""
+    o, y = [1e300, -1e300, 0.0], [0.0, 1.0, 0.0]
+    frozen = descend(o, y, lr=0.5, steps=10, T=T)
+    assert np.all(frozen.path == o)  # the float64 logits cannot hold the steps
+    run = no_warnings(lambda: descend_relative(o, y, lr=0.5, steps=10, T=T))
+    t = np.arange(11)
+    np.testing.assert_allclose(run.path[:, 0], -0.5 * t / T, rtol=1e-15)
+    np.testing.assert_allclose(run.path[:, 1], 0.5 * t / T, rtol=1e-15)
+    assert np.all(run.path[:, 2] == 0.0)
+    np.testing.assert_allclose(run.losses, -t / T**2, rtol=1e-14)
+
+
+def test_relative_descent_keeps_the_frozen_logits_and_checks_its_input() -> None:
+    """free=False logits never move; bad input gets descend's messages."""
+    free = np.array([True, False, True])
+    run = descend_relative([1e15, 0.0, -1e15], [0.0, 0.0, 1.0], 2.0, 30, 0.5, free)
+    assert np.all(run.path[:, 1] == 0.0)
+    assert np.all(np.diff(run.losses) < 0)
+    for kwargs, pattern in BAD_DESCEND_ARGS:
+        with pytest.raises(CEVizError, match=pattern):
+            descend_relative(**{**DESCEND_DEFAULTS, **kwargs})  # type: ignore[arg-type]
+
+
+def test_logit_gap_change() -> None:
+    """The change of o_k - max o_j is exact at huge logits and equals logit_gap's at small."""
+    o = [1e300, -1e300, 0.0]
+    moves = [[0.0, 0.0, 0.0], [-0.5, 0.5, 0.0], [-2e300, 0.0, 3.0]]
+    np.testing.assert_array_equal(logit_gap_change(o, moves, 1), [0.0, 1.0, 1e300])
+    rng = np.random.default_rng(7)
+    small = rng.uniform(-5.0, 5.0, 4)
+    d = rng.uniform(-3.0, 3.0, (20, 4))
+    expected = logit_gap(small + d, 2) - logit_gap(small[None, :], 2)
+    np.testing.assert_allclose(logit_gap_change(small, d, 2), expected, atol=1e-14)
 
 
 # --------------------------------------------------------------------------------------
