@@ -526,18 +526,28 @@ def read_batch(
     return Batch(logits, y, mapping.class_names), mapping
 
 
-def preview(source: Source, rows: int = 20) -> pd.DataFrame:
-    """The file's first ``rows`` rows as written, for a look before anything is computed.
+def preview(source: Source, rows: int = 20, columns: int = 30, chars: int = 24) -> pd.DataFrame:
+    """The file's first ``rows`` rows and ``columns`` columns as written, each cell and name
+    cut to ``chars`` characters: a look at the file whose size the file cannot inflate.
 
     >>> preview(b"\\n\\nlogit_0,logit_1,label\\n2,1,0\\n", 5).shape
     (1, 3)
+    >>> preview(b"a,b,c\\n" + b"9" * 100 + b",1,2\\n", columns=2, chars=5).iloc[0].tolist()
+    ['9999…', '1']
     """
     data = _binary(source)
     _seek_header(data)
     header = _header_at(data)
-    frame = pd.read_csv(data, nrows=rows, dtype=str, keep_default_na=False, header=0)
-    frame.columns = header[: len(frame.columns)]
-    return frame
+    frame = pd.read_csv(
+        data,
+        nrows=rows,
+        dtype=str,
+        keep_default_na=False,
+        header=0,
+        usecols=range(min(columns, len(header))),
+    )
+    frame.columns = [shorten(name, chars) for name in header[: len(frame.columns)]]
+    return frame.apply(lambda column: column.map(lambda cell: shorten(cell, chars)))
 
 
 @dataclass(frozen=True)

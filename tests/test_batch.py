@@ -968,3 +968,15 @@ def test_random_files_give_a_summary_or_a_short_named_error(
         assert math.isfinite(summary.mean_loss)
         assert 0.0 <= summary.accuracy <= 1.0
     assert len(message) < 400
+
+
+def test_the_preview_is_small_whatever_the_file() -> None:
+    """A 1,000-class file with a million-digit cell previews as 20 rows x 30 columns of at
+    most 24 characters each, names included."""
+    header = ",".join([f"logit_{'x' * 90}{i}" for i in range(1000)] + ["label"])
+    rows = ["9" * 1_000_000 + ",0" * 999 + ",0"] + [",".join(["1"] * 1001)] * 40
+    frame = preview(("\n".join([header, *rows]) + "\n").encode())
+    assert frame.shape == (20, 30)
+    cells = [*frame.columns, *frame.to_numpy().ravel()]
+    assert max(len(c) for c in cells) == 24
+    assert frame.iloc[0, 0] == "9" * 23 + "…"
