@@ -250,15 +250,25 @@ def restrict(p: ArrayLike, classes: ArrayLike) -> FloatArray:
     return sub / total
 
 
-def restricted_softmax(logits: ArrayLike, classes: ArrayLike, T: float = 1.0) -> FloatArray:
+def restricted_softmax(
+    logits: ArrayLike, classes: ArrayLike, T: float = 1.0, offsets: ArrayLike | None = None
+) -> FloatArray:
     """Softmax over a subset of classes: ``softmax(o[c] / T)``, shape ``(..., len(c))``.
 
     It equals ``restrict(softmax(o / T), c)``, the share of each chosen class in their total
     probability, but is taken from the logits, so it stays exact (never 0/0) where those
     probabilities underflow to 0 next to the other classes.
 
+    With ``offsets`` (shape ``(..., K)``, e.g. the moves of a relative descent run) it is
+    the softmax at ``o + offsets``, taken without forming that sum: the chosen logits are
+    measured from their largest first, so a move far below the logits' float spacing
+    (0.5 at ``o = 1e300``) still counts.
+
     >>> restricted_softmax([0.0, 0.0, 0.0, 1000.0], [0, 1, 2]).round(4)
     array([0.3333, 0.3333, 0.3333])
+    >>> restricted_softmax([1e300, 1e300, 5.0], [0, 1], offsets=[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    array([[0.5       , 0.5       ],
+           [0.73105858, 0.26894142]])
     """
     o = _check_logits(logits)
     index = np.asarray(classes, dtype=np.intp)
@@ -266,7 +276,16 @@ def restricted_softmax(logits: ArrayLike, classes: ArrayLike, T: float = 1.0) ->
         raise CEVizError(
             f"classes must be two or more indices in 0..{o.shape[-1] - 1}, got {classes!r}"
         )
-    return softmax(o[..., index], T)
+    chosen = o[..., index]
+    if offsets is None:
+        return softmax(chosen, T)
+    moves = np.asarray(offsets, dtype=np.float64)
+    if moves.shape[-1:] != o.shape[-1:] or not np.all(np.isfinite(moves)):
+        raise CEVizError(f"offsets must be finite, one per class, got shape {moves.shape}")
+    # Past a spread of ~1.8e308 the difference is -inf: the most negative float stands in.
+    with np.errstate(over="ignore"):
+        below = np.maximum(chosen - chosen.max(axis=-1, keepdims=True), -np.finfo(float).max)
+    return softmax(below + moves[..., index], T)
 
 
 def simplex_problem(
@@ -385,18 +404,34 @@ def hessian_eigenvalues(logits: ArrayLike, T: float = 1.0) -> FloatArray:
 
 
 def gradient_sweep(
-    logits: ArrayLike, y: ArrayLike, k: int, values: ArrayLike, T: float = 1.0
+    logits: ArrayLike,
+    y: ArrayLike,
+    k: int,
+    values: ArrayLike,
+    T: float = 1.0,
+    relative: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
     """``|dL/do_k|`` for cross-entropy and for MSE as the logit ``o_k`` runs over ``values``.
+
+    With ``relative=True`` the values are moves of ``o_k`` from its current value: every
+    logit is first measured from ``o_k`` (softmax ignores a shift), so a move stays exact
+    where ``o_k`` plus the move would round back to ``o_k`` (at 1e300).
 
     >>> ce, mse = gradient_sweep([0.0, 0.0], [1.0, 0.0], 0, [-20.0, 0.0])
     >>> ce.round(3).tolist(), bool(mse[0] < 1e-8 < mse[1])
     ([1.0, 0.5], True)
+    >>> ce, _ = gradient_sweep([1e300, 1e300], [1.0, 0.0], 0, [-1.0, 0.0], relative=True)
+    >>> ce.round(4).tolist()
+    [0.7311, 0.5]
     """
     o = _check_logits(logits)
     if o.ndim != 1 or not (isinstance(k, (int, np.integer)) and 0 <= k < o.size):
         raise CEVizError(f"gradient_sweep takes one sample and a class in 0..{o.size - 1}")
     v = np.asarray(values, dtype=np.float64)
+    if relative:
+        # Past a spread of ~1.8e308 the difference is -inf: the most negative float instead.
+        with np.errstate(over="ignore"):
+            o = np.clip(o - o[k], -np.finfo(float).max, np.finfo(float).max)
     batch = np.repeat(o[None, :], v.size, axis=0)
     batch[:, k] = v
     return np.abs(grad_logits(batch, y, T)[:, k]), np.abs(mse_grad(batch, y, T)[:, k])

@@ -36,6 +36,7 @@ from ce_viz.theory import (
     binary_pair,
     chain_rule,
     distillation_grad,
+    gradient_sweep,
     hessian_eigenvalues,
     loss_hessian,
     mse_grad,
@@ -1050,6 +1051,64 @@ def test_restricted_softmax_rejects_bad_classes(classes: object) -> None:
     """Fewer than two classes, an index out of range or a nested list raise CEVizError."""
     with pytest.raises(CEVizError, match=r"classes must be two or more indices in 0..3"):
         restricted_softmax([1.0, 2.0, 3.0, 4.0], classes)  # type: ignore[arg-type]
+
+
+@RANDOM
+@given(logit_vectors(3, 8), st.sampled_from(SMALL_T), st.integers(0, 2**32 - 1))
+def test_restricted_softmax_of_moves_is_the_softmax_at_the_moved_logits(
+    o: np.ndarray, T: float, seed: int
+) -> None:
+    """With offsets d, restricted_softmax is restricted_softmax of o + d, row by row."""
+    d = np.random.default_rng(seed).uniform(-5.0, 5.0, (4, o.size))
+    classes = [0, o.size - 1, 1]
+    got = restricted_softmax(o, classes, T, offsets=d)
+    np.testing.assert_allclose(got, restricted_softmax(o + d, classes, T), rtol=1e-12, atol=1e-300)
+
+
+def test_restricted_softmax_counts_moves_the_logits_cannot_hold() -> None:
+    """At logits 1e300, o + 1 rounds back to o, but a move of 1 still shifts the share:
+    to softmax of the moves alone when the chosen logits are equal; a class 2e300 below
+    the others keeps no share whatever it moves."""
+    o = [1e300, 1e300, 1e300, -1e300]
+    d = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 0.0, 50.0]])
+    assert np.all(np.asarray(o) + d[1] == np.asarray(o) + d[0])  # the floats cannot move
+    got = no_warnings(lambda: restricted_softmax(o, [0, 1, 2], offsets=d))
+    np.testing.assert_allclose(got, softmax(d[:, :3]), rtol=1e-15)
+    far = no_warnings(lambda: restricted_softmax(o, [0, 3], T=0.01, offsets=d))
+    np.testing.assert_array_equal(far, [[1.0, 0.0], [1.0, 0.0]])
+    with pytest.raises(CEVizError, match=r"offsets must be finite, one per class"):
+        restricted_softmax(o, [0, 1], offsets=[[0.0, 1.0]])
+    with pytest.raises(CEVizError, match=r"offsets must be finite, one per class"):
+        restricted_softmax(o, [0, 1], offsets=[0.0, NAN, 0.0, 0.0])
+
+
+@RANDOM
+@given(logit_vectors(2, 6), st.sampled_from(SMALL_T))
+def test_relative_gradient_sweep_is_the_sweep_of_the_moved_logit(o: np.ndarray, T: float) -> None:
+    """gradient_sweep(relative=True) over moves d is gradient_sweep over o_k + d."""
+    k = o.size - 1
+    y = np.full(o.size, 1.0 / o.size)
+    moves = np.linspace(-15.0, 15.0, 31)
+    ce, mse = gradient_sweep(o, y, k, moves, T, relative=True)
+    ce_ref, mse_ref = gradient_sweep(o, y, k, o[k] + moves, T)
+    np.testing.assert_allclose(ce, ce_ref, rtol=1e-9, atol=1e-14 / T)
+    np.testing.assert_allclose(mse, mse_ref, rtol=1e-9, atol=1e-14 / T)
+
+
+def test_relative_gradient_sweep_at_logits_too_large_to_move() -> None:
+    """At o = (1e300, 1e300) every o_k + d is o_k, a flat sweep; the moves give the sigmoid
+    curve of two equal logits, and o = (-1e300, 0) gives the confidently wrong end: the
+    cross-entropy push is 1 and MSE's is 0."""
+    moves = np.linspace(-3.0, 3.0, 7)
+    flat, _ = gradient_sweep([1e300, 1e300], [1.0, 0.0], 0, 1e300 + moves)
+    assert np.ptp(flat) == 0.0
+    ce, _ = no_warnings(lambda: gradient_sweep([1e300, 1e300], [1.0, 0.0], 0, moves, relative=True))
+    np.testing.assert_allclose(ce, 1.0 / (1.0 + np.exp(moves)), rtol=1e-14)
+    ce, mse = no_warnings(
+        lambda: gradient_sweep([-1e300, 0.0], [1.0, 0.0], 0, moves, T=0.01, relative=True)
+    )
+    np.testing.assert_array_equal(ce, np.full(7, 100.0))
+    np.testing.assert_array_equal(mse, np.zeros(7))
 
 
 @pytest.mark.parametrize(("o", "y", "trio", "T", "phrases"), SIMPLEX_PROBLEMS, ids=_case_id)
