@@ -16,6 +16,7 @@ from ce_viz.core import grad_logits, softmax, softmax_jacobian, target_distribut
 from ce_viz.figures import (
     PALETTE,
     PLOTLY_CONFIG,
+    ce_vs_mse_figure,
     fd_error_figure,
     gradient_figure,
     gradient_heatmap,
@@ -26,6 +27,7 @@ from ce_viz.figures import (
 )
 from ce_viz.figures.style import LABEL_CHARS, PATH_CASING, PATH_LINE, add_path
 from ce_viz.fmt import MINUS, plotly_text
+from ce_viz.theory import gradient_sweep
 
 # --------------------------------------------------------------------------------------
 # Inputs, all computed by the core
@@ -549,3 +551,19 @@ def test_a_thousand_class_heatmap_labels_at_most_25_classes() -> None:
     assert list(axis.ticktext[:2]) == ["class_0", "class_40"]
     assert len(fig.data[0].x) == 1000
     assert list(fig.data[0].x[:2]) == ["class_0", "class_1"]
+
+
+def test_ce_vs_mse_of_a_logit_too_large_to_draw_is_drawn_as_moves() -> None:
+    """With an origin the sweep's x holds the moves, the current value sits at 0 and the
+    axis title says Δ and from where; without one the title is the logit's own."""
+    moves = np.linspace(-15.0, 15.0, 7)
+    ce, mse = gradient_sweep([-1e300, 0.0], [1.0, 0.0], 0, moves, relative=True)
+    fig = ce_vs_mse_figure(moves, ce, mse, 0.0, "o0 · cat", origin=-1e300)
+    np.testing.assert_array_equal(np.asarray(fig.data[0].x), moves)
+    np.testing.assert_array_equal(np.asarray(fig.data[0].y), np.ones(7))  # |p_k − 1| = 1
+    title = fig.layout.xaxis.title.text
+    assert title.startswith("Δo0 · cat")
+    assert f"from {MINUS}1.000e+300" in title
+    assert fig.layout.shapes[0].x0 == 0.0  # the current value, a dotted line
+    plain = ce_vs_mse_figure(moves, ce, mse, 0.0, "o0 · cat")
+    assert plain.layout.xaxis.title.text == "o0 · cat (confidently wrong ← → right)"

@@ -7,16 +7,27 @@ import html
 import numpy as np
 import pytest
 
-from ce_viz.core import cross_entropy, grad_logits, target_distribution
-from ce_viz.figures import FONT_SIZE, descent_figure, landscape_figure, slice_figure
+from ce_viz.core import CEVizError, cross_entropy, grad_logits, target_distribution
+from ce_viz.figures import (
+    ABSOLUTE_LIMIT,
+    FONT_SIZE,
+    descent_figure,
+    draws_absolute,
+    landscape_figure,
+    slice_figure,
+)
 from ce_viz.figures.landscape import MAX_FRAMES, frame_steps
 from ce_viz.figures.style import AXIS_TITLE_CHARS
 from ce_viz.fmt import fmt_signed, plotly_text
 from ce_viz.landscape import (
     descend,
+    descend_relative,
     descent_field,
     entropy,
     logit_gap,
+    logit_gap_change,
+    loss_change_grid,
+    loss_change_slice,
     loss_grid,
     loss_slice,
     optimal_logit_gap,
@@ -229,3 +240,137 @@ def test_landscape_type_is_projector_sized(surface: bool) -> None:
     fig = build(surface=surface, uirevision="landscape-1-2")
     assert fig.layout.font.size >= FONT_SIZE
     assert fig.layout.uirevision == "landscape-1-2"
+
+
+# --------------------------------------------------------------------------------------
+# Logits too large to draw at their own values: drawn as moves from them
+# --------------------------------------------------------------------------------------
+
+#: Logits beyond float32's range, the plane of the true class 1 and its rival 0.
+HUGE = np.array([1e300, -1e300, 0.0])
+HUGE_Y = target_distribution(3, target=1)
+HUGE_AXES = (1, 0)
+MOVES = np.linspace(-6.0, 6.0, 25)
+
+
+def test_draws_absolute_up_to_the_limit() -> None:
+    """Logits up to ABSOLUTE_LIMIT (the huge-logits preset, ±1000) are drawn at their own
+    values; beyond it, on either side, relative to them."""
+    assert draws_absolute([1000.0, 0.0, -1000.0])
+    assert draws_absolute([ABSOLUTE_LIMIT, -ABSOLUTE_LIMIT])
+    assert not draws_absolute([0.0, np.nextafter(ABSOLUTE_LIMIT, np.inf)])
+    assert not draws_absolute([-1e15, 0.0])
+    assert not draws_absolute(HUGE)
+
+
+def test_a_value_beyond_float32_is_refused_not_drawn_as_inf() -> None:
+    """Handing the figure 1e300 coordinates raises a CEVizError naming the way out, instead
+    of float32's overflow warning and a chart at infinity."""
+    a = 1e300 + MOVES
+    with pytest.raises(CEVizError, match=r"beyond float32's range.*draws_absolute"):
+        landscape_figure(
+            a,
+            a,
+            np.zeros((a.size, a.size)),
+            labels=("o1", "o0"),
+            current=(1e300, 1e300),
+            current_loss=0.0,
+            descent_step=(0.0, 0.0),
+        )
+
+
+def build_relative(**overrides) -> object:
+    """The landscape of HUGE as moves from it, from the core's relative functions."""
+    run = descend_relative(HUGE, HUGE_Y, lr=0.5, steps=50, free=np.isin(np.arange(3), HUGE_AXES))
+    g = grad_logits(HUGE, HUGE_Y)
+    kwargs = {
+        "a_values": MOVES,
+        "b_values": MOVES,
+        "loss": loss_change_grid(HUGE, HUGE_Y, HUGE_AXES, MOVES, MOVES),
+        "labels": ("o1 · class 1", "o0 · class 0"),
+        "current": (0.0, 0.0),
+        "current_loss": 0.0,
+        "descent_step": (-g[1], -g[0]),
+        "path": run.path[:, HUGE_AXES],
+        "path_losses": run.losses,
+        "origin": (HUGE[1], HUGE[0], cross_entropy(HUGE, HUGE_Y)),
+    }
+    kwargs.update(overrides)
+    return landscape_figure(**kwargs)
+
+
+@pytest.mark.parametrize("surface", [False, True])
+def test_relative_landscape_draws_moves_and_the_change_of_the_loss(surface: bool) -> None:
+    """At logits (1e300, -1e300, 0) the grid is the moves, z the change of the loss (here
+    exactly the plane o0 - o1, as p stays one-hot), both float32 and finite; the titles say
+    Δo and L − L₀, and the current point's legend entry gives the logits and L₀."""
+    fig = build_relative(surface=surface)
+    loss = fig.data[0]
+    x, y, z = (np.asarray(v) for v in (loss.x, loss.y, loss.z))
+    assert z.dtype == np.float32
+    np.testing.assert_array_equal(x, MOVES.astype(np.float32))
+    np.testing.assert_array_equal(y, MOVES.astype(np.float32))
+    # z[row b][column a] = o0 moved by b less o1 moved by a
+    np.testing.assert_allclose(z, MOVES[:, None] - MOVES[None, :], atol=1e-6)
+    assert np.all(np.isfinite(z))
+    assert loss.name == "loss L − L₀"
+    assert loss.colorbar.title.text == "L − L₀"
+    assert "L − L₀ = %{z:.4f}" in loss.hovertemplate
+    assert "Δ%{meta[0]}" in loss.hovertemplate
+    axes = (
+        (fig.layout.scene.xaxis, fig.layout.scene.yaxis)
+        if surface
+        else (
+            fig.layout.xaxis,
+            fig.layout.yaxis,
+        )
+    )
+    assert [a.title.text for a in axes] == ["Δo1 · class 1", "Δo0 · class 0"]
+    current = next(t for t in fig.data if t.name.startswith("current logits"))
+    assert "−1.000e+300, 1.000e+300" in current.name
+    assert "L₀ = 2.0000e+300" in current.name
+    assert (current.x[0], current.y[0]) == (0.0, 0.0)
+    assert fig.layout.title.text == "Change of the loss over two logits"
+    path = trace(fig, "descent path")
+    np.testing.assert_allclose(np.asarray(path.x, dtype=float)[[0, -1]], [0.0, 25.0])
+
+
+def test_absolute_landscape_keeps_its_titles() -> None:
+    """Without an origin nothing says Δ or L₀: the default figure is unchanged."""
+    fig = build()
+    assert fig.data[0].colorbar.title.text == "L"
+    assert fig.layout.title.text == "Loss over two logits, the others held fixed"
+    assert not fig.layout.xaxis.title.text.startswith("Δ")
+    assert any(t.name == "current logits" for t in fig.data)
+
+
+def test_relative_slice_is_drawn_as_moves() -> None:
+    """The slice of a 1e300 logit: x the moves, y the change of the loss, the tangent
+    through (0, 0), the legend naming the logit's value and L₀."""
+    losses = loss_change_slice(HUGE, HUGE_Y, 1, MOVES)
+    g = grad_logits(HUGE, HUGE_Y)
+    tangent = tangent_line(0.0, 0.0, g[1], 2.0)
+    L0 = cross_entropy(HUGE, HUGE_Y)
+    fig = slice_figure(MOVES, losses, "o1", 0.0, 0.0, g[1], tangent, origin=(HUGE[1], L0))
+    np.testing.assert_allclose(np.asarray(fig.data[0].y), -MOVES, atol=1e-6)  # slope −1
+    assert fig.layout.xaxis.title.text == "Δo1"
+    assert fig.layout.yaxis.title.text == "change of the loss, L − L₀"
+    assert fig.data[2].name == "current value −1.000e+300, L₀ = 2.0000e+300"
+    assert (fig.data[2].x[0], fig.data[2].y[0]) == (0.0, 0.0)
+
+
+def test_relative_descent_figure_draws_changes_without_the_far_references() -> None:
+    """A relative run's chart plots the changes, names the start in the legend and leaves
+    out H(y) and the optimal gap, which lie as far off as the logits."""
+    run = descend_relative(HUGE, HUGE_Y, lr=0.5, steps=50)
+    gaps = logit_gap_change(HUGE, run.path, 1)
+    L0, gap0 = cross_entropy(HUGE, HUGE_Y), float(logit_gap(HUGE, 1))
+    fig = descent_figure(np.arange(51), run.losses, gaps, 0.0, 3.3, origin=(L0, gap0))
+    names = [t.name for t in fig.data]
+    assert names == [
+        "change of the loss, L − L₀ (L₀ = 2.0000e+300)",
+        "change of the logit gap (from −2.000e+300)",
+    ]
+    np.testing.assert_allclose(np.asarray(fig.data[0].y)[[0, -1]], [0.0, -50.0])
+    np.testing.assert_allclose(np.asarray(fig.data[1].y)[[0, -1]], [0.0, 50.0])
+    assert fig.layout.yaxis.title.text == "L − L₀"

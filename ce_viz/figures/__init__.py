@@ -4,7 +4,13 @@ No mathematics happens here: every number drawn is passed in, computed by the co
 """
 
 from ce_viz.figures.batch import calibration_figure, gradient_heatmap, loss_histogram
-from ce_viz.figures.landscape import descent_figure, landscape_figure, slice_figure
+from ce_viz.figures.landscape import (
+    ABSOLUTE_LIMIT,
+    descent_figure,
+    draws_absolute,
+    landscape_figure,
+    slice_figure,
+)
 from ce_viz.figures.sample import fd_error_figure, gradient_figure, probability_figure
 from ce_viz.figures.style import (
     FONT_SIZE,
@@ -24,6 +30,7 @@ from ce_viz.figures.theory import (
 )
 
 __all__ = [
+    "ABSOLUTE_LIMIT",
     "FONT_SIZE",
     "PALETTE",
     "PLOTLY_CONFIG",
@@ -33,6 +40,7 @@ __all__ = [
     "class_axis",
     "descent_figure",
     "distillation_figure",
+    "draws_absolute",
     "fd_error_figure",
     "for_projector",
     "gradient_figure",

@@ -1,5 +1,13 @@
 """Figures of the loss landscape: the surface over two logits, a 1-D slice with its tangent,
-and the loss and logit gap along a gradient-descent run."""
+and the loss and logit gap along a gradient-descent run.
+
+Each can be drawn at the logits' own values or, given an ``origin``, relative to the current
+logits: moves ``Δo`` on the axes and the change ``L − L₀`` of the loss. The arrays go to the
+browser as float32, which keeps about 7 digits: beyond ``ABSOLUTE_LIMIT`` a logit and a
+small move from it are one number there, so the views draw relative (see
+:func:`draws_absolute`), with the moves and changes from the relative functions of
+``ce_viz.landscape``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 from plotly.subplots import make_subplots
 
+from ce_viz.core import CEVizError
 from ce_viz.figures.style import (
     AXIS_TITLE_CHARS,
     FONT_SIZE,
@@ -20,16 +29,45 @@ from ce_viz.figures.style import (
 )
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
-__all__ = ["descent_figure", "landscape_figure", "slice_figure"]
+__all__ = [
+    "ABSOLUTE_LIMIT",
+    "descent_figure",
+    "draws_absolute",
+    "landscape_figure",
+    "slice_figure",
+]
 
 #: A picture needs no more: the arrays go to the browser as float32.
 _F32 = np.float32
 #: The animation shows at most this many positions along the path.
 MAX_FRAMES = 100
+#: The largest logit drawn at its own value. float32 holds 1e4 to within 0.001 (its
+#: spacing there is 2**-10), under half a pixel of the narrowest landscape (±1 across
+#: ~700 pixels), and the losses such logits give (at most ~2e6 at T = 0.01) to within 0.25,
+#: far below the change across that landscape.
+ABSOLUTE_LIMIT = 1e4
+
+
+def draws_absolute(logits: ArrayLike) -> bool:
+    """Whether the landscape of ``logits`` can be drawn at their own values; beyond
+    ``ABSOLUTE_LIMIT`` it is drawn relative to them.
+
+    >>> draws_absolute([1000.0, 0.0, -1000.0]), draws_absolute([1e15, 0.0])
+    (True, False)
+    """
+    return bool(np.max(np.abs(np.asarray(logits, dtype=np.float64))) <= ABSOLUTE_LIMIT)
 
 
 def _f32(values: ArrayLike) -> np.ndarray:
-    return np.asarray(values, dtype=_F32)
+    """``values`` as float32 for the browser; a value beyond float32's range is a bug in the
+    caller (a landscape of huge logits is drawn relative to them), never a silent inf."""
+    v = np.asarray(values, dtype=np.float64)
+    if np.any(np.abs(v[np.isfinite(v)]) > np.finfo(_F32).max):
+        raise CEVizError(
+            "a value beyond float32's range was to be drawn; draw huge logits relative to "
+            "the current ones (see draws_absolute)"
+        )
+    return v.astype(_F32)
 
 
 def frame_steps(steps: int) -> np.ndarray:
@@ -142,6 +180,7 @@ def landscape_figure(
     field: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None,
     surface: bool = False,
     uirevision: str = "landscape",
+    origin: tuple[float, float, float] | None = None,
 ) -> go.Figure:
     """The loss over the plane of two logits, with the current point and −∇L drawn to scale.
 
@@ -163,6 +202,10 @@ def landscape_figure(
         A coarse grid and the descent field on it, shapes (m_a,), (m_b,), (m_a, m_b) twice.
     surface : bool
         Draw a 3-D surface instead of filled contours.
+    origin : (float, float, float), optional
+        The current ``(o_a, o_b)`` and loss ``L₀`` when everything else is measured from
+        them: the grid, ``current`` (then (0, 0)) and the path hold moves ``Δo``, and
+        ``loss``, ``current_loss`` and ``path_losses`` the change ``L − L₀``.
 
     The figure is laid out for a column about half a wide page across: the legend goes
     below the plot, and the play controls below the axis title.
@@ -171,21 +214,32 @@ def landscape_figure(
     z = _f32(loss).T  # Plotly wants z[row = b][column = a]
     ca, cb = current
     ua, ub = descent_step
-    x_title, y_title = (short_label(t, AXIS_TITLE_CHARS) for t in labels)
+    delta = "" if origin is None else "Δ"
+    loss_name = "L" if origin is None else "L − L₀"
+    x_title, y_title = (delta + short_label(t, AXIS_TITLE_CHARS) for t in labels)
     fig = go.Figure()
     # The whole labels go in through meta: a "%{" in a class name stays text.
     meta = [plotly_text(t) for t in labels]
-    hover = "%{meta[0]} = %{x:.3f}<br>%{meta[1]} = %{y:.3f}<br>L = %{z:.4f}<extra></extra>"
+    hover = (
+        f"{delta}%{{meta[0]}} = %{{x:.3f}}<br>{delta}%{{meta[1]}} = %{{y:.3f}}<br>"
+        f"{loss_name} = %{{z:.4f}}<extra></extra>"
+    )
+    current_name = (
+        "current logits"
+        if origin is None
+        # Two lines: the values of 1e300 logits would run off a phone's legend on one.
+        else f"current logits {fmt(origin[0], 3)}, {fmt(origin[1], 3)}<br>L₀ = {fmt(origin[2])}"
+    )
     if surface:
         fig.add_surface(
             x=a,
             y=b,
             z=z,
             colorscale="Viridis",
-            colorbar={"title": {"text": "L"}},
+            colorbar={"title": {"text": loss_name}},
             hovertemplate=hover,
             meta=meta,
-            name="loss L",
+            name=f"loss {loss_name}",
             opacity=0.95,
         )
         fig.add_scatter3d(
@@ -202,7 +256,7 @@ def landscape_figure(
             y=[cb],
             z=[current_loss],
             mode="markers",
-            name="current logits",
+            name=current_name,
             marker={"size": 6, "color": "white", "line": {"color": "black", "width": 2}},
         )
     else:
@@ -212,10 +266,10 @@ def landscape_figure(
             z=z,
             colorscale="Viridis",
             ncontours=24,
-            colorbar={"title": {"text": "L"}},
+            colorbar={"title": {"text": loss_name}},
             hovertemplate=hover,
             meta=meta,
-            name="loss L",
+            name=f"loss {loss_name}",
             contours={"showlabels": True, "labelfont": {"size": 12, "color": "white"}},
             line={"width": 0.5},
         )
@@ -233,7 +287,7 @@ def landscape_figure(
             x=[ca],
             y=[cb],
             mode="markers",
-            name="current logits",
+            name=current_name,
             marker={
                 "size": 14,
                 "color": "white",
@@ -299,9 +353,12 @@ def landscape_figure(
             for s, label in zip(steps, labels_, strict=True)
         ]
         _animation(fig, frames, labels_)
-    apply_layout(
-        fig, "Loss over two logits, the others held fixed", height=700, uirevision=uirevision
+    title = (
+        "Loss over two logits, the others held fixed"
+        if origin is None
+        else "Change of the loss over two logits"
     )
+    apply_layout(fig, title, height=700, uirevision=uirevision)
     fig.update_layout(
         margin={"b": 230, "r": 20},
         legend={"orientation": "h", "x": 0.0, "y": -0.45, "yanchor": "top"},
@@ -311,7 +368,7 @@ def landscape_figure(
             scene={
                 "xaxis": {"title": {"text": x_title}},
                 "yaxis": {"title": {"text": y_title}},
-                "zaxis": {"title": {"text": "L"}},
+                "zaxis": {"title": {"text": loss_name}},
                 "aspectmode": "cube",
             },
         )
@@ -337,6 +394,7 @@ def slice_figure(
     current_loss: float,
     slope: float,
     tangent: tuple[ArrayLike, ArrayLike],
+    origin: tuple[float, float] | None = None,
 ) -> go.Figure:
     """The loss along one logit, with the tangent at the current value.
 
@@ -352,17 +410,24 @@ def slice_figure(
         ``dL/do_j`` at the current value: the tangent's slope, ``(p_j - y_j)/T``.
     tangent : (array_like, array_like)
         Points of the tangent line.
+    origin : (float, float), optional
+        The current value and loss when ``values``, ``current`` and the tangent's x hold
+        moves ``Δo`` from them and ``losses``, ``current_loss`` and its y the change
+        ``L − L₀``.
     """
+    delta = "" if origin is None else "Δ"
+    loss_name = "L" if origin is None else "L − L₀"
     name = short_label(label, AXIS_TITLE_CHARS)
     fig = go.Figure()
     fig.add_scatter(
         x=_f32(values),
         y=_f32(losses),
         mode="lines",
-        name="loss L",
+        name=f"loss {loss_name}",
         line={"color": PALETTE["p"], "width": 4},
         meta=[plotly_text(label)],
-        hovertemplate="%{meta[0]} = %{x:.3f}<br>L = %{y:.4f}<extra></extra>",
+        hovertemplate=f"{delta}%{{meta[0]}} = %{{x:.3f}}<br>{loss_name} = %{{y:.4f}}"
+        "<extra></extra>",
     )
     fig.add_scatter(
         x=_f32(tangent[0]),
@@ -371,16 +436,21 @@ def slice_figure(
         name=f"tangent, slope ∂L/∂o = {fmt_signed(slope)}",
         line={"color": PALETTE["lower"], "width": 3, "dash": "dash"},
     )
+    value = current if origin is None else origin[0]
     fig.add_scatter(
         x=[current],
         y=[current_loss],
         mode="markers",
-        name=f"current value {fmt(current, 3)}",
+        name=f"current value {fmt(value, 3)}"
+        + ("" if origin is None else f", L₀ = {fmt(origin[1])}"),
         marker={"size": 14, "color": "white", "line": {"color": "black", "width": 2}},
     )
     apply_layout(fig, f"Slice along {name}: the slope is p − y", height=440)
-    x_title(fig, name)
-    fig.update_yaxes(title_text="loss L", rangemode="tozero")
+    x_title(fig, delta + name)
+    if origin is None:
+        fig.update_yaxes(title_text="loss L", rangemode="tozero")
+    else:
+        fig.update_yaxes(title_text="change of the loss, L − L₀")
     return fig
 
 
@@ -390,6 +460,7 @@ def descent_figure(
     gaps: ArrayLike,
     min_loss: float,
     optimal_gap: float,
+    origin: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Loss and logit gap against the step: do they settle, or run away?
 
@@ -401,34 +472,41 @@ def descent_figure(
         The lowest loss any logits reach, ``H(y)``: 0 for a hard target.
     optimal_gap : float
         The margin at the minimum; ``inf`` when there is none (a hard target).
+    origin : (float, float), optional
+        The loss ``L₀`` and the gap at step 0 when ``losses`` and ``gaps`` hold the changes
+        from them. The floor and the optimal gap are then left out: they lie as far off
+        as the logits.
     """
     s = np.asarray(steps)
+    loss_name = "loss L" if origin is None else "change of the loss, L − L₀"
+    gap_name = "logit gap o_k − max o_j" if origin is None else "change of the logit gap"
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_scatter(
         x=s,
         y=_f32(losses),
-        name="loss L",
+        name=loss_name if origin is None else f"{loss_name} (L₀ = {fmt(origin[0])})",
         mode="lines",
         line={"color": PALETTE["p"], "width": 4},
         secondary_y=False,
     )
-    fig.add_scatter(
-        x=[s[0], s[-1]],
-        y=[min_loss, min_loss],
-        mode="lines",
-        name=f"lowest possible loss H(y) = {fmt(min_loss)}",
-        line={"color": PALETTE["p"], "width": 2, "dash": "dot"},
-        secondary_y=False,
-    )
+    if origin is None:
+        fig.add_scatter(
+            x=[s[0], s[-1]],
+            y=[min_loss, min_loss],
+            mode="lines",
+            name=f"lowest possible loss H(y) = {fmt(min_loss)}",
+            line={"color": PALETTE["p"], "width": 2, "dash": "dot"},
+            secondary_y=False,
+        )
     fig.add_scatter(
         x=s,
         y=_f32(gaps),
-        name="logit gap o_k − max o_j",
+        name=gap_name if origin is None else f"{gap_name} (from {fmt(origin[1], 3)})",
         mode="lines",
         line={"color": PALETTE["y"], "width": 4},
         secondary_y=True,
     )
-    if np.isfinite(optimal_gap):
+    if origin is None and np.isfinite(optimal_gap):
         fig.add_scatter(
             x=[s[0], s[-1]],
             y=[optimal_gap, optimal_gap],
@@ -439,6 +517,14 @@ def descent_figure(
         )
     apply_layout(fig, "Gradient descent: loss and logit gap by step", height=460)
     x_title(fig, "step")
-    fig.update_yaxes(title_text="loss L", rangemode="tozero", secondary_y=False)
-    fig.update_yaxes(title_text="logit gap", secondary_y=True, showgrid=False, tickmode="auto")
+    if origin is None:
+        fig.update_yaxes(title_text="loss L", rangemode="tozero", secondary_y=False)
+    else:
+        fig.update_yaxes(title_text="L − L₀", secondary_y=False)
+    fig.update_yaxes(
+        title_text="logit gap" if origin is None else "change of the gap",
+        secondary_y=True,
+        showgrid=False,
+        tickmode="auto",
+    )
     return fig

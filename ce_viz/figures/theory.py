@@ -20,7 +20,7 @@ from ce_viz.figures.style import (
     short_label,
     x_title,
 )
-from ce_viz.fmt import plotly_text
+from ce_viz.fmt import fmt, plotly_text
 
 __all__ = [
     "ce_vs_mse_figure",
@@ -77,6 +77,7 @@ def ce_vs_mse_figure(
     mse_grad: ArrayLike,
     current: float,
     label: str,
+    origin: float | None = None,
 ) -> go.Figure:
     """The size of the true-class gradient of cross-entropy and of MSE as its logit sweeps.
 
@@ -90,6 +91,9 @@ def ce_vs_mse_figure(
         The current value of the logit, marked.
     label : str
         The logit's name, plain text; a long one is shortened.
+    origin : float, optional
+        The current value of the logit when ``values`` and ``current`` (then 0) are moves
+        from it, for a logit too large to draw at its own value.
     """
     x = np.asarray(values, dtype=np.float64)
     fig = go.Figure()
@@ -109,7 +113,11 @@ def ce_vs_mse_figure(
     )
     fig.add_vline(x=current, line={"color": PALETTE["neutral"], "dash": "dot"})
     apply_layout(fig, "Gradient on the true class: cross-entropy against MSE", height=460)
-    x_title(fig, f"{short_label(label, AXIS_TITLE_CHARS)} (confidently wrong ← → right)")
+    name = short_label(label, AXIS_TITLE_CHARS)
+    if origin is None:
+        x_title(fig, f"{name} (confidently wrong ← → right)")
+    else:
+        x_title(fig, f"Δ{name}, the move from {fmt(origin, 3)} (wrong ← → right)")
     fig.update_yaxes(title_text="|∂L/∂o_k|  (log scale)", type="log", exponentformat="power")
     return fig
 
