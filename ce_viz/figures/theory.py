@@ -20,7 +20,7 @@ from ce_viz.figures.style import (
     short_label,
     x_title,
 )
-from ce_viz.fmt import fmt, plotly_text
+from ce_viz.fmt import fmt_short, plotly_text
 
 __all__ = [
     "ce_vs_mse_figure",
@@ -117,7 +117,7 @@ def ce_vs_mse_figure(
     if origin is None:
         x_title(fig, f"{name} (confidently wrong ← → right)")
     else:
-        x_title(fig, f"Δ{name}, the move from {fmt(origin, 3)} (wrong ← → right)")
+        x_title(fig, f"Δ{name} from {fmt_short(origin)} (wrong ← → right)")
     fig.update_yaxes(title_text="|∂L/∂o_k|  (log scale)", type="log", exponentformat="power")
     return fig
 
