@@ -7,8 +7,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ce_viz.analysis import Result, evaluate, fd_sweep
-from ce_viz.figures import PLOTLY_CONFIG, for_projector
-from ce_viz.landscape import Descent, descend, loss_grid
+from ce_viz.figures import PLOTLY_CONFIG, draws_absolute, for_projector
+from ce_viz.landscape import Descent, descend, descend_relative, loss_change_grid, loss_grid
 from ce_viz.state import AppState
 
 #: Every cache here is bounded by age and, through its entry count and the limits on its
@@ -46,6 +46,27 @@ def cached_descent(
     return descend(logits, y, lr, steps, T, free)
 
 
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x ~100 kB at most
+def cached_relative_descent(
+    logits: np.ndarray, y: np.ndarray, lr: float, steps: int, T: float, free: np.ndarray | None
+) -> Descent:
+    """A gradient-descent run measured from its start (for logits too large to draw)."""
+    return descend_relative(logits, y, lr, steps, T, free)
+
+
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x 82 kB
+def cached_loss_change_grid(
+    logits: np.ndarray,
+    y: np.ndarray,
+    axes: tuple[int, int],
+    a_offsets: np.ndarray,
+    b_offsets: np.ndarray,
+    T: float,
+) -> np.ndarray:
+    """The change of the loss over a plane of moves, cached per plane and grid."""
+    return loss_change_grid(logits, y, axes, a_offsets, b_offsets, T)
+
+
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x 82 kB
 def cached_loss_grid(
     logits: np.ndarray,
@@ -59,8 +80,16 @@ def cached_loss_grid(
     return loss_grid(logits, y, axes, a_values, b_values, T)
 
 
+def drawn_relative(state: AppState) -> bool:
+    """Whether the state's logits are too large to draw at their own values, so the
+    landscape and its descent are drawn as moves from them (see ``draws_absolute``)."""
+    return not draws_absolute(state.o())
+
+
 def descent_run(state: AppState) -> Descent:
     """The gradient-descent run the landscape and simplex views draw, from the state's
-    learning rate, steps and mode (the plotted plane only, or all logits)."""
+    learning rate, steps and mode (the plotted plane only, or all logits); measured from
+    its start (``relative``) when the logits are too large to draw."""
     free = np.isin(np.arange(state.K), state.plane) if state.descent == "plane" else None
-    return cached_descent(state.o(), state.y_vector(), state.lr, state.steps, state.T, free)
+    run = cached_relative_descent if drawn_relative(state) else cached_descent
+    return run(state.o(), state.y_vector(), state.lr, state.steps, state.T, free)

@@ -8,20 +8,29 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ce_viz.analysis import Result
-from ce_viz.figures import descent_figure, landscape_figure, slice_figure
-from ce_viz.fmt import fmt, fmt_short
+from ce_viz.figures import ABSOLUTE_LIMIT, descent_figure, landscape_figure, slice_figure
+from ce_viz.fmt import fmt, fmt_short, fmt_signed
 from ce_viz.landscape import (
     Descent,
     descent_field,
     entropy,
     grid_values,
     logit_gap,
+    logit_gap_change,
+    loss_change_slice,
     loss_slice,
     optimal_logit_gap,
     tangent_line,
 )
 from ce_viz.state import DESCENT_MODES, LR_RANGE, PLOTS, SPAN_RANGE, STEPS_RANGE, AppState
-from ce_viz.views.common import cached_loss_grid, chart, descent_run, evaluate_state
+from ce_viz.views.common import (
+    cached_loss_change_grid,
+    cached_loss_grid,
+    chart,
+    descent_run,
+    drawn_relative,
+    evaluate_state,
+)
 from ce_viz.views.controls import MORE_SETTINGS, axis_pickers, bound, sync_url
 
 #: Grid sizes: enough for a smooth picture, small enough to send (float32) in ~40 kB.
@@ -41,6 +50,16 @@ def render(state: AppState) -> None:
         "$-\\nabla L$ at the current logits, to scale: it always points downhill, and its "
         "components are $y_a - p_a$ and $y_b - p_b$ (divided by $T$)."
     )
+    if drawn_relative(state):
+        st.info(
+            f"**Measured from the current logits.** Past ±{fmt_short(ABSOLUTE_LIMIT)}, "
+            "float32, which carries the charts to the browser, cannot tell a logit from a "
+            "small move away from it (past about 10¹⁶ neither can float64). So the charts "
+            "below show the moves Δo from the current logits and the change of the loss, "
+            "L − L₀, which ce-viz works out from log p without ever adding a move to a "
+            f"logit. Here L₀ = {fmt(evaluate_state(state).loss)}.",
+            icon=":material/straighten:",
+        )
     _plane_and_descent()
     _slice(state)
 
@@ -116,14 +135,25 @@ def _plane_and_descent() -> None:
                 "All logits move, so the path is the descent projected on this plane; the "
                 "surface is drawn with the other logits at their starting values."
             )
-    gaps = logit_gap(run.path, k)
+    gap = float(logit_gap(result.logits, k))
+    gaps = logit_gap_change(result.logits, run.path, k) if run.relative else logit_gap(run.path, k)
     with descent_col:
         chart(
-            descent_figure(np.arange(state.steps + 1), run.losses, gaps, min_loss, optimal),
+            descent_figure(
+                np.arange(state.steps + 1),
+                run.losses,
+                gaps,
+                min_loss,
+                optimal,
+                origin=(result.loss, gap) if run.relative else None,
+            ),
             key="descent_chart",
             alt="Loss and logit gap against the gradient-descent step.",
         )
-        _descent_story(state, run.losses, gaps, min_loss)
+        if run.relative:
+            _relative_story(state, run.losses, gaps, min_loss, result.loss, gap)
+        else:
+            _descent_story(state, run.losses, gaps, min_loss)
     sync_url(state)
 
 
@@ -135,30 +165,38 @@ def plane_figure(
     field: bool,
     surface: bool = False,
 ) -> go.Figure:
-    """The landscape figure over the logits ``axes``, its grid covering the descent path."""
+    """The landscape figure over the logits ``axes``, its grid covering the descent path:
+    at the logits' own values, or for a ``relative`` run as moves from them."""
     i, j = axes
     names = state.class_names
     o, y, T = result.logits, result.y, state.T
-    a_vals = grid_values(o[i], state.span, GRID_N, include=run.path[:, i])
-    b_vals = grid_values(o[j], state.span, GRID_N, include=run.path[:, j])
+    if run.relative:
+        current, current_loss = (0.0, 0.0), 0.0
+        loss_over = cached_loss_change_grid
+    else:
+        current, current_loss = (o[i], o[j]), result.loss
+        loss_over = cached_loss_grid
+    a_vals = grid_values(current[0], state.span, GRID_N, include=run.path[:, i])
+    b_vals = grid_values(current[1], state.span, GRID_N, include=run.path[:, j])
     arrows = None
     if field and not surface:
         fa = np.linspace(a_vals[0], a_vals[-1], FIELD_N)
         fb = np.linspace(b_vals[0], b_vals[-1], FIELD_N)
-        arrows = (fa, fb, *descent_field(o, y, (i, j), fa, fb, T))
+        arrows = (fa, fb, *descent_field(o, y, (i, j), fa, fb, T, relative=run.relative))
     return landscape_figure(
         a_vals,
         b_vals,
-        cached_loss_grid(o, y, (i, j), a_vals, b_vals, T),
+        loss_over(o, y, (i, j), a_vals, b_vals, T),
         labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
-        current=(o[i], o[j]),
-        current_loss=result.loss,
+        current=current,
+        current_loss=current_loss,
         descent_step=(-result.grad[i], -result.grad[j]),
         path=run.path[:, [i, j]],
         path_losses=run.losses,
         field=arrows,
         surface=surface,
-        uirevision=f"landscape-{i}-{j}-{int(surface)}",
+        uirevision=f"landscape-{i}-{j}-{int(surface)}-{int(run.relative)}",
+        origin=(o[i], o[j], result.loss) if run.relative else None,
     )
 
 
@@ -190,6 +228,29 @@ def _descent_story(state: AppState, losses: np.ndarray, gaps: np.ndarray, min_lo
         )
 
 
+def _relative_story(
+    state: AppState,
+    changes: np.ndarray,
+    gap_changes: np.ndarray,
+    min_loss: float,
+    start_loss: float,
+    start_gap: float,
+) -> None:
+    """What a run measured from its start shows: how far the loss and the gap moved."""
+    if state.steps == 0:
+        st.info("Set a number of steps to run gradient descent.")
+        return
+    if state.y is None and state.smoothing == 0:
+        floor = "With a hard target the loss never reaches 0: that takes p_k = 1, an infinite gap."
+    else:
+        floor = f"It never falls below H(y) = {fmt(min_loss)}, the entropy of the target."
+    st.info(
+        f"**Measured from the start.** In {state.steps} steps the loss changed by "
+        f"{fmt_signed(changes[-1])} from L₀ = {fmt(start_loss)}, and the logit gap by "
+        f"{fmt_signed(gap_changes[-1], 2)} from {fmt(start_gap, 2)}. {floor}"
+    )
+
+
 def _slice(state: AppState) -> None:
     """The loss along one logit and its tangent, whose slope is the derivation's p_j − y_j."""
     st.subheader("One logit at a time")
@@ -203,12 +264,28 @@ def _slice(state: AppState) -> None:
     j = st.session_state["state"].slice_class
     result = evaluate_state(state)
     o, y, T = result.logits, result.y, state.T
-    values = grid_values(o[j], state.span, SLICE_N)
-    losses = loss_slice(o, y, j, values, T)
     slope = float(result.grad[j])
-    tangent = tangent_line(o[j], result.loss, slope, state.span / 3)
+    relative = drawn_relative(state)
+    if relative:  # moves from o_j and the change of the loss
+        current, current_loss = 0.0, 0.0
+        values = grid_values(current, state.span, SLICE_N)
+        losses = loss_change_slice(o, y, j, values, T)
+    else:
+        current, current_loss = o[j], result.loss
+        values = grid_values(current, state.span, SLICE_N)
+        losses = loss_slice(o, y, j, values, T)
+    tangent = tangent_line(current, current_loss, slope, state.span / 3)
     chart(
-        slice_figure(values, losses, f"o{j} · {names[j]}", o[j], result.loss, slope, tangent),
+        slice_figure(
+            values,
+            losses,
+            f"o{j} · {names[j]}",
+            current,
+            current_loss,
+            slope,
+            tangent,
+            origin=(o[j], result.loss) if relative else None,
+        ),
         key="slice_chart",
         alt="The loss as one logit varies, with its tangent line at the current value.",
     )

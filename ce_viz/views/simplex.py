@@ -58,7 +58,9 @@ def render(state: AppState) -> None:
                 names,
                 y3,
                 restricted_softmax(result.logits, trio, state.T),
-                restricted_softmax(run.path, trio, state.T),
+                restricted_softmax(result.logits, trio, state.T, offsets=run.path)
+                if run.relative
+                else restricted_softmax(run.path, trio, state.T),
             ),
             key="simplex_chart",
             alt="A ternary plot of the probability simplex coloured by the loss, with the "
@@ -78,5 +80,11 @@ def render(state: AppState) -> None:
         )
     st.caption(
         f"Descent: {state.steps} steps at learning rate {state.lr}, as set on the loss "
-        "landscape view. Logit space (right) is the plane of the first two chosen classes."
+        "landscape view. Logit space (right) is the plane of the first two chosen classes"
+        + (
+            ", drawn as moves Δo from the current logits, which are too large to draw at "
+            "their own values (see the loss landscape view)."
+            if run.relative
+            else "."
+        )
     )

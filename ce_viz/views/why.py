@@ -11,11 +11,12 @@ from ce_viz.core import cross_entropy, grad_logits, log_softmax, softmax
 from ce_viz.figures import (
     ce_vs_mse_figure,
     distillation_figure,
+    draws_absolute,
     smoothing_figure,
     temperature_figure,
 )
-from ce_viz.fmt import escape_markdown, fmt, fmt_short, subscript
-from ce_viz.landscape import optimal_logit_gap
+from ce_viz.fmt import escape_markdown, fmt, fmt_short, subscript, tex
+from ce_viz.landscape import grid_values, optimal_logit_gap
 from ce_viz.state import AppState
 from ce_viz.theory import (
     binary_cross_entropy_with_logits,
@@ -31,6 +32,8 @@ from ce_viz.views.common import chart, evaluate_state
 from ce_viz.views.controls import MORE_SETTINGS
 
 SWEEP_N = 241
+#: The sweep runs this far either side of the true class's logit.
+SWEEP_HALF = 15.0
 TEMPERATURES = np.logspace(-1.5, 1.5, 121)
 DISTILL_TEMPERATURES = np.logspace(0, 3, 31)
 SMOOTHING_VALUES = np.logspace(-4, np.log10(0.99), 121)
@@ -66,8 +69,11 @@ def render(state: AppState) -> None:
 def _ce_vs_mse(state: AppState, result) -> None:
     k = state.true_class
     o_k = result.logits[k]
-    values = np.linspace(o_k - 15.0, o_k + 15.0, SWEEP_N)
-    ce, mse = gradient_sweep(result.logits, result.y, k, values, state.T)
+    # A logit too large to draw at its own value is swept by moves from it.
+    relative = not draws_absolute(o_k)
+    centre = 0.0 if relative else o_k
+    values = grid_values(centre, SWEEP_HALF, SWEEP_N)
+    ce, mse = gradient_sweep(result.logits, result.y, k, values, state.T, relative=relative)
     st.markdown(
         "Sweep the true class's logit $o_k$ with the others fixed. Cross-entropy's gradient "
         "$p_k - y_k$ is largest exactly when the model is confidently wrong. Squared error on "
@@ -76,16 +82,24 @@ def _ce_vs_mse(state: AppState, result) -> None:
         "**vanish** when $p_k \\to 0$, so a confidently wrong model barely learns."
     )
     chart(
-        ce_vs_mse_figure(values, ce, mse, o_k, f"o{k} · {state.class_names[k]}"),
+        ce_vs_mse_figure(
+            values,
+            ce,
+            mse,
+            centre,
+            f"o{k} · {state.class_names[k]}",
+            origin=o_k if relative else None,
+        ),
         key="ce_mse_chart",
         alt="Gradient size on the true class for cross-entropy and for MSE as its logit varies.",
     )
     at = 0  # the most wrong end of the sweep
+    where = f"{tex(o_k, None)} - {tex(SWEEP_HALF, None)}" if relative else fmt_short(values[at])
     st.info(
-        f"At $o_k = {fmt_short(values[at])}$ (confidently wrong): cross-entropy pushes with "
+        f"At $o_k = {where}$ (confidently wrong): cross-entropy pushes with "
         f"{fmt(ce[at])}, MSE with {fmt(mse[at])}. At your logits: {fmt(abs(result.grad[k]))} "
         "against "
-        f"{fmt(float(mse[np.argmin(np.abs(values - o_k))]))}."
+        f"{fmt(float(mse[np.argmin(np.abs(values - centre))]))}."
     )
 
 
