@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "landscape": "bench.landscape",
     "batch": "bench.batch",
     "shapes": "bench.shapes",
+    "cpu": "bench.cpu",
     "load": "bench.load",
     "budget": "bench.budget",
 }

@@ -8,7 +8,17 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
-from ce_viz.figures.style import PALETTE, add_arrow, apply_layout, class_axis, x_title
+from ce_viz.figures.style import (
+    FOOT_LEGEND,
+    PALETTE,
+    arrow,
+    axis,
+    base_layout,
+    class_xaxis,
+    figure,
+    hline,
+    merge,
+)
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
 __all__ = [
@@ -35,32 +45,40 @@ def probability_figure(
     p_arr = np.asarray(p, dtype=np.float64)
     y_arr = np.asarray(y, dtype=np.float64)
     x = np.arange(len(names))
-    fig = go.Figure()
-    fig.add_bar(
-        x=x,
-        y=p_arr,
-        name="p = softmax(o/T)",
-        marker={"color": PALETTE["p"]},
-        text=[fmt(v, 3) for v in p_arr],
-        textposition="outside",
-        cliponaxis=False,
-        hovertemplate="%{customdata}<br>p = %{y:.6f}<extra></extra>",
-        customdata=[plotly_text(n) for n in names],
+    hover_names = [plotly_text(n) for n in names]
+    bars = [
+        {
+            "type": "bar",
+            "x": x,
+            "y": p_arr,
+            "name": "p = softmax(o/T)",
+            "marker": {"color": PALETTE["p"]},
+            "text": [fmt(v, 3) for v in p_arr],
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": "%{customdata}<br>p = %{y:.6f}<extra></extra>",
+            "customdata": hover_names,
+        },
+        {
+            "type": "bar",
+            "x": x,
+            "y": y_arr,
+            "name": "target y",
+            "marker": {"color": "rgba(0,0,0,0)", "line": {"color": PALETTE["y"], "width": 4}},
+            "hovertemplate": "%{customdata}<br>y = %{y:.6f}<extra></extra>",
+            "customdata": hover_names,
+            "width": 0.8,
+        },
+    ]
+    layout = base_layout(
+        "Probabilities p and target y",
+        barmode="overlay",
+        bargap=0.2,
+        xaxis=class_xaxis(names, k),
+        yaxis=axis(range=[0, 1.12], title={"text": "probability"}, tickformat=".1f"),
+        legend=FOOT_LEGEND,
     )
-    fig.add_bar(
-        x=x,
-        y=y_arr,
-        name="target y",
-        marker={"color": "rgba(0,0,0,0)", "line": {"color": PALETTE["y"], "width": 4}},
-        hovertemplate="%{customdata}<br>y = %{y:.6f}<extra></extra>",
-        customdata=[plotly_text(n) for n in names],
-        width=0.8,
-    )
-    apply_layout(fig, "Probabilities p and target y")
-    fig.update_layout(barmode="overlay", bargap=0.2)
-    fig.update_yaxes(range=[0, 1.12], title_text="probability", tickformat=".1f")
-    class_axis(fig, names, k)
-    return fig
+    return figure(bars, layout)
 
 
 def gradient_figure(names: Sequence[str], grad: ArrayLike, k: int | None = None) -> go.Figure:
@@ -81,46 +99,61 @@ def gradient_figure(names: Sequence[str], grad: ArrayLike, k: int | None = None)
     x = np.arange(len(names))
     finite = g[np.isfinite(g)]
     scale = float(np.max(np.abs(finite))) if finite.size and np.any(finite) else 1.0
-    fig = go.Figure()
     groups = [
         (g > 0, "lower", "/", "∂L/∂o > 0: descent lowers o"),
         (g < 0, "raise", "", "∂L/∂o < 0: descent raises o"),
     ]
     if np.any(g == 0):
         groups.append((g == 0, "neutral", "", "∂L/∂o = 0: descent leaves o"))
-    for mask, key, pattern, label in groups:
-        fig.add_bar(
-            x=x[mask],
-            y=g[mask],
-            name=label,
-            marker={"color": PALETTE[key], "pattern": {"shape": pattern}},
-            text=[fmt_signed(v) if v else "0" for v in g[mask]],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=[plotly_text(names[i]) for i in x[mask]],
-            hovertemplate="%{customdata}<br>∂L/∂o = %{y:.6f}<extra></extra>",
-        )
-    # Arrows beside each bar: the step that gradient descent takes, −∂L/∂o, to scale.
-    for i, gi in zip(x, g, strict=True):
-        if not np.isfinite(gi) or gi == 0:
-            continue
-        colour = PALETTE["raise"] if gi < 0 else PALETTE["lower"]
-        add_arrow(fig, (i + 0.42, 0.0), (i + 0.42, -gi), colour, width=3, size=1.2)
-    fig.add_scatter(
-        x=[None],
-        y=[None],
-        mode="lines",
-        line={"color": PALETTE["neutral"], "width": 3},
-        name="arrow: descent step −∂L/∂o",
+    traces = [
+        {
+            "type": "bar",
+            "x": x[mask],
+            "y": g[mask],
+            "name": label,
+            "marker": {"color": PALETTE[key], "pattern": {"shape": pattern}},
+            "text": [fmt_signed(v) if v else "0" for v in g[mask]],
+            "textposition": "outside",
+            "cliponaxis": False,
+            "customdata": [plotly_text(names[i]) for i in x[mask]],
+            "hovertemplate": "%{customdata}<br>∂L/∂o = %{y:.6f}<extra></extra>",
+        }
+        for mask, key, pattern, label in groups
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "lines",
+            "line": {"color": PALETTE["neutral"], "width": 3},
+            "name": "arrow: descent step −∂L/∂o",
+        }
     )
-    apply_layout(fig, "Gradient ∂L/∂o = p − y")
-    fig.update_layout(barmode="relative", bargap=0.35)
-    fig.add_hline(y=0, line={"color": PALETTE["neutral"], "width": 1})
+    # Arrows beside each bar: the step that gradient descent takes, −∂L/∂o, to scale.
+    arrows = [
+        arrow(
+            (i + 0.42, 0.0),
+            (i + 0.42, -gi),
+            PALETTE["raise"] if gi < 0 else PALETTE["lower"],
+            width=3,
+            size=1.2,
+        )
+        for i, gi in zip(x, g, strict=True)
+        if np.isfinite(gi) and gi != 0
+    ]
     pad = 0.25 * scale
-    fig.update_yaxes(range=[-scale - pad, scale + pad], title_text="∂L/∂o", zeroline=False)
-    class_axis(fig, names, k)
-    fig.update_xaxes(range=[-0.6, len(names) - 0.1])
-    return fig
+    layout = base_layout(
+        "Gradient ∂L/∂o = p − y",
+        barmode="relative",
+        bargap=0.35,
+        xaxis=merge(class_xaxis(names, k), {"range": [-0.6, len(names) - 0.1]}),
+        yaxis=axis(range=[-scale - pad, scale + pad], title={"text": "∂L/∂o"}, zeroline=False),
+        legend=FOOT_LEGEND,
+        shapes=[hline(0, {"color": PALETTE["neutral"], "width": 1})],
+        annotations=arrows,
+    )
+    return figure(traces, layout)
 
 
 def fd_error_figure(
@@ -140,24 +173,31 @@ def fd_error_figure(
     """
     h = np.asarray(h_values, dtype=np.float64)
     err = np.maximum(np.asarray(errors, dtype=np.float64), 1e-17)
-    fig = go.Figure()
-    fig.add_scatter(
-        x=h,
-        y=err,
-        mode="lines+markers",
-        name="max relative error",
-        line={"color": PALETTE["p"], "width": 3},
-        hovertemplate="h = %{x:.0e}<br>error = %{y:.2e}<extra></extra>",
+    traces = [
+        {
+            "type": "scatter",
+            "x": h,
+            "y": err,
+            "mode": "lines+markers",
+            "name": "max relative error",
+            "line": {"color": PALETTE["p"], "width": 3},
+            "hovertemplate": "h = %{x:.0e}<br>error = %{y:.2e}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": [h_chosen],
+            "y": [max(chosen_error, 1e-17)],
+            "mode": "markers",
+            "name": "your step h",
+            "marker": {"color": PALETTE["lower"], "size": 16, "symbol": "diamond"},
+            "hovertemplate": "h = %{x:.1e}<br>error = %{y:.2e}<extra></extra>",
+        },
+    ]
+    layout = base_layout(
+        "Central-difference error against step h",
+        height=420,
+        xaxis=axis(title={"text": "step h"}, type="log", exponentformat="power", automargin=True),
+        yaxis=axis(type="log", title={"text": "relative error"}, exponentformat="power"),
+        legend=FOOT_LEGEND,
     )
-    fig.add_scatter(
-        x=[h_chosen],
-        y=[max(chosen_error, 1e-17)],
-        mode="markers",
-        name="your step h",
-        marker={"color": PALETTE["lower"], "size": 16, "symbol": "diamond"},
-        hovertemplate="h = %{x:.1e}<br>error = %{y:.2e}<extra></extra>",
-    )
-    apply_layout(fig, "Central-difference error against step h", height=420)
-    x_title(fig, "step h", type="log", exponentformat="power")
-    fig.update_yaxes(type="log", title_text="relative error", exponentformat="power")
-    return fig
+    return figure(traces, layout)

@@ -5,7 +5,8 @@ Plotly only. The palette, the sign convention and the type sizes live here and o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -14,19 +15,28 @@ from ce_viz.fmt import plotly_text, shorten
 __all__ = [
     "AXIS_TITLE_CHARS",
     "FONT_SIZE",
+    "FOOT_LEGEND",
     "LABEL_CHARS",
     "PALETTE",
     "PLOTLY_CONFIG",
     "PRESENTATION_SCALE",
     "TITLE_SIZE",
+    "Spec",
     "add_arrow",
     "add_path",
     "apply_layout",
+    "arrow",
+    "axis",
+    "base_layout",
     "class_axis",
     "class_categories",
+    "class_xaxis",
+    "figure",
     "for_projector",
+    "hline",
     "label_categories",
     "legend_at_foot",
+    "merge",
     "short_label",
     "x_title",
 ]
@@ -60,6 +70,149 @@ AXIS_TITLE_CHARS = LABEL_CHARS + len("o12 · ")
 #: Tick labels too crowded to lie flat slant so that each ends at its tick: the last one
 #: stays inside the figure instead of running off its right edge.
 TICK_ANGLES = [0, -30, -90]
+
+# --------------------------------------------------------------------------------------
+# Figures from plain dicts
+#
+# A figure is written as the plain dicts of Plotly's JSON (``{"type": "bar", "x": ...}``)
+# and wrapped once by ``figure``, which skips graph_objects' per-property validation: that
+# validation was about 70 % of a rerun's server time (python -m bench cpu), and every
+# builder's output is validated in full by the tests instead (tests/test_figures.py).
+# --------------------------------------------------------------------------------------
+
+#: A piece of a figure in Plotly's JSON form: a trace, a layout, an axis, an annotation.
+Spec = dict[str, Any]
+
+
+def figure(data: Sequence[Spec], layout: Spec, frames: Sequence[Spec] = ()) -> go.Figure:
+    """A ``go.Figure`` of plain-dict traces, layout and frames, taken as they are.
+
+    >>> fig = figure([{"type": "bar", "y": [1, 2]}], {"title": {"text": "t"}})
+    >>> fig.data[0].type, fig.layout.title.text
+    ('bar', 't')
+    """
+    spec: Spec = {"data": list(data), "layout": layout}
+    if frames:
+        spec["frames"] = list(frames)
+    return go.Figure(spec, _validate=False)
+
+
+def merge(base: Mapping[str, Any], *more: Mapping[str, Any]) -> Spec:
+    """A new dict: ``base`` with each of ``more`` merged in, nested dicts merged too.
+
+    >>> merge({"font": {"size": 16}, "height": 400}, {"font": {"color": "red"}})
+    {'font': {'size': 16, 'color': 'red'}, 'height': 400}
+    """
+    out = dict(base)
+    for extra in more:
+        for key, value in extra.items():
+            if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+                out[key] = merge(out[key], value)
+            else:
+                out[key] = value
+    return out
+
+
+def axis(**settings: Any) -> Spec:
+    """An axis with the shared type sizes (the Streamlit theme would shrink them otherwise).
+
+    >>> axis(title={"text": "p"})["title"]
+    {'font': {'size': 16}, 'text': 'p'}
+    """
+    return merge(
+        {"tickfont": {"size": FONT_SIZE}, "title": {"font": {"size": FONT_SIZE}}}, settings
+    )
+
+
+#: The legend at the foot of the figure, below the x axis's labels and title: placed
+#: against the figure, it keeps its own strip, and slanted tick labels take the room above.
+FOOT_LEGEND: Spec = {"yref": "container", "y": 0.0, "yanchor": "bottom"}
+
+
+def base_layout(title: str, height: int = 480, uirevision: str = "keep", **more: Any) -> Spec:
+    """The shared layout, type large enough to read when projected, with ``more`` merged.
+
+    >>> layout = base_layout("p", 300, yaxis=axis(range=[0, 1]))
+    >>> layout["height"], layout["yaxis"]["range"], layout["xaxis"]["tickfont"]
+    (300, [0, 1], {'size': 16})
+    """
+    return merge(
+        {
+            "title": {"text": title, "font": {"size": TITLE_SIZE}, "x": 0.0, "xanchor": "left"},
+            "font": {"size": FONT_SIZE},
+            "height": height,
+            "margin": {"l": 60, "r": 20, "t": 60, "b": 40},
+            "legend": {
+                "orientation": "h",
+                "yanchor": "top",
+                "y": -0.12,
+                "xanchor": "left",
+                "x": 0.0,
+                "font": {"size": FONT_SIZE},
+            },
+            "hoverlabel": {"font": {"size": FONT_SIZE}},
+            "uirevision": uirevision,
+            "xaxis": axis(),
+            "yaxis": axis(),
+        },
+        more,
+    )
+
+
+def class_xaxis(names: Sequence[str], k: int | None) -> Spec:
+    """An x axis of the classes at 0..K-1, the true class starred (see :func:`class_axis`).
+
+    >>> class_xaxis(["a", "b"], 1)["ticktext"]
+    ['a', 'b ★']
+    """
+    return axis(
+        tickmode="array",
+        tickvals=list(range(len(names))),
+        ticktext=[short_label(n) + (" ★" if i == k else "") for i, n in enumerate(names)],
+        range=[-0.6, len(names) - 0.4],
+        autotickangles=TICK_ANGLES,
+        automargin=True,
+    )
+
+
+def arrow(
+    tail: tuple[float, float],
+    head: tuple[float, float],
+    colour: str,
+    width: float = 3,
+    size: float = 1.0,
+) -> Spec:
+    """An annotation that draws an arrow from ``tail`` to ``head`` in data coordinates."""
+    return {
+        "x": head[0],
+        "y": head[1],
+        "ax": tail[0],
+        "ay": tail[1],
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "showarrow": True,
+        "arrowhead": 2,
+        "arrowsize": size,
+        "arrowwidth": width,
+        "arrowcolor": colour,
+        "text": "",
+    }
+
+
+def hline(y: float, line: Spec) -> Spec:
+    """A horizontal line across the plot at ``y``, as ``go.Figure.add_hline`` draws it."""
+    return {
+        "type": "line",
+        "xref": "x domain",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": line,
+    }
 
 
 def short_label(name: str, limit: int = LABEL_CHARS) -> str:
@@ -239,15 +392,27 @@ PRESENTATION_SCALE = 1.4
 
 
 def for_projector(fig: go.Figure) -> go.Figure:
-    """Scale every font of a finished figure for the back of a lecture hall."""
+    """The figure with every font scaled for the back of a lecture hall.
+
+    Every 2-D axis, the title, the legend, the hover labels and the annotations grow by
+    ``PRESENTATION_SCALE``; the figure is rebuilt from its dicts, as :func:`figure` does.
+    """
     big = round(FONT_SIZE * PRESENTATION_SCALE)
-    fig.update_layout(
-        font_size=big,
-        title_font_size=round(TITLE_SIZE * PRESENTATION_SCALE),
-        legend_font_size=big,
-        hoverlabel_font_size=big,
+    spec = fig.to_dict()
+    layout = spec.get("layout", {})
+    sized = {"font": {"size": big}}
+    layout = merge(
+        layout,
+        {
+            "font": {"size": big},
+            "title": {"font": {"size": round(TITLE_SIZE * PRESENTATION_SCALE)}},
+            "legend": sized,
+            "hoverlabel": sized,
+        },
     )
-    fig.update_xaxes(tickfont_size=big, title_font_size=big)
-    fig.update_yaxes(tickfont_size=big, title_font_size=big)
-    fig.update_annotations(font_size=big)
-    return fig
+    for key in list(layout):
+        if key.startswith(("xaxis", "yaxis")):
+            layout[key] = merge(layout[key], {"tickfont": {"size": big}, "title": sized})
+    if "annotations" in layout:
+        layout["annotations"] = [merge(a, sized) for a in layout["annotations"]]
+    return figure(spec.get("data", []), layout, spec.get("frames", ()))

@@ -1,0 +1,96 @@
+"""Server CPU per rerun after a logit edit: every view of ce-viz against the minimal app.
+
+    python -m bench cpu              (from the project root)
+    python -m bench.cpu ROUNDS       (more or fewer reruns per view; default 30)
+
+Each app runs under ``streamlit.testing.v1.AppTest`` in this process. After one warm-up
+run, each rerun types a new value into the first logit's exact box (the minimal app's one
+box) and reruns the script; what is measured is the process's CPU time
+(``time.process_time``, every thread) for that rerun. Every value is new, so no cache keyed
+on the state can answer for the view: what is measured is the work a class's edits cost.
+The views and the minimal app alternate, round by round, so that noise from a shared
+machine hits them alike; medians are compared.
+
+Targets (issue "A lecture hall on one link", goal 1): at most 3x the minimal app on the
+default view, at most 5x on every view. The exit status is 0 when both are met.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from bench.landscape import machine
+from ce_viz.state import VIEWS
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUNDS = 30
+DEFAULT_TARGET = 3.0
+VIEW_TARGET = 5.0
+
+
+class Driver:
+    """One app under AppTest, rerun with a new value in one number box each time."""
+
+    def __init__(self, script: Path, box: str, query: dict[str, str]) -> None:
+        self.at = AppTest.from_file(str(script), default_timeout=120)
+        self.at.query_params.update(query)
+        self.at.run()
+        assert not self.at.exception, [e.value for e in self.at.exception]
+        self.box = box
+        self.edits = 0
+
+    def rerun(self) -> float:
+        """CPU seconds of one rerun after typing a new value."""
+        self.edits += 1
+        value = 3.0 + 0.001 * self.edits  # new every time: no cache can answer
+        widget = self.at.number_input(key=self.box).set_value(value)
+        start = time.process_time()
+        widget.run()
+        spent = time.process_time() - start
+        assert not self.at.exception, [e.value for e in self.at.exception]
+        return spent
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    rounds = int(args[0]) if args else ROUNDS
+    minimal = Driver(ROOT / "bench" / "minimal_app.py", "num_1", {})
+    views = {view: Driver(ROOT / "app.py", "num_0", {"view": view}) for view in VIEWS}
+    for driver in (minimal, *views.values()):  # warm-up: imports, caches of constants
+        driver.rerun()
+    times: dict[str, list[float]] = {"minimal app": [], **{view: [] for view in views}}
+    for _ in range(rounds):
+        times["minimal app"].append(minimal.rerun())
+        for view, driver in views.items():
+            times[view].append(driver.rerun())
+    base = statistics.median(times["minimal app"])
+    print(f"server CPU per rerun after a logit edit, median of {rounds} (AppTest, one process)")
+    print(f"machine: {machine()}")
+    print()
+    header = f"{'app / view':<14} {'ms CPU':>8} {'ratio':>7}"
+    print(header)
+    print("-" * len(header))
+    met = True
+    for name, spent in times.items():
+        median = statistics.median(spent)
+        ratio = median / base
+        target = DEFAULT_TARGET if name == "gradient" else VIEW_TARGET
+        ok = name == "minimal app" or ratio <= target
+        met = met and ok
+        flag = "" if ok else f"   <- over {target:g}x"
+        print(f"{name:<14} {1e3 * median:8.1f} {ratio:7.2f}{flag}")
+    print()
+    print(
+        f"targets: default view <= {DEFAULT_TARGET:g}x, every view <= {VIEW_TARGET:g}x the "
+        f"minimal app: {'met' if met else 'NOT met'}"
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
