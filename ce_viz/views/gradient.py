@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
+
 import streamlit as st
 
-from ce_viz.analysis import class_table, table_csv
+from ce_viz.analysis import TABLE_COLUMNS, Result, class_table, table_csv
 from ce_viz.figures import gradient_figure, probability_figure
 from ce_viz.fmt import escape_markdown, fmt, fmt_short
 from ce_viz.state import AppState
@@ -29,12 +32,16 @@ def _explanation(state: AppState, k: int) -> str:
     return core
 
 
+def _csv(names: Sequence[str], result: Result) -> str:
+    """The table as CSV: built only when the download button is clicked."""
+    return table_csv(class_table(names, result))
+
+
 def render(state: AppState) -> None:
     """Draw the gradient view for ``state``."""
     result = evaluate_state(state)
     names = state.class_names
     k = state.true_class
-    table = class_table(names, result)
 
     st.subheader("Probabilities, loss and gradient")
     metrics = st.columns(4)
@@ -82,7 +89,7 @@ def render(state: AppState) -> None:
     ) as table_box:
         if table_box.open:
             st.dataframe(
-                table,
+                class_table(names, result),
                 hide_index=True,
                 width="stretch",
                 column_config={
@@ -96,7 +103,7 @@ def render(state: AppState) -> None:
             )
     st.download_button(
         "Download CSV",
-        data=table_csv(table),
+        data=partial(_csv, names, result),
         file_name="ce-viz.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -105,6 +112,6 @@ def render(state: AppState) -> None:
     )
     st.caption(
         "The CSV has the columns "
-        + escape_markdown(", ".join(table.columns))
+        + escape_markdown(", ".join(TABLE_COLUMNS))
         + " at full float precision."
     )
