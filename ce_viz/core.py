@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "CEVizError",
+    "check_step",
     "complement_probabilities",
     "cross_entropy",
     "grad_logits",
@@ -76,6 +77,15 @@ def _check_positive(value: float, what: str) -> float:
 
 def _check_T(T: float) -> float:
     return _check_positive(T, "temperature T")
+
+
+def check_step(h: float) -> float:
+    """A finite-difference step as a float; a ``CEVizError`` unless it is finite and > 0.
+
+    >>> check_step(1e-5)
+    1e-05
+    """
+    return _check_positive(h, "the finite-difference step")
 
 
 def _check_y(y: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
@@ -398,7 +408,7 @@ def numerical_grad(
     o = np.array(logits, dtype=np.float64)
     if not np.all(np.isfinite(o)):
         raise CEVizError(f"logits must be finite, got {o.tolist()!r}")
-    h = _check_positive(eps, "the finite-difference step")
+    h = check_step(eps)
     grad = np.empty_like(o)
     flat, out = o.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):

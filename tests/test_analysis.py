@@ -222,3 +222,18 @@ def test_fd_sweep_matches_fd_check_at_each_step() -> None:
     errors = fd_sweep(SEED_O, SEED_Y, 2.0, h_values)
     expected = [fd_check(SEED_O, SEED_Y, 2.0, h).max_rel_error for h in h_values]
     assert errors.tolist() == expected
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_batched_central_differences_equal_the_one_at_a_time_loop(name: str) -> None:
+    """fd_check and fd_sweep difference the loss for all classes and steps in one batch;
+    the numbers are bit for bit those of core.numerical_grad, one logit at a time."""
+    o, y, T = SAMPLES[name]
+    steps = [1e-1, 1e-5, 1e-9]
+    analytic = grad_logits(np.asarray(o), y, T)
+    sweep = fd_sweep(o, y, T, steps)
+    for h, swept in zip(steps, sweep, strict=True):
+        loop = numerical_grad(lambda v: cross_entropy(v, y, T), o, h)
+        check = fd_check(o, y, T, h)
+        assert np.array_equal(check.numerical, loop)
+        assert swept == np.max(np.abs(loop - analytic) / np.maximum(np.abs(analytic), 1e-300))
