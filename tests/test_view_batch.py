@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import APP, chart_payload, metric, run_app
+from tests.apptest import APP, chart_payload, metric, open_expander, run_app
 
 
 def upload(csv: bytes, **query: str) -> AppTest:
@@ -176,3 +176,14 @@ def test_random_uploads_give_a_result_or_a_message(
     text = ",".join(header) + "\n" + "\n".join(",".join(r) for r in rows) + "\n"
     at = upload(text.encode() + tail)
     assert bool(at.error) != bool(at.metric), (text, tail)
+
+
+def test_the_preview_is_read_only_when_opened() -> None:
+    """The preview expander reads the file's first rows only while open; opened on a
+    1,000-class file it shows 30 columns and says how many there are."""
+    at = upload(wide_csv(1000, rows=30))
+    assert not at.dataframe
+    at = open_expander(at, "preview_open")
+    (shown,) = at.dataframe
+    assert shown.value.shape == (20, 30)
+    assert any("of the 1,001 columns" in c.value for c in at.caption)

@@ -113,14 +113,18 @@ def render(state: AppState) -> None:
         return
 
     K = len(summary.names)
-    with st.expander(f"Preview: {summary.n:,} rows × {K:,} classes"):
-        shown = preview(data)
-        st.dataframe(shown, hide_index=True, key="preview")
-        if len(shown.columns) < len(header) or len(shown) < summary.n:
-            st.caption(
-                f"The first {len(shown):,} rows and {len(shown.columns):,} of the "
-                f"{len(header):,} columns, each cut to 24 characters."
-            )
+    # Built only while open, like the gradient view's table: a rerun reads no CSV.
+    with st.expander(
+        f"Preview: {summary.n:,} rows × {K:,} classes", key="preview_open", on_change="rerun"
+    ) as preview_box:
+        if preview_box.open:
+            shown = preview(data)
+            st.dataframe(shown, hide_index=True, key="preview")
+            if len(shown.columns) < len(header) or len(shown) < summary.n:
+                st.caption(
+                    f"The first {len(shown):,} rows and {len(shown.columns):,} of the "
+                    f"{len(header):,} columns, each cut to 24 characters."
+                )
 
     cols = st.columns(3)
     cols[0].metric("Mean loss", fmt(summary.mean_loss), help="mean over rows of −Σ yᵢ log pᵢ")
