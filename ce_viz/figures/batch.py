@@ -9,13 +9,14 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
 from ce_viz.figures.style import (
+    FOOT_LEGEND,
     PALETTE,
-    apply_layout,
+    axis,
+    base_layout,
     class_categories,
-    label_categories,
-    x_title,
+    figure,
 )
-from ce_viz.figures.theory import DIVERGING
+from ce_viz.figures.theory import DIVERGING, _category_axis, _vline
 
 __all__ = ["calibration_figure", "gradient_heatmap", "loss_histogram"]
 
@@ -30,25 +31,35 @@ def loss_histogram(losses: ArrayLike, mean_loss: float) -> go.Figure:
     mean_loss : float
         The mean over all rows.
     """
-    fig = go.Figure(
-        go.Histogram(
-            x=np.asarray(losses, dtype=np.float32),
-            nbinsx=60,
-            marker={"color": PALETTE["p"]},
-            name="rows",
-            hovertemplate="loss %{x}<br>%{y} rows<extra></extra>",
-        )
+    histogram = {
+        "type": "histogram",
+        "x": np.asarray(losses, dtype=np.float32),
+        "nbinsx": 60,
+        "marker": {"color": PALETTE["p"]},
+        "name": "rows",
+        "hovertemplate": "loss %{x}<br>%{y} rows<extra></extra>",
+    }
+    # The mean: a dashed line, labelled at its top right.
+    label = {
+        "text": f"mean {mean_loss:.4f}",
+        "showarrow": False,
+        "xref": "x",
+        "x": mean_loss,
+        "xanchor": "left",
+        "yref": "y domain",
+        "y": 1,
+        "yanchor": "top",
+    }
+    layout = base_layout(
+        "Loss per row",
+        height=420,
+        xaxis=axis(title={"text": "loss L (nats)"}, automargin=True),
+        yaxis=axis(title={"text": "rows"}),
+        legend=FOOT_LEGEND,
+        shapes=[_vline(mean_loss, {"color": PALETTE["lower"], "width": 3, "dash": "dash"})],
+        annotations=[label],
     )
-    fig.add_vline(
-        x=mean_loss,
-        line={"color": PALETTE["lower"], "width": 3, "dash": "dash"},
-        annotation_text=f"mean {mean_loss:.4f}",
-        annotation_position="top right",
-    )
-    apply_layout(fig, "Loss per row", height=420)
-    x_title(fig, "loss L (nats)")
-    fig.update_yaxes(title_text="rows")
-    return fig
+    return figure([histogram], layout)
 
 
 def gradient_heatmap(grad: ArrayLike, names: Sequence[str], rows: Sequence[int]) -> go.Figure:
@@ -65,28 +76,30 @@ def gradient_heatmap(grad: ArrayLike, names: Sequence[str], rows: Sequence[int])
     """
     g = np.asarray(grad, dtype=np.float32)
     limit = float(np.max(np.abs(g))) or 1.0
-    fig = go.Figure(
-        go.Heatmap(
-            z=g,
-            x=class_categories(names),
-            y=[str(r) for r in rows],
-            zmid=0.0,
-            zmin=-limit,
-            zmax=limit,
-            colorscale=DIVERGING,
-            colorbar={"title": {"text": "∂L/∂o"}},
-            hovertemplate="row %{y}, class %{x}<br>∂L/∂o = %{z:.4f}<extra></extra>",
-        )
+    heatmap = {
+        "type": "heatmap",
+        "z": g,
+        "x": class_categories(names),
+        "y": [str(r) for r in rows],
+        "zmid": 0.0,
+        "zmin": -limit,
+        "zmax": limit,
+        "colorscale": DIVERGING,
+        "colorbar": {"title": {"text": "∂L/∂o"}},
+        "hovertemplate": "row %{y}, class %{x}<br>∂L/∂o = %{z:.4f}<extra></extra>",
+    }
+    layout = base_layout(
+        "Gradient matrix: rows × classes",
+        height=520,
+        xaxis=_category_axis(names),
+        yaxis=axis(
+            title={"text": "row (by loss, worst at the top)"},
+            type="category",
+            showticklabels=False,
+            autorange="reversed",
+        ),
     )
-    apply_layout(fig, "Gradient matrix: rows × classes", height=520)
-    label_categories(fig, names)
-    fig.update_yaxes(
-        title_text="row (by loss, worst at the top)",
-        type="category",
-        showticklabels=False,
-        autorange="reversed",
-    )
-    return fig
+    return figure([heatmap], layout)
 
 
 def calibration_figure(centres: ArrayLike, accuracy: ArrayLike, counts: ArrayLike) -> go.Figure:
@@ -98,26 +111,33 @@ def calibration_figure(centres: ArrayLike, accuracy: ArrayLike, counts: ArrayLik
         Bin centres, the accuracy in each (NaN when empty) and the rows in each.
     """
     c = np.asarray(centres, dtype=np.float64)
-    fig = go.Figure()
-    fig.add_scatter(
-        x=[0, 1],
-        y=[0, 1],
-        mode="lines",
-        name="perfectly calibrated",
-        line={"color": PALETTE["neutral"], "dash": "dot", "width": 2},
+    traces = [
+        {
+            "type": "scatter",
+            "x": [0, 1],
+            "y": [0, 1],
+            "mode": "lines",
+            "name": "perfectly calibrated",
+            "line": {"color": PALETTE["neutral"], "dash": "dot", "width": 2},
+        },
+        {
+            "type": "scatter",
+            "x": c,
+            "y": np.asarray(accuracy, dtype=np.float64),
+            "mode": "lines+markers",
+            "name": "this data",
+            "line": {"color": PALETTE["p"], "width": 4},
+            "marker": {"size": 10},
+            "customdata": np.asarray(counts),
+            "hovertemplate": "confidence %{x:.2f}<br>accuracy %{y:.3f}<br>"
+            "%{customdata} rows<extra></extra>",
+        },
+    ]
+    layout = base_layout(
+        "Calibration: accuracy against confidence",
+        height=420,
+        xaxis=axis(title={"text": "confidence max p"}, range=[0, 1], automargin=True),
+        yaxis=axis(title={"text": "accuracy"}, range=[0, 1.02]),
+        legend=FOOT_LEGEND,
     )
-    fig.add_scatter(
-        x=c,
-        y=np.asarray(accuracy, dtype=np.float64),
-        mode="lines+markers",
-        name="this data",
-        line={"color": PALETTE["p"], "width": 4},
-        marker={"size": 10},
-        customdata=np.asarray(counts),
-        hovertemplate="confidence %{x:.2f}<br>accuracy %{y:.3f}<br>"
-        "%{customdata} rows<extra></extra>",
-    )
-    apply_layout(fig, "Calibration: accuracy against confidence", height=420)
-    x_title(fig, "confidence max p", range=[0, 1])
-    fig.update_yaxes(title_text="accuracy", range=[0, 1.02])
-    return fig
+    return figure(traces, layout)

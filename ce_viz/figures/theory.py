@@ -6,19 +6,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
 from ce_viz.figures.style import (
     AXIS_TITLE_CHARS,
     FONT_SIZE,
+    FOOT_LEGEND,
+    MAX_CLASS_TICKS,
     PALETTE,
-    add_path,
-    apply_layout,
+    PATH_CASING,
+    PATH_LEGEND_MARKER,
+    PATH_LINE,
+    TICK_ANGLES,
+    Spec,
+    axis,
+    base_layout,
     class_categories,
-    label_categories,
+    figure,
     short_label,
-    x_title,
 )
 from ce_viz.fmt import fmt_short, plotly_text
 
@@ -31,10 +38,97 @@ __all__ = [
     "temperature_figure",
 ]
 
-#: A colour-blind-safe diverging scale (purple–orange), centred on 0.
-DIVERGING = "PuOr"
+
+def _spelled_out(colours: Sequence[str]) -> list[list[float | str]]:
+    """A named colour scale's stops as graph_objects' validation spells them out (the
+    figures skip that validation, and plotly.js knows some names by other stops or not at
+    all): the same scale goes to the browser as before.
+
+    >>> _spelled_out(["#000", "#888", "#fff"])
+    [[0.0, '#000'], [0.5, '#888'], [1.0, '#fff']]
+    """
+    return [[i / (len(colours) - 1), colour] for i, colour in enumerate(colours)]
+
+
+#: A colour-blind-safe diverging scale (purple–orange, "PuOr"), centred on 0.
+DIVERGING = _spelled_out(plotly.colors.diverging.PuOr)
+#: The loss over the simplex: "Viridis".
+VIRIDIS = _spelled_out(plotly.colors.sequential.Viridis)
 #: A qualitative sequence for one line per class (Okabe–Ito).
 CLASS_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+
+# --------------------------------------------------------------------------------------
+# Private dict helpers, not (yet) in figures.style: the plain-dict forms of
+# label_categories, add_vline and add_path; figures.batch uses the first two.
+# --------------------------------------------------------------------------------------
+
+
+def _category_axis(names: Sequence[str], slant: bool = True, **more: object) -> Spec:
+    """A heatmap's class axis, drawn against :func:`class_categories`, labelled with the
+    short names: every one of up to ``MAX_CLASS_TICKS`` classes, every n-th of more (the
+    hover names each cell's class). ``slant``: the tick labels slant when crowded, as an x
+    axis's do. The dict form of ``label_categories``.
+
+    >>> ax = _category_axis(["cat", "dog"], slant=False, title={"text": "p"})
+    >>> ax["type"], ax["tickvals"], ax["title"]
+    ('category', ['cat', 'dog'], {'font': {'size': 16}, 'text': 'p'})
+    """
+    step = -(-len(names) // MAX_CLASS_TICKS)
+    ticks: Spec = {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": class_categories(names)[::step],
+        "ticktext": [short_label(n) for n in names[::step]],
+        "automargin": True,
+    }
+    if slant:
+        ticks["autotickangles"] = TICK_ANGLES
+    return axis(**ticks, **more)
+
+
+def _vline(x: float, line: Spec) -> Spec:
+    """A vertical line up the plot at ``x``, as ``go.Figure.add_vline`` draws it."""
+    return {
+        "type": "line",
+        "xref": "x",
+        "x0": x,
+        "x1": x,
+        "yref": "y domain",
+        "y0": 0,
+        "y1": 1,
+        "line": line,
+    }
+
+
+def _path_traces(
+    trace: str,
+    hovertemplate: str | None = None,
+    customdata: object = None,
+    **coords: object,
+) -> list[Spec]:
+    """A descent path through ``coords`` (x/y, or a/b/c for ``trace`` "scatterternary"):
+    a casing and a white line under one legend entry, "descent path"; the hover, if any,
+    belongs to the white line. The dict form of ``add_path``: the layout must also set
+    ``legend.itemsizing`` to "constant", so that the casing's marker shows in the legend.
+    """
+    common = {"type": trace, "name": "descent path", "legendgroup": "path", **coords}
+    line: Spec = {
+        **common,
+        "mode": "lines",
+        "line": PATH_LINE,
+        "showlegend": False,
+        **({"hoverinfo": "skip"} if hovertemplate is None else {"hovertemplate": hovertemplate}),
+    }
+    if customdata is not None:
+        line["customdata"] = customdata
+    casing = {
+        **common,
+        "mode": "lines+markers",
+        "line": PATH_CASING,
+        "marker": PATH_LEGEND_MARKER,
+        "hoverinfo": "skip",
+    }
+    return [casing, line]
 
 
 def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
@@ -49,26 +143,29 @@ def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
     m = np.asarray(J, dtype=np.float64)
     labels = class_categories(names)
     limit = float(np.max(np.abs(m))) or 1.0
-    fig = go.Figure(
-        go.Heatmap(
-            z=m,
-            x=labels,
-            y=labels,
-            zmid=0.0,
-            zmin=-limit,
-            zmax=limit,
-            colorscale=DIVERGING,
-            texttemplate="%{z:.3f}" if len(names) <= 8 else "%{z:.2f}",
-            textfont={"size": FONT_SIZE if len(names) <= 6 else 12},
-            hovertemplate="∂p(%{y}) / ∂o(%{x}) = %{z:.6f}<extra></extra>",
-            colorbar={"title": {"text": "∂pᵢ/∂oⱼ"}},
-        )
+    heatmap = {
+        "type": "heatmap",
+        "z": m,
+        "x": labels,
+        "y": labels,
+        "zmid": 0.0,
+        "zmin": -limit,
+        "zmax": limit,
+        "colorscale": DIVERGING,
+        "texttemplate": "%{z:.3f}" if len(names) <= 8 else "%{z:.2f}",
+        "textfont": {"size": FONT_SIZE if len(names) <= 6 else 12},
+        "hovertemplate": "∂p(%{y}) / ∂o(%{x}) = %{z:.6f}<extra></extra>",
+        "colorbar": {"title": {"text": "∂pᵢ/∂oⱼ"}},
+    }
+    layout = base_layout(
+        "Softmax Jacobian (diag(p) − ppᵀ)/T",
+        height=520,
+        xaxis=_category_axis(names, title={"text": "with respect to oⱼ"}, side="bottom"),
+        yaxis=_category_axis(
+            names, slant=False, title={"text": "pᵢ"}, autorange="reversed", scaleanchor="x"
+        ),
     )
-    apply_layout(fig, "Softmax Jacobian (diag(p) − ppᵀ)/T", height=520)
-    label_categories(fig, names, "xy")
-    fig.update_xaxes(title_text="with respect to oⱼ", side="bottom")
-    fig.update_yaxes(title_text="pᵢ", autorange="reversed", scaleanchor="x")
-    return fig
+    return figure([heatmap], layout)
 
 
 def ce_vs_mse_figure(
@@ -96,30 +193,38 @@ def ce_vs_mse_figure(
         from it, for a logit too large to draw at its own value.
     """
     x = np.asarray(values, dtype=np.float64)
-    fig = go.Figure()
-    fig.add_scatter(
-        x=x,
-        y=np.asarray(ce_grad),
-        name="cross-entropy: |p_k − 1|",
-        mode="lines",
-        line={"color": PALETTE["p"], "width": 4},
-    )
-    fig.add_scatter(
-        x=x,
-        y=np.asarray(mse_grad),
-        name="MSE on p: |∂/∂o_k Σ(p − y)²|",
-        mode="lines",
-        line={"color": PALETTE["lower"], "width": 4, "dash": "dash"},
-    )
-    fig.add_vline(x=current, line={"color": PALETTE["neutral"], "dash": "dot"})
-    apply_layout(fig, "Gradient on the true class: cross-entropy against MSE", height=460)
+    traces = [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": np.asarray(ce_grad),
+            "name": "cross-entropy: |p_k − 1|",
+            "mode": "lines",
+            "line": {"color": PALETTE["p"], "width": 4},
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": np.asarray(mse_grad),
+            "name": "MSE on p: |∂/∂o_k Σ(p − y)²|",
+            "mode": "lines",
+            "line": {"color": PALETTE["lower"], "width": 4, "dash": "dash"},
+        },
+    ]
     name = short_label(label, AXIS_TITLE_CHARS)
     if origin is None:
-        x_title(fig, f"{name} (confidently wrong ← → right)")
+        title = f"{name} (confidently wrong ← → right)"
     else:
-        x_title(fig, f"Δ{name} from {fmt_short(origin)} (wrong ← → right)")
-    fig.update_yaxes(title_text="|∂L/∂o_k|  (log scale)", type="log", exponentformat="power")
-    return fig
+        title = f"Δ{name} from {fmt_short(origin)} (wrong ← → right)"
+    layout = base_layout(
+        "Gradient on the true class: cross-entropy against MSE",
+        height=460,
+        xaxis=axis(title={"text": title}, automargin=True),
+        yaxis=axis(title={"text": "|∂L/∂o_k|  (log scale)"}, type="log", exponentformat="power"),
+        legend=FOOT_LEGEND,
+        shapes=[_vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
+    )
+    return figure(traces, layout)
 
 
 def temperature_figure(
@@ -138,27 +243,33 @@ def temperature_figure(
     """
     ts = np.asarray(temperatures, dtype=np.float64)
     p = np.asarray(probabilities, dtype=np.float64)
-    fig = go.Figure()
-    for i, name in enumerate(names):
-        fig.add_scatter(
-            x=ts,
-            y=p[:, i],
-            mode="lines",
-            name=short_label(name),
+    lines = [
+        {
+            "type": "scatter",
+            "x": ts,
+            "y": p[:, i],
+            "mode": "lines",
+            "name": short_label(name),
             # The whole name goes in through meta: a "%{" in a name stays text.
-            meta=[plotly_text(name)],
-            hovertemplate="%{meta[0]}<br>T = %{x:.3g}, p = %{y:.4f}<extra></extra>",
-            line={
+            "meta": [plotly_text(name)],
+            "hovertemplate": "%{meta[0]}<br>T = %{x:.3g}, p = %{y:.4f}<extra></extra>",
+            "line": {
                 "color": CLASS_COLOURS[i % len(CLASS_COLOURS)],
                 "width": 3,
                 "dash": ["solid", "dash", "dot", "dashdot"][i // len(CLASS_COLOURS) % 4],
             },
-        )
-    fig.add_vline(x=current, line={"color": PALETTE["neutral"], "dash": "dot"})
-    apply_layout(fig, "Temperature: low T sharpens p, high T flattens it", height=440)
-    x_title(fig, "temperature T (log scale)", type="log")
-    fig.update_yaxes(title_text="p = softmax(o/T)", range=[0, 1.02])
-    return fig
+        }
+        for i, name in enumerate(names)
+    ]
+    layout = base_layout(
+        "Temperature: low T sharpens p, high T flattens it",
+        height=440,
+        xaxis=axis(title={"text": "temperature T (log scale)"}, type="log", automargin=True),
+        yaxis=axis(title={"text": "p = softmax(o/T)"}, range=[0, 1.02]),
+        legend=FOOT_LEGEND,
+        shapes=[_vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
+    )
+    return figure(lines, layout)
 
 
 def distillation_figure(
@@ -172,25 +283,32 @@ def distillation_figure(
         ``‖(p_s − p_t)/T‖`` and ``‖T (p_s − p_t)‖`` at each temperature.
     """
     ts = np.asarray(temperatures, dtype=np.float64)
-    fig = go.Figure()
-    fig.add_scatter(
-        x=ts,
-        y=np.asarray(unscaled),
-        name="loss H(p_t, p_s): shrinks like 1/T²",
-        mode="lines",
-        line={"color": PALETTE["lower"], "width": 4, "dash": "dash"},
+    traces = [
+        {
+            "type": "scatter",
+            "x": ts,
+            "y": np.asarray(unscaled),
+            "name": "loss H(p_t, p_s): shrinks like 1/T²",
+            "mode": "lines",
+            "line": {"color": PALETTE["lower"], "width": 4, "dash": "dash"},
+        },
+        {
+            "type": "scatter",
+            "x": ts,
+            "y": np.asarray(scaled),
+            "name": "T² · H(p_t, p_s): steady",
+            "mode": "lines",
+            "line": {"color": PALETTE["p"], "width": 4},
+        },
+    ]
+    layout = base_layout(
+        "Distillation: why the soft-target loss is multiplied by T²",
+        height=440,
+        xaxis=axis(title={"text": "temperature T (log scale)"}, type="log", automargin=True),
+        yaxis=axis(title={"text": "‖∂/∂o_student‖"}, type="log", exponentformat="power"),
+        legend=FOOT_LEGEND,
     )
-    fig.add_scatter(
-        x=ts,
-        y=np.asarray(scaled),
-        name="T² · H(p_t, p_s): steady",
-        mode="lines",
-        line={"color": PALETTE["p"], "width": 4},
-    )
-    apply_layout(fig, "Distillation: why the soft-target loss is multiplied by T²", height=440)
-    x_title(fig, "temperature T (log scale)", type="log")
-    fig.update_yaxes(title_text="‖∂/∂o_student‖", type="log", exponentformat="power")
-    return fig
+    return figure(traces, layout)
 
 
 def smoothing_figure(
@@ -205,26 +323,35 @@ def smoothing_figure(
     current_eps, current_gap : float
         The current ε and its gap, marked (skipped when ε = 0).
     """
-    fig = go.Figure()
-    fig.add_scatter(
-        x=np.asarray(eps_values),
-        y=np.asarray(gaps),
-        mode="lines",
-        name="optimal gap o_k − o_j",
-        line={"color": PALETTE["y"], "width": 4},
-    )
+    traces: list[Spec] = [
+        {
+            "type": "scatter",
+            "x": np.asarray(eps_values),
+            "y": np.asarray(gaps),
+            "mode": "lines",
+            "name": "optimal gap o_k − o_j",
+            "line": {"color": PALETTE["y"], "width": 4},
+        }
+    ]
     if current_eps > 0:
-        fig.add_scatter(
-            x=[current_eps],
-            y=[current_gap],
-            mode="markers",
-            name="your ε",
-            marker={"size": 14, "color": PALETTE["lower"], "symbol": "diamond"},
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [current_eps],
+                "y": [current_gap],
+                "mode": "markers",
+                "name": "your ε",
+                "marker": {"size": 14, "color": PALETTE["lower"], "symbol": "diamond"},
+            }
         )
-    apply_layout(fig, "Label smoothing keeps the optimal logits finite", height=420)
-    x_title(fig, "label smoothing ε (log scale)", type="log")
-    fig.update_yaxes(title_text="gap at the minimum", rangemode="tozero")
-    return fig
+    layout = base_layout(
+        "Label smoothing keeps the optimal logits finite",
+        height=420,
+        xaxis=axis(title={"text": "label smoothing ε (log scale)"}, type="log", automargin=True),
+        yaxis=axis(title={"text": "gap at the minimum"}, rangemode="tozero"),
+        legend=FOOT_LEGEND,
+    )
+    return figure(traces, layout)
 
 
 def simplex_figure(
@@ -252,53 +379,62 @@ def simplex_figure(
     """
     q = np.asarray(points, dtype=np.float32)
     corners = [short_label(n) for n in names]
-    fig = go.Figure()
-    fig.add_scatterternary(
-        a=q[:, 0],
-        b=q[:, 1],
-        c=q[:, 2],
-        mode="markers",
-        name="loss L",
-        meta=[plotly_text(n) for n in names],
-        marker={
-            "color": np.asarray(losses, dtype=np.float32),
-            "colorscale": "Viridis",
-            "size": 7,
-            "symbol": "triangle-up",
-            "showscale": True,
-            "colorbar": {"title": {"text": "L"}},
-        },
-        hovertemplate="p(%{meta[0]}) = %{a:.3f}<br>p(%{meta[1]}) = %{b:.3f}<br>"
-        "p(%{meta[2]}) = %{c:.3f}<br>L = %{marker.color:.4f}<extra></extra>",
-    )
+    traces: list[Spec] = [
+        {
+            "type": "scatterternary",
+            "a": q[:, 0],
+            "b": q[:, 1],
+            "c": q[:, 2],
+            "mode": "markers",
+            "name": "loss L",
+            "meta": [plotly_text(n) for n in names],
+            "marker": {
+                "color": np.asarray(losses, dtype=np.float32),
+                "colorscale": VIRIDIS,
+                "size": 7,
+                "symbol": "triangle-up",
+                "showscale": True,
+                "colorbar": {"title": {"text": "L"}},
+            },
+            "hovertemplate": "p(%{meta[0]}) = %{a:.3f}<br>p(%{meta[1]}) = %{b:.3f}<br>"
+            "p(%{meta[2]}) = %{c:.3f}<br>L = %{marker.color:.4f}<extra></extra>",
+        }
+    ]
+    legend: Spec = {"y": -0.08}
     if path is not None:
         pp = np.asarray(path, dtype=np.float32)
-        add_path(fig, go.Scatterternary, a=pp[:, 0], b=pp[:, 1], c=pp[:, 2])
+        traces += _path_traces("scatterternary", a=pp[:, 0], b=pp[:, 1], c=pp[:, 2])
+        legend["itemsizing"] = "constant"
     t = np.asarray(target, dtype=np.float64)
-    fig.add_scatterternary(
-        a=[t[0]],
-        b=[t[1]],
-        c=[t[2]],
-        mode="markers",
-        name="target y",
-        marker={
-            "symbol": "star",
-            "size": 22,
-            "color": PALETTE["y"],
-            "line": {"color": "black", "width": 1.5},
-        },
-    )
     c = np.asarray(current, dtype=np.float64)
-    fig.add_scatterternary(
-        a=[c[0]],
-        b=[c[1]],
-        c=[c[2]],
-        mode="markers",
-        name="current p",
-        marker={"size": 15, "color": "white", "line": {"color": "black", "width": 2}},
-    )
-    apply_layout(fig, "Probability simplex: where p can be", height=560)
-    fig.update_layout(
+    traces += [
+        {
+            "type": "scatterternary",
+            "a": [t[0]],
+            "b": [t[1]],
+            "c": [t[2]],
+            "mode": "markers",
+            "name": "target y",
+            "marker": {
+                "symbol": "star",
+                "size": 22,
+                "color": PALETTE["y"],
+                "line": {"color": "black", "width": 1.5},
+            },
+        },
+        {
+            "type": "scatterternary",
+            "a": [c[0]],
+            "b": [c[1]],
+            "c": [c[2]],
+            "mode": "markers",
+            "name": "current p",
+            "marker": {"size": 15, "color": "white", "line": {"color": "black", "width": 2}},
+        },
+    ]
+    layout = base_layout(
+        "Probability simplex: where p can be",
+        height=560,
         ternary={
             "aaxis": {"title": {"text": corners[0]}, "min": 0},
             "baxis": {"title": {"text": corners[1]}, "min": 0},
@@ -306,6 +442,6 @@ def simplex_figure(
             "sum": 1,
         },
         margin={"t": 90, "b": 60},
-        legend={"y": -0.08},
+        legend=legend,
     )
-    return fig
+    return figure(traces, layout)
