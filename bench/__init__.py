@@ -15,6 +15,8 @@ BENCHMARKS: dict[str, str] = {
     "batch": "bench.batch",
     "shapes": "bench.shapes",
     "cpu": "bench.cpu",
+    "hall": "bench.hall",
+    "soak": "bench.soak",
     "load": "bench.load",
     "budget": "bench.budget",
 }

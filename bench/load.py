@@ -37,10 +37,13 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _run(ws, widget: tuple[str, float] | None) -> tuple[float, str | None, dict[str, str]]:
-    """Send one rerun (optionally with a number widget's new value); wait for it to end."""
+def _run(
+    ws, widget: tuple[str, float] | None, query: str = ""
+) -> tuple[float, str | None, dict[str, str]]:
+    """Send one rerun of the page at ``?query`` (optionally with a number widget's new
+    value); wait for it to end."""
     back = BackMsg()
-    back.rerun_script.query_string = ""
+    back.rerun_script.query_string = query
     if widget is not None:
         state = back.rerun_script.widget_states.widgets.add()
         state.id, state.double_value = widget
