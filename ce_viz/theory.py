@@ -21,6 +21,7 @@ from ce_viz.core import (
     grad_logits,
     softmax,
     softmax_jacobian,
+    softmax_over_temperatures,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "binary_pair",
     "chain_rule",
     "distillation_grad",
+    "distillation_grad_norms",
     "gradient_sweep",
     "hessian_eigenvalues",
     "loss_hessian",
@@ -108,7 +110,7 @@ def temperature_sweep(logits: ArrayLike, temperatures: ArrayLike) -> FloatArray:
         raise CEVizError(f"temperatures must be numbers, got {temperatures!r}") from exc
     if ts.ndim != 1 or ts.size == 0 or not np.all(np.isfinite(ts)) or np.any(ts <= 0):
         raise CEVizError("temperatures must be a 1-D array of finite numbers > 0")
-    return np.stack([softmax(o, t) for t in ts])
+    return softmax_over_temperatures(o, ts)
 
 
 def distillation_grad(
@@ -130,6 +132,22 @@ def distillation_grad(
     if p_s.shape != p_t.shape:
         raise CEVizError(f"student {p_s.shape} and teacher {p_t.shape} logits differ in shape")
     return (p_s - p_t) * (t if scaled else 1.0 / t)
+
+
+def distillation_grad_norms(
+    teacher: ArrayLike, temperatures: ArrayLike, scaled: bool = True
+) -> FloatArray:
+    """``‖distillation_grad(0, teacher, T)‖`` for each ``T``: a student with all-zero logits
+    learning from ``teacher``, the soft-target gradient's size, with or without the ``T²``.
+
+    >>> distillation_grad_norms([1.0, 0.0], [1.0, 10.0], scaled=False).round(4)
+    array([0.3268, 0.0035])
+    """
+    ts = np.asarray(temperatures, dtype=np.float64).ravel()
+    p_t = softmax_over_temperatures(teacher, ts)
+    p_s = softmax_over_temperatures(np.zeros(p_t.shape[1]), ts)
+    factor = ts if scaled else 1.0 / ts
+    return np.linalg.norm((p_s - p_t) * factor[:, None], axis=1)
 
 
 def naive_softmax(logits: ArrayLike, dtype: type = np.float64) -> NDArray[np.floating]:

@@ -36,6 +36,7 @@ from ce_viz.theory import (
     binary_pair,
     chain_rule,
     distillation_grad,
+    distillation_grad_norms,
     gradient_sweep,
     hessian_eigenvalues,
     loss_hessian,
@@ -1179,3 +1180,21 @@ def test_simplex_problem_rejects_bad_input(
     y = np.eye(len(o))[0]
     with pytest.raises(CEVizError, match=pattern):
         simplex_problem(o, y, trio, names)
+
+
+@pytest.mark.parametrize(
+    "o", [[2.0, 3.0, 4.0], [1000.0, 0.0, -1000.0], [1e300, -1e300, 0.0, 5.0], [0.0, 0.0]]
+)
+def test_sweeps_over_temperature_equal_the_one_at_a_time_loops(o: list[float]) -> None:
+    """temperature_sweep and distillation_grad_norms work over all temperatures at once:
+    every row of p is bit for bit softmax one T at a time, and every norm that of
+    distillation_grad to the last bits (a norm along an axis sums in another order)."""
+    ts = np.logspace(-2, 3, 17)
+    rows = temperature_sweep(o, ts)
+    for t, row in zip(ts, rows, strict=True):
+        assert np.array_equal(row, softmax(o, t))
+    student = np.zeros(len(o))
+    for scaled in (True, False):
+        norms = distillation_grad_norms(o, ts, scaled=scaled)
+        loop = [np.linalg.norm(distillation_grad(student, o, t, scaled=scaled)) for t in ts]
+        np.testing.assert_allclose(norms, loop, rtol=1e-15, atol=0.0)

@@ -21,7 +21,7 @@ from ce_viz.state import AppState
 from ce_viz.theory import (
     binary_cross_entropy_with_logits,
     binary_pair,
-    distillation_grad,
+    distillation_grad_norms,
     gradient_sweep,
     naive_softmax,
     overflow_threshold,
@@ -117,14 +117,8 @@ def _temperature(state: AppState, result) -> None:
         key="temperature_chart",
         alt="Each class's probability against the temperature.",
     )
-    student = np.zeros_like(result.logits)
-    unscaled = [
-        np.linalg.norm(distillation_grad(student, result.logits, t, scaled=False))
-        for t in DISTILL_TEMPERATURES
-    ]
-    scaled = [
-        np.linalg.norm(distillation_grad(student, result.logits, t)) for t in DISTILL_TEMPERATURES
-    ]
+    unscaled = distillation_grad_norms(result.logits, DISTILL_TEMPERATURES, scaled=False)
+    scaled = distillation_grad_norms(result.logits, DISTILL_TEMPERATURES)
     st.markdown(
         "**Distillation.** A student learns from a teacher's softened $p_t = "
         "\\mathrm{softmax}(o_t/T)$. The soft-target gradient is $(p_s - p_t)/T$, and "
