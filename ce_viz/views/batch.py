@@ -191,15 +191,15 @@ def _worst_rows(state: AppState, summary: BatchSummary) -> None:
     worst, result = summary.worst, summary.worst_result
     loadable = len(names) <= K_RANGE[1]
     for rank, row in enumerate(summary.worst_rows[: state.worst]):
-        cols = st.columns([1, 2, 3, 3, 2, 2])
-        cols[0].write(f"#{rank + 1}")
-        cols[1].write(f"row {row + 1:,}")
+        text, button = st.columns([6, 1], vertical_alignment="center")
         true_name = shorten(names[result.true_class[rank]], NAME_CHARS)
         predicted = shorten(names[result.predicted[rank]], NAME_CHARS)
-        cols[2].write(f"true: {escape_markdown(true_name)}")
-        cols[3].write(f"predicted: {escape_markdown(predicted)}")
-        cols[4].write(f"p = {fmt(result.p_true[rank], 3)}, L = {fmt(result.loss[rank], 3)}")
-        cols[5].button(
+        text.write(
+            f"**#{rank + 1}** · row {row + 1:,} · true: {escape_markdown(true_name)} · "
+            f"predicted: {escape_markdown(predicted)} · p = {fmt(result.p_true[rank], 3)}, "
+            f"L = {fmt(result.loss[rank], 3)}"
+        )
+        button.button(
             "Load",
             key=f"load_{row}",
             on_click=load_sample,
