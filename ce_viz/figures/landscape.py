@@ -12,20 +12,25 @@ small move from it are one number there, so the views draw relative (see
 from __future__ import annotations
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
-from plotly.subplots import make_subplots
 
 from ce_viz.core import CEVizError
 from ce_viz.figures.style import (
     AXIS_TITLE_CHARS,
     FONT_SIZE,
+    FOOT_LEGEND,
     PALETTE,
-    add_arrow,
-    add_path,
-    apply_layout,
+    PATH_CASING,
+    PATH_LEGEND_MARKER,
+    PATH_LINE,
+    Spec,
+    arrow,
+    axis,
+    base_layout,
+    figure,
     short_label,
-    x_title,
 )
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
@@ -46,6 +51,12 @@ MAX_FRAMES = 100
 #: ~700 pixels), and the losses such logits give (at most ~2e6 at T = 0.01) to within 0.25,
 #: far below the change across that landscape.
 ABSOLUTE_LIMIT = 1e4
+#: The loss's colour scale, "Viridis" as graph_objects' validation spells it out (the
+#: figures skip that validation): the same stops go to the browser as before.
+VIRIDIS = [
+    [i / (len(plotly.colors.sequential.Viridis) - 1), colour]
+    for i, colour in enumerate(plotly.colors.sequential.Viridis)
+]
 
 
 def draws_absolute(logits: ArrayLike) -> bool:
@@ -80,9 +91,7 @@ def frame_steps(steps: int) -> np.ndarray:
     return np.unique(np.linspace(0, steps, count).round().astype(int))
 
 
-def _field_trace(
-    field_a: np.ndarray, field_b: np.ndarray, u: np.ndarray, v: np.ndarray
-) -> go.Scatter:
+def _field_trace(field_a: np.ndarray, field_b: np.ndarray, u: np.ndarray, v: np.ndarray) -> Spec:
     """Arrows of the descent field, one segment each, scaled together to fit their cells."""
     cell = min(
         np.ptp(field_a) / max(len(field_a) - 1, 1), np.ptp(field_b) / max(len(field_b) - 1, 1)
@@ -96,29 +105,57 @@ def _field_trace(
     xs = np.column_stack([x0, x1, nan]).ravel()
     ys = np.column_stack([y0, y1, nan]).ravel()
     sizes = np.tile([0, 9, 0], x0.size)
-    return go.Scatter(
-        x=_f32(xs),
-        y=_f32(ys),
-        mode="lines+markers",
-        line={"color": "rgba(255,255,255,0.85)", "width": 1.5},
-        marker={"symbol": "arrow", "angleref": "previous", "size": sizes, "color": "white"},
-        name=f"white arrows: −∇L × {scale:.3g}",
-        hoverinfo="skip",
-        meta={"scale": scale},
-    )
+    return {
+        "type": "scatter",
+        "x": _f32(xs),
+        "y": _f32(ys),
+        "mode": "lines+markers",
+        "line": {"color": "rgba(255,255,255,0.85)", "width": 1.5},
+        "marker": {"symbol": "arrow", "angleref": "previous", "size": sizes, "color": "white"},
+        "name": f"white arrows: −∇L × {scale:.3g}",
+        "hoverinfo": "skip",
+        "meta": {"scale": scale},
+    }
 
 
-def _animation(fig: go.Figure, frames: list[go.Frame], labels: list[str]) -> None:
-    """Play and pause buttons and a step slider that move one trace along the path."""
-    fig.frames = frames
+def _path_traces(
+    x: np.ndarray, y: np.ndarray, hovertemplate: str, customdata: object
+) -> list[Spec]:
+    """A descent path through ``(x, y)`` as one legend entry, "descent path": the casing
+    and the white line of ``style.add_path``, as dicts (it takes a ``go.Figure``); the
+    hover belongs to the white line. The caller sets ``legend.itemsizing`` to "constant",
+    so that the casing's marker shows in the legend."""
+    common = {"type": "scatter", "name": "descent path", "legendgroup": "path", "x": x, "y": y}
+    return [
+        {
+            **common,
+            "mode": "lines+markers",
+            "line": PATH_CASING,
+            "marker": PATH_LEGEND_MARKER,
+            "hoverinfo": "skip",
+        },
+        {
+            **common,
+            "mode": "lines",
+            "line": PATH_LINE,
+            "showlegend": False,
+            "customdata": customdata,
+            "hovertemplate": hovertemplate,
+        },
+    ]
+
+
+def _animation(labels: list[str]) -> Spec:
+    """Play and pause buttons and a step slider that move one trace along the path: the
+    layout's ``updatemenus`` and ``sliders``, for frames named ``labels``."""
     play = {
         "frame": {"duration": 60, "redraw": True},
         "fromcurrent": True,
         "transition": {"duration": 0},
     }
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
-    fig.update_layout(
-        updatemenus=[
+    return {
+        "updatemenus": [
             {
                 "type": "buttons",
                 "direction": "left",
@@ -134,7 +171,7 @@ def _animation(fig: go.Figure, frames: list[go.Frame], labels: list[str]) -> Non
                 ],
             }
         ],
-        sliders=[
+        "sliders": [
             {
                 "active": 0,
                 "x": 0.2,
@@ -164,7 +201,7 @@ def _animation(fig: go.Figure, frames: list[go.Frame], labels: list[str]) -> Non
                 ],
             }
         ],
-    )
+    }
 
 
 def landscape_figure(
@@ -217,7 +254,6 @@ def landscape_figure(
     delta = "" if origin is None else "Δ"
     loss_name = "L" if origin is None else "L − L₀"
     x_title, y_title = (delta + short_label(t, AXIS_TITLE_CHARS) for t in labels)
-    fig = go.Figure()
     # The whole labels go in through meta: a "%{" in a class name stays text.
     meta = [plotly_text(t) for t in labels]
     hover = (
@@ -230,160 +266,185 @@ def landscape_figure(
         # Two lines: the values of 1e300 logits would run off a phone's legend on one.
         else f"current logits {fmt(origin[0], 3)}, {fmt(origin[1], 3)}<br>L₀ = {fmt(origin[2])}"
     )
+    loss_trace: Spec = {
+        "x": a,
+        "y": b,
+        "z": z,
+        "colorscale": VIRIDIS,
+        "colorbar": {"title": {"text": loss_name}},
+        "hovertemplate": hover,
+        "meta": meta,
+        "name": f"loss {loss_name}",
+    }
     if surface:
-        fig.add_surface(
-            x=a,
-            y=b,
-            z=z,
-            colorscale="Viridis",
-            colorbar={"title": {"text": loss_name}},
-            hovertemplate=hover,
-            meta=meta,
-            name=f"loss {loss_name}",
-            opacity=0.95,
-        )
-        fig.add_scatter3d(
-            x=[ca, ca + ua],
-            y=[cb, cb + ub],
-            # The tangent plane's drop along −∇L is |∇L|² per unit step.
-            z=[current_loss, current_loss - (ua * ua + ub * ub)],
-            mode="lines",
-            line={"color": PALETTE["lower"], "width": 8},
-            name="−∇L (tangent)",
-        )
-        fig.add_scatter3d(
-            x=[ca],
-            y=[cb],
-            z=[current_loss],
-            mode="markers",
-            name=current_name,
-            marker={"size": 6, "color": "white", "line": {"color": "black", "width": 2}},
-        )
-    else:
-        fig.add_contour(
-            x=a,
-            y=b,
-            z=z,
-            colorscale="Viridis",
-            ncontours=24,
-            colorbar={"title": {"text": loss_name}},
-            hovertemplate=hover,
-            meta=meta,
-            name=f"loss {loss_name}",
-            contours={"showlabels": True, "labelfont": {"size": 12, "color": "white"}},
-            line={"width": 0.5},
-        )
-        if field is not None:
-            fig.add_trace(_field_trace(*(np.asarray(f, dtype=np.float64) for f in field)))
-        add_arrow(fig, (ca, cb), (ca + ua, cb + ub), PALETTE["lower"], width=4, size=0.9)
-        fig.add_scatter(
-            x=[None],
-            y=[None],
-            mode="lines",
-            line={"color": PALETTE["lower"], "width": 4},
-            name="−∇L at the current point",
-        )
-        fig.add_scatter(
-            x=[ca],
-            y=[cb],
-            mode="markers",
-            name=current_name,
-            marker={
-                "size": 14,
-                "color": "white",
-                "symbol": "circle",
-                "line": {"color": "black", "width": 2},
+        traces = [
+            {"type": "surface", **loss_trace, "opacity": 0.95},
+            {
+                "type": "scatter3d",
+                "x": [ca, ca + ua],
+                "y": [cb, cb + ub],
+                # The tangent plane's drop along −∇L is |∇L|² per unit step.
+                "z": [current_loss, current_loss - (ua * ua + ub * ub)],
+                "mode": "lines",
+                "line": {"color": PALETTE["lower"], "width": 8},
+                "name": "−∇L (tangent)",
             },
-        )
-    if path is not None and path_losses is not None:
-        p = _f32(path)
-        pl = _f32(path_losses)
-        steps = frame_steps(len(p) - 1)
-        if surface:
-            fig.add_scatter3d(
-                x=p[:, 0],
-                y=p[:, 1],
-                z=pl,
-                mode="lines",
-                name="descent path",
-                line={"color": PALETTE["y"], "width": 6},
-            )
-            fig.add_scatter3d(
-                x=p[:1, 0],
-                y=p[:1, 1],
-                z=pl[:1],
-                mode="markers",
-                name="descent position",
-                marker={"size": 7, "color": PALETTE["y"], "line": {"color": "black", "width": 2}},
-            )
-        else:
-            add_path(
-                fig,
-                go.Scatter,
-                x=p[:, 0],
-                y=p[:, 1],
-                customdata=np.arange(len(p)),
-                hovertemplate="step %{customdata}<extra></extra>",
-            )
-            fig.add_scatter(
-                x=p[:1, 0],
-                y=p[:1, 1],
-                mode="markers",
-                name="descent position",
-                marker={
-                    "size": 13,
-                    "color": PALETTE["y"],
-                    "symbol": "diamond",
-                    "line": {"color": "black", "width": 1.5},
-                },
-            )
-        position = len(fig.data) - 1
-        marker = go.Scatter3d if surface else go.Scatter
-        labels_ = [str(int(s)) for s in steps]
-        frames = [
-            go.Frame(
-                data=[
-                    marker(x=p[s : s + 1, 0], y=p[s : s + 1, 1], z=pl[s : s + 1])
-                    if surface
-                    else marker(x=p[s : s + 1, 0], y=p[s : s + 1, 1])
-                ],
-                traces=[position],
-                name=label,
-            )
-            for s, label in zip(steps, labels_, strict=True)
+            {
+                "type": "scatter3d",
+                "x": [ca],
+                "y": [cb],
+                "z": [current_loss],
+                "mode": "markers",
+                "name": current_name,
+                "marker": {"size": 6, "color": "white", "line": {"color": "black", "width": 2}},
+            },
         ]
-        _animation(fig, frames, labels_)
+    else:
+        traces = [
+            {
+                "type": "contour",
+                **loss_trace,
+                "ncontours": 24,
+                "contours": {"showlabels": True, "labelfont": {"size": 12, "color": "white"}},
+                "line": {"width": 0.5},
+            }
+        ]
+        if field is not None:
+            traces.append(_field_trace(*(np.asarray(f, dtype=np.float64) for f in field)))
+        traces += [
+            {
+                "type": "scatter",
+                "x": [None],
+                "y": [None],
+                "mode": "lines",
+                "line": {"color": PALETTE["lower"], "width": 4},
+                "name": "−∇L at the current point",
+            },
+            {
+                "type": "scatter",
+                "x": [ca],
+                "y": [cb],
+                "mode": "markers",
+                "name": current_name,
+                "marker": {
+                    "size": 14,
+                    "color": "white",
+                    "symbol": "circle",
+                    "line": {"color": "black", "width": 2},
+                },
+            },
+        ]
     title = (
         "Loss over two logits, the others held fixed"
         if origin is None
         else "Change of the loss over two logits"
     )
-    apply_layout(fig, title, height=700, uirevision=uirevision)
-    fig.update_layout(
-        margin={"b": 230, "r": 20},
-        legend={"orientation": "h", "x": 0.0, "y": -0.45, "yanchor": "top"},
-    )
+    legend: Spec = {"orientation": "h", "x": 0.0, "y": -0.45, "yanchor": "top"}
+    frames: list[Spec] = []
+    controls: Spec = {}
+    if path is not None and path_losses is not None:
+        p = _f32(path)
+        pl = _f32(path_losses)
+        steps = frame_steps(len(p) - 1)
+        if surface:
+            traces += [
+                {
+                    "type": "scatter3d",
+                    "x": p[:, 0],
+                    "y": p[:, 1],
+                    "z": pl,
+                    "mode": "lines",
+                    "name": "descent path",
+                    "line": {"color": PALETTE["y"], "width": 6},
+                },
+                {
+                    "type": "scatter3d",
+                    "x": p[:1, 0],
+                    "y": p[:1, 1],
+                    "z": pl[:1],
+                    "mode": "markers",
+                    "name": "descent position",
+                    "marker": {
+                        "size": 7,
+                        "color": PALETTE["y"],
+                        "line": {"color": "black", "width": 2},
+                    },
+                },
+            ]
+        else:
+            traces += _path_traces(
+                p[:, 0], p[:, 1], "step %{customdata}<extra></extra>", np.arange(len(p))
+            )
+            legend["itemsizing"] = "constant"
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": p[:1, 0],
+                    "y": p[:1, 1],
+                    "mode": "markers",
+                    "name": "descent position",
+                    "marker": {
+                        "size": 13,
+                        "color": PALETTE["y"],
+                        "symbol": "diamond",
+                        "line": {"color": "black", "width": 1.5},
+                    },
+                }
+            )
+        position = len(traces) - 1
+        labels_ = [str(int(s)) for s in steps]
+        # Each frame moves the marker to one step. Its coordinates go as plain floats, the
+        # float32 values exactly: a one-element array per coordinate cost ~0.2 ms a frame,
+        # as graph_objects validates frames in full and Streamlit encodes every array.
+        moves = [{"x": [xa], "y": [xb]} for xa, xb in p[steps].tolist()]
+        if surface:
+            for move, height in zip(moves, pl[steps].tolist(), strict=True):
+                move["z"] = [height]
+        kind = traces[position]["type"]
+        frames = [
+            {"data": [{"type": kind, **move}], "traces": [position], "name": label}
+            for move, label in zip(moves, labels_, strict=True)
+        ]
+        controls = _animation(labels_)
     if surface:
-        fig.update_layout(
-            scene={
+        plot: Spec = {
+            "scene": {
                 "xaxis": {"title": {"text": x_title}},
                 "yaxis": {"title": {"text": y_title}},
                 "zaxis": {"title": {"text": loss_name}},
                 "aspectmode": "cube",
-            },
-        )
+            }
+        }
     else:
         # Equal scales, so −∇L meets the contours at right angles; the axes shrink to fit.
-        fig.update_xaxes(title_text=x_title, range=[float(a[0]), float(a[-1])], constrain="domain")
-        fig.update_yaxes(
-            title_text=y_title,
-            range=[float(b[0]), float(b[-1])],
-            scaleanchor="x",
-            constrain="domain",
-            # A column narrower than tall shrinks the plot: keep it up, clear of the controls.
-            constraintoward="top",
-        )
-    return fig
+        plot = {
+            "xaxis": axis(
+                title={"text": x_title}, range=[float(a[0]), float(a[-1])], constrain="domain"
+            ),
+            "yaxis": axis(
+                title={"text": y_title},
+                range=[float(b[0]), float(b[-1])],
+                scaleanchor="x",
+                constrain="domain",
+                # A column narrower than tall shrinks the plot: keep it up, clear of the
+                # controls.
+                constraintoward="top",
+            ),
+            # −∇L from the current point, to the axes' (equal) scale.
+            "annotations": [
+                arrow((ca, cb), (ca + ua, cb + ub), PALETTE["lower"], width=4, size=0.9)
+            ],
+        }
+    layout = base_layout(
+        title,
+        height=700,
+        uirevision=uirevision,
+        margin={"b": 230, "r": 20},
+        legend=legend,
+        **controls,
+        **plot,
+    )
+    return figure(traces, layout, frames)
 
 
 def slice_figure(
@@ -418,40 +479,49 @@ def slice_figure(
     delta = "" if origin is None else "Δ"
     loss_name = "L" if origin is None else "L − L₀"
     name = short_label(label, AXIS_TITLE_CHARS)
-    fig = go.Figure()
-    fig.add_scatter(
-        x=_f32(values),
-        y=_f32(losses),
-        mode="lines",
-        name=f"loss {loss_name}",
-        line={"color": PALETTE["p"], "width": 4},
-        meta=[plotly_text(label)],
-        hovertemplate=f"{delta}%{{meta[0]}} = %{{x:.3f}}<br>{loss_name} = %{{y:.4f}}"
-        "<extra></extra>",
-    )
-    fig.add_scatter(
-        x=_f32(tangent[0]),
-        y=_f32(tangent[1]),
-        mode="lines",
-        name=f"tangent, slope ∂L/∂o = {fmt_signed(slope)}",
-        line={"color": PALETTE["lower"], "width": 3, "dash": "dash"},
-    )
     value = current if origin is None else origin[0]
-    fig.add_scatter(
-        x=[current],
-        y=[current_loss],
-        mode="markers",
-        name=f"current value {fmt(value, 3)}"
-        + ("" if origin is None else f", L₀ = {fmt(origin[1])}"),
-        marker={"size": 14, "color": "white", "line": {"color": "black", "width": 2}},
+    traces = [
+        {
+            "type": "scatter",
+            "x": _f32(values),
+            "y": _f32(losses),
+            "mode": "lines",
+            "name": f"loss {loss_name}",
+            "line": {"color": PALETTE["p"], "width": 4},
+            "meta": [plotly_text(label)],
+            "hovertemplate": f"{delta}%{{meta[0]}} = %{{x:.3f}}<br>{loss_name} = %{{y:.4f}}"
+            "<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": _f32(tangent[0]),
+            "y": _f32(tangent[1]),
+            "mode": "lines",
+            "name": f"tangent, slope ∂L/∂o = {fmt_signed(slope)}",
+            "line": {"color": PALETTE["lower"], "width": 3, "dash": "dash"},
+        },
+        {
+            "type": "scatter",
+            "x": [current],
+            "y": [current_loss],
+            "mode": "markers",
+            "name": f"current value {fmt(value, 3)}"
+            + ("" if origin is None else f", L₀ = {fmt(origin[1])}"),
+            "marker": {"size": 14, "color": "white", "line": {"color": "black", "width": 2}},
+        },
+    ]
+    layout = base_layout(
+        f"Slice along {name}: the slope is p − y",
+        height=440,
+        xaxis=axis(title={"text": delta + name}, automargin=True),
+        yaxis=(
+            axis(title={"text": "loss L"}, rangemode="tozero")
+            if origin is None
+            else axis(title={"text": "change of the loss, L − L₀"})
+        ),
+        legend=FOOT_LEGEND,
     )
-    apply_layout(fig, f"Slice along {name}: the slope is p − y", height=440)
-    x_title(fig, delta + name)
-    if origin is None:
-        fig.update_yaxes(title_text="loss L", rangemode="tozero")
-    else:
-        fig.update_yaxes(title_text="change of the loss, L − L₀")
-    return fig
+    return figure(traces, layout)
 
 
 def descent_figure(
@@ -480,51 +550,69 @@ def descent_figure(
     s = np.asarray(steps)
     loss_name = "loss L" if origin is None else "change of the loss, L − L₀"
     gap_name = "logit gap o_k − max o_j" if origin is None else "change of the logit gap"
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_scatter(
-        x=s,
-        y=_f32(losses),
-        name=loss_name if origin is None else f"{loss_name} (L₀ = {fmt(origin[0])})",
-        mode="lines",
-        line={"color": PALETTE["p"], "width": 4},
-        secondary_y=False,
-    )
+    # The loss on the left axis, the gap on the right one (yaxis2), over one x axis.
+    left = {"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y"}
+    right = {**left, "yaxis": "y2"}
+    traces = [
+        {
+            **left,
+            "x": s,
+            "y": _f32(losses),
+            "name": loss_name if origin is None else f"{loss_name} (L₀ = {fmt(origin[0])})",
+            "line": {"color": PALETTE["p"], "width": 4},
+        }
+    ]
     if origin is None:
-        fig.add_scatter(
-            x=[s[0], s[-1]],
-            y=[min_loss, min_loss],
-            mode="lines",
-            name=f"lowest possible loss H(y) = {fmt(min_loss)}",
-            line={"color": PALETTE["p"], "width": 2, "dash": "dot"},
-            secondary_y=False,
+        traces.append(
+            {
+                **left,
+                "x": [s[0], s[-1]],
+                "y": [min_loss, min_loss],
+                "name": f"lowest possible loss H(y) = {fmt(min_loss)}",
+                "line": {"color": PALETTE["p"], "width": 2, "dash": "dot"},
+            }
         )
-    fig.add_scatter(
-        x=s,
-        y=_f32(gaps),
-        name=gap_name if origin is None else f"{gap_name} (from {fmt(origin[1], 3)})",
-        mode="lines",
-        line={"color": PALETTE["y"], "width": 4},
-        secondary_y=True,
+    traces.append(
+        {
+            **right,
+            "x": s,
+            "y": _f32(gaps),
+            "name": gap_name if origin is None else f"{gap_name} (from {fmt(origin[1], 3)})",
+            "line": {"color": PALETTE["y"], "width": 4},
+        }
     )
     if origin is None and np.isfinite(optimal_gap):
-        fig.add_scatter(
-            x=[s[0], s[-1]],
-            y=[optimal_gap, optimal_gap],
-            mode="lines",
-            name=f"gap at the minimum = {fmt(optimal_gap, 3)}",
-            line={"color": PALETTE["y"], "width": 2, "dash": "dot"},
-            secondary_y=True,
+        traces.append(
+            {
+                **right,
+                "x": [s[0], s[-1]],
+                "y": [optimal_gap, optimal_gap],
+                "name": f"gap at the minimum = {fmt(optimal_gap, 3)}",
+                "line": {"color": PALETTE["y"], "width": 2, "dash": "dot"},
+            }
         )
-    apply_layout(fig, "Gradient descent: loss and logit gap by step", height=460)
-    x_title(fig, "step")
-    if origin is None:
-        fig.update_yaxes(title_text="loss L", rangemode="tozero", secondary_y=False)
-    else:
-        fig.update_yaxes(title_text="L − L₀", secondary_y=False)
-    fig.update_yaxes(
-        title_text="logit gap" if origin is None else "change of the gap",
-        secondary_y=True,
-        showgrid=False,
-        tickmode="auto",
+    layout = base_layout(
+        "Gradient descent: loss and logit gap by step",
+        height=460,
+        # The domain leaves the right axis its room, as make_subplots(secondary_y) does.
+        xaxis=axis(title={"text": "step"}, automargin=True, anchor="y", domain=[0.0, 0.94]),
+        yaxis=axis(
+            anchor="x",
+            domain=[0.0, 1.0],
+            **(
+                {"title": {"text": "loss L"}, "rangemode": "tozero"}
+                if origin is None
+                else {"title": {"text": "L − L₀"}}
+            ),
+        ),
+        yaxis2=axis(
+            title={"text": "logit gap" if origin is None else "change of the gap"},
+            anchor="x",
+            overlaying="y",
+            side="right",
+            showgrid=False,
+            tickmode="auto",
+        ),
+        legend=FOOT_LEGEND,
     )
-    return fig
+    return figure(traces, layout)
