@@ -25,7 +25,14 @@ from ce_viz.figures import (
     simplex_figure,
     temperature_figure,
 )
-from ce_viz.figures.style import LABEL_CHARS, PATH_CASING, PATH_LINE, add_path
+from ce_viz.figures.style import (
+    LABEL_CHARS,
+    PATH_CASING,
+    PATH_LEGEND,
+    PATH_LINE,
+    figure,
+    path_traces,
+)
 from ce_viz.fmt import MINUS, plotly_text
 from ce_viz.theory import gradient_sweep
 
@@ -361,13 +368,13 @@ def _contrast(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-@pytest.mark.parametrize("trace", [go.Scatter, go.Scatterternary])
-def test_descent_path_is_one_legend_entry_readable_on_both_themes(trace) -> None:
+@pytest.mark.parametrize("trace", ["scatter", "scatterternary"])
+def test_descent_path_is_one_legend_entry_readable_on_both_themes(trace: str) -> None:
     """The path is a casing plus a white line under one legend entry. On the plot, one of
     the pair has 3:1 contrast on every colour of the Viridis scale; in the legend, the
     casing's line reads on a white page and its square marker on Streamlit's dark page."""
-    coords = {"x": [0, 1], "y": [0, 1]} if trace is go.Scatter else {"a": [1, 0], "b": [0, 1]}
-    fig = add_path(go.Figure(), trace, **coords)
+    coords = {"x": [0, 1], "y": [0, 1]} if trace == "scatter" else {"a": [1, 0], "b": [0, 1]}
+    fig = go.Figure(figure(path_traces(trace, **coords), {"legend": PATH_LEGEND}).to_dict())
     casing, line = fig.data
     assert (casing.name, line.name) == ("descent path", "descent path")
     assert casing.showlegend is not False

@@ -87,6 +87,9 @@ def assert_valid_figures(at: AppTest) -> None:
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
         go.Figure(spec)  # raises ValueError naming any property Plotly does not know
+        if any(trace.get("name") == "descent path" for trace in spec["data"]):
+            # the path's legend sample is drawn at legend size (figures.style.PATH_LEGEND)
+            assert spec["layout"]["legend"]["itemsizing"] == "constant"
 
 
 @pytest.mark.parametrize("view", list(VIEWS))

@@ -16,8 +16,6 @@ from ce_viz.figures.style import (
     FONT_SIZE,
     PALETTE,
     PLOTLY_CONFIG,
-    apply_layout,
-    class_axis,
     for_projector,
 )
 from ce_viz.figures.theory import (
@@ -34,10 +32,8 @@ __all__ = [
     "FONT_SIZE",
     "PALETTE",
     "PLOTLY_CONFIG",
-    "apply_layout",
     "calibration_figure",
     "ce_vs_mse_figure",
-    "class_axis",
     "descent_figure",
     "distillation_figure",
     "draws_absolute",

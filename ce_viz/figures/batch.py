@@ -9,14 +9,16 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
 from ce_viz.figures.style import (
+    DIVERGING,
     FOOT_LEGEND,
     PALETTE,
     axis,
     base_layout,
+    category_axis,
     class_categories,
     figure,
+    vline,
 )
-from ce_viz.figures.theory import DIVERGING, _category_axis, _vline
 
 __all__ = ["calibration_figure", "gradient_heatmap", "loss_histogram"]
 
@@ -56,7 +58,7 @@ def loss_histogram(losses: ArrayLike, mean_loss: float) -> go.Figure:
         xaxis=axis(title={"text": "loss L (nats)"}, automargin=True),
         yaxis=axis(title={"text": "rows"}),
         legend=FOOT_LEGEND,
-        shapes=[_vline(mean_loss, {"color": PALETTE["lower"], "width": 3, "dash": "dash"})],
+        shapes=[vline(mean_loss, {"color": PALETTE["lower"], "width": 3, "dash": "dash"})],
         annotations=[label],
     )
     return figure([histogram], layout)
@@ -91,7 +93,7 @@ def gradient_heatmap(grad: ArrayLike, names: Sequence[str], rows: Sequence[int])
     layout = base_layout(
         "Gradient matrix: rows × classes",
         height=520,
-        xaxis=_category_axis(names),
+        xaxis=category_axis(names),
         yaxis=axis(
             title={"text": "row (by loss, worst at the top)"},
             type="category",

@@ -12,7 +12,6 @@ small move from it are one number there, so the views draw relative (see
 from __future__ import annotations
 
 import numpy as np
-import plotly.colors
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
@@ -22,14 +21,14 @@ from ce_viz.figures.style import (
     FONT_SIZE,
     FOOT_LEGEND,
     PALETTE,
-    PATH_CASING,
-    PATH_LEGEND_MARKER,
-    PATH_LINE,
+    PATH_LEGEND,
+    VIRIDIS,
     Spec,
     arrow,
     axis,
     base_layout,
     figure,
+    path_traces,
     short_label,
 )
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
@@ -51,12 +50,6 @@ MAX_FRAMES = 100
 #: ~700 pixels), and the losses such logits give (at most ~2e6 at T = 0.01) to within 0.25,
 #: far below the change across that landscape.
 ABSOLUTE_LIMIT = 1e4
-#: The loss's colour scale, "Viridis" as graph_objects' validation spells it out (the
-#: figures skip that validation): the same stops go to the browser as before.
-VIRIDIS = [
-    [i / (len(plotly.colors.sequential.Viridis) - 1), colour]
-    for i, colour in enumerate(plotly.colors.sequential.Viridis)
-]
 
 
 def draws_absolute(logits: ArrayLike) -> bool:
@@ -116,33 +109,6 @@ def _field_trace(field_a: np.ndarray, field_b: np.ndarray, u: np.ndarray, v: np.
         "hoverinfo": "skip",
         "meta": {"scale": scale},
     }
-
-
-def _path_traces(
-    x: np.ndarray, y: np.ndarray, hovertemplate: str, customdata: object
-) -> list[Spec]:
-    """A descent path through ``(x, y)`` as one legend entry, "descent path": the casing
-    and the white line of ``style.add_path``, as dicts (it takes a ``go.Figure``); the
-    hover belongs to the white line. The caller sets ``legend.itemsizing`` to "constant",
-    so that the casing's marker shows in the legend."""
-    common = {"type": "scatter", "name": "descent path", "legendgroup": "path", "x": x, "y": y}
-    return [
-        {
-            **common,
-            "mode": "lines+markers",
-            "line": PATH_CASING,
-            "marker": PATH_LEGEND_MARKER,
-            "hoverinfo": "skip",
-        },
-        {
-            **common,
-            "mode": "lines",
-            "line": PATH_LINE,
-            "showlegend": False,
-            "customdata": customdata,
-            "hovertemplate": hovertemplate,
-        },
-    ]
 
 
 def _animation(labels: list[str]) -> Spec:
@@ -372,10 +338,14 @@ def landscape_figure(
                 },
             ]
         else:
-            traces += _path_traces(
-                p[:, 0], p[:, 1], "step %{customdata}<extra></extra>", np.arange(len(p))
+            traces += path_traces(
+                "scatter",
+                "step %{customdata}<extra></extra>",
+                np.arange(len(p)),
+                x=p[:, 0],
+                y=p[:, 1],
             )
-            legend["itemsizing"] = "constant"
+            legend |= PATH_LEGEND
             traces.append(
                 {
                     "type": "scatter",

@@ -8,37 +8,39 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import plotly.colors
 import plotly.graph_objects as go
 
 from ce_viz.fmt import plotly_text, shorten
 
 __all__ = [
     "AXIS_TITLE_CHARS",
+    "CLASS_COLOURS",
+    "DIVERGING",
     "FONT_SIZE",
     "FOOT_LEGEND",
     "LABEL_CHARS",
     "PALETTE",
+    "PATH_LEGEND",
     "PLOTLY_CONFIG",
     "PRESENTATION_SCALE",
     "TITLE_SIZE",
+    "VIRIDIS",
     "Spec",
-    "add_arrow",
-    "add_path",
-    "apply_layout",
     "arrow",
     "axis",
     "base_layout",
-    "class_axis",
+    "category_axis",
     "class_categories",
     "class_xaxis",
     "figure",
     "for_projector",
     "hline",
-    "label_categories",
-    "legend_at_foot",
     "merge",
+    "path_traces",
     "short_label",
-    "x_title",
+    "spelled_out",
+    "vline",
 ]
 
 #: Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
@@ -160,7 +162,10 @@ def base_layout(title: str, height: int = 480, uirevision: str = "keep", **more:
 
 
 def class_xaxis(names: Sequence[str], k: int | None) -> Spec:
-    """An x axis of the classes at 0..K-1, the true class starred (see :func:`class_axis`).
+    """An x axis of the classes at 0..K-1, the true class starred.
+
+    The positions are integers, so names that shorten alike still get a slot each; the
+    traces carry the whole names for their hover.
 
     >>> class_xaxis(["a", "b"], 1)["ticktext"]
     ['a', 'b ★']
@@ -225,46 +230,6 @@ def short_label(name: str, limit: int = LABEL_CHARS) -> str:
     return plotly_text(shorten(name, limit))
 
 
-def apply_layout(
-    fig: go.Figure, title: str, height: int = 480, uirevision: str = "keep"
-) -> go.Figure:
-    """Apply the shared layout: type large enough to read when projected."""
-    fig.update_layout(
-        title={"text": title, "font": {"size": TITLE_SIZE}, "x": 0.0, "xanchor": "left"},
-        font={"size": FONT_SIZE},
-        height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
-        hoverlabel={"font": {"size": FONT_SIZE}},
-        uirevision=uirevision,
-    )
-    # Set on the axes too: the Streamlit theme would otherwise shrink the tick labels.
-    axis_font = {"tickfont": {"size": FONT_SIZE}, "title": {"font": {"size": FONT_SIZE}}}
-    fig.update_xaxes(**axis_font)
-    fig.update_yaxes(**axis_font)
-    fig.update_layout(legend_font_size=FONT_SIZE)
-    return fig
-
-
-def class_axis(fig: go.Figure, names: Sequence[str], k: int | None) -> None:
-    """Classes on the x axis at 0..K-1, the true class marked with a star.
-
-    The positions are integers, so names that shorten alike still get a slot each; the
-    traces carry the whole names for their hover. The legend sits at the foot of the
-    figure, below however much room slanted tick labels take.
-    """
-    labels = [short_label(n) + (" ★" if i == k else "") for i, n in enumerate(names)]
-    fig.update_xaxes(
-        tickmode="array",
-        tickvals=list(range(len(names))),
-        ticktext=labels,
-        range=[-0.6, len(names) - 0.4],
-        title_text=None,
-        autotickangles=TICK_ANGLES,
-    )
-    legend_at_foot(fig)
-
-
 def class_categories(names: Sequence[str]) -> list[str]:
     """The classes as a heatmap's categories: the whole names, escaped for Plotly.
 
@@ -281,110 +246,101 @@ def class_categories(names: Sequence[str]) -> list[str]:
 MAX_CLASS_TICKS = 25
 
 
-def label_categories(fig: go.Figure, names: Sequence[str], axes: str = "x") -> None:
-    """Label a heatmap's class axes (``"x"``, ``"y"`` or ``"xy"``), drawn against
-    :func:`class_categories`, with the short names: every one of up to
-    ``MAX_CLASS_TICKS`` classes, every n-th of more (the hover names each cell's class)."""
+#: A descent path: a white line over a black casing, which stand out on every colour of the
+#: Viridis scale. The legend's sample is the casing with a white square on it (markers too
+#: small to see on the plot, drawn at legend size), so it reads on light and dark pages.
+PATH_CASING = {"color": "#000000", "width": 6}
+PATH_LINE = {"color": "#ffffff", "width": 3}
+#: Merged into the legend of a figure with a path: symbols at legend size, not plot size.
+PATH_LEGEND: Spec = {"itemsizing": "constant"}
+PATH_LEGEND_MARKER = {"symbol": "square", "size": 1, "color": "#ffffff", "line": {"width": 0}}
+
+
+def spelled_out(colours: Sequence[str]) -> list[list[float | str]]:
+    """A named colour scale's stops as graph_objects' validation spells them out (the
+    figures skip that validation, and plotly.js knows some names by other stops or not at
+    all): the same scale goes to the browser as before.
+
+    >>> spelled_out(["#000", "#888", "#fff"])
+    [[0.0, '#000'], [0.5, '#888'], [1.0, '#fff']]
+    """
+    return [[i / (len(colours) - 1), colour] for i, colour in enumerate(colours)]
+
+
+#: A colour-blind-safe diverging scale (purple–orange, "PuOr"), centred on 0.
+DIVERGING = spelled_out(plotly.colors.diverging.PuOr)
+#: The loss over the simplex: "Viridis".
+VIRIDIS = spelled_out(plotly.colors.sequential.Viridis)
+#: A qualitative sequence for one line per class (Okabe–Ito).
+CLASS_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+
+
+def category_axis(names: Sequence[str], slant: bool = True, **more: object) -> Spec:
+    """A heatmap's class axis, drawn against :func:`class_categories`, labelled with the
+    short names: every one of up to ``MAX_CLASS_TICKS`` classes, every n-th of more (the
+    hover names each cell's class). ``slant``: the tick labels slant when crowded, as an x
+    axis's do.
+
+    >>> ax = category_axis(["cat", "dog"], slant=False, title={"text": "p"})
+    >>> ax["type"], ax["tickvals"], ax["title"]
+    ('category', ['cat', 'dog'], {'font': {'size': 16}, 'text': 'p'})
+    """
     step = -(-len(names) // MAX_CLASS_TICKS)
-    ticks = {
+    ticks: Spec = {
         "type": "category",
         "tickmode": "array",
         "tickvals": class_categories(names)[::step],
         "ticktext": [short_label(n) for n in names[::step]],
         "automargin": True,
     }
-    if "x" in axes:
-        fig.update_xaxes(**ticks, autotickangles=TICK_ANGLES)
-    if "y" in axes:
-        fig.update_yaxes(**ticks)
+    if slant:
+        ticks["autotickangles"] = TICK_ANGLES
+    return axis(**ticks, **more)
 
 
-def legend_at_foot(fig: go.Figure) -> go.Figure:
-    """Put the legend at the foot of the figure, below the x axis's labels and title.
-
-    Placed against the figure, not the plot, the legend keeps its own strip of the margin,
-    and the axis's labels, however many lines or however slanted, take the room above it.
-    """
-    fig.update_xaxes(automargin=True)
-    fig.update_layout(legend={"yref": "container", "y": 0.0, "yanchor": "bottom"})
-    return fig
-
-
-def x_title(fig: go.Figure, text: str, **axis: object) -> go.Figure:
-    """Title the x axis, with the legend at the foot of the figure, clear of the title."""
-    fig.update_xaxes(title_text=text, **axis)
-    return legend_at_foot(fig)
+def vline(x: float, line: Spec) -> Spec:
+    """A vertical line up the plot at ``x``, as ``go.Figure.addvline`` draws it."""
+    return {
+        "type": "line",
+        "xref": "x",
+        "x0": x,
+        "x1": x,
+        "yref": "y domain",
+        "y0": 0,
+        "y1": 1,
+        "line": line,
+    }
 
 
-def add_arrow(
-    fig: go.Figure,
-    tail: tuple[float, float],
-    head: tuple[float, float],
-    colour: str,
-    width: float = 3,
-    size: float = 1.0,
-) -> go.Figure:
-    """An arrow from ``tail`` to ``head`` in data coordinates: drawn to the axes' scale."""
-    fig.add_annotation(
-        x=head[0],
-        y=head[1],
-        ax=tail[0],
-        ay=tail[1],
-        xref="x",
-        yref="y",
-        axref="x",
-        ayref="y",
-        showarrow=True,
-        arrowhead=2,
-        arrowsize=size,
-        arrowwidth=width,
-        arrowcolor=colour,
-        text="",
-    )
-    return fig
-
-
-#: A descent path: a white line over a black casing, which stand out on every colour of the
-#: Viridis scale. The legend's sample is the casing with a white square on it (markers too
-#: small to see on the plot, drawn at legend size), so it reads on light and dark pages.
-PATH_CASING = {"color": "#000000", "width": 6}
-PATH_LINE = {"color": "#ffffff", "width": 3}
-PATH_LEGEND_MARKER = {"symbol": "square", "size": 1, "color": "#ffffff", "line": {"width": 0}}
-
-
-def add_path(
-    fig: go.Figure,
-    trace: type[go.Scatter] | type[go.Scatterternary],
+def path_traces(
+    trace: str,
     hovertemplate: str | None = None,
     customdata: object = None,
     **coords: object,
-) -> go.Figure:
-    """Draw a descent path through ``coords`` (x/y, or a/b/c for a ternary trace) as one
-    legend entry, "descent path"; the hover, if any, belongs to the white line. The legend
-    draws its symbols at a constant size, so the casing's marker shows there."""
-    common = {"name": "descent path", "legendgroup": "path", **coords}
-    fig.add_trace(
-        trace(
-            mode="lines+markers",
-            line=PATH_CASING,
-            marker=PATH_LEGEND_MARKER,
-            hoverinfo="skip",
-            **common,
-        )
-    )
-    hover = {"hoverinfo": "skip"} if hovertemplate is None else {"hovertemplate": hovertemplate}
-    fig.add_trace(
-        trace(
-            mode="lines",
-            line=PATH_LINE,
-            showlegend=False,
-            customdata=customdata,
-            **hover,
-            **common,
-        )
-    )
-    fig.update_layout(legend_itemsizing="constant")
-    return fig
+) -> list[Spec]:
+    """A descent path through ``coords`` (x/y, or a/b/c for ``trace`` "scatterternary"):
+    a casing and a white line under one legend entry, "descent path"; the hover, if any,
+    belongs to the white line. The layout must also set
+    ``legend`` to include ``PATH_LEGEND``, so that the casing's marker shows in the legend.
+    """
+    common = {"type": trace, "name": "descent path", "legendgroup": "path", **coords}
+    line: Spec = {
+        **common,
+        "mode": "lines",
+        "line": PATH_LINE,
+        "showlegend": False,
+        **({"hoverinfo": "skip"} if hovertemplate is None else {"hovertemplate": hovertemplate}),
+    }
+    if customdata is not None:
+        line["customdata"] = customdata
+    casing = {
+        **common,
+        "mode": "lines+markers",
+        "line": PATH_CASING,
+        "marker": PATH_LEGEND_MARKER,
+        "hoverinfo": "skip",
+    }
+    return [casing, line]
 
 
 #: How much larger type is in presentation mode.

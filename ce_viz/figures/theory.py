@@ -6,26 +6,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.colors
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
 from ce_viz.figures.style import (
     AXIS_TITLE_CHARS,
+    CLASS_COLOURS,
+    DIVERGING,
     FONT_SIZE,
     FOOT_LEGEND,
-    MAX_CLASS_TICKS,
     PALETTE,
-    PATH_CASING,
-    PATH_LEGEND_MARKER,
-    PATH_LINE,
-    TICK_ANGLES,
+    PATH_LEGEND,
+    VIRIDIS,
     Spec,
     axis,
     base_layout,
+    category_axis,
     class_categories,
     figure,
+    path_traces,
     short_label,
+    vline,
 )
 from ce_viz.fmt import fmt_short, plotly_text
 
@@ -37,98 +38,6 @@ __all__ = [
     "smoothing_figure",
     "temperature_figure",
 ]
-
-
-def _spelled_out(colours: Sequence[str]) -> list[list[float | str]]:
-    """A named colour scale's stops as graph_objects' validation spells them out (the
-    figures skip that validation, and plotly.js knows some names by other stops or not at
-    all): the same scale goes to the browser as before.
-
-    >>> _spelled_out(["#000", "#888", "#fff"])
-    [[0.0, '#000'], [0.5, '#888'], [1.0, '#fff']]
-    """
-    return [[i / (len(colours) - 1), colour] for i, colour in enumerate(colours)]
-
-
-#: A colour-blind-safe diverging scale (purple–orange, "PuOr"), centred on 0.
-DIVERGING = _spelled_out(plotly.colors.diverging.PuOr)
-#: The loss over the simplex: "Viridis".
-VIRIDIS = _spelled_out(plotly.colors.sequential.Viridis)
-#: A qualitative sequence for one line per class (Okabe–Ito).
-CLASS_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
-
-# --------------------------------------------------------------------------------------
-# Private dict helpers, not (yet) in figures.style: the plain-dict forms of
-# label_categories, add_vline and add_path; figures.batch uses the first two.
-# --------------------------------------------------------------------------------------
-
-
-def _category_axis(names: Sequence[str], slant: bool = True, **more: object) -> Spec:
-    """A heatmap's class axis, drawn against :func:`class_categories`, labelled with the
-    short names: every one of up to ``MAX_CLASS_TICKS`` classes, every n-th of more (the
-    hover names each cell's class). ``slant``: the tick labels slant when crowded, as an x
-    axis's do. The dict form of ``label_categories``.
-
-    >>> ax = _category_axis(["cat", "dog"], slant=False, title={"text": "p"})
-    >>> ax["type"], ax["tickvals"], ax["title"]
-    ('category', ['cat', 'dog'], {'font': {'size': 16}, 'text': 'p'})
-    """
-    step = -(-len(names) // MAX_CLASS_TICKS)
-    ticks: Spec = {
-        "type": "category",
-        "tickmode": "array",
-        "tickvals": class_categories(names)[::step],
-        "ticktext": [short_label(n) for n in names[::step]],
-        "automargin": True,
-    }
-    if slant:
-        ticks["autotickangles"] = TICK_ANGLES
-    return axis(**ticks, **more)
-
-
-def _vline(x: float, line: Spec) -> Spec:
-    """A vertical line up the plot at ``x``, as ``go.Figure.add_vline`` draws it."""
-    return {
-        "type": "line",
-        "xref": "x",
-        "x0": x,
-        "x1": x,
-        "yref": "y domain",
-        "y0": 0,
-        "y1": 1,
-        "line": line,
-    }
-
-
-def _path_traces(
-    trace: str,
-    hovertemplate: str | None = None,
-    customdata: object = None,
-    **coords: object,
-) -> list[Spec]:
-    """A descent path through ``coords`` (x/y, or a/b/c for ``trace`` "scatterternary"):
-    a casing and a white line under one legend entry, "descent path"; the hover, if any,
-    belongs to the white line. The dict form of ``add_path``: the layout must also set
-    ``legend.itemsizing`` to "constant", so that the casing's marker shows in the legend.
-    """
-    common = {"type": trace, "name": "descent path", "legendgroup": "path", **coords}
-    line: Spec = {
-        **common,
-        "mode": "lines",
-        "line": PATH_LINE,
-        "showlegend": False,
-        **({"hoverinfo": "skip"} if hovertemplate is None else {"hovertemplate": hovertemplate}),
-    }
-    if customdata is not None:
-        line["customdata"] = customdata
-    casing = {
-        **common,
-        "mode": "lines+markers",
-        "line": PATH_CASING,
-        "marker": PATH_LEGEND_MARKER,
-        "hoverinfo": "skip",
-    }
-    return [casing, line]
 
 
 def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
@@ -160,8 +69,8 @@ def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
     layout = base_layout(
         "Softmax Jacobian (diag(p) − ppᵀ)/T",
         height=520,
-        xaxis=_category_axis(names, title={"text": "with respect to oⱼ"}, side="bottom"),
-        yaxis=_category_axis(
+        xaxis=category_axis(names, title={"text": "with respect to oⱼ"}, side="bottom"),
+        yaxis=category_axis(
             names, slant=False, title={"text": "pᵢ"}, autorange="reversed", scaleanchor="x"
         ),
     )
@@ -222,7 +131,7 @@ def ce_vs_mse_figure(
         xaxis=axis(title={"text": title}, automargin=True),
         yaxis=axis(title={"text": "|∂L/∂o_k|  (log scale)"}, type="log", exponentformat="power"),
         legend=FOOT_LEGEND,
-        shapes=[_vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
+        shapes=[vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
     )
     return figure(traces, layout)
 
@@ -267,7 +176,7 @@ def temperature_figure(
         xaxis=axis(title={"text": "temperature T (log scale)"}, type="log", automargin=True),
         yaxis=axis(title={"text": "p = softmax(o/T)"}, range=[0, 1.02]),
         legend=FOOT_LEGEND,
-        shapes=[_vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
+        shapes=[vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
     )
     return figure(lines, layout)
 
@@ -403,8 +312,8 @@ def simplex_figure(
     legend: Spec = {"y": -0.08}
     if path is not None:
         pp = np.asarray(path, dtype=np.float32)
-        traces += _path_traces("scatterternary", a=pp[:, 0], b=pp[:, 1], c=pp[:, 2])
-        legend["itemsizing"] = "constant"
+        traces += path_traces("scatterternary", a=pp[:, 0], b=pp[:, 1], c=pp[:, 2])
+        legend |= PATH_LEGEND
     t = np.asarray(target, dtype=np.float64)
     c = np.asarray(current, dtype=np.float64)
     traces += [
