@@ -86,6 +86,12 @@ TICK_ANGLES = [0, -30, -90]
 Spec = dict[str, Any]
 
 
+#: Plotly's default template is about 6 kB of JSON in every figure, and Streamlit's theme
+#: replaces it in the browser anyway (the page looks the same without it, light and dark);
+#: an empty one saves half the cost of sending a small figure.
+NO_TEMPLATE: Spec = {}
+
+
 def figure(data: Sequence[Spec], layout: Spec, frames: Sequence[Spec] = ()) -> go.Figure:
     """A ``go.Figure`` of plain-dict traces, layout and frames, taken as they are.
 
@@ -93,7 +99,7 @@ def figure(data: Sequence[Spec], layout: Spec, frames: Sequence[Spec] = ()) -> g
     >>> fig.data[0].type, fig.layout.title.text
     ('bar', 't')
     """
-    spec: Spec = {"data": list(data), "layout": layout}
+    spec: Spec = {"data": list(data), "layout": {"template": NO_TEMPLATE, **layout}}
     if frames:
         spec["frames"] = list(frames)
     return go.Figure(spec, _validate=False)
