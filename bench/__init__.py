@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, str] = {
     "cpu": "bench.cpu",
     "hall": "bench.hall",
     "soak": "bench.soak",
+    "upload": "bench.upload",
     "load": "bench.load",
     "budget": "bench.budget",
 }
