@@ -118,13 +118,14 @@ def test_path_and_frames_follow_the_descent_run() -> None:
     fig = build()
     path = trace(fig, "descent path")
     np.testing.assert_allclose(np.asarray(path.x), RUN.path[:, 1], rtol=1e-6)
-    assert len(fig.frames) == len(frame_steps(250)) <= MAX_FRAMES + 1
+    frames = fig.to_dict()["frames"]  # as they are sent: built unvalidated, like the figure
+    assert len(frames) == len(frame_steps(250)) <= MAX_FRAMES + 1
     marker_index = [t.name for t in fig.data].index("descent position")
-    for frame in fig.frames:
-        step = int(frame.name)
-        assert frame.traces == (marker_index,)
-        assert frame.data[0].x[0] == pytest.approx(RUN.path[step, 1], rel=1e-6)
-        assert frame.data[0].y[0] == pytest.approx(RUN.path[step, 2], rel=1e-6)
+    for frame in frames:
+        step = int(frame["name"])
+        assert list(frame["traces"]) == [marker_index]
+        assert frame["data"][0]["x"][0] == pytest.approx(RUN.path[step, 1], rel=1e-6)
+        assert frame["data"][0]["y"][0] == pytest.approx(RUN.path[step, 2], rel=1e-6)
     steps = [s["label"] for s in fig.layout.sliders[0].steps]
     assert steps[0] == "0"
     assert steps[-1] == "250"
