@@ -41,6 +41,7 @@ __all__ = [
     "TOL_RANGE",
     "T_RANGE",
     "VIEWS",
+    "WHY_TABS",
     "WORST_RANGE",
     "AppState",
     "Parsed",
@@ -70,6 +71,14 @@ VIEWS: dict[str, str] = {
 }
 #: The batch view's data: a built-in sample, or an uploaded file.
 DATASETS = ("sample3", "sample10", "upload")
+#: The "Why it works" view's tabs, by their ``tab=`` name, with the label shown.
+WHY_TABS: dict[str, str] = {
+    "mse": "Cross-entropy vs MSE",
+    "temperature": "Temperature",
+    "smoothing": "Label smoothing",
+    "stability": "Numerical stability",
+    "binary": "Two classes",
+}
 #: How the landscape is drawn, and which logits gradient descent may move.
 PLOTS = ("contour", "surface")
 DESCENT_MODES = ("plane", "all")
@@ -131,6 +140,8 @@ class AppState:
     # The batch view: which data, and how many of the worst rows to list.
     dataset: str = "sample3"
     worst: int = 10
+    # The "Why it works" view's open tab.
+    why_tab: str = "mse"
 
     @property
     def K(self) -> int:
@@ -588,6 +599,7 @@ _FIELDS: tuple[tuple[str, _FieldParser, str], ...] = (
     ("present", lambda t, s: parse_flag(t, "present"), "present"),
     ("data", lambda t, s: parse_choice(t, "data", DATASETS), "dataset"),
     ("worst", lambda t, s: parse_int(t, "worst", *WORST_RANGE), "worst"),
+    ("tab", lambda t, s: parse_choice(t, "tab", tuple(WHY_TABS)), "why_tab"),
     ("view", lambda t, s: parse_view(t), "view"),
 )
 
@@ -654,6 +666,7 @@ def _optional_fields(state: AppState) -> dict[str, str | None]:
         "present": str(int(state.present)),
         "data": state.dataset,
         "worst": str(state.worst),
+        "tab": state.why_tab,
     }
 
 

@@ -36,6 +36,7 @@ from ce_viz.state import (
     T_RANGE,
     TOL_RANGE,
     VIEWS,
+    WHY_TABS,
     WORST_RANGE,
     AppState,
     parse_query,
@@ -120,6 +121,7 @@ VALID_ISH: dict[str, st.SearchStrategy[str]] = {
     "present": _words(("0", "1", "on", "no")),
     "data": _words(DATASETS),
     "worst": st.integers(WORST_RANGE[0] - 2, WORST_RANGE[1] + 2).map(str),
+    "tab": _words(tuple(WHY_TABS)),
     "view": _words(tuple(VIEWS)),
 }
 
@@ -194,6 +196,7 @@ def good_links(draw: st.DrawFn) -> dict[str, str]:
         "present": st.sampled_from(["0", "1"]),
         "data": st.sampled_from(DATASETS),
         "worst": st.integers(*WORST_RANGE).map(str),
+        "tab": st.sampled_from(list(WHY_TABS)),
         "view": st.sampled_from(list(VIEWS)),
     }
     for key, value in optional.items():
@@ -280,6 +283,7 @@ def _within_ranges(state: AppState) -> None:
     assert state.descent in DESCENT_MODES
     assert state.dataset in DATASETS
     assert state.view in VIEWS
+    assert state.why_tab in WHY_TABS
     assert isinstance(state.field, bool)
     assert isinstance(state.present, bool)
     assert inside(state.span, SPAN_RANGE)

@@ -14,19 +14,19 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ce_viz.state import PRESETS, VIEWS, preset_state, to_query
+from ce_viz.state import PRESETS, VIEWS, WHY_TABS, preset_state, to_query
 from tests.apptest import run_app, warnings_text
 
 #: What each view's page shows when it is drawn: its heading, how many charts at least,
-#: and the columns of a table it must hold (None: no table required). "why" must reach
-#: its last tab, the "Two classes" table; "check" draws a table and no chart.
+#: and the columns of a table it must hold (None: no table required). "why" builds only
+#: its open tab (each is walked below); "check" draws a table and no chart.
 CONTENT: dict[str, tuple[str, int, str | None]] = {
     "gradient": ("Probabilities, loss and gradient", 1, None),
     "derivation": ("Deriving ∂L/∂o = p − y", 1, None),
     "landscape": ("The loss landscape", 1, None),
     "simplex": ("The probability simplex", 2, None),
     "jacobian": ("The softmax Jacobian", 1, None),
-    "why": ("Why it works", 4, "quantity"),
+    "why": ("Why it works", 1, None),
     "check": ("Check my work", 0, "verdict"),
     "batch": ("Batch: a whole dataset at once", 1, None),
 }
@@ -37,9 +37,9 @@ VERDICT = re.compile(r"\d+ of \d+ numbers need another look\.")
 #: (query, charts at least, a phrase the warnings must hold or None): links that crashed a
 #: view, or silently dropped input, before issue 11.
 CRASH_LINKS: list[tuple[dict[str, str], int, str | None]] = [
-    ({"logits": "1,2,3", "target": "2", "view": "why"}, 4, None),
-    ({"logits": "2,3,4", "y": "0,0,1", "view": "why"}, 4, None),
-    ({"logits": "1000,0,-1000", "target": "2", "view": "why"}, 4, None),
+    ({"logits": "1,2,3", "target": "2", "view": "why", "tab": "binary"}, 0, None),
+    ({"logits": "2,3,4", "y": "0,0,1", "view": "why", "tab": "binary"}, 0, None),
+    ({"logits": "1000,0,-1000", "target": "2", "view": "why", "tab": "binary"}, 0, None),
     (
         {"logits": "0,0,0,1000", "target": "0", "simplex": "0,1,2", "view": "simplex"},
         0,
@@ -97,6 +97,16 @@ def test_presentation_mode_figures_are_valid(view: str) -> None:
     """present=1 rescales every figure's type; the result is still a valid figure."""
     at = run_app(**to_query(preset_state("ten", view=view)), present="1")
     assert_drawn(at, view)
+
+
+@pytest.mark.parametrize("tab", list(WHY_TABS))
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_preset_on_every_why_tab(preset: str, tab: str) -> None:
+    """Each preset opens each tab of "Why it works" (tab= in the link) with no exception
+    and no error box, every chart valid."""
+    at = run_app(**to_query(preset_state(preset, view="why")), tab=tab)
+    assert_drawn(at, "why", charts=0)
+    assert at.query_params.get("tab", "mse") == tab
 
 
 def test_an_invalid_property_is_caught() -> None:

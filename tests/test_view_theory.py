@@ -19,6 +19,7 @@ from ce_viz.figures import (
     temperature_figure,
 )
 from ce_viz.fmt import subscript
+from ce_viz.state import WHY_TABS
 from ce_viz.theory import gradient_sweep, temperature_sweep
 from tests.apptest import chart_payload, run_app, warnings_text
 
@@ -50,21 +51,37 @@ def test_jacobian_view_shows_the_matrix_and_the_chain_rule() -> None:
     assert "e-1" not in sources
 
 
-def test_why_view_draws_every_tab() -> None:
-    """view=why draws the MSE, temperature, distillation and smoothing charts and the tables."""
-    at = run_app(view="why", smoothing="0.1")
-    assert set(chart_payload(at)) == {
-        "ce_mse_chart",
-        "temperature_chart",
-        "distillation_chart",
-        "smoothing_chart",
-    }
+#: Each tab of view=why, by its tab= name: the charts it draws and a table column it shows.
+WHY_TAB_CONTENT = {
+    "mse": ({"ce_mse_chart"}, None),
+    "temperature": ({"temperature_chart", "distillation_chart"}, None),
+    "smoothing": ({"smoothing_chart"}, None),
+    "stability": (set(), "naive e^o / Σ e^o"),
+    "binary": (set(), "quantity"),
+}
+
+
+def test_why_tabs_are_all_described() -> None:
+    """The table above names every tab in ce_viz.state.WHY_TABS."""
+    assert set(WHY_TAB_CONTENT) == set(WHY_TABS)
+
+
+@pytest.mark.parametrize("tab", list(WHY_TAB_CONTENT))
+def test_why_view_draws_only_the_tab_in_the_link(tab: str) -> None:
+    """view=why&tab=NAME opens that tab and builds its charts and tables only; the link
+    keeps tab= (except for the default, the first tab)."""
+    at = run_app(view="why", smoothing="0.1", tab=tab)
+    charts, column = WHY_TAB_CONTENT[tab]
+    assert set(chart_payload(at)) == charts
+    columns = [c for d in at.dataframe for c in d.value.columns]
+    assert (column in columns) if column else not columns
     assert len(at.tabs) == 5
+    assert at.query_params.get("tab") == (None if tab == "mse" else tab)
 
 
 def test_stability_table_shows_naive_nan_and_stable_answer() -> None:
     """Logits + 1000: the naive column is NaN; the stable column equals softmax of the logits."""
-    at = run_app(view="why")
+    at = run_app(view="why", tab="stability")
     (table,) = [d.value for d in at.dataframe if "naive e^o / Σ e^o" in d.value.columns]
     assert table["naive e^o / Σ e^o"].isna().any()
     expected = softmax([2.0, 3.0, 4.0])
@@ -79,7 +96,7 @@ def binary_table(at) -> dict[str, float]:
 
 def test_binary_table_shows_the_identity() -> None:
     """With K = 2, softmax equals the sigmoid and CE equals BCE, in the table's numbers."""
-    at = run_app(view="why", logits="0.3,1.7", target="1")
+    at = run_app(view="why", tab="binary", logits="0.3,1.7", target="1")
     v = binary_table(at)
     assert v["p₁ = e^o₁ / (e^o₀ + e^o₁)"] == pytest.approx(v["σ(z)"], rel=1e-15)
     assert v["cross-entropy"] == pytest.approx(v["binary cross-entropy"], rel=1e-14)
@@ -109,7 +126,7 @@ def test_binary_tab_compares_the_true_class_and_its_rival(
 ) -> None:
     """For K > 2 the tab compares the true class with its strongest rival, says so, and
     its table holds sigma(z) - t = p_k - t over the pair; the page syncs the URL after it."""
-    at = run_app(view="why", **query)
+    at = run_app(view="why", tab="binary", **query)
     assert not at.error
     text = " ".join(m.value for m in at.markdown)
     assert f"true class $k = {k}$" in text
@@ -139,9 +156,12 @@ def test_binary_tab_compares_the_true_class_and_its_rival(
 def test_why_view_survives_extremes(query: dict[str, str]) -> None:
     """Huge logits, T and smoothing at their limits, K = 2 and K = 20: every tab is drawn,
     with no exception (RuntimeWarnings are errors here) and no error box."""
-    at = run_app(view="why", **query)
-    assert not at.error
-    assert len(chart_payload(at)) == 4
+    for tab, (charts, column) in WHY_TAB_CONTENT.items():
+        at = run_app(view="why", tab=tab, **query)
+        assert not at.error, tab
+        assert set(chart_payload(at)) == charts
+        if column:
+            assert any(column in d.value.columns for d in at.dataframe), tab
     assert "σ(z)" in binary_table(at)
 
 

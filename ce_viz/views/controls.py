@@ -24,6 +24,7 @@ from ce_viz.state import (
     SMOOTHING_RANGE,
     T_RANGE,
     VIEWS,
+    WHY_TABS,
     AppState,
     parse_answers,
     parse_names,
@@ -134,6 +135,18 @@ def bound(field: str, shown: Any = None) -> dict[str, Any]:
     """
     _seed(field, getattr(ss["state"], field) if shown is None else shown)
     return {"key": field, "on_change": _on_field, "args": (field,)}
+
+
+def _on_why_tab() -> None:
+    names = {label: name for name, label in WHY_TABS.items()}
+    _update(why_tab=names[ss["why_tab"]])
+
+
+def bound_why_tab() -> dict[str, Any]:
+    """Keyword arguments for the "Why it works" tabs: the open tab is ``state.why_tab``
+    (``tab=`` in the link), and a change reruns, so only the open tab's content is built."""
+    _seed("why_tab", WHY_TABS[ss["state"].why_tab])
+    return {"key": "why_tab", "on_change": _on_why_tab}
 
 
 def _on_axis(which: int) -> None:

@@ -17,7 +17,7 @@ from ce_viz.figures import (
 )
 from ce_viz.fmt import escape_markdown, fmt, fmt_short, subscript, tex
 from ce_viz.landscape import grid_values, optimal_logit_gap
-from ce_viz.state import AppState
+from ce_viz.state import WHY_TABS, AppState
 from ce_viz.theory import (
     binary_cross_entropy_with_logits,
     binary_pair,
@@ -29,7 +29,7 @@ from ce_viz.theory import (
     temperature_sweep,
 )
 from ce_viz.views.common import chart, evaluate_state
-from ce_viz.views.controls import MORE_SETTINGS
+from ce_viz.views.controls import MORE_SETTINGS, bound_why_tab
 
 SWEEP_N = 241
 #: The sweep runs this far either side of the true class's logit.
@@ -44,26 +44,19 @@ BIG_SHIFT = 1000.0
 def render(state: AppState) -> None:
     """Draw the "why" view for ``state``."""
     st.subheader("Why it works")
-    tabs = st.tabs(
-        [
-            "Cross-entropy vs MSE",
-            "Temperature",
-            "Label smoothing",
-            "Numerical stability",
-            "Two classes",
-        ]
-    )
     result = evaluate_state(state)
-    with tabs[0]:
-        _ce_vs_mse(state, result)
-    with tabs[1]:
-        _temperature(state, result)
-    with tabs[2]:
-        _smoothing(state)
-    with tabs[3]:
-        _stability(state)
-    with tabs[4]:
-        _binary(state)
+    sections = {
+        "mse": lambda: _ce_vs_mse(state, result),
+        "temperature": lambda: _temperature(state, result),
+        "smoothing": lambda: _smoothing(state),
+        "stability": lambda: _stability(state),
+        "binary": lambda: _binary(state),
+    }
+    tabs = st.tabs(list(WHY_TABS.values()), **bound_why_tab())
+    for tab, name in zip(tabs, WHY_TABS, strict=True):
+        with tab:
+            if tab.open:  # only the open tab is built (tab= in the link names it)
+                sections[name]()
 
 
 def _ce_vs_mse(state: AppState, result) -> None:

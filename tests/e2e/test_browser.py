@@ -214,7 +214,8 @@ def test_jacobian_view_draws_the_heatmap(page: Page, app_url: str) -> None:
 
 
 def test_why_view_tabs_switch(page: Page, app_url: str) -> None:
-    """view=why opens on CE vs MSE; the stability tab replaces it with its tables."""
+    """view=why opens on CE vs MSE; the stability tab replaces it with its tables, and the
+    address bar then links to that tab."""
     page.goto(f"{app_url}/?view=why")
     wait_for_app(page)
     title = "Gradient on the true class: cross-entropy against MSE"
@@ -224,6 +225,7 @@ def test_why_view_tabs_switch(page: Page, app_url: str) -> None:
     expect(stability.get_by_text("gives NaN", exact=False)).to_be_visible()
     expect(stability.locator('[data-testid="stDataFrame"]').first).to_be_visible()
     expect(page.get_by_text(title)).to_be_hidden()
+    page.wait_for_url(re.compile(r"tab=stability"))  # the open tab is in the link
     shoot(page, "why-stability")
 
 
