@@ -49,8 +49,8 @@ def probability_figure(
     bars = [
         {
             "type": "bar",
-            "x": x,
-            "y": p_arr,
+            "x": x.tolist(),  # K <= 20 numbers: plain lists, cheaper to send than typed arrays
+            "y": p_arr.tolist(),
             "name": "p = softmax(o/T)",
             "marker": {"color": PALETTE["p"]},
             "text": [fmt(v, 3) for v in p_arr],
@@ -61,8 +61,8 @@ def probability_figure(
         },
         {
             "type": "bar",
-            "x": x,
-            "y": y_arr,
+            "x": x.tolist(),
+            "y": y_arr.tolist(),
             "name": "target y",
             "marker": {"color": "rgba(0,0,0,0)", "line": {"color": PALETTE["y"], "width": 4}},
             "hovertemplate": "%{customdata}<br>y = %{y:.6f}<extra></extra>",
@@ -108,8 +108,8 @@ def gradient_figure(names: Sequence[str], grad: ArrayLike, k: int | None = None)
     traces = [
         {
             "type": "bar",
-            "x": x[mask],
-            "y": g[mask],
+            "x": x[mask].tolist(),
+            "y": g[mask].tolist(),
             "name": label,
             "marker": {"color": PALETTE[key], "pattern": {"shape": pattern}},
             "text": [fmt_signed(v) if v else "0" for v in g[mask]],
@@ -133,8 +133,8 @@ def gradient_figure(names: Sequence[str], grad: ArrayLike, k: int | None = None)
     # Arrows beside each bar: the step that gradient descent takes, −∂L/∂o, to scale.
     arrows = [
         arrow(
-            (i + 0.42, 0.0),
-            (i + 0.42, -gi),
+            (float(i) + 0.42, 0.0),
+            (float(i) + 0.42, -float(gi)),
             PALETTE["raise"] if gi < 0 else PALETTE["lower"],
             width=3,
             size=1.2,
