@@ -27,6 +27,7 @@ __all__ = [
     "check_step",
     "complement_probabilities",
     "cross_entropy",
+    "descent_path",
     "grad_logits",
     "log_softmax",
     "numerical_grad",
@@ -356,14 +357,39 @@ def grad_logits(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray:
     """
     o = _check_logits(logits)
     t = _check_T(T)
-    y_arr = _check_y(y, o.shape)
+    return _grad(o, _check_y(y, o.shape), t)
+
+
+def _grad(o: FloatArray, y: FloatArray, t: float) -> FloatArray:
+    """``grad_logits`` of checked inputs."""
     _, e, r, top = _parts(o, t)
     p = e / (1.0 + r)
     # For the arg-max class p - y = (1 - y) - (1 - p), with 1 - p = r / (1 + r) exact in
     # relative terms: no cancellation when p rounds to 1.
-    diff = np.where(top, (1.0 - y_arr) - r / (1.0 + r), p - y_arr)
+    diff = np.where(top, (1.0 - y) - r / (1.0 + r), p - y)
     with np.errstate(over="ignore"):
         return diff / t
+
+
+def descent_path(
+    logits: ArrayLike, y: ArrayLike, lr: float, steps: int, T: float = 1.0, free: ArrayLike = 1.0
+) -> FloatArray:
+    """The logits along ``steps`` of gradient descent, ``o <- o - lr * free * dL/do``:
+    shape (steps + 1, K), each step's gradient that of :func:`grad_logits` (the inputs are
+    checked once, not at every step).
+
+    >>> descent_path([0.0, 0.0], [1.0, 0.0], lr=1.0, steps=2)[1].tolist()
+    [0.5, -0.5]
+    """
+    o = _check_logits(logits)
+    t = _check_T(T)
+    y_arr = _check_y(y, o.shape)
+    rate = _check_positive(lr, "the learning rate") * np.asarray(free, dtype=np.float64)
+    path = np.empty((int(steps) + 1, *o.shape))
+    path[0] = o
+    for step in range(1, int(steps) + 1):
+        path[step] = path[step - 1] - rate * _grad(path[step - 1], y_arr, t)
+    return path
 
 
 def softmax_jacobian(logits: ArrayLike, T: float = 1.0) -> FloatArray:

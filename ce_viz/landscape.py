@@ -41,7 +41,7 @@ from ce_viz.core import (
     _check_T,
     _check_y,
     cross_entropy,
-    grad_logits,
+    descent_path,
     log_softmax,
     softmax,
 )
@@ -486,10 +486,7 @@ def descend(
         ``path`` of shape (steps + 1, K) and ``losses`` of shape (steps + 1,).
     """
     o, y_arr, rate, n, mask = _descent_inputs(logits, y, lr, steps, T, free)
-    path = np.empty((n + 1, o.size))
-    path[0] = o
-    for step in range(1, n + 1):
-        path[step] = path[step - 1] - rate * mask * grad_logits(path[step - 1], y_arr, T)
+    path = descent_path(o, y_arr, rate, n, T, mask)
     return Descent(path=path, losses=np.asarray(cross_entropy(path, y_arr, T)))
 
 

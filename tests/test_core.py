@@ -26,6 +26,7 @@ from ce_viz.core import (
     CEVizError,
     complement_probabilities,
     cross_entropy,
+    descent_path,
     grad_logits,
     log_softmax,
     numerical_grad,
@@ -975,3 +976,22 @@ def test_relative_error() -> None:
         relative_error([1.1, -2.0, 1e-310], [1.0, -2.5, 0.0]), [0.1, 0.2, 1e-10]
     )
     assert relative_error(0.0, 0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("o", "y", "T"),
+    [
+        ([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], 1.0),
+        ([1000.0, 0.0, -1000.0], [0.0, 0.0, 1.0], 0.5),
+        ([0.3, -1.0, 2.0, 0.0], [0.1, 0.6, 0.3, 0.0], 7.0),
+    ],
+)
+def test_descent_path_is_the_step_by_step_loop(o: list[float], y: list[float], T: float) -> None:
+    """descent_path checks its inputs once; each step is bit for bit o - lr * free * the
+    grad_logits of the step before, with and without a mask of free logits."""
+    for free in (1.0, np.array([1.0, 0.0] + [1.0] * (len(o) - 2))):
+        path = descent_path(o, y, 0.5, 30, T, free)
+        expected = [np.array(o)]
+        for _ in range(30):
+            expected.append(expected[-1] - 0.5 * free * grad_logits(expected[-1], y, T))
+        assert np.array_equal(path, np.array(expected))
