@@ -374,10 +374,7 @@ def loss_change_slice(
     ndarray, shape (n,)
     """
     o, _, _ = _sample(logits, y, T)
-    if not (_is_index(axis) and 0 <= axis < o.size):
-        raise CEVizError(f"axis must be a class in 0..{o.size - 1}, got {axis!r}")
-    k = int(axis)
-    other = (k + 1) % o.size
+    k, other = _slice_axes(o, axis)
     return loss_change_grid(o, y, (k, other), offsets, [0.0], T)[:, 0]
 
 
@@ -431,6 +428,13 @@ def descent_field(
     return u, v
 
 
+def _slice_axes(o: FloatArray, axis: int) -> tuple[int, int]:
+    """A 1-D slice along ``axis``, taken as a grid row: the axis and another class."""
+    if not (_is_index(axis) and 0 <= axis < o.size):
+        raise CEVizError(f"axis must be a class in 0..{o.size - 1}, got {axis!r}")
+    return int(axis), (int(axis) + 1) % o.size
+
+
 def loss_slice(
     logits: ArrayLike, y: ArrayLike, axis: int, values: ArrayLike, T: float = 1.0
 ) -> FloatArray:
@@ -444,10 +448,7 @@ def loss_slice(
     ndarray, shape (n,)
     """
     o, _, _ = _sample(logits, y, T)
-    if not (_is_index(axis) and 0 <= axis < o.size):
-        raise CEVizError(f"axis must be a class in 0..{o.size - 1}, got {axis!r}")
-    k = int(axis)
-    other = (k + 1) % o.size
+    k, other = _slice_axes(o, axis)
     return loss_grid(o, y, (k, other), values, [o[other]], T)[:, 0]
 
 
