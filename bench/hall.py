@@ -46,9 +46,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from websockets.sync.client import connect
-
-from bench.load import TIMEOUT, _rss_mb, _run
+from bench.load import TIMEOUT, open_session, rerun, rss_mb
 from bench.serve import ROOT, served
 
 OPEN_WITHIN = 10.0
@@ -90,14 +88,8 @@ def _student(
     time.sleep(start)
     try:
         headers = {"Cookie": _page_cookie(port)} if sticky else None
-        with connect(
-            f"ws://127.0.0.1:{port}/_stcore/stream",
-            subprotocols=["streamlit"],
-            max_size=None,
-            ping_interval=None,
-            additional_headers=headers,
-        ) as ws:
-            elapsed, error, ids = _run(ws, None, LINK)
+        with open_session(port, headers) as ws:
+            elapsed, error, ids = rerun(ws, None, LINK)
             with hall.lock:
                 hall.first.append(elapsed)
                 hall.ends.append(time.monotonic())
@@ -105,7 +97,7 @@ def _student(
                     hall.errors.append(error)
             for i, gap in enumerate(gaps):
                 time.sleep(gap)
-                elapsed, error, _ = _run(ws, (ids[box], 2.0 + 0.25 * (i + 1)), LINK)
+                elapsed, error, _ = rerun(ws, (ids[box], 2.0 + 0.25 * (i + 1)), LINK)
                 with hall.lock:
                     hall.edits.append(elapsed)
                     hall.ends.append(time.monotonic())
@@ -136,7 +128,7 @@ def _drive(
     """Run the schedule's students against 127.0.0.1:port until all are done (bounded); the
     results, the servers' summed RSS before and at its peak, and the time the hall began."""
     hall = Hall()
-    before = peak = sum(_rss_mb(pid) for pid in pids)
+    before = peak = sum(rss_mb(pid) for pid in pids)
     threads = [
         threading.Thread(target=_student, args=(port, box, start, gaps, hall, sticky), daemon=True)
         for start, gaps in schedule
@@ -146,7 +138,7 @@ def _drive(
         t.start()
     deadline = began + OPEN_WITHIN + EDITS * (EDIT_GAP[1] + 60) + 60
     while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
-        peak = max(peak, sum(_rss_mb(pid) for pid in pids))
+        peak = max(peak, sum(rss_mb(pid) for pid in pids))
         time.sleep(0.2)
     return hall, before, peak, began
 

@@ -30,14 +30,26 @@ SESSIONS, INTERACTIONS = 20, 30
 TIMEOUT = 60.0  # seconds a rerun may take before it counts as an error
 
 
-def _rss_mb(pid: int) -> float:
+def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def _run(
+def open_session(port: int, headers: dict[str, str] | None = None):
+    """A session on the app's websocket as a browser opens one: no keepalive pings (a
+    browser sends none; a client that expects pongs from a busy server times out)."""
+    return connect(
+        f"ws://127.0.0.1:{port}/_stcore/stream",
+        subprotocols=["streamlit"],
+        max_size=None,
+        ping_interval=None,
+        additional_headers=headers,
+    )
+
+
+def rerun(
     ws, widget: tuple[str, float] | None, query: str = ""
 ) -> tuple[float, str | None, dict[str, str]]:
     """Send one rerun of the page at ``?query`` (optionally with a number widget's new
@@ -68,14 +80,12 @@ def _run(
 
 def _session(port: int, interactions: int, latencies: list[float], errors: list[str]) -> None:
     try:
-        with connect(
-            f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None
-        ) as ws:
-            _, error, ids = _run(ws, None)
+        with open_session(port) as ws:
+            _, error, ids = rerun(ws, None)
             if error:
                 errors.append(error)
             for i in range(interactions):
-                elapsed, error, _ = _run(ws, (ids["num_0"], 1.0 + (i % 7) * 0.5))
+                elapsed, error, _ = rerun(ws, (ids["num_0"], 1.0 + (i % 7) * 0.5))
                 latencies.append(elapsed)
                 if error:
                     errors.append(error)
@@ -92,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         # One warm-up session, so imports and caches are not counted as per-session memory.
         _session(port, 2, [], [])
         time.sleep(2)
-        rss_before = _rss_mb(server.pid)
+        rss_before = rss_mb(server.pid)
         latencies: list[float] = []
         errors: list[str] = []
         threads = [
@@ -104,11 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         for t in threads:
             t.start()
         while any(t.is_alive() for t in threads):
-            peak = max(peak, _rss_mb(server.pid))
+            peak = max(peak, rss_mb(server.pid))
             time.sleep(0.2)
         wall = time.perf_counter() - started
         time.sleep(10)
-        rss_after = _rss_mb(server.pid)
+        rss_after = rss_mb(server.pid)
 
     ordered = sorted(latencies)
     p95 = ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")

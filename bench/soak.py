@@ -16,9 +16,7 @@ import sys
 import threading
 import time
 
-from websockets.sync.client import connect
-
-from bench.load import _rss_mb, _run
+from bench.load import open_session, rerun, rss_mb
 from bench.serve import ROOT, served
 from ce_viz.state import VIEWS
 
@@ -30,16 +28,11 @@ GROWTH_TARGET = 0.05
 def _session(port: int, index: int, done: list[int], errors: list[str]) -> None:
     views = list(VIEWS)
     try:
-        with connect(
-            f"ws://127.0.0.1:{port}/_stcore/stream",
-            subprotocols=["streamlit"],
-            max_size=None,
-            ping_interval=None,
-        ) as ws:
+        with open_session(port) as ws:
             for i in range(EDITS):
                 view = views[(index + i // 20) % len(views)]
                 query = f"logits={1 + 0.001 * i},3,4&target=1&view={view}"
-                _, error, _ = _run(ws, None, query)
+                _, error, _ = rerun(ws, None, query)
                 done.append(1)
                 if error:
                     errors.append(error)
@@ -56,15 +49,15 @@ def main(argv: list[str] | None = None) -> int:
             threading.Thread(target=_session, args=(port, i, done, errors), daemon=True)
             for i in range(SESSIONS)
         ]
-        samples: list[tuple[int, float]] = [(0, _rss_mb(server.pid))]
+        samples: list[tuple[int, float]] = [(0, rss_mb(server.pid))]
         for t in threads:
             t.start()
         deadline = time.monotonic() + 1800
         while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
             if len(done) >= samples[-1][0] + SAMPLE_EVERY:
-                samples.append((len(done), _rss_mb(server.pid)))
+                samples.append((len(done), rss_mb(server.pid)))
             time.sleep(0.05)
-        samples.append((len(done), _rss_mb(server.pid)))
+        samples.append((len(done), rss_mb(server.pid)))
     print(f"soak: {SESSIONS} sessions x {EDITS} reruns, every view in turn, postScriptGC off")
     print("reruns  RSS MB")
     for n, rss in samples:

@@ -24,9 +24,8 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from websockets.sync.client import connect
 
-from bench.load import _rss_mb, _run
+from bench.load import open_session, rerun, rss_mb
 from bench.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, served
 from bench.shapes import tall_zeros
 
@@ -36,17 +35,12 @@ EDIT_TARGET_S = 2.0
 
 def _editor(port: int, stop: threading.Event, latencies: list[float], errors: list[str]) -> None:
     try:
-        with connect(
-            f"ws://127.0.0.1:{port}/_stcore/stream",
-            subprotocols=["streamlit"],
-            max_size=None,
-            ping_interval=None,
-        ) as ws:
-            _, _, ids = _run(ws, None)
+        with open_session(port) as ws:
+            _, _, ids = rerun(ws, None)
             for i in range(600):
                 if stop.is_set():
                     break
-                elapsed, error, _ = _run(ws, (ids["num_0"], 2.0 + 0.01 * (i % 50)))
+                elapsed, error, _ = rerun(ws, (ids["num_0"], 2.0 + 0.01 * (i % 50)))
                 latencies.append(elapsed)
                 if error:
                     errors.append(error)
@@ -69,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                 '[data-testid="stFileUploaderDropzoneInput"]', state="attached", timeout=60000
             )
             time.sleep(2)
-            before = peak = _rss_mb(server.pid)
+            before = peak = rss_mb(server.pid)
             stop = threading.Event()
             latencies: list[float] = []
             errors: list[str] = []
@@ -81,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', str(path))
             done = False
             while time.perf_counter() - start < 300 and not done:
-                peak = max(peak, _rss_mb(server.pid))
+                peak = max(peak, rss_mb(server.pid))
                 done = page.locator('[data-testid="stMetric"]').count() > 0
                 time.sleep(0.1)
             read_s = time.perf_counter() - start
