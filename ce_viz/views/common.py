@@ -40,31 +40,18 @@ def cached_fd_sweep(logits: tuple[float, ...], y: tuple[float, ...], T: float) -
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x ~100 kB at most
 def cached_descent(
-    logits: np.ndarray, y: np.ndarray, lr: float, steps: int, T: float, free: np.ndarray | None
-) -> Descent:
-    """A gradient-descent run, cached: replaying the animation recomputes nothing."""
-    return descend(logits, y, lr, steps, T, free)
-
-
-@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x ~100 kB at most
-def cached_relative_descent(
-    logits: np.ndarray, y: np.ndarray, lr: float, steps: int, T: float, free: np.ndarray | None
-) -> Descent:
-    """A gradient-descent run measured from its start (for logits too large to draw)."""
-    return descend_relative(logits, y, lr, steps, T, free)
-
-
-@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x 82 kB
-def cached_loss_change_grid(
     logits: np.ndarray,
     y: np.ndarray,
-    axes: tuple[int, int],
-    a_offsets: np.ndarray,
-    b_offsets: np.ndarray,
+    lr: float,
+    steps: int,
     T: float,
-) -> np.ndarray:
-    """The change of the loss over a plane of moves, cached per plane and grid."""
-    return loss_change_grid(logits, y, axes, a_offsets, b_offsets, T)
+    free: np.ndarray | None,
+    relative: bool,
+) -> Descent:
+    """A gradient-descent run, cached: replaying the animation recomputes nothing.
+    ``relative``: measured from its start, for logits too large to draw."""
+    run = descend_relative if relative else descend
+    return run(logits, y, lr, steps, T, free)
 
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x 82 kB
@@ -75,9 +62,12 @@ def cached_loss_grid(
     a_values: np.ndarray,
     b_values: np.ndarray,
     T: float,
+    relative: bool,
 ) -> np.ndarray:
-    """The loss over the plane, cached per plane and grid."""
-    return loss_grid(logits, y, axes, a_values, b_values, T)
+    """The loss over the plane, cached per plane and grid; ``relative``: the change of the
+    loss over a plane of moves from the logits."""
+    grid = loss_change_grid if relative else loss_grid
+    return grid(logits, y, axes, a_values, b_values, T)
 
 
 def drawn_relative(state: AppState) -> bool:
@@ -91,5 +81,6 @@ def descent_run(state: AppState) -> Descent:
     learning rate, steps and mode (the plotted plane only, or all logits); measured from
     its start (``relative``) when the logits are too large to draw."""
     free = np.isin(np.arange(state.K), state.plane) if state.descent == "plane" else None
-    run = cached_relative_descent if drawn_relative(state) else cached_descent
-    return run(state.o(), state.y_vector(), state.lr, state.steps, state.T, free)
+    return cached_descent(
+        state.o(), state.y_vector(), state.lr, state.steps, state.T, free, drawn_relative(state)
+    )

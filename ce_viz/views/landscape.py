@@ -24,7 +24,6 @@ from ce_viz.landscape import (
 )
 from ce_viz.state import DESCENT_MODES, LR_RANGE, PLOTS, SPAN_RANGE, STEPS_RANGE, AppState
 from ce_viz.views.common import (
-    cached_loss_change_grid,
     cached_loss_grid,
     chart,
     descent_run,
@@ -170,12 +169,7 @@ def plane_figure(
     i, j = axes
     names = state.class_names
     o, y, T = result.logits, result.y, state.T
-    if run.relative:
-        current, current_loss = (0.0, 0.0), 0.0
-        loss_over = cached_loss_change_grid
-    else:
-        current, current_loss = (o[i], o[j]), result.loss
-        loss_over = cached_loss_grid
+    current, current_loss = ((0.0, 0.0), 0.0) if run.relative else ((o[i], o[j]), result.loss)
     a_vals = grid_values(current[0], state.span, GRID_N, include=run.path[:, i])
     b_vals = grid_values(current[1], state.span, GRID_N, include=run.path[:, j])
     arrows = None
@@ -186,7 +180,7 @@ def plane_figure(
     return landscape_figure(
         a_vals,
         b_vals,
-        loss_over(o, y, (i, j), a_vals, b_vals, T),
+        cached_loss_grid(o, y, (i, j), a_vals, b_vals, T, run.relative),
         labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
         current=current,
         current_loss=current_loss,
