@@ -295,6 +295,13 @@ def _header_at(data: io.IOBase) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _open(source: Source) -> tuple[io.IOBase, tuple[str, ...]]:
+    """The source as a binary stream at its header line, and the header's checked names."""
+    data = _binary(source)
+    _seek_header(data)
+    return data, _header_at(data)
+
+
 def read_header(source: Source) -> tuple[str, ...]:
     """The file's column names, stripped of spaces, checked for shape.
 
@@ -308,8 +315,7 @@ def read_header(source: Source) -> tuple[str, ...]:
     data = _binary(source)
     start = data.tell()
     try:
-        _seek_header(data)
-        return _header_at(data)
+        return _open(data)[1]
     finally:
         data.seek(start)
 
@@ -426,9 +432,7 @@ def iter_batch(
     ``CHUNK_ROWS``). ``progress(fraction)`` is called after each chunk with the fraction of
     the file read so far, which lets a caller show it, or stop the work by raising.
     """
-    data = _binary(source)
-    _seek_header(data)
-    header = _header_at(data)
+    data, header = _open(source)
     mapping = resolve_columns(header, mapping)
     return mapping, _chunks(data, header, mapping, _chunk_rows(len(header), chunk_rows), progress)
 
@@ -535,9 +539,7 @@ def preview(source: Source, rows: int = 20, columns: int = 30, chars: int = 24) 
     >>> preview(b"a,b,c\\n" + b"9" * 100 + b",1,2\\n", columns=2, chars=5).iloc[0].tolist()
     ['9999…', '1']
     """
-    data = _binary(source)
-    _seek_header(data)
-    header = _header_at(data)
+    data, header = _open(source)
     frame = pd.read_csv(
         data,
         nrows=rows,
