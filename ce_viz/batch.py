@@ -40,6 +40,7 @@ __all__ = [
     "detect_columns",
     "downsample",
     "evaluate_batch",
+    "heatmap_rows",
     "iter_batch",
     "preview",
     "read_batch",
@@ -69,6 +70,8 @@ CHUNK_ROWS = 50_000
 CHUNK_CELLS = 200_000
 #: The most points a chart gets: the loss sample's size.
 MAX_POINTS = 50_000
+#: The gradient heatmap's rows at the most (fewer when K is large: see ``heatmap_rows``).
+HEATMAP_ROWS = 300
 #: The results CSV's size at the most; a longer file's results hold its first rows.
 RESULTS_MAX_BYTES = 64 * 2**20
 #: Columns that name the label, in the order they are looked for.
@@ -639,6 +642,16 @@ def calibration(
     ([0.25, 0.75], [0.0, 0.5], [1, 2])
     """
     return calibration_curve(*calibration_counts(confidence, correct, bins))
+
+
+def heatmap_rows(K: int) -> int:
+    """How many of the worst rows the gradient heatmap shows for ``K`` classes: at most
+    ``HEATMAP_ROWS``, and at most ``MAX_POINTS`` cells in all.
+
+    >>> heatmap_rows(3), heatmap_rows(1000)
+    (300, 50)
+    """
+    return max(1, min(HEATMAP_ROWS, MAX_POINTS // max(K, 1)))
 
 
 def downsample(n: int, max_points: int, rng: np.random.Generator) -> NDArray[np.intp]:

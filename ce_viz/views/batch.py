@@ -23,6 +23,7 @@ from ce_viz.batch import (
     ColumnMap,
     calibration_curve,
     detect_columns,
+    heatmap_rows,
     preview,
     read_header,
     results_row_limit,
@@ -42,8 +43,6 @@ DATASET_LABELS = {
     "sample10": "10-class sample",
     "upload": "Upload a CSV",
 }
-#: The gradient heatmap's rows at the most (fewer when K is large: see ``_heatmap_rows``).
-HEATMAP_ROWS = 300
 #: Class names in the worst-rows list are cut to this many characters.
 NAME_CHARS = 16
 
@@ -54,11 +53,6 @@ def _sample_bytes(name: str) -> bytes:
     K, n = (3, 300) if name == "sample3" else (10, 2000)
     frame = sample_dataset(K, n, np.random.default_rng(K))
     return frame.to_csv(index=False).encode()
-
-
-def _heatmap_rows(K: int) -> int:
-    """The heatmap's rows: at most ``HEATMAP_ROWS``, and at most ``MAX_POINTS`` cells."""
-    return max(1, min(HEATMAP_ROWS, MAX_POINTS // max(K, 1)))
 
 
 def _summary(key: tuple[Any, ...], data: bytes, mapping: ColumnMap, T: float) -> BatchSummary:
@@ -72,7 +66,7 @@ def _summary(key: tuple[Any, ...], data: bytes, mapping: ColumnMap, T: float) ->
         data,
         mapping,
         T,
-        worst=max(WORST_RANGE[1], _heatmap_rows(len(mapping.logits))),
+        worst=max(WORST_RANGE[1], heatmap_rows(len(mapping.logits))),
         progress=lambda done: bar.progress(done, text=f"Reading the file… {done:.0%}"),
     )
     bar.empty()
@@ -149,7 +143,7 @@ def render(state: AppState) -> None:
             key="calibration_chart",
             alt="Accuracy against confidence, per confidence bin.",
         )
-    rows = _heatmap_rows(K)
+    rows = heatmap_rows(K)
     chart(
         gradient_heatmap(
             summary.worst_result.grad[:rows], summary.names, summary.worst_rows[:rows] + 1
