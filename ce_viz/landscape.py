@@ -29,6 +29,7 @@ so the change of the loss is exact at any scale, even where ``L(o)`` is 2e300.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,73 +123,78 @@ def _grid_inputs(
 class _Plane:
     """The stable pieces of softmax over the (a, b) grid; see the module docstring.
 
-    ``dA, dB, dC`` are ``m - a/T``, ``m - b/T`` and ``m - c`` (all >= 0, one of them 0),
-    ``log_s`` is ``log1p`` of the two exponentials below the max, and ``s`` is their sum
-    plus 1. Each difference is taken before dividing by T, so no rounding of ``a/T`` or
-    ``c`` is amplified.
+    ``nA, nB, nC`` are the gaps ``a/T - m``, ``b/T - m`` and ``c - m`` (all <= 0, the
+    largest of them 0), and ``x`` is the sum of the two exponentials below the max, so
+    that softmax's denominator is ``e^m (1 + x)``. Each gap is a difference taken before
+    dividing by T (``m - a/T`` is ``max(0, (b - a)/T, c - a/T)``), so no rounding of
+    ``a/T`` or ``c`` is amplified, and ``x`` never adds the max's own 1, so
+    ``log1p(x)`` keeps its relative accuracy where ``x`` is tiny.
     """
 
-    dA: FloatArray  # noqa: N815 (the names follow the mathematics)
-    dB: FloatArray  # noqa: N815
-    dC: FloatArray  # noqa: N815
-    log_s: FloatArray
-    s: FloatArray
+    nA: FloatArray  # noqa: N815 (the names follow the mathematics)
+    nB: FloatArray  # noqa: N815
+    nC: FloatArray  # noqa: N815
+    x: FloatArray
 
 
-def _plane(o: FloatArray, axes: tuple[int, int], a: FloatArray, b: FloatArray, t: float) -> _Plane:
-    """The plane's pieces over the grid ``a`` (rows) by ``b`` (columns)."""
-    i, j = axes
-    rest = np.delete(o, [i, j])
-    col, row = a[:, None], b[None, :]
-    # The others as one group: c = top/T + log1p(r) with top their largest logit.
-    if rest.size:
-        top = float(rest.max())
-        with np.errstate(over="ignore"):
-            d_rest = (rest - top) / t
-        r = float(np.exp(np.sort(d_rest)[:-1]).sum()) if rest.size > 1 else 0.0
-        log_r = float(np.log1p(r))
-        with np.errstate(over="ignore"):
-            ac = (col - top) / t - log_r  # a/T - c, shape (n, 1)
-            bc = (row - top) / t - log_r  # b/T - c, shape (1, m)
-    else:
-        ac = np.full_like(col, np.inf)
-        bc = np.full_like(row, np.inf)
-    # In place where possible: at 401 x 401 every temporary is a page-faulted megabyte.
-    with np.errstate(over="ignore", invalid="ignore"):
-        ab = np.subtract.outer(a, b)
-        ab /= t  # a/T - b/T, shape (n, m)
-    a_top = ab >= 0
-    a_top &= ac >= 0
-    b_top = bc >= 0
-    b_top = b_top & ~a_top
-    c_top = ~(a_top | b_top)
-    dA = np.negative(ab)  # right where b is on top
-    np.copyto(dA, -ac, where=c_top)
-    dA[a_top] = 0.0
-    dB = ab.copy()  # right where a is on top
-    np.copyto(dB, -bc, where=c_top)
-    dB[b_top] = 0.0
-    # With K = 2 there is no third group: its gap is infinite and its exponential 0.
-    dC = np.zeros_like(ab) if rest.size else np.full_like(ab, np.inf)
-    if rest.size:
-        np.copyto(dC, ac, where=a_top)
-        np.copyto(dC, bc, where=b_top)
-    # Only the two exponentials below the max: the max's own is exactly 1.
-    below = np.where(a_top, dB, dA)
-    np.negative(below, out=below)
-    np.exp(below, out=below)
-    other = np.where(c_top, dB, dC)
-    np.negative(other, out=other)
-    np.exp(other, out=other)
-    below += other
-    log_s = np.log1p(below)
-    below += 1.0
-    return _Plane(dA, dB, dC, log_s, below)
+def _group_gaps(
+    o: FloatArray, axes: tuple[int, int], a: FloatArray, b: FloatArray, t: float
+) -> tuple[FloatArray, FloatArray]:
+    """``a/T - c`` and ``b/T - c`` for the grid's values, with ``c`` the others' group.
+
+    The others act as one group with log-sum-exp ``c = top/T + log1p(r)``, ``top`` their
+    largest logit. With no others (K = 2) the group is empty and both gaps are infinite.
+    """
+    rest = np.delete(o, list(axes))
+    if not rest.size:
+        return np.full_like(a, np.inf), np.full_like(b, np.inf)
+    top = float(rest.max())
+    with np.errstate(over="ignore"):
+        d_rest = (rest - top) / t
+    r = float(np.exp(np.sort(d_rest)[:-1]).sum()) if rest.size > 1 else 0.0
+    log_r = float(np.log1p(r))
+    with np.errstate(over="ignore"):
+        return (a - top) / t - log_r, (b - top) / t - log_r
+
+
+def _plane(ab: FloatArray, ac: FloatArray, bc: FloatArray) -> _Plane:
+    """The plane's pieces from ``ab = (a - b)/T`` (n, m), ``ac`` (n, 1) and ``bc`` (1, m).
+
+    ``ab`` is used as scratch space. In place where possible: every pass over the block is
+    a large part of the cost, and these few are all the work there is.
+    """
+    with np.errstate(invalid="ignore"):
+        nA = np.minimum(ab, np.minimum(ac, 0.0))  # a/T - m = min(0, (a - b)/T, a/T - c)
+        nB = np.negative(ab)  # b/T - m = min(0, (b - a)/T, b/T - c)
+        np.minimum(nB, np.minimum(bc, 0.0), out=nB)
+        nC = np.minimum(np.minimum(-ac, 0.0), np.minimum(-bc, 0.0))  # c - m
+        # Of the three gaps the largest is 0 (the max's own term); the two below it are
+        # min(nA, nB) and min(max(nA, nB), nC), which also holds for ties.
+        x = np.minimum(nA, nB)
+        np.maximum(nA, nB, out=ab)
+        np.minimum(ab, nC, out=ab)
+        np.exp(x, out=x)
+        np.exp(ab, out=ab)
+        x += ab
+    return _Plane(nA, nB, nC, x)
+
+
+def _planes(
+    o: FloatArray, axes: tuple[int, int], a: FloatArray, b: FloatArray, t: float
+) -> Iterator[tuple[slice, _Plane]]:
+    """The plane over the grid ``a`` (rows) by ``b`` (columns), in blocks of rows."""
+    ac, bc = _group_gaps(o, axes, a, b, t)
+    for rows in _row_blocks(a.size, b.size):
+        with np.errstate(over="ignore", invalid="ignore"):
+            ab = np.subtract.outer(a[rows], b)
+            if t != 1.0:
+                ab /= t
+        yield rows, _plane(ab, ac[rows, None], bc[None, :])
 
 
 #: Work on blocks of about this many grid points: small enough that the temporaries are
 #: reused from the heap (no fresh pages) and stay in cache.
-BLOCK = 8192
+BLOCK = 16384
 
 
 def _row_blocks(n: int, m: int) -> list[slice]:
@@ -249,19 +255,22 @@ def loss_grid(
     y_rest = float(np.delete(y_arr, [i, j]).sum())
     u = _rest_constant(o, y_arr, (i, j), t)
     out = np.empty((a.size, b.size))
-    for rows in _row_blocks(a.size, b.size):
-        pl = _plane(o, (i, j), a[rows], b, t)
-        # -log p_a = dA + log_s, and so on; each product only where its weight is > 0, so
-        # a zero weight times an infinite gap stays 0.
-        loss = pl.log_s
-        loss *= y_arr[i] + y_arr[j] + y_rest
-        with np.errstate(over="ignore"):
-            for weight, gap in ((y_arr[i], pl.dA), (y_arr[j], pl.dB), (y_rest, pl.dC)):
+    total = y_arr[i] + y_arr[j] + y_rest  # 1 for a target distribution, up to rounding
+    for rows, pl in _planes(o, (i, j), a, b, t):
+        # -log p_a = -nA + log1p(x), and so on; each product only where its weight is > 0,
+        # so a zero weight times an infinite gap stays 0. Written straight into the output.
+        loss = out[rows]
+        np.log1p(pl.x, out=loss)
+        if total != 1.0:
+            loss *= total
+        with np.errstate(over="ignore", invalid="ignore"):
+            for weight, gap in ((y_arr[i], pl.nA), (y_arr[j], pl.nB), (y_rest, pl.nC)):
                 if weight > 0:
-                    gap *= weight
-                    loss += gap
-        loss += u
-        out[rows] = loss
+                    if weight != 1.0:
+                        gap *= weight
+                    loss -= gap
+        if u:
+            loss += u
     return out
 
 
@@ -416,13 +425,13 @@ def descent_field(
         )
         return -ga / t, -gb / t
     u, v = np.empty((a.size, b.size)), np.empty((a.size, b.size))
-    for rows in _row_blocks(a.size, b.size):
-        pl = _plane(o, (i, j), a[rows], b, t)
-        q = (pl.s - 1.0) / pl.s  # 1 - p for the class on top, without cancellation
-        a_top, b_top = pl.dA == 0, (pl.dB == 0) & (pl.dA != 0)
+    for rows, pl in _planes(o, (i, j), a, b, t):
+        s = 1.0 + pl.x
+        q = pl.x / s  # 1 - p for the class on top, without cancellation
+        a_top, b_top = pl.nA == 0, (pl.nB == 0) & (pl.nA != 0)
         with np.errstate(over="ignore"):
-            ga = np.where(a_top, (1.0 - y_arr[i]) - q, np.exp(-pl.dA) / pl.s - y_arr[i])
-            gb = np.where(b_top, (1.0 - y_arr[j]) - q, np.exp(-pl.dB) / pl.s - y_arr[j])
+            ga = np.where(a_top, (1.0 - y_arr[i]) - q, np.exp(pl.nA) / s - y_arr[i])
+            gb = np.where(b_top, (1.0 - y_arr[j]) - q, np.exp(pl.nB) / s - y_arr[j])
             u[rows] = -ga / t
             v[rows] = -gb / t
     return u, v
