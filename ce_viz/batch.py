@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ce_viz.core import SUM_TOLERANCE, CEVizError, cross_entropy, grad_logits, softmax
+from ce_viz.core import SUM_TOLERANCE, CEVizError, forward, grad_logits
 from ce_viz.fmt import csv_text, quote, shorten
 
 __all__ = [
@@ -65,9 +65,9 @@ MAX_NAME_CHARS = 100
 #: The longest header line, in bytes: every column at its longest name, quoted.
 MAX_HEADER_BYTES = MAX_COLUMNS * (MAX_NAME_CHARS + 3)
 #: Rows read at a time at the most; fewer when the rows are wide (see ``CHUNK_CELLS``).
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 100_000
 #: Cells read at a time at the most, so a chunk's memory is bounded whatever its shape.
-CHUNK_CELLS = 200_000
+CHUNK_CELLS = 1_000_000
 #: The most points a chart gets: the loss sample's size.
 MAX_POINTS = 50_000
 #: The gradient heatmap's rows at the most (fewer when K is large: see ``heatmap_rows``).
@@ -334,11 +334,21 @@ def _numbers(
     ``raw_cell(row, column)`` gives a cell's text as written, for the message, where pandas
     has already read the column as numbers (``1e400`` would otherwise show as ``inf``).
     """
-    sub = frame[list(columns)]
-    try:
-        values = sub.to_numpy(dtype=np.float64)  # the fast path: every cell a number
-    except (TypeError, ValueError):
-        values = sub.apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
+    if all(pd.api.types.is_numeric_dtype(t) for t in set(frame.dtypes)):
+        # The fast path for a file of numbers: one array of the whole frame, then the
+        # columns wanted, without a DataFrame of the selection (costly at 1,000 columns).
+        where = frame.columns.get_indexer(list(columns))
+        whole = frame.to_numpy(np.float64)
+        if np.array_equal(where, np.arange(where[0], where[0] + len(where))):
+            values = whole[:, where[0] : where[0] + len(where)]  # side by side: a view
+        else:
+            values = whole[:, where]
+    else:
+        sub = frame[list(columns)]
+        try:
+            values = sub.to_numpy(dtype=np.float64)  # every wanted cell a number
+        except (TypeError, ValueError):
+            values = sub.apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
         r, c = np.argwhere(bad)[0]
@@ -372,35 +382,65 @@ def _label_lookup(names: Sequence[str]) -> tuple[dict[object, int], bool]:
     return lookup, not by_name_only
 
 
-def _labels(
-    frame: pd.DataFrame, column: str, names: Sequence[str], first_row: int
-) -> NDArray[np.intp]:
-    """The label column as class indices, vectorised; a label that is no class is named."""
-    lookup, index_ok = _label_lookup(names)
-    raw = frame[column]
-    if pd.api.types.is_integer_dtype(raw.dtype):
-        numbers = raw.to_numpy(np.int64)
-        codes = raw.map(lookup).to_numpy(np.float64)
-    else:
-        text = raw.astype(str).str.strip()
-        codes = text.map(lookup).to_numpy(np.float64)
-        numbers_f = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
-        whole = np.isfinite(numbers_f) & (np.mod(numbers_f, 1.0) == 0) & (np.abs(numbers_f) < 2**53)
-        numbers = np.where(whole, numbers_f, -1).astype(np.int64)
-    K = len(names)
-    if index_ok:
-        as_index = (numbers >= 0) & (numbers < K)
-        codes = np.where(np.isnan(codes) & as_index, numbers, codes)
-    bad = np.flatnonzero(np.isnan(codes))
-    if bad.size:
-        r = int(bad[0])
-        shown = str(raw.iloc[r]).strip()
-        raise CEVizError(
-            f"row {first_row + r}, column {quote(column)}: {quote(shown)} is not a class; use 0 "
-            f"to {K - 1} or one of {', '.join(shorten(n, 20) for n in names[:5])}"
-            + ("…" if K > 5 else "")
-        )
-    return codes.astype(np.intp)
+#: Distinct labels whose class a reader remembers from one chunk to the next.
+KNOWN_LABELS = 10_000
+
+
+class _LabelReader:
+    """A file's label column as class indices, chunk by chunk.
+
+    The names' lookup is built once per file. In each chunk every distinct label is mapped
+    once (``pd.factorize``) and every row takes its label's class: a column of millions of
+    rows has only a few distinct labels. The classes of labels already seen (up to
+    ``KNOWN_LABELS``) are remembered for the next chunk.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = names
+        self.lookup, self.index_ok = _label_lookup(names)
+        self.known: dict[object, int] = {}
+
+    def __call__(self, frame: pd.DataFrame, column: str, first_row: int) -> NDArray[np.intp]:
+        """The classes of ``frame[column]``; a label that is no class is named."""
+        raw = frame[column]
+        row_codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+        distinct = list(uniques)
+        classes = np.array([self.known.get(v, np.nan) for v in distinct], dtype=np.float64)
+        new = np.flatnonzero(np.isnan(classes))
+        if new.size:
+            classes[new] = self._classes(pd.Series(uniques[new], dtype=raw.dtype))
+            for i in new[: max(0, KNOWN_LABELS - len(self.known))]:
+                if not np.isnan(classes[i]):
+                    self.known[distinct[i]] = int(classes[i])
+        bad = np.flatnonzero(np.isnan(classes))
+        if bad.size:
+            r = int(np.flatnonzero(np.isin(row_codes, bad))[0])
+            shown = str(raw.iloc[r]).strip()
+            names, K = self.names, len(self.names)
+            raise CEVizError(
+                f"row {first_row + r}, column {quote(column)}: {quote(shown)} is not a class; "
+                f"use 0 to {K - 1} or one of {', '.join(shorten(n, 20) for n in names[:5])}"
+                + ("…" if K > 5 else "")
+            )
+        return classes.astype(np.intp)[row_codes]
+
+    def _classes(self, labels: pd.Series) -> FloatArray:
+        """Each label's class index, vectorised; NaN for a label that is no class."""
+        if pd.api.types.is_integer_dtype(labels.dtype):
+            numbers = labels.to_numpy(np.int64)
+            codes = labels.map(self.lookup).to_numpy(np.float64)
+        else:
+            text = labels.astype(str).str.strip()
+            codes = text.map(self.lookup).to_numpy(np.float64)
+            numbers_f = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
+            whole = (
+                np.isfinite(numbers_f) & (np.mod(numbers_f, 1.0) == 0) & (np.abs(numbers_f) < 2**53)
+            )
+            numbers = np.where(whole, numbers_f, -1).astype(np.int64)
+        if self.index_ok:
+            as_index = (numbers >= 0) & (numbers < len(self.names))
+            codes = np.where(np.isnan(codes) & as_index, numbers, codes)
+        return codes
 
 
 @dataclass(frozen=True)
@@ -462,6 +502,7 @@ def _chunks(
         return str(one.iloc[0, header.index(column)])
 
     row = 1
+    labels_of = _LabelReader(names)
     try:
         # Numbers are parsed by pandas' C reader (fast); a column with anything else in it
         # stays text, and the checks below name the cell.
@@ -474,9 +515,8 @@ def _chunks(
             if mapping.soft is not None:
                 y = _soft_targets(chunk, mapping.soft, row, raw_cell)
             else:
-                labels = _labels(chunk, mapping.label or "", names, row)
-                y = np.zeros((len(chunk), K))
-                y[np.arange(len(chunk)), labels] = 1.0
+                labels = labels_of(chunk, mapping.label or "", row)
+                y = _one_hot(labels, K, like=logits)
             yield _Chunk(row, logits, y)
             row += len(chunk)
             if progress is not None:
@@ -489,6 +529,14 @@ def _chunks(
         raise _read_error(exc, row - 1) from exc
     if row == 1:
         raise CEVizError("the file has a header but no rows")
+
+
+def _one_hot(labels: NDArray[np.intp], K: int, like: FloatArray) -> FloatArray:
+    """One-hot targets for ``labels``, in the memory order of ``like`` (the chunk's logits),
+    so that elementwise work on both runs in step."""
+    if like.flags.f_contiguous and not like.flags.c_contiguous:
+        return (np.arange(K)[:, None] == labels).astype(np.float64).T
+    return (labels[:, None] == np.arange(K)).astype(np.float64)
 
 
 def _soft_targets(
@@ -584,15 +632,13 @@ def evaluate_batch(batch: Batch, T: float = 1.0) -> BatchResult:
     >>> round(evaluate_batch(b).mean_loss, 4)
     1.4076
     """
-    p = softmax(batch.logits, T)
-    true_class = np.argmax(batch.y, axis=1)
-    rows = np.arange(batch.n)
+    f = forward(batch.logits, batch.y, T)
     return BatchResult(
-        loss=np.asarray(cross_entropy(batch.logits, batch.y, T)),
-        p_true=p[rows, true_class],
-        predicted=np.argmax(p, axis=1),
-        true_class=true_class,
-        confidence=p.max(axis=1),
+        loss=f.loss,
+        p_true=f.p_true,
+        predicted=f.predicted,
+        true_class=f.true_class,
+        confidence=f.confidence,
         grad=grad_logits(batch.logits, batch.y, T),
     )
 
@@ -608,7 +654,11 @@ def calibration_counts(
     ([1, 2], [0.0, 1.0])
     """
     edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    # The bin is the number of inner edges at or below the confidence (np.digitize's rule),
+    # counted edge by edge: for a few edges, several times cheaper than a binary search.
+    which = np.zeros(len(confidence), dtype=np.intp)
+    for edge in edges[1:-1]:
+        which += confidence >= edge
     counts = np.bincount(which, minlength=bins)
     hits = np.bincount(which, weights=np.asarray(correct, dtype=float), minlength=bins)
     return counts, hits
@@ -699,10 +749,13 @@ class BatchSummary:
 class _Keep:
     """The ``size`` rows with the smallest keys seen so far, with their payload arrays.
 
-    Rows arrive in chunks and are compacted once twice ``size`` are held, so memory is
-    about twice ``size`` rows of payload, whatever the number of rows seen. With
-    ``stable_ties`` a tie in the key goes to the earlier row (a sort, for small sizes);
-    without it the choice among ties is arbitrary but repeatable (a partition).
+    Rows arrive in chunks, in row order. Once ``size`` rows are kept, a row whose key is not
+    below the largest kept key can never be kept, so it is dropped on arrival, before its
+    payload is copied. The rest are compacted once twice ``size`` are held, so memory is
+    about twice ``size`` rows of payload, whatever the number of rows seen. Every step is a
+    partition, O(rows). With ``stable_ties`` a tie in the key goes to the earlier row and
+    the result is sorted by key; without it the choice among ties is arbitrary but
+    repeatable.
     """
 
     def __init__(self, size: int, stable_ties: bool) -> None:
@@ -710,24 +763,47 @@ class _Keep:
         self.stable_ties = stable_ties
         self.parts: list[tuple[np.ndarray, ...]] = []
         self.held = 0
+        self.bound: float | None = None  # the largest kept key, once size rows are kept
 
     def add(self, keys: np.ndarray, rows: np.ndarray, *payload: np.ndarray) -> None:
-        """Offer a chunk's rows."""
+        """Offer a chunk's rows (later rows than any offered before)."""
+        chosen: np.ndarray | None = None
+        if self.bound is not None:
+            # A later row with a key equal to the bound loses the tie to the kept one.
+            chosen = np.flatnonzero(keys < self.bound)
+        if len(keys) > self.size:  # at most size of them can be kept: those, first
+            within = np.arange(len(keys)) if chosen is None else chosen
+            if len(within) > self.size:
+                chosen = within[self._smallest(keys[within], rows[within])]
+        if chosen is not None:
+            if not len(chosen):
+                return
+            keys, rows = keys[chosen], rows[chosen]
+            payload = tuple(p[chosen] for p in payload)
         self.parts.append((keys, rows, *payload))
         self.held += len(keys)
         if self.held > 2 * self.size:
             self._compact()
 
+    def _smallest(self, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Indices of the ``size`` smallest keys; among ties at the cut, the earliest rows."""
+        cut = np.partition(keys, self.size - 1)[self.size - 1]
+        below = np.flatnonzero(keys < cut)
+        tied = np.flatnonzero(keys == cut)
+        need = self.size - len(below)
+        if self.stable_ties and len(tied) > need:
+            tied = tied[np.argpartition(rows[tied], need - 1)[:need]]
+        return np.concatenate([below, tied[:need]])
+
     def _compact(self) -> None:
         keys, rows, *payload = (np.concatenate(arrays) for arrays in zip(*self.parts, strict=True))
+        best = self._smallest(keys, rows) if len(keys) > self.size else np.arange(len(keys))
         if self.stable_ties:
-            best = np.lexsort((rows, keys))[: self.size]
-        elif len(keys) > self.size:
-            best = np.argpartition(keys, self.size - 1)[: self.size]
-        else:
-            best = np.arange(len(keys))
+            best = best[np.lexsort((rows[best], keys[best]))]
         self.parts = [(keys[best], rows[best], *(p[best] for p in payload))]
         self.held = len(best)
+        if self.held == self.size:
+            self.bound = keys[best].max()
 
     def result(self) -> tuple[np.ndarray, ...]:
         """Rows, then each payload, of the kept rows: by key (stable ties) or by row."""
@@ -770,22 +846,16 @@ def summarise_batch(
     counts, hits = np.zeros(bins, dtype=np.intp), np.zeros(bins)
     n = 0
     for chunk in chunks:
-        p = softmax(chunk.logits, T)
-        loss = np.asarray(cross_entropy(chunk.logits, chunk.y, T))
+        f = forward(chunk.logits, chunk.y, T)
+        loss = f.loss
         rows = np.arange(chunk.first_row - 1, chunk.first_row - 1 + len(loss))
         loss_sums.append(float(loss.sum()))
-        predicted = np.argmax(p, axis=1)
-        hit = predicted == np.argmax(chunk.y, axis=1)
-        correct += int(hit.sum())
-        more_counts, more_hits = calibration_counts(p[rows - rows[0], predicted], hit, bins)
+        hit = f.predicted == f.true_class
+        correct += int(np.count_nonzero(hit))
+        more_counts, more_hits = calibration_counts(f.confidence, hit, bins)
         counts, hits = counts + more_counts, hits + more_hits
         sample.add(rng.random(len(rows)), rows, loss)
-        if len(rows) > worst:  # this chunk's own worst first: a partition, O(chunk)
-            top = np.argpartition(-loss, worst - 1)[:worst]
-            top.sort()  # in row order, so that ties still go to the earlier row
-        else:
-            top = slice(None)
-        worst_kept.add(-loss[top], rows[top], chunk.logits[top], chunk.y[top])
+        worst_kept.add(-loss, rows, chunk.logits, chunk.y)
         n += len(rows)
     worst_rows, logits, y = worst_kept.result()
     kept = Batch(logits, y, mapping.class_names)

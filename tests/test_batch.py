@@ -550,7 +550,7 @@ with open("/proc/self/clear_refs", "w") as f:
 if sys.argv[2] == "read":
     n = read_batch(data)[0].n
 else:
-    n = summarise_batch(data)[0].n
+    n = summarise_batch(data, chunk_rows=int(sys.argv[3]))[0].n
 print(json.dumps({"rise": status("VmHWM") - before, "n": n}))
 """
 
@@ -580,7 +580,10 @@ def test_summary_memory_does_not_grow_with_the_rows(tmp_path: Path) -> None:
 
     Files of 100,000 and 400,000 rows x 10 classes: reading them whole needs 48 MB more for
     the longer one (its logits and targets alone are 2 x 24 MB more), which shows the
-    measurement sees arrays of that size; summarising them needs at most 8 MB more.
+    measurement sees arrays of that size. Summarising them in chunks of 10,000 rows (so
+    that both are past the first chunks and the loss sample's first compaction, in the
+    steady state) needs at most 8 MB more for the longer one, and at most 80 MB in all.
+    The default chunk's own memory is measured by ``python -m bench shapes``.
     """
     runs = {}
     for n in (100_000, 400_000):
@@ -588,7 +591,7 @@ def test_summary_memory_does_not_grow_with_the_rows(tmp_path: Path) -> None:
         path.write_bytes(csv_bytes(sample_dataset(10, n, np.random.default_rng(0))))
         for how in ("read", "summary"):
             runs[n, how] = subprocess.Popen(
-                [sys.executable, "-c", PEAK_SCRIPT, str(path), how],
+                [sys.executable, "-c", PEAK_SCRIPT, str(path), how, "10000"],
                 cwd=ROOT,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -764,13 +767,13 @@ def test_wide_results_are_built_without_column_by_column_inserts() -> None:
 
 
 def test_chunks_hold_a_bounded_number_of_cells() -> None:
-    """By default a chunk holds at most 200,000 cells: 1,000 classes and a label give
-    chunks of 199 rows, 2 classes 50,000 (the most rows a chunk takes)."""
-    _, chunks = iter_batch(wide_file(MAX_CLASSES, rows=1200))
-    assert [len(c.logits) for c in chunks] == [199] * 6 + [6]
+    """By default a chunk holds at most 1,000,000 cells: 1,000 classes and a label give
+    chunks of 999 rows, 2 classes 100,000 (the most rows a chunk takes)."""
+    _, chunks = iter_batch(wide_file(MAX_CLASSES, rows=2100))
+    assert [len(c.logits) for c in chunks] == [999, 999, 102]
     data = csv_bytes(sample_dataset(2, 120_000, np.random.default_rng(0)))
     _, chunks = iter_batch(data)
-    assert [len(c.logits) for c in chunks] == [50_000, 50_000, 20_000]
+    assert [len(c.logits) for c in chunks] == [100_000, 20_000]
 
 
 # --------------------------------------------------------------------------------------
@@ -869,6 +872,33 @@ def test_summary_equals_the_whole_file_evaluated_at_once(chunk_rows: int, T: flo
     np.testing.assert_array_equal(summary.worst_result.grad, whole.grad[order])
     assert len(summary.loss_sample) == 40
     assert set(summary.loss_sample.tolist()) <= set(whole.loss.tolist())
+
+
+def _ordered_file(kind: str, n: int) -> bytes:
+    """Two-class rows whose losses are heavily tied, rise with the row, or fall with it."""
+    rows = np.arange(n)
+    if kind == "ties":
+        gap = np.random.default_rng(3).integers(0, 4, n).astype(float)  # 4 distinct losses
+    elif kind == "rising":
+        gap = rows / n
+    else:
+        gap = 1.0 - rows / n
+    frame = pd.DataFrame({"logit_0": -gap, "logit_1": gap, "label": 0})
+    return frame.to_csv(index=False).encode()
+
+
+@pytest.mark.parametrize("kind", ["ties", "rising", "falling"])
+@pytest.mark.parametrize("chunk_rows", [1, 30, 400, 5000])
+def test_worst_rows_go_to_the_earliest_row_on_a_tie(kind: str, chunk_rows: int) -> None:
+    """The worst rows are the stable order of the loss, however the rows come: hundreds of
+    rows tied at the cut (the earliest win), or every chunk worse than all before it."""
+    data = _ordered_file(kind, 5000)
+    whole = evaluate_batch(read_batch(data)[0])
+    summary, _ = summarise_batch(data, worst=300, max_points=100, chunk_rows=chunk_rows)
+    expected = np.argsort(-whole.loss, kind="stable")[:300]
+    assert summary.worst_rows.tolist() == expected.tolist()
+    np.testing.assert_array_equal(summary.worst_result.loss, whole.loss[expected])
+    assert len(summary.loss_sample) == 100
 
 
 def test_loss_sample_is_uniform_and_reproducible() -> None:

@@ -27,6 +27,7 @@ from ce_viz.core import (
     complement_probabilities,
     cross_entropy,
     descent_path,
+    forward,
     grad_logits,
     log_softmax,
     numerical_grad,
@@ -995,3 +996,67 @@ def test_descent_path_is_the_step_by_step_loop(o: list[float], y: list[float], T
         for _ in range(30):
             expected.append(expected[-1] - 0.5 * free * grad_logits(expected[-1], y, T))
         assert np.array_equal(path, np.array(expected))
+
+
+# --------------------------------------------------------------------------------------
+# Many classes (reductions along the row) and the one-pass forward of a batch
+# --------------------------------------------------------------------------------------
+
+
+@st.composite
+def wide_problems(draw: st.DrawFn):
+    """(logits, T, soft y) with K = 17..40: the classes are reduced along the row there."""
+    k = draw(st.integers(17, 40))
+    o = np.array(draw(st.lists(MODERATE_LOGIT, min_size=k, max_size=k)))
+    return o, draw(MODERATE_T), draw(soft_targets(k))
+
+
+@settings(max_examples=60, deadline=None)
+@given(wide_problems())
+def test_many_classes_match_reference(problem: tuple[np.ndarray, float, np.ndarray]) -> None:
+    """Past 16 classes (another way to reduce over them) every function still matches."""
+    o, T, y = problem
+    check_probabilities(o, T)
+    check_log_softmax(o, T)
+    check_cross_entropy(o, T, y)
+    check_grad_soft(o, T, y)
+
+
+def tied_batch(K: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Logits from a few integers (many ties at the max) and soft targets with tied maxima."""
+    rng = np.random.default_rng(seed)
+    o = rng.integers(-2, 3, (n, K)).astype(np.float64)
+    y = rng.integers(0, 3, (n, K)).astype(np.float64)
+    y[:, 0] += y.sum(axis=1) == 0
+    return o, y / y.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("K", [2, 3, 5, 16, 17, 40, 1000])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_forward_is_cross_entropy_and_softmax_bit_for_bit(K: int, order: str) -> None:
+    """forward's loss, p of the true class and confidence are the same floats as
+    cross_entropy and softmax give; the predicted and true classes are NumPy's first
+    arg-max of the logits and of y, ties included; memory order changes nothing."""
+    o, y = tied_batch(K, 300, K)
+    o, y = np.asarray(o, order=order), np.asarray(y, order=order)
+    for T in (1.0, 0.3):
+        f = forward(o, y, T)
+        p = softmax(o, T)
+        np.testing.assert_array_equal(f.loss, cross_entropy(o, y, T))
+        np.testing.assert_array_equal(f.predicted, np.argmax(o, axis=1))
+        np.testing.assert_array_equal(f.true_class, np.argmax(y, axis=1))
+        np.testing.assert_array_equal(f.confidence, p.max(axis=1))
+        np.testing.assert_array_equal(f.p_true, p[np.arange(len(o)), f.true_class])
+
+
+@pytest.mark.parametrize("K", [2, 9, 16, 17, 40])
+def test_rows_give_the_batch_numbers_bit_for_bit(K: int) -> None:
+    """A row alone and the same row in a batch (either memory order) give the same floats:
+    both shapes reduce over the classes the same way."""
+    o, y = tied_batch(K, 50, 100 + K)
+    o += np.random.default_rng(K).normal(0.0, 1e-3, o.shape)  # ties and near-ties
+    for batch in (o, np.asfortranarray(o)):
+        whole_p, whole_loss = softmax(batch, 0.7), cross_entropy(batch, y, 0.7)
+        for i in range(len(o)):
+            np.testing.assert_array_equal(whole_p[i], softmax(o[i], 0.7))
+            assert whole_loss[i] == cross_entropy(o[i], y[i], 0.7)
