@@ -135,7 +135,7 @@ _BY_CLASS = 16
 def _class_argmax(a: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
     """The first arg-max over the last axis, and the max: both of shape ``a.shape[:-1]``."""
     K = a.shape[-1]
-    if K > _BY_CLASS:
+    if K > _BY_CLASS or a.ndim == 1:  # one sample: NumPy's own, the same first arg-max
         top = np.argmax(a, axis=-1)
         return top, np.take_along_axis(a, top[..., None], axis=-1)[..., 0]
     best = a[..., 0].copy()
@@ -154,6 +154,11 @@ def _class_sum(a: FloatArray) -> FloatArray:
     K = a.shape[-1]
     if K > _BY_CLASS:
         return a.sum(axis=-1)
+    if a.ndim == 1:  # one sample: the same additions, in the same order, on Python floats
+        first, *others = a.tolist()
+        for value in others:
+            first += value
+        return np.float64(first)
     total = a[..., 0].copy()
     for k in range(1, K):
         total += a[..., k]
@@ -178,6 +183,13 @@ def _rest_sum(e: FloatArray, top: NDArray[np.intp]) -> FloatArray:
     if K > _BY_CLASS:  # e broadcast over several temperatures
         rest = np.where(np.arange(K) == top[..., None], 0.0, e)
         return rest.sum(axis=-1, keepdims=True)
+    if e.ndim == 1:  # one sample: the same steps on Python floats (IEEE doubles too)
+        top_e, *others = e.tolist()
+        rest_1 = 0.0
+        for value in others:
+            rest_1 += min(top_e, value)
+            top_e = max(top_e, value)
+        return np.array([rest_1])
     largest = e[..., 0].copy()
     rest = np.zeros(largest.shape)
     smaller = np.empty(largest.shape)

@@ -32,9 +32,11 @@ from ce_viz.figures.style import (
     PATH_LINE,
     figure,
     path_traces,
+    typed_array,
 )
 from ce_viz.fmt import MINUS, plotly_text
 from ce_viz.theory import gradient_sweep
+from tests.plotted import plotted
 
 # --------------------------------------------------------------------------------------
 # Inputs, all computed by the core
@@ -83,8 +85,8 @@ def _bar_by_x(fig: go.Figure) -> dict[int, tuple[float, str, str]]:
     """Every bar of the gradient figure, by class: (value, text label, colour)."""
     found: dict[int, tuple[float, str, str]] = {}
     for trace in _bars(fig):
-        xs = np.asarray(trace.x).tolist()
-        ys = np.asarray(trace.y, dtype=np.float64).tolist()
+        xs = plotted(trace.x).tolist()
+        ys = plotted(trace.y).astype(np.float64).tolist()
         texts = list(trace.text) if trace.text is not None else [None] * len(xs)
         assert len(xs) == len(ys) == len(texts)
         for x, y, text in zip(xs, ys, texts, strict=True):
@@ -105,10 +107,10 @@ def test_probability_bars_are_exactly_p_and_outlines_exactly_y(name: str) -> Non
     _, p, y, _ = _example(**args)
     fig = probability_figure(names, p, y, k)
     filled, outline = _bars(fig)
-    assert np.array_equal(np.asarray(filled.y), p)
-    assert np.array_equal(np.asarray(outline.y), y)
-    assert np.array_equal(np.asarray(filled.x), np.arange(len(names)))
-    assert np.array_equal(np.asarray(outline.x), np.arange(len(names)))
+    assert np.array_equal(plotted(filled.y), p)
+    assert np.array_equal(plotted(outline.y), y)
+    assert np.array_equal(plotted(filled.x), np.arange(len(names)))
+    assert np.array_equal(plotted(outline.x), np.arange(len(names)))
     assert filled.marker.color == PALETTE["p"]
     assert outline.marker.line.color == PALETTE["y"]
     assert outline.marker.color == "rgba(0,0,0,0)"
@@ -173,9 +175,9 @@ def test_gradient_traces_split_positive_and_negative() -> None:
     fig = gradient_figure(names, g, k)
     (lower,) = [t for t in _bars(fig) if t.marker.color == PALETTE["lower"]]
     (raise_,) = [t for t in _bars(fig) if t.marker.color == PALETTE["raise"]]
-    assert np.array_equal(np.asarray(lower.y), g[g > 0])
-    assert np.array_equal(np.asarray(lower.x), np.flatnonzero(g > 0))
-    assert np.array_equal(np.asarray(raise_.y), g[g < 0])
+    assert np.array_equal(plotted(lower.y), g[g > 0])
+    assert np.array_equal(plotted(lower.x), np.flatnonzero(g > 0))
+    assert np.array_equal(plotted(raise_.y), g[g < 0])
 
 
 def test_gradient_labels_carry_an_explicit_sign() -> None:
@@ -278,18 +280,18 @@ def test_fd_figure_draws_the_sweep_and_marks_the_chosen_h() -> None:
     """The line is the sweep, and a separate marker sits at (h, its error)."""
     fig, errors, chosen = _fd_figure(3e-4)
     line, marker = fig.data
-    assert np.array_equal(np.asarray(line.x), H_VALUES)
-    assert np.array_equal(np.asarray(line.y), errors)
-    assert np.asarray(marker.x).tolist() == [3e-4]
-    assert np.asarray(marker.y).tolist() == [chosen]
+    assert np.array_equal(plotted(line.x), H_VALUES)
+    assert np.array_equal(plotted(line.y), errors)
+    assert plotted(marker.x).tolist() == [3e-4]
+    assert plotted(marker.y).tolist() == [chosen]
     assert marker.mode == "markers"
 
 
 def test_fd_figure_keeps_exact_zeros_on_the_log_axis() -> None:
     """An error of exactly 0 is drawn at a small positive value, not lost from the log axis."""
     fig = fd_error_figure([1e-3, 1e-2], [0.0, 1e-6], 1e-3, 0.0)
-    assert np.all(np.asarray(fig.data[0].y) > 0)
-    assert np.all(np.asarray(fig.data[1].y) > 0)
+    assert np.all(plotted(fig.data[0].y) > 0)
+    assert np.all(plotted(fig.data[1].y) > 0)
 
 
 # --------------------------------------------------------------------------------------
@@ -443,9 +445,9 @@ def test_names_that_shorten_alike_keep_a_position_each(name, fig) -> None:
     assert len(set(ticks[:8])) == 1  # the truncations collide
     assert list(fig.layout.xaxis.tickvals) == list(range(LONG_K))
     for trace in _bars(fig):
-        xs = np.asarray(trace.x).tolist()
+        xs = plotted(trace.x).tolist()
         assert len(set(xs)) == len(xs)
-    assert {int(x) for trace in _bars(fig) for x in np.asarray(trace.x)} == set(range(LONG_K))
+    assert {int(x) for trace in _bars(fig) for x in plotted(trace.x)} == set(range(LONG_K))
 
 
 def test_names_are_shortened_before_they_are_escaped() -> None:
@@ -491,7 +493,7 @@ def test_heatmap_shortens_ticks_but_keeps_each_class_its_column() -> None:
     assert all(len(_shown(t)) <= LABEL_CHARS for t in axis.ticktext)
     assert len({_shown(t) for t in axis.ticktext[:8]}) == 1
     assert "%{x}" in trace.hovertemplate
-    assert np.array_equal(np.asarray(trace.z), g.astype(np.float32))
+    assert np.array_equal(plotted(trace.z), g.astype(np.float32))
 
 
 def test_jacobian_shortens_both_axes_and_names_classes_whole_in_the_hover() -> None:
@@ -566,11 +568,54 @@ def test_ce_vs_mse_of_a_logit_too_large_to_draw_is_drawn_as_moves() -> None:
     moves = np.linspace(-15.0, 15.0, 7)
     ce, mse = gradient_sweep([-1e300, 0.0], [1.0, 0.0], 0, moves, relative=True)
     fig = ce_vs_mse_figure(moves, ce, mse, 0.0, "o0 · cat", origin=-1e300)
-    np.testing.assert_array_equal(np.asarray(fig.data[0].x), moves)
-    np.testing.assert_array_equal(np.asarray(fig.data[0].y), np.ones(7))  # |p_k − 1| = 1
+    np.testing.assert_array_equal(plotted(fig.data[0].x), moves)
+    np.testing.assert_array_equal(plotted(fig.data[0].y), np.ones(7))  # |p_k − 1| = 1
     title = fig.layout.xaxis.title.text
     assert title.startswith("Δo0 · cat")
     assert f"from {MINUS}1e+300" in title
     assert fig.layout.shapes[0].x0 == 0.0  # the current value, a dotted line
     plain = ce_vs_mse_figure(moves, ce, mse, 0.0, "o0 · cat")
     assert plain.layout.xaxis.title.text == "o0 · cat (confidently wrong ← → right)"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([1.5, -2.25, np.nan], dtype=np.float32),
+        np.arange(12.0).reshape(3, 4),
+        np.arange(-3, 300),  # int64 that fits int16
+        np.array([0, 2**40]),  # int64 that fits only int64
+        np.arange(5, dtype=np.uint8),
+        np.array([True, False]),  # no typed array for bool
+        np.asfortranarray(np.arange(6.0, dtype=np.float32).reshape(2, 3)),
+        np.array([], dtype=np.float64),
+    ],
+    ids=["f4", "f8-2d", "i8-narrow", "i8-wide", "u1", "bool", "fortran", "empty"],
+)
+def test_typed_arrays_are_what_plotly_itself_sends(values: np.ndarray) -> None:
+    """figures send each array as Plotly's own to_dict would: the same typed-array spec
+    (or the array itself where plotly.js has no typed array), and it decodes to the same
+    numbers in the same shape."""
+    from _plotly_utils.utils import to_typed_array_spec
+
+    ours, plotlys = typed_array(values), to_typed_array_spec(values)
+    if isinstance(plotlys, dict):
+        assert ours == plotlys
+        np.testing.assert_array_equal(plotted(ours), values)
+    else:
+        assert ours is values
+
+
+def test_every_array_of_a_figure_goes_typed_but_axis_ranges_stay_lists() -> None:
+    """figure() turns NumPy arrays anywhere in the traces, the layout and the frames into
+    typed arrays, and leaves a range as the list plotly.js wants."""
+    fig = figure(
+        [{"type": "scatter", "x": np.arange(3.0), "marker": {"color": np.ones(3)}}],
+        {"xaxis": {"range": np.array([0.0, 2.0])}},
+        [{"data": [{"x": np.array([1.0])}], "name": "0"}],
+    )
+    spec = fig.to_dict()
+    assert spec["data"][0]["x"]["dtype"] == "f8"
+    np.testing.assert_array_equal(plotted(spec["data"][0]["marker"]["color"]), np.ones(3))
+    assert list(spec["layout"]["xaxis"]["range"]) == [0.0, 2.0]
+    np.testing.assert_array_equal(plotted(spec["frames"][0]["data"][0]["x"]), [1.0])

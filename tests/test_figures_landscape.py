@@ -33,6 +33,7 @@ from ce_viz.landscape import (
     optimal_logit_gap,
     tangent_line,
 )
+from tests.plotted import plotted
 
 # The sample every figure here is built from, computed by the core.
 LOGITS = np.array([2.0, 3.0, 4.0, -1.0])
@@ -71,7 +72,7 @@ def test_contour_holds_the_loss_grid_transposed_for_plotly() -> None:
     fig = build()
     contour = fig.data[0]
     assert contour.type == "contour"
-    z = np.asarray(contour.z)
+    z = plotted(contour.z)
     assert z.dtype == np.float32
     assert z.shape == (len(B), len(A))
     np.testing.assert_allclose(z, loss_grid(LOGITS, Y, AXES, A, B).T, rtol=1e-6)
@@ -96,8 +97,8 @@ def test_field_arrows_are_one_common_multiple_of_minus_gradient() -> None:
     arrows = next(t for t in fig.data if t.name.startswith("white arrows"))
     scale = arrows.meta["scale"]
     assert f"{scale:.3g}" in arrows.name
-    xs = np.asarray(arrows.x, dtype=float).reshape(-1, 3)
-    ys = np.asarray(arrows.y, dtype=float).reshape(-1, 3)
+    xs = plotted(arrows.x).astype(float).reshape(-1, 3)
+    ys = plotted(arrows.y).astype(float).reshape(-1, 3)
     grid_a, grid_b = np.meshgrid(fa, fb, indexing="ij")
     np.testing.assert_allclose(xs[:, 0], grid_a.ravel(), rtol=1e-6)
     np.testing.assert_allclose(ys[:, 0], grid_b.ravel(), rtol=1e-6)
@@ -117,7 +118,7 @@ def test_path_and_frames_follow_the_descent_run() -> None:
     """The path trace is the run; each frame puts the marker on the run at its step."""
     fig = build()
     path = trace(fig, "descent path")
-    np.testing.assert_allclose(np.asarray(path.x), RUN.path[:, 1], rtol=1e-6)
+    np.testing.assert_allclose(plotted(path.x), RUN.path[:, 1], rtol=1e-6)
     frames = fig.to_dict()["frames"]  # as they are sent: built unvalidated, like the figure
     assert len(frames) == len(frame_steps(250)) <= MAX_FRAMES + 1
     marker_index = [t.name for t in fig.data].index("descent position")
@@ -147,7 +148,7 @@ def test_surface_mode_draws_a_3d_surface_and_path() -> None:
     assert fig.data[0].type == "surface"
     path = trace(fig, "descent path")
     assert path.type == "scatter3d"
-    np.testing.assert_allclose(np.asarray(path.z), RUN.losses, rtol=1e-6)
+    np.testing.assert_allclose(plotted(path.z), RUN.losses, rtol=1e-6)
     assert not fig.layout.annotations
 
 
@@ -217,10 +218,10 @@ def test_slice_figure_tangent_has_the_gradient_slope() -> None:
     xs, ys = tangent_line(LOGITS[1], L0, G[1], 2.0)
     fig = slice_figure(values, losses, "o1", LOGITS[1], L0, G[1], (xs, ys))
     tangent = fig.data[1]
-    tx, ty = np.asarray(tangent.x, dtype=float), np.asarray(tangent.y, dtype=float)
+    tx, ty = plotted(tangent.x).astype(float), plotted(tangent.y).astype(float)
     assert (ty[1] - ty[0]) / (tx[1] - tx[0]) == pytest.approx(G[1], rel=1e-5)
     assert fmt_signed(G[1]) in tangent.name
-    assert fig.data[2].y[0] == pytest.approx(L0)
+    assert plotted(fig.data[2].y)[0] == pytest.approx(L0)
 
 
 def test_descent_figure_marks_the_floor_and_the_optimal_gap() -> None:
@@ -307,7 +308,7 @@ def test_relative_landscape_draws_moves_and_the_change_of_the_loss(surface: bool
     Δo and L − L₀, and the current point's legend entry gives the logits and L₀."""
     fig = build_relative(surface=surface)
     loss = fig.data[0]
-    x, y, z = (np.asarray(v) for v in (loss.x, loss.y, loss.z))
+    x, y, z = (plotted(v) for v in (loss.x, loss.y, loss.z))
     assert z.dtype == np.float32
     np.testing.assert_array_equal(x, MOVES.astype(np.float32))
     np.testing.assert_array_equal(y, MOVES.astype(np.float32))
@@ -333,7 +334,7 @@ def test_relative_landscape_draws_moves_and_the_change_of_the_loss(surface: bool
     assert (current.x[0], current.y[0]) == (0.0, 0.0)
     assert fig.layout.title.text == "Change of the loss over two logits"
     path = trace(fig, "descent path")
-    np.testing.assert_allclose(np.asarray(path.x, dtype=float)[[0, -1]], [0.0, 25.0])
+    np.testing.assert_allclose(plotted(path.x).astype(float)[[0, -1]], [0.0, 25.0])
 
 
 def test_absolute_landscape_keeps_its_titles() -> None:
@@ -353,11 +354,11 @@ def test_relative_slice_is_drawn_as_moves() -> None:
     tangent = tangent_line(0.0, 0.0, g[1], 2.0)
     L0 = cross_entropy(HUGE, HUGE_Y)
     fig = slice_figure(MOVES, losses, "o1", 0.0, 0.0, g[1], tangent, origin=(HUGE[1], L0))
-    np.testing.assert_allclose(np.asarray(fig.data[0].y), -MOVES, atol=1e-6)  # slope −1
+    np.testing.assert_allclose(plotted(fig.data[0].y), -MOVES, atol=1e-6)  # slope −1
     assert fig.layout.xaxis.title.text == "Δo1"
     assert fig.layout.yaxis.title.text == "change of the loss, L − L₀"
     assert fig.data[2].name == "current value −1.000e+300, L₀ = 2.0000e+300"
-    assert (fig.data[2].x[0], fig.data[2].y[0]) == (0.0, 0.0)
+    assert (fig.data[2].x[0], plotted(fig.data[2].y)[0]) == (0.0, 0.0)
 
 
 def test_relative_descent_figure_draws_changes_without_the_far_references() -> None:
@@ -372,6 +373,6 @@ def test_relative_descent_figure_draws_changes_without_the_far_references() -> N
         "change of the loss, L − L₀ (L₀ = 2.0000e+300)",
         "change of the logit gap (from −2.000e+300)",
     ]
-    np.testing.assert_allclose(np.asarray(fig.data[0].y)[[0, -1]], [0.0, -50.0])
-    np.testing.assert_allclose(np.asarray(fig.data[1].y)[[0, -1]], [0.0, 50.0])
+    np.testing.assert_allclose(plotted(fig.data[0].y)[[0, -1]], [0.0, -50.0])
+    np.testing.assert_allclose(plotted(fig.data[1].y)[[0, -1]], [0.0, 50.0])
     assert fig.layout.yaxis.title.text == "L − L₀"

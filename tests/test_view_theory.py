@@ -22,6 +22,7 @@ from ce_viz.fmt import subscript
 from ce_viz.state import WHY_TABS
 from ce_viz.theory import gradient_sweep, temperature_sweep
 from tests.apptest import chart_payload, run_app, warnings_text
+from tests.plotted import plotted
 
 
 def figure(at, key: str) -> dict:
@@ -169,9 +170,9 @@ def test_jacobian_figure_cells_hold_the_matrix() -> None:
     """The heatmap's z is the core's Jacobian, centred on 0, labels escaped."""
     J = softmax_jacobian([0.5, -1.0, 2.0])
     fig = jacobian_figure(J, ["<i>a</i>", "b", "c"])
-    np.testing.assert_array_equal(np.asarray(fig.data[0].z), J)
+    np.testing.assert_array_equal(plotted(fig.data[0].z), J)
     assert fig.data[0].zmid == 0
-    assert fig.data[0].x[0] == "&lt;i&gt;a&lt;/i&gt;"
+    assert plotted(fig.data[0].x)[0] == "&lt;i&gt;a&lt;/i&gt;"
 
 
 def test_ce_vs_mse_figure_plots_the_sweep() -> None:
@@ -179,8 +180,8 @@ def test_ce_vs_mse_figure_plots_the_sweep() -> None:
     values = np.linspace(-10, 10, 21)
     ce, mse = gradient_sweep([0.0, 1.0, 2.0], [1.0, 0.0, 0.0], 0, values)
     fig = ce_vs_mse_figure(values, ce, mse, 0.0, "o0")
-    np.testing.assert_array_equal(np.asarray(fig.data[0].y), ce)
-    np.testing.assert_array_equal(np.asarray(fig.data[1].y), mse)
+    np.testing.assert_array_equal(plotted(fig.data[0].y), ce)
+    np.testing.assert_array_equal(plotted(fig.data[1].y), mse)
     assert fig.layout.yaxis.type == "log"
 
 
@@ -191,7 +192,7 @@ def test_temperature_figure_has_one_line_per_class() -> None:
     fig = temperature_figure(ts, p, ["a", "b", "c"], 1.0)
     assert len(fig.data) == 3
     for i in range(3):
-        np.testing.assert_array_equal(np.asarray(fig.data[i].y), p[:, i])
+        np.testing.assert_array_equal(plotted(fig.data[i].y), p[:, i])
 
 
 def test_distillation_and_smoothing_figures() -> None:
@@ -257,7 +258,7 @@ def test_simplex_figure_colours_points_by_the_loss() -> None:
     losses = simplex_losses(points, y3)
     np.testing.assert_allclose(losses, -np.log(points[:, 1]), rtol=1e-12)
     fig = simplex_figure(points, losses, ["a", "b", "<c>"], y3, [0.2, 0.3, 0.5])
-    np.testing.assert_allclose(np.asarray(fig.data[0].marker.color), losses, rtol=1e-6)
+    np.testing.assert_allclose(plotted(fig.data[0].marker.color), losses, rtol=1e-6)
     assert fig.layout.ternary.caxis.title.text == "&lt;c&gt;"
 
 

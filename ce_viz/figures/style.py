@@ -5,9 +5,11 @@ Plotly only. The palette, the sign convention and the type sizes live here and o
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 
@@ -40,6 +42,7 @@ __all__ = [
     "path_traces",
     "short_label",
     "spelled_out",
+    "typed_array",
     "vline",
 ]
 
@@ -92,14 +95,76 @@ Spec = dict[str, Any]
 NO_TEMPLATE: Spec = {}
 
 
+#: plotly.js's names for the NumPy types it takes as typed arrays.
+_TYPED_ARRAYS = {
+    "int8": "i1",
+    "uint8": "u1",
+    "int16": "i2",
+    "uint16": "u2",
+    "int32": "i4",
+    "uint32": "u4",
+    "float32": "f4",
+    "float64": "f8",
+}
+#: Keys whose arrays plotly.js wants as plain lists (plotly's own list, ``is_skipped_key``).
+_PLAIN_KEYS = frozenset({"geojson", "layer", "layers", "range"})
+
+
+def typed_array(values: np.ndarray) -> Spec | np.ndarray:
+    """A NumPy array as plotly.js's typed-array spec, ``{dtype, bdata[, shape]}``.
+
+    The same spec as plotly's own ``to_typed_array_spec`` (which ``Figure.to_dict`` runs on
+    every array it sends), without its checks for pandas and narwhals objects: those cost
+    about 0.15 ms an array, more than the encoding. int64 goes as the narrowest integer
+    type that holds it, as plotly does; a type plotly.js has no typed array for is left as
+    it is.
+
+    >>> typed_array(np.array([1.5, 2.0], dtype=np.float32))
+    {'dtype': 'f4', 'bdata': 'AADAPwAAAEA='}
+    """
+    if values.size == 0:
+        return values
+    if values.dtype == np.int64:
+        low, high = int(values.min()), int(values.max())
+        for narrow in (np.int8, np.int16, np.int32):
+            info = np.iinfo(narrow)
+            if info.min <= low and high <= info.max:
+                values = values.astype(narrow)
+                break
+        else:
+            return values
+    name = _TYPED_ARRAYS.get(str(values.dtype))
+    if name is None:
+        return values
+    spec: Spec = {"dtype": name, "bdata": base64.b64encode(np.ascontiguousarray(values)).decode()}
+    if values.ndim > 1:
+        spec["shape"] = str(values.shape)[1:-1]
+    return spec
+
+
+def _typed_arrays(value: Any) -> Any:
+    """``value`` with every NumPy array in it (through dicts and lists) a typed array."""
+    if isinstance(value, np.ndarray):
+        return typed_array(value)
+    if isinstance(value, dict):
+        return {
+            key: item if key in _PLAIN_KEYS else _typed_arrays(item) for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_typed_arrays(item) for item in value]
+    return value
+
+
 def figure(data: Sequence[Spec], layout: Spec, frames: Sequence[Spec] = ()) -> go.Figure:
-    """A ``go.Figure`` of plain-dict traces, layout and frames, taken as they are.
+    """A ``go.Figure`` of plain-dict traces, layout and frames, taken as they are, with
+    every NumPy array already a typed array (see :func:`typed_array`).
 
     >>> fig = figure([{"type": "bar", "y": [1, 2]}], {"title": {"text": "t"}})
     >>> fig.data[0].type, fig.layout.title.text
     ('bar', 't')
     """
-    spec: Spec = {"data": list(data), "layout": {"template": NO_TEMPLATE, **layout}}
+    data, layout, frames = _typed_arrays([list(data), layout, list(frames)])
+    spec: Spec = {"data": data, "layout": {"template": NO_TEMPLATE, **layout}}
     fig = go.Figure(spec, _validate=False)
     if frames:
         # graph_objects validates frames in full even when the figure skips validation
