@@ -135,7 +135,10 @@ _BY_CLASS = 16
 def _class_argmax(a: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
     """The first arg-max over the last axis, and the max: both of shape ``a.shape[:-1]``."""
     K = a.shape[-1]
-    if K > _BY_CLASS or a.ndim == 1:  # one sample: NumPy's own, the same first arg-max
+    if a.ndim == 1:  # one sample: NumPy's own, the same first arg-max
+        top = a.argmax()
+        return top, a[top]
+    if K > _BY_CLASS:
         top = np.argmax(a, axis=-1)
         return top, np.take_along_axis(a, top[..., None], axis=-1)[..., 0]
     best = a[..., 0].copy()
@@ -538,10 +541,18 @@ def grad_logits(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray:
 def _grad(o: FloatArray, y: FloatArray, t: float) -> FloatArray:
     """``grad_logits`` of checked inputs."""
     pt = _parts(o, t)
-    p = pt.e / (1.0 + pt.r)
+    s = 1.0 + pt.r
+    diff = pt.e / s  # p
+    diff -= y
     # For the arg-max class p - y = (1 - y) - (1 - p), with 1 - p = r / (1 + r) exact in
     # relative terms: no cancellation when p rounds to 1.
-    diff = np.where(pt.is_top(), (1.0 - y) - pt.r / (1.0 + pt.r), p - y)
+    if o.ndim == 1:
+        k = pt.top
+        diff[k] = (1.0 - y[k]) - pt.r[0] / s[0]
+    else:
+        diff = np.where(pt.is_top(), (1.0 - y) - pt.r / s, diff)
+    if t == 1.0:
+        return diff
     with np.errstate(over="ignore"):
         return diff / t
 

@@ -106,8 +106,10 @@ _TYPED_ARRAYS = {
     "float32": "f4",
     "float64": "f8",
 }
-#: Keys whose arrays plotly.js wants as plain lists (plotly's own list, ``is_skipped_key``).
-_PLAIN_KEYS = frozenset({"geojson", "layer", "layers", "range"})
+#: Keys whose arrays plotly.js wants as plain lists (plotly's own list, ``is_skipped_key``),
+#: and the animation controls, which hold no arrays (not walked, so shared objects stay
+#: shared).
+_PLAIN_KEYS = frozenset({"geojson", "layer", "layers", "range", "sliders", "updatemenus"})
 
 
 def typed_array(values: np.ndarray) -> Spec | np.ndarray:

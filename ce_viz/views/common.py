@@ -8,7 +8,7 @@ import streamlit as st
 
 from ce_viz.analysis import Result, evaluate, fd_sweep
 from ce_viz.figures import PLOTLY_CONFIG, draws_absolute, for_projector
-from ce_viz.landscape import Descent, descend, descend_relative, loss_change_grid, loss_grid
+from ce_viz.landscape import Descent, descend, descend_relative
 from ce_viz.state import AppState
 
 #: Every cache here is bounded by age and, through its entry count and the limits on its
@@ -38,38 +38,6 @@ def cached_fd_sweep(logits: tuple[float, ...], y: tuple[float, ...], T: float) -
     return fd_sweep(np.array(logits), np.array(y), T, H_SWEEP)
 
 
-@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x ~100 kB at most
-def cached_descent(
-    logits: np.ndarray,
-    y: np.ndarray,
-    lr: float,
-    steps: int,
-    T: float,
-    free: np.ndarray | None,
-    relative: bool,
-) -> Descent:
-    """A gradient-descent run, cached: replaying the animation recomputes nothing.
-    ``relative``: measured from its start, for logits too large to draw."""
-    run = descend_relative if relative else descend
-    return run(logits, y, lr, steps, T, free)
-
-
-@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)  # 32 x 82 kB
-def cached_loss_grid(
-    logits: np.ndarray,
-    y: np.ndarray,
-    axes: tuple[int, int],
-    a_values: np.ndarray,
-    b_values: np.ndarray,
-    T: float,
-    relative: bool,
-) -> np.ndarray:
-    """The loss over the plane, cached per plane and grid; ``relative``: the change of the
-    loss over a plane of moves from the logits."""
-    grid = loss_change_grid if relative else loss_grid
-    return grid(logits, y, axes, a_values, b_values, T)
-
-
 def drawn_relative(state: AppState) -> bool:
     """Whether the state's logits are too large to draw at their own values, so the
     landscape and its descent are drawn as moves from them (see ``draws_absolute``)."""
@@ -81,6 +49,7 @@ def descent_run(state: AppState) -> Descent:
     learning rate, steps and mode (the plotted plane only, or all logits); measured from
     its start (``relative``) when the logits are too large to draw."""
     free = np.isin(np.arange(state.K), state.plane) if state.descent == "plane" else None
-    return cached_descent(
-        state.o(), state.y_vector(), state.lr, state.steps, state.T, free, drawn_relative(state)
-    )
+    # Not cached: 50 steps take about 0.6 ms, less than st.cache_data's hashing and copying
+    # on a miss, and every logit edit is a miss.
+    run = descend_relative if drawn_relative(state) else descend
+    return run(state.o(), state.y_vector(), state.lr, state.steps, state.T, free)
