@@ -99,7 +99,8 @@ def _check_y(y: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
     except (TypeError, ValueError) as exc:
         raise CEVizError(f"target y must be numbers, got {y!r}") from exc
     try:
-        y_arr = np.broadcast_to(y_arr, shape)
+        if y_arr.shape != shape:
+            y_arr = np.broadcast_to(y_arr, shape)
     except ValueError as exc:
         raise CEVizError(
             f"target y of shape {y_arr.shape} does not match logits of shape {shape}"
@@ -228,7 +229,7 @@ def _parts(o: FloatArray, T: float | FloatArray) -> _Parts:
     # A spread over ~1e308 / T is beyond the float range: -inf is the true limit there.
     with np.errstate(over="ignore"):
         d = o - m
-        if np.ndim(T):
+        if isinstance(T, np.ndarray):
             d = d / T
         elif T != 1.0:
             d /= T

@@ -50,6 +50,7 @@ def render(state: AppState) -> None:
         "$-\\nabla L$ at the current logits, to scale: it always points downhill, and its "
         "components are $y_a - p_a$ and $y_b - p_b$ (divided by $T$)."
     )
+    result = evaluate_state(state)
     if drawn_relative(state):
         st.info(
             f"**Measured from the current logits.** Past ±{fmt_short(ABSOLUTE_LIMIT)}, "
@@ -57,11 +58,11 @@ def render(state: AppState) -> None:
             "small move away from it (past about 10¹⁶ neither can float64). So the charts "
             "below show the moves Δo from the current logits and the change of the loss, "
             "L − L₀, which ce-viz works out from log p without ever adding a move to a "
-            f"logit. Here L₀ = {fmt(evaluate_state(state).loss)}.",
+            f"logit. Here L₀ = {fmt(result.loss)}.",
             icon=":material/straighten:",
         )
     _plane_and_descent()
-    _slice(state)
+    _slice(state, result)
 
 
 @st.fragment
@@ -248,7 +249,7 @@ def _relative_story(
     )
 
 
-def _slice(state: AppState) -> None:
+def _slice(state: AppState, result: Result) -> None:
     """The loss along one logit and its tangent, whose slope is the derivation's p_j − y_j."""
     st.subheader("One logit at a time")
     names = state.class_names
@@ -259,7 +260,6 @@ def _slice(state: AppState) -> None:
         **bound("slice_axis", shown=state.slice_class),
     )
     j = st.session_state["state"].slice_class
-    result = evaluate_state(state)
     o, y, T = result.logits, result.y, state.T
     slope = float(result.grad[j])
     relative = drawn_relative(state)
