@@ -324,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             replicas = int(value)
             break
+    bad = [a for a in args if not a.isdigit() or int(a) < 1]
+    if bad:
+        print(f"bench hall: {', '.join(bad)}: a class size is a number of students, 1 or more")
+        return 2
     sizes = [int(a) for a in args] or [100, 200]
     if replicas is not None:
         return main_replicas(replicas, sizes)

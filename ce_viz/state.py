@@ -30,6 +30,7 @@ __all__ = [
     "DESCENT_MODES",
     "H_RANGE",
     "K_RANGE",
+    "LANDSCAPE_TABS",
     "LOGIT_LIMIT",
     "LR_RANGE",
     "NAME_MAX_CHARS",
@@ -78,6 +79,11 @@ WHY_TABS: dict[str, str] = {
     "smoothing": "Label smoothing",
     "stability": "Numerical stability",
     "binary": "Two classes",
+}
+#: The "Loss landscape" view's tabs, by their ``part=`` name, with the label shown.
+LANDSCAPE_TABS: dict[str, str] = {
+    "plane": "The plane and gradient descent",
+    "slice": "One logit at a time",
 }
 #: How the landscape is drawn, and which logits gradient descent may move.
 PLOTS = ("contour", "surface")
@@ -140,8 +146,9 @@ class AppState:
     # The batch view: which data, and how many of the worst rows to list.
     dataset: str = "sample3"
     worst: int = 10
-    # The "Why it works" view's open tab.
+    # The "Why it works" view's open tab, and the "Loss landscape" view's.
     why_tab: str = "mse"
+    landscape_tab: str = "plane"
 
     @property
     def K(self) -> int:
@@ -600,6 +607,7 @@ _FIELDS: tuple[tuple[str, _FieldParser, str], ...] = (
     ("data", lambda t, s: parse_choice(t, "data", DATASETS), "dataset"),
     ("worst", lambda t, s: parse_int(t, "worst", *WORST_RANGE), "worst"),
     ("tab", lambda t, s: parse_choice(t, "tab", tuple(WHY_TABS)), "why_tab"),
+    ("part", lambda t, s: parse_choice(t, "part", tuple(LANDSCAPE_TABS)), "landscape_tab"),
     ("view", lambda t, s: parse_view(t), "view"),
 )
 
@@ -667,6 +675,7 @@ def _optional_fields(state: AppState) -> dict[str, str | None]:
         "data": state.dataset,
         "worst": str(state.worst),
         "tab": state.why_tab,
+        "part": state.landscape_tab,
     }
 
 

@@ -60,15 +60,18 @@ OPTIONS: dict[str, dict[str, str]] = {
 }
 
 LOGIT_VIEWS = [v for v in VIEWS if v != "batch"]
+#: Every view, and the landscape's second tab (part=slice), which builds its own chart.
+VIEW_PARTS = [(v, {}) for v in LOGIT_VIEWS] + [("landscape", {"part": "slice"})]
 
 
 def _links() -> Iterator[Any]:
     for name, logits in LOGITS.items():
         variants = {**VARIANTS, **(SOFT if name in THREE else {})}
         for variant, extra in variants.items():
-            for view in LOGIT_VIEWS:
+            for view, part in VIEW_PARTS:
                 yield pytest.param(
-                    {"logits": logits, **extra, "view": view}, id=f"{view}-{name}-{variant}"
+                    {"logits": logits, **extra, "view": view, **part},
+                    id=f"{view}{'-' + part['part'] if part else ''}-{name}-{variant}",
                 )
     for variant in ("T=0.01", "T=100"):
         yield pytest.param({**VARIANTS[variant], "view": "batch"}, id=f"batch-{variant}")

@@ -26,6 +26,7 @@ from ce_viz.state import (
     FOREIGN_PARAMS,
     H_RANGE,
     K_RANGE,
+    LANDSCAPE_TABS,
     LOGIT_LIMIT,
     LR_RANGE,
     NAME_MAX_CHARS,
@@ -122,6 +123,7 @@ VALID_ISH: dict[str, st.SearchStrategy[str]] = {
     "data": _words(DATASETS),
     "worst": st.integers(WORST_RANGE[0] - 2, WORST_RANGE[1] + 2).map(str),
     "tab": _words(tuple(WHY_TABS)),
+    "part": _words(tuple(LANDSCAPE_TABS)),
     "view": _words(tuple(VIEWS)),
 }
 
@@ -197,6 +199,7 @@ def good_links(draw: st.DrawFn) -> dict[str, str]:
         "data": st.sampled_from(DATASETS),
         "worst": st.integers(*WORST_RANGE).map(str),
         "tab": st.sampled_from(list(WHY_TABS)),
+        "part": st.sampled_from(list(LANDSCAPE_TABS)),
         "view": st.sampled_from(list(VIEWS)),
     }
     for key, value in optional.items():
@@ -284,6 +287,7 @@ def _within_ranges(state: AppState) -> None:
     assert state.dataset in DATASETS
     assert state.view in VIEWS
     assert state.why_tab in WHY_TABS
+    assert state.landscape_tab in LANDSCAPE_TABS
     assert isinstance(state.field, bool)
     assert isinstance(state.present, bool)
     assert inside(state.span, SPAN_RANGE)

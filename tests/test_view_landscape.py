@@ -30,15 +30,22 @@ def _decode(array: dict | list) -> np.ndarray:
 
 
 def test_default_landscape_shows_plane_descent_and_slice() -> None:
-    """view=landscape draws the contour plane, the descent chart and the slice, no warning."""
+    """view=landscape opens on the plane and the descent chart, no warning; part=slice
+    opens the other tab, which builds the slice alone, and the link keeps part=."""
     at = run_app(view="landscape")
-    assert set(chart_payload(at)) == {"landscape_chart", "descent_chart", "slice_chart"}
+    assert set(chart_payload(at)) == {"landscape_chart", "descent_chart"}
     types = [t["type"] for t in figure(at, "landscape_chart")["data"]]
     assert types[0] == "contour"
     assert not at.warning
     # The default plane: the true class (1) and the strongest wrong class (2).
     assert at.selectbox(key="axis_0").value == 1
     assert at.selectbox(key="axis_1").value == 2
+    assert "part" not in at.query_params
+    at = run_app(view="landscape", part="slice")
+    assert set(chart_payload(at)) == {"slice_chart"}
+    assert not at.warning
+    assert len(at.tabs) == 2
+    assert at.query_params.get("part") == "slice"
 
 
 def test_arrow_on_the_page_is_minus_the_gradient() -> None:
@@ -96,6 +103,7 @@ def test_surface_field_span_and_slice_controls() -> None:
     at.segmented_control(key="plot").set_value("surface").run()
     assert figure(at, "landscape_chart")["data"][0]["type"] == "surface"
     assert at.toggle(key="field").disabled
+    at = run_app(view="landscape", part="slice")
     at.selectbox(key="slice_axis").set_value(0).run()
     assert at.query_params["slice"] == "0"
     assert "o0" in figure(at, "slice_chart")["layout"]["xaxis"]["title"]["text"]
@@ -146,4 +154,4 @@ def test_bad_landscape_link_values_are_named(query: dict[str, str], message: str
     """A bad landscape setting in a link is named; the view still draws with the default."""
     at = run_app(view="landscape", **query)
     assert message in warnings_text(at)
-    assert len(chart_payload(at)) == 3
+    assert set(chart_payload(at)) == {"landscape_chart", "descent_chart"}

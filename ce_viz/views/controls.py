@@ -19,6 +19,7 @@ from ce_viz.state import (
     DEFAULT,
     H_RANGE,
     K_RANGE,
+    LANDSCAPE_TABS,
     LOGIT_LIMIT,
     PRESETS,
     SMOOTHING_RANGE,
@@ -137,16 +138,24 @@ def bound(field: str, shown: Any = None) -> dict[str, Any]:
     return {"key": field, "on_change": _on_field, "args": (field,)}
 
 
-def _on_why_tab() -> None:
-    names = {label: name for name, label in WHY_TABS.items()}
-    _update(why_tab=names[ss["why_tab"]])
+#: Each view's tabs: the state field that holds the open one, and the tabs by name.
+_TABS: dict[str, tuple[str, dict[str, str]]] = {
+    "why": ("why_tab", WHY_TABS),
+    "landscape": ("landscape_tab", LANDSCAPE_TABS),
+}
 
 
-def bound_why_tab() -> dict[str, Any]:
-    """Keyword arguments for the "Why it works" tabs: the open tab is ``state.why_tab``
-    (``tab=`` in the link), and a change reruns, so only the open tab's content is built."""
-    _seed("why_tab", WHY_TABS[ss["state"].why_tab])
-    return {"key": "why_tab", "on_change": _on_why_tab}
+def _on_tab(field: str, tabs: dict[str, str]) -> None:
+    names = {label: name for name, label in tabs.items()}
+    _update(**{field: names[ss[field]]})
+
+
+def bound_tabs(view: str) -> dict[str, Any]:
+    """Keyword arguments for a view's ``st.tabs``: the open tab is the state's (``tab=`` or
+    ``part=`` in the link), and a change reruns, so only the open tab's content is built."""
+    field, tabs = _TABS[view]
+    _seed(field, tabs[getattr(ss["state"], field)])
+    return {"key": field, "on_change": _on_tab, "args": (field, tabs)}
 
 
 def _on_axis(which: int) -> None:

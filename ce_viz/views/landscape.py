@@ -24,14 +24,22 @@ from ce_viz.landscape import (
     optimal_logit_gap,
     tangent_line,
 )
-from ce_viz.state import DESCENT_MODES, LR_RANGE, PLOTS, SPAN_RANGE, STEPS_RANGE, AppState
+from ce_viz.state import (
+    DESCENT_MODES,
+    LANDSCAPE_TABS,
+    LR_RANGE,
+    PLOTS,
+    SPAN_RANGE,
+    STEPS_RANGE,
+    AppState,
+)
 from ce_viz.views.common import (
     chart,
     descent_run,
     drawn_relative,
     evaluate_state,
 )
-from ce_viz.views.controls import MORE_SETTINGS, axis_pickers, bound, sync_url
+from ce_viz.views.controls import MORE_SETTINGS, axis_pickers, bound, bound_tabs, sync_url
 
 #: Grid sizes: enough for a smooth picture, small enough to send (float32) in ~40 kB.
 GRID_N = 101
@@ -61,8 +69,14 @@ def render(state: AppState) -> None:
             f"logit. Here L₀ = {fmt(result.loss)}.",
             icon=":material/straighten:",
         )
-    _plane_and_descent()
-    _slice(state, result)
+    # Two tabs, each filling the screen; only the open one is built (part= in the link).
+    plane_tab, slice_tab = st.tabs(list(LANDSCAPE_TABS.values()), **bound_tabs("landscape"))
+    with plane_tab:
+        if plane_tab.open:
+            _plane_and_descent()
+    with slice_tab:
+        if slice_tab.open:
+            _slice(state, result)
 
 
 @st.fragment
@@ -251,7 +265,6 @@ def _relative_story(
 
 def _slice(state: AppState, result: Result) -> None:
     """The loss along one logit and its tangent, whose slope is the derivation's p_j − y_j."""
-    st.subheader("One logit at a time")
     names = state.class_names
     st.selectbox(
         "Logit to vary",
