@@ -268,6 +268,7 @@ def _slice(state: AppState, result: Result) -> None:
     names = state.class_names
     st.selectbox(
         "Logit to vary",
+        width=360,
         options=list(range(state.K)),
         format_func=lambda c: f"o{c} · {names[c]}",
         **bound("slice_axis", shown=state.slice_class),
