@@ -24,6 +24,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ce_viz._reduce import BY_CLASS, class_argmax, class_sum, rest_sum
+
 __all__ = [
     "CEVizError",
     "Forward",
@@ -112,7 +114,7 @@ def _check_y(y: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
             f"target y must be finite and non-negative, got {float(y_arr[index])!r} "
             f"at index {_fmt_index(index)}"
         )
-    totals = _class_sum(y_arr)
+    totals = class_sum(y_arr)
     off = np.abs(totals - 1.0) > SUM_TOLERANCE
     if np.any(off):
         total = float(np.asarray(totals)[off].flat[0])
@@ -124,85 +126,6 @@ def _check_y(y: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
 
 def _fmt_index(index: tuple[int, ...]) -> str:
     return str(index[0]) if len(index) == 1 else str(index)
-
-
-#: Up to this many classes a reduction over the classes goes class by class: K - 1
-#: elementwise passes over the rows. NumPy's reductions along a short last axis cost far
-#: more per row (a row max about 30x more at K = 2), and a batch has many rows. Every shape,
-#: one sample or a batch, takes the same path, so a row's numbers do not depend on it.
-_BY_CLASS = 16
-
-
-def _class_argmax(a: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
-    """The first arg-max over the last axis, and the max: both of shape ``a.shape[:-1]``."""
-    K = a.shape[-1]
-    if a.ndim == 1:  # one sample: NumPy's own, the same first arg-max
-        top = a.argmax()
-        return top, a[top]
-    if K > _BY_CLASS:
-        top = np.argmax(a, axis=-1)
-        return top, np.take_along_axis(a, top[..., None], axis=-1)[..., 0]
-    best = a[..., 0].copy()
-    top = np.zeros(best.shape, dtype=np.intp)
-    for k in range(1, K):
-        column = a[..., k]
-        # top < k so far: where this class is larger it becomes k (a masked copy costs
-        # several times more than this max).
-        np.maximum(top, (column > best) * k, out=top)
-        np.maximum(best, column, out=best)
-    return top, best
-
-
-def _class_sum(a: FloatArray) -> FloatArray:
-    """The sum over the last axis, shape ``a.shape[:-1]``."""
-    K = a.shape[-1]
-    if K > _BY_CLASS:
-        return a.sum(axis=-1)
-    if a.ndim == 1:  # one sample: the same additions, in the same order, on Python floats
-        first, *others = a.tolist()
-        for value in others:
-            first += value
-        return np.float64(first)
-    total = a[..., 0].copy()
-    for k in range(1, K):
-        total += a[..., k]
-    return total
-
-
-def _rest_sum(e: FloatArray, top: NDArray[np.intp]) -> FloatArray:
-    """The sum of ``e = exp(d)`` over every class but the arg-max ``top``, shape ``(..., 1)``.
-
-    ``e`` is exactly 1 at ``top``. For many classes that 1 is set to 0 for the sum and put
-    back (no copy of ``e``). For a few, class by class, it keeps the largest seen so far
-    and adds the smaller of it and the next class to the rest: three elementwise passes per
-    class, no mask; a tie at the max leaves one 1 in the rest, as it should.
-    """
-    K = e.shape[-1]
-    if K > _BY_CLASS and e.shape[:-1] == top.shape:
-        at_top = top[..., None]
-        np.put_along_axis(e, at_top, 0.0, axis=-1)
-        rest = e.sum(axis=-1, keepdims=True)
-        np.put_along_axis(e, at_top, 1.0, axis=-1)
-        return rest
-    if K > _BY_CLASS:  # e broadcast over several temperatures
-        rest = np.where(np.arange(K) == top[..., None], 0.0, e)
-        return rest.sum(axis=-1, keepdims=True)
-    if e.ndim == 1:  # one sample: the same steps on Python floats (IEEE doubles too)
-        top_e, *others = e.tolist()
-        rest_1 = 0.0
-        for value in others:
-            rest_1 += min(top_e, value)
-            top_e = max(top_e, value)
-        return np.array([rest_1])
-    largest = e[..., 0].copy()
-    rest = np.zeros(largest.shape)
-    smaller = np.empty(largest.shape)
-    for k in range(1, K):
-        column = e[..., k]
-        np.minimum(largest, column, out=smaller)
-        rest += smaller
-        np.maximum(largest, column, out=largest)
-    return rest[..., None]
 
 
 class _Parts(NamedTuple):
@@ -222,9 +145,9 @@ class _Parts(NamedTuple):
 
 def _parts(o: FloatArray, T: float | FloatArray) -> _Parts:
     """The shared pieces of the stable softmax; see :class:`_Parts`."""
-    if o.shape[-1] > _BY_CLASS and not o.flags.c_contiguous:
+    if o.shape[-1] > BY_CLASS and not o.flags.c_contiguous:
         o = np.ascontiguousarray(o)  # long rows: reductions along them want them contiguous
-    top, m = _class_argmax(o)
+    top, m = class_argmax(o)
     m = m[..., None]
     # A spread over ~1e308 / T is beyond the float range: -inf is the true limit there.
     with np.errstate(over="ignore"):
@@ -241,7 +164,7 @@ def _parts(o: FloatArray, T: float | FloatArray) -> _Parts:
             d[far] = ((0.5 * o - 0.5 * m) / T * 2.0)[far]
             any_far = bool(np.isinf(d).any())
     e = np.exp(d)
-    return _Parts(d, e, _rest_sum(e, top), top, m, any_far)
+    return _Parts(d, e, rest_sum(e, top), top, m, any_far)
 
 
 def log_softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
@@ -434,7 +357,7 @@ def _loss(o: FloatArray, y: FloatArray, t: float, pt: _Parts) -> FloatArray:
     if not pt.far:
         gap = np.log1p(r) - d
         gap *= y
-        return _class_sum(gap)
+        return class_sum(gap)
     # Where d_i = -inf, y_i * (m - o_i) / T may still be finite: there scale by y_i before
     # dividing by T (the gap halved, so that it cannot overflow); a zero weight gives 0.
     weighted = np.zeros(o.shape)
@@ -443,7 +366,7 @@ def _loss(o: FloatArray, y: FloatArray, t: float, pt: _Parts) -> FloatArray:
         far = np.isinf(d) & (y > 0)
         weighted[far] = (y * (0.5 * m - 0.5 * o) / t * 2.0)[far]
         terms = y * np.log1p(r) + weighted
-        return _class_sum(terms)
+        return class_sum(terms)
 
 
 @dataclass(frozen=True)
@@ -505,7 +428,7 @@ _FORWARD_FIELDS = ("loss", "p_true", "predicted", "confidence", "true_class")
 def _forward(o: FloatArray, y: FloatArray, t: float) -> Forward:
     """``forward`` of checked inputs."""
     pt = _parts(o, t)
-    true_class = _class_argmax(y)[0]
+    true_class = class_argmax(y)[0]
     r = pt.r[..., 0]
     return Forward(
         loss=_loss(o, y, t, pt),
