@@ -4,7 +4,8 @@ Every parser here collects problems as readable messages instead of raising. A f
 text is bad keeps its last good value (on a fresh page, the default), and the message says
 what was wrong, so one typo in a shared link never throws away the rest of the state.
 
-The URL format::
+The URL format (every parameter is an entry of ``URL_FIELDS``, which both
+``parse_query`` and ``to_query`` read)::
 
     ?logits=2,3,4&target=1&T=1&smoothing=0&view=gradient
     ?logits=2,3,4&y=0.1,0.8,0.1&names=cat,dog,bird&h=1e-05&view=derivation
@@ -41,11 +42,14 @@ __all__ = [
     "STEPS_RANGE",
     "TOL_RANGE",
     "T_RANGE",
+    "URL_FIELDS",
+    "URL_KEYS",
     "VIEWS",
     "WHY_TABS",
     "WORST_RANGE",
     "AppState",
     "Parsed",
+    "UrlField",
     "parse_answers",
     "parse_axes",
     "parse_class",
@@ -580,36 +584,149 @@ def resize(state: AppState, K: int) -> AppState:
     )
 
 
-# Each field of the URL: (key, parser given the text and the state so far, the field to set).
-_FieldParser = Callable[[str, AppState], Parsed]
-_FIELDS: tuple[tuple[str, _FieldParser, str], ...] = (
-    ("logits", lambda t, s: parse_vector(t, "logits", -LOGIT_LIMIT, LOGIT_LIMIT), "logits"),
-    ("target", lambda t, s: parse_target(t, s.K), "target"),
-    ("y", lambda t, s: parse_y(t, s.K), "y"),
-    ("T", lambda t, s: parse_number(t, "T", *T_RANGE), "T"),
-    ("smoothing", lambda t, s: parse_number(t, "smoothing", *SMOOTHING_RANGE), "smoothing"),
-    ("names", lambda t, s: parse_names(t, s.K), "names"),
-    ("h", lambda t, s: parse_number(t, "h", *H_RANGE), "h"),
-    ("axes", lambda t, s: parse_axes(t, s.K), "axes"),
-    ("plot", lambda t, s: parse_choice(t, "plot", PLOTS), "plot"),
-    ("field", lambda t, s: parse_flag(t, "field"), "field"),
-    ("span", lambda t, s: parse_number(t, "span", *SPAN_RANGE), "span"),
-    ("slice", lambda t, s: parse_class(t, "slice", s.K), "slice_axis"),
-    ("lr", lambda t, s: parse_number(t, "lr", *LR_RANGE), "lr"),
-    ("steps", lambda t, s: parse_int(t, "steps", *STEPS_RANGE), "steps"),
-    ("descent", lambda t, s: parse_choice(t, "descent", DESCENT_MODES), "descent"),
-    ("simplex", lambda t, s: parse_trio(t, s.K), "trio"),
-    ("my_p", lambda t, s: parse_answers(t, "my_p"), "my_p"),
-    ("my_loss", lambda t, s: parse_number(t, "my_loss", -LOGIT_LIMIT, LOGIT_LIMIT), "my_loss"),
-    ("my_grad", lambda t, s: parse_answers(t, "my_grad"), "my_grad"),
-    ("tol", lambda t, s: parse_number(t, "tol", *TOL_RANGE), "tol"),
-    ("present", lambda t, s: parse_flag(t, "present"), "present"),
-    ("data", lambda t, s: parse_choice(t, "data", DATASETS), "dataset"),
-    ("worst", lambda t, s: parse_int(t, "worst", *WORST_RANGE), "worst"),
-    ("tab", lambda t, s: parse_choice(t, "tab", tuple(WHY_TABS)), "why_tab"),
-    ("part", lambda t, s: parse_choice(t, "part", tuple(LANDSCAPE_TABS)), "landscape_tab"),
-    ("view", lambda t, s: parse_view(t), "view"),
+_Parse = Callable[[str, AppState], Parsed]
+_Write = Callable[[AppState], str | None]
+
+
+@dataclass(frozen=True)
+class UrlField:
+    """One parameter of the link: how it is read, and how it is written.
+
+    ``parse`` reads the key's text given the state read so far (the fields before it: a
+    class index is checked against the logits' K); its value goes to the ``AppState``
+    attribute ``attr``. ``write`` gives the text the link carries, or ``None`` for nothing.
+    A field marked ``always`` is written whenever ``write`` gives text; the others only when
+    that text differs from the default state's, so a link stays short and reads as what
+    was set.
+
+    A new parameter is one entry in ``URL_FIELDS`` (and its ``AppState`` attribute); the
+    tests in ``tests/test_state.py`` and ``tests/test_fuzz_links.py`` fail until they are
+    given a valid value for it.
+
+    >>> [f.key for f in URL_FIELDS if f.always]
+    ['logits', 'target', 'y', 'T', 'smoothing', 'names', 'view']
+    >>> next(f for f in URL_FIELDS if f.key == "slice").attr
+    'slice_axis'
+    """
+
+    key: str
+    attr: str
+    parse: _Parse
+    write: _Write
+    always: bool = False
+
+
+def _number(key: str, lo: float, hi: float, *, always: bool = False) -> UrlField:
+    """A number in ``[lo, hi]``, written at full precision."""
+    return UrlField(
+        key,
+        key,
+        lambda t, s: parse_number(t, key, lo, hi),
+        lambda s: url_number(getattr(s, key)),
+        always=always,
+    )
+
+
+def _whole(key: str, lo: int, hi: int) -> UrlField:
+    """A whole number in ``[lo, hi]``."""
+    return UrlField(
+        key, key, lambda t, s: parse_int(t, key, lo, hi), lambda s: str(getattr(s, key))
+    )
+
+
+def _choice(key: str, choices: Sequence[str], attr: str | None = None) -> UrlField:
+    """One of a few words."""
+    attr = attr or key
+    words = tuple(choices)
+    return UrlField(key, attr, lambda t, s: parse_choice(t, key, words), lambda s: getattr(s, attr))
+
+
+def _flag(key: str) -> UrlField:
+    """An on/off switch, written 1 or 0."""
+    return UrlField(key, key, lambda t, s: parse_flag(t, key), lambda s: str(int(getattr(s, key))))
+
+
+def _answers(key: str) -> UrlField:
+    """A student's answer vector, written at full precision."""
+    return UrlField(
+        key,
+        key,
+        lambda t, s: parse_answers(t, key),
+        lambda s: ",".join(url_number(v) for v in getattr(s, key)),
+    )
+
+
+def _classes(key: str, attr: str, parse: _Parse) -> UrlField:
+    """Chosen class indices (one, or a tuple), written only once chosen."""
+
+    def write(s: AppState) -> str | None:
+        value = getattr(s, attr)
+        if value is None:
+            return None
+        return str(value) if isinstance(value, int) else ",".join(str(c) for c in value)
+
+    return UrlField(key, attr, parse, write)
+
+
+#: The link's format: every parameter, in the order it is read and written. ``parse_query``
+#: reads it, ``to_query`` writes it, and the tests walk it; ``view`` comes last.
+URL_FIELDS: tuple[UrlField, ...] = (
+    UrlField(
+        "logits",
+        "logits",
+        lambda t, s: parse_vector(t, "logits", -LOGIT_LIMIT, LOGIT_LIMIT),
+        lambda s: ",".join(url_number(v) for v in s.logits),
+        always=True,
+    ),
+    # A one-hot target, or the soft target y that replaces it: a link carries one of them.
+    UrlField(
+        "target",
+        "target",
+        lambda t, s: parse_target(t, s.K),
+        lambda s: str(s.target) if s.y is None else None,
+        always=True,
+    ),
+    UrlField(
+        "y",
+        "y",
+        lambda t, s: parse_y(t, s.K),
+        lambda s: None if s.y is None else ",".join(url_number(v) for v in s.y),
+        always=True,
+    ),
+    _number("T", *T_RANGE, always=True),
+    _number("smoothing", *SMOOTHING_RANGE, always=True),
+    UrlField(
+        "names",
+        "names",
+        lambda t, s: parse_names(t, s.K),
+        lambda s: ",".join(s.names) if s.names else None,
+        always=True,
+    ),
+    _number("h", *H_RANGE),
+    _classes("axes", "axes", lambda t, s: parse_axes(t, s.K)),
+    _choice("plot", PLOTS),
+    _flag("field"),
+    _number("span", *SPAN_RANGE),
+    _classes("slice", "slice_axis", lambda t, s: parse_class(t, "slice", s.K)),
+    _number("lr", *LR_RANGE),
+    _whole("steps", *STEPS_RANGE),
+    _choice("descent", DESCENT_MODES),
+    _classes("simplex", "trio", lambda t, s: parse_trio(t, s.K)),
+    _answers("my_p"),
+    _number("my_loss", -LOGIT_LIMIT, LOGIT_LIMIT),
+    _answers("my_grad"),
+    _number("tol", *TOL_RANGE),
+    _flag("present"),
+    _choice("data", DATASETS, attr="dataset"),
+    _whole("worst", *WORST_RANGE),
+    _choice("tab", WHY_TABS, attr="why_tab"),
+    _choice("part", LANDSCAPE_TABS, attr="landscape_tab"),
+    UrlField("view", "view", lambda t, s: parse_view(t), lambda s: s.view, always=True),
 )
+#: The keys a link may carry.
+URL_KEYS = frozenset(f.key for f in URL_FIELDS)
+#: Each optional field's text in the default state: a link leaves out what matches it.
+_DEFAULT_TEXT = {f.key: f.write(DEFAULT) for f in URL_FIELDS if not f.always}
 
 
 def parse_query(
@@ -633,7 +750,7 @@ def parse_query(
         all_values = [raw] if isinstance(raw, str) else list(raw)
         if key in FOREIGN_PARAMS or key.startswith("utm_"):
             continue
-        if key not in {name for name, _, _ in _FIELDS}:
+        if key not in URL_KEYS:
             messages.append(f"{_show(key)} is not a setting ce-viz knows; it was ignored.")
             continue
         if not all_values:
@@ -641,42 +758,18 @@ def parse_query(
         if len(all_values) > 1:
             messages.append(f"{key} was given {len(all_values)} times; the last one is used.")
         values[key] = all_values[-1]
-    for key, parse, attr in _FIELDS:
-        if key not in values:
+    for f in URL_FIELDS:
+        if f.key not in values:
             continue
-        parsed = parse(values[key], state)
+        parsed = f.parse(values[f.key], state)
         messages.extend(parsed.messages)
         if parsed.ok:
-            state = resize(state, len(parsed.value)) if key == "logits" else state
-            state = replace(state, **{attr: parsed.value})
+            # New logits set K: what no longer fits is reset before the rest is read.
+            state = resize(state, len(parsed.value)) if f.key == "logits" else state
+            state = replace(state, **{f.attr: parsed.value})
     if "y" in values and "target" in values and state.y is not None:
         messages.append("target and y were both given; the soft target y is used.")
     return state, tuple(messages)
-
-
-def _optional_fields(state: AppState) -> dict[str, str | None]:
-    """The URL text of the fields a link carries only when they differ from the default."""
-    return {
-        "h": url_number(state.h),
-        "axes": None if state.axes is None else f"{state.axes[0]},{state.axes[1]}",
-        "plot": state.plot,
-        "field": str(int(state.field)),
-        "span": url_number(state.span),
-        "slice": None if state.slice_axis is None else str(state.slice_axis),
-        "lr": url_number(state.lr),
-        "steps": str(state.steps),
-        "descent": state.descent,
-        "simplex": None if state.trio is None else ",".join(str(c) for c in state.trio),
-        "my_p": ",".join(url_number(v) for v in state.my_p),
-        "my_loss": url_number(state.my_loss),
-        "my_grad": ",".join(url_number(v) for v in state.my_grad),
-        "tol": url_number(state.tol),
-        "present": str(int(state.present)),
-        "data": state.dataset,
-        "worst": str(state.worst),
-        "tab": state.why_tab,
-        "part": state.landscape_tab,
-    }
 
 
 def to_query(state: AppState) -> dict[str, str]:
@@ -685,19 +778,9 @@ def to_query(state: AppState) -> dict[str, str]:
     >>> to_query(DEFAULT)
     {'logits': '2,3,4', 'target': '1', 'T': '1', 'smoothing': '0', 'view': 'gradient'}
     """
-    query = {"logits": ",".join(url_number(v) for v in state.logits)}
-    if state.y is None:
-        query["target"] = str(state.target)
-    else:
-        query["y"] = ",".join(url_number(v) for v in state.y)
-    query["T"] = url_number(state.T)
-    query["smoothing"] = url_number(state.smoothing)
-    if state.names:
-        query["names"] = ",".join(state.names)
-    # The rest only when changed, so a link stays short and reads as what was set.
-    defaults = _optional_fields(DEFAULT)
-    for key, text in _optional_fields(state).items():
-        if text is not None and text != defaults[key]:
-            query[key] = text
-    query["view"] = state.view
+    query: dict[str, str] = {}
+    for f in URL_FIELDS:
+        text = f.write(state)
+        if text is not None and (f.always or text != _DEFAULT_TEXT[f.key]):
+            query[f.key] = text
     return query

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from ce_viz.core import SUM_TOLERANCE
 from ce_viz.fmt import url_number
 from ce_viz.state import (
-    _FIELDS,
     DATASETS,
     DESCENT_MODES,
     FOREIGN_PARAMS,
@@ -36,6 +35,7 @@ from ce_viz.state import (
     STEPS_RANGE,
     T_RANGE,
     TOL_RANGE,
+    URL_FIELDS,
     VIEWS,
     WHY_TABS,
     WORST_RANGE,
@@ -45,7 +45,7 @@ from ce_viz.state import (
 )
 from tests.apptest import run_app
 
-KEYS = [key for key, _, _ in _FIELDS]
+KEYS = [f.key for f in URL_FIELDS]
 #: A message names what was wrong in a sentence, however long the text it quotes.
 MESSAGE_MAX_CHARS = 300
 #: The one error box a link alone may raise: the check view's verdict on the answers.
