@@ -6,14 +6,8 @@ Run with ``streamlit run app.py``. This file only sets up the page and routes to
 import streamlit as st
 
 from ce_viz.views import batch, check, derivation, gradient, jacobian, landscape, simplex, why
-from ce_viz.views.controls import (
-    current_state,
-    presenting,
-    show_url_messages,
-    sidebar,
-    sync_url,
-    view_picker,
-)
+from ce_viz.views.session import current_state, presenting, sync_url
+from ce_viz.views.sidebar import show_url_messages, sidebar, view_picker
 
 st.set_page_config(
     page_title="ce-viz · softmax + cross-entropy",
@@ -38,7 +32,5 @@ sidebar(state)
 if not presenting():
     st.title("ce-viz: why the gradient is p − y")
 show_url_messages()
-view = view_picker(state)
-state = st.session_state["state"]
-VIEW_RENDERERS[view](state)
+VIEW_RENDERERS[view_picker(state)](state)
 sync_url(state)

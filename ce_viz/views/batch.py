@@ -31,12 +31,13 @@ from ce_viz.batch import (
     stream_results_csv,
     summarise_batch,
 )
+from ce_viz.changes import from_row
 from ce_viz.core import CEVizError
 from ce_viz.figures import calibration_figure, gradient_heatmap, loss_histogram
 from ce_viz.fmt import escape_markdown, fmt, shorten
 from ce_viz.state import DATASETS, K_RANGE, WORST_RANGE, AppState
+from ce_viz.views import session
 from ce_viz.views.common import CACHE_TTL, chart
-from ce_viz.views.controls import bound, load_sample
 
 DATASET_LABELS = {
     "sample3": "3-class sample",
@@ -57,10 +58,10 @@ def _sample_bytes(name: str) -> bytes:
 
 def _summary(key: tuple[Any, ...], data: bytes, mapping: ColumnMap, T: float) -> BatchSummary:
     """The file's summary, read once per file, column choice and temperature per session."""
-    kept = st.session_state.get("batch_summary")
+    kept = session.kept("batch_summary")
     if kept is not None and kept[0] == key:
         return kept[1]
-    st.session_state.pop("batch_summary", None)  # let the old summary go before reading
+    session.forget("batch_summary")  # let the old summary go before reading
     bar = st.progress(0.0, text="Reading the file…")
     summary, _ = summarise_batch(
         data,
@@ -70,7 +71,7 @@ def _summary(key: tuple[Any, ...], data: bytes, mapping: ColumnMap, T: float) ->
         progress=lambda done: bar.progress(done, text=f"Reading the file… {done:.0%}"),
     )
     bar.empty()
-    st.session_state["batch_summary"] = (key, summary)
+    session.keep("batch_summary", (key, summary))
     return summary
 
 
@@ -87,7 +88,7 @@ def render(state: AppState) -> None:
         options=list(DATASETS),
         format_func=DATASET_LABELS.__getitem__,
         required=True,
-        **bound("dataset"),
+        **session.bound("dataset"),
     )
     if state.dataset == "upload":
         upload = st.file_uploader("CSV file", type=["csv"], key="upload")
@@ -180,7 +181,7 @@ def _column_choice(header: list[str], detected: ColumnMap) -> ColumnMap:
 
 def _worst_rows(state: AppState, summary: BatchSummary) -> None:
     st.markdown("**The worst rows**: load one into the single-sample views to see its gradient.")
-    st.number_input("How many", *WORST_RANGE, step=1, **bound("worst"))
+    st.number_input("How many", *WORST_RANGE, step=1, **session.bound("worst"))
     names = summary.names
     worst, result = summary.worst, summary.worst_result
     loadable = len(names) <= K_RANGE[1]
@@ -196,7 +197,7 @@ def _worst_rows(state: AppState, summary: BatchSummary) -> None:
         button.button(
             "Load",
             key=f"load_{row}",
-            on_click=load_sample,
+            on_click=_load_row,
             args=(worst.logits[rank], worst.y[rank], names),
             disabled=not loadable,
             help=None
@@ -222,3 +223,8 @@ def _download(summary: BatchSummary, data: bytes, mapping: ColumnMap, T: float) 
             f"The results CSV holds the first {limit:,} of the {summary.n:,} rows: at most "
             f"{RESULTS_MAX_BYTES // 2**20} MB, so that a download can't exhaust the server."
         )
+
+
+def _load_row(logits: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> None:
+    """Load one row into the single-sample views (the "Load" button's callback)."""
+    session.replace_all(from_row(session.state(), logits, y, names))

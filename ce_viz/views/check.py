@@ -8,9 +8,9 @@ import streamlit as st
 
 from ce_viz.check import check_work, count_notes
 from ce_viz.fmt import escape_markdown
-from ce_viz.state import TOL_RANGE, AppState
-from ce_viz.views.common import evaluate_state
-from ce_viz.views.controls import bound, vector_input
+from ce_viz.state import TOL_RANGE, AppState, parse_answers
+from ce_viz.views import session
+from ce_viz.views.common import evaluate_state, show_error
 
 
 def render(state: AppState) -> None:
@@ -26,7 +26,7 @@ def render(state: AppState) -> None:
     with cols[0]:
         vector_input("Your p, comma-separated", "my_p")
     with cols[1]:
-        st.number_input("Your loss L", format="%g", step=0.001, **bound("my_loss"))
+        st.number_input("Your loss L", format="%g", step=0.001, **session.bound("my_loss"))
     with cols[2]:
         vector_input("Your ∂L/∂o, comma-separated", "my_grad")
     with cols[3]:
@@ -37,9 +37,9 @@ def render(state: AppState) -> None:
             step=0.0001,
             help="How far from the exact value still counts as right; 0.0005 accepts "
             "answers correct to 3 decimals.",
-            **bound("tol"),
+            **session.bound("tol"),
         )
-    state = st.session_state["state"]
+    state = session.state()
     result = evaluate_state(state)
     verdicts = check_work(
         result.logits, result.y, state.T, state.my_p, state.my_loss, state.my_grad, state.tol
@@ -84,3 +84,18 @@ def render(state: AppState) -> None:
     for v in wrong:
         label = "L" if v.index is None else f"{v.quantity} for class {v.index}"
         st.markdown(f"- **{label}**: {v.hint}")
+
+
+def _on_vector(field: str) -> None:
+    parsed = parse_answers(session.value(f"{field}_text"), field)
+    session.set_error(field, parsed.messages)
+    if parsed.ok:
+        session.update(**{field: parsed.value})
+
+
+def vector_input(label: str, field: str, help: str | None = None) -> None:
+    """A text box for a vector field of ``AppState``, comma-separated; bad text is named."""
+    if session.error(field) is None:
+        session.seed(f"{field}_text", ", ".join(f"{v:g}" for v in getattr(session.state(), field)))
+    st.text_input(label, key=f"{field}_text", on_change=_on_vector, args=(field,), help=help)
+    show_error(field)

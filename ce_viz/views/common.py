@@ -8,9 +8,14 @@ import streamlit as st
 
 from ce_viz.analysis import Result, evaluate, fd_sweep
 from ce_viz.figures import PLOTLY_CONFIG, draws_absolute, for_projector
+from ce_viz.fmt import escape_markdown
 from ce_viz.landscape import Descent, descend, descend_relative
 from ce_viz.state import AppState
+from ce_viz.views import session
 
+#: The sidebar expander with the settings most links leave at their defaults (views name
+#: it when they point there).
+MORE_SETTINGS = "Temperature, smoothing, names"
 #: Every cache here is bounded by age and, through its entry count and the limits on its
 #: inputs (K <= 20, at most 500 steps, a 101 x 101 grid), by bytes: a few MB in all, shared
 #: by every session.
@@ -22,7 +27,7 @@ H_SWEEP = np.logspace(-12, -1, 23)
 def chart(fig: go.Figure, key: str, alt: str) -> None:
     """Place a figure full-width, with the shared mode bar and a text alternative; in
     presentation mode its type is scaled up for a projector."""
-    if st.session_state["state"].present:
+    if session.state().present:
         fig = for_projector(fig)
     st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key, alt=alt)
 
@@ -53,3 +58,10 @@ def descent_run(state: AppState) -> Descent:
     # on a miss, and every logit edit is a miss.
     run = descend_relative if drawn_relative(state) else descend
     return run(state.o(), state.y_vector(), state.lr, state.steps, state.T, free)
+
+
+def show_error(field: str) -> None:
+    """Say what was wrong with the text typed for ``field``, under its box."""
+    message = session.error(field)
+    if message:
+        st.error(escape_markdown(message), icon=":material/error:")

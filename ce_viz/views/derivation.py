@@ -14,9 +14,9 @@ import streamlit as st
 from ce_viz.analysis import Result, fd_check, loss_from_rounded
 from ce_viz.figures import fd_error_figure
 from ce_viz.fmt import fmt, latex_document, tex, tex_vector
-from ce_viz.state import AppState
+from ce_viz.state import H_RANGE, AppState
+from ce_viz.views import session
 from ce_viz.views.common import H_SWEEP, cached_fd_sweep, chart, evaluate_state
-from ce_viz.views.controls import fd_step_picker
 
 #: A check whose largest relative error is below this counts as agreeing.
 FD_PASS = 1e-6
@@ -203,3 +203,16 @@ def render(state: AppState) -> None:
             "Too large an h and the O(h²) truncation error dominates; too small and "
             "floating-point rounding, growing like 1/h, takes over."
         )
+
+
+def fd_step_picker(state: AppState) -> float:
+    """A slider over powers of ten for the finite-difference step ``h``."""
+    steps = sorted({10.0**e for e in range(-12, 0)} | {state.h})
+    steps = [h for h in steps if H_RANGE[0] <= h <= H_RANGE[1]]
+    st.select_slider(
+        "Finite-difference step h",
+        options=steps,
+        format_func=lambda h: f"{h:.0e}",
+        **session.bound("h"),
+    )
+    return session.state().h

@@ -3,11 +3,14 @@ descent field, gradient descent you can play, and a 1-D slice with its tangent."
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from ce_viz.analysis import Result
+from ce_viz.changes import pick_axis
 from ce_viz.figures import ABSOLUTE_LIMIT, descent_figure, landscape_figure, slice_figure
 from ce_viz.fmt import fmt, fmt_short, fmt_signed
 from ce_viz.landscape import (
@@ -33,13 +36,14 @@ from ce_viz.state import (
     STEPS_RANGE,
     AppState,
 )
+from ce_viz.views import session
 from ce_viz.views.common import (
+    MORE_SETTINGS,
     chart,
     descent_run,
     drawn_relative,
     evaluate_state,
 )
-from ce_viz.views.controls import MORE_SETTINGS, axis_pickers, bound, bound_tabs, sync_url
 
 #: Grid sizes: enough for a smooth picture, small enough to send (float32) in ~40 kB.
 GRID_N = 101
@@ -70,7 +74,7 @@ def render(state: AppState) -> None:
             icon=":material/straighten:",
         )
     # Two tabs, each filling the screen; only the open one is built (part= in the link).
-    plane_tab, slice_tab = st.tabs(list(LANDSCAPE_TABS.values()), **bound_tabs("landscape"))
+    plane_tab, slice_tab = st.tabs(list(LANDSCAPE_TABS.values()), **session.bound_tabs("landscape"))
     with plane_tab:
         if plane_tab.open:
             _plane_and_descent()
@@ -82,7 +86,7 @@ def render(state: AppState) -> None:
 @st.fragment
 def _plane_and_descent() -> None:
     """The plane and the descent run: their controls rerun only this part of the page."""
-    state: AppState = st.session_state["state"]
+    state: AppState = session.state()
     cols = st.columns([1.2, 1.2, 1.3, 1, 1.3])
     axis_pickers(state, cols[:2])
     cols[2].segmented_control(
@@ -90,34 +94,34 @@ def _plane_and_descent() -> None:
         options=list(PLOTS),
         format_func=PLOT_LABELS.__getitem__,
         required=True,
-        **bound("plot"),
+        **session.bound("plot"),
     )
     cols[3].toggle(
         "Arrow field",
         help="−∇L on a coarse grid (contour plot only).",
         disabled=state.plot == "surface",
-        **bound("field"),
+        **session.bound("field"),
     )
-    cols[4].slider("Range ± around o", *SPAN_RANGE, step=0.5, **bound("span"))
+    cols[4].slider("Range ± around o", *SPAN_RANGE, step=0.5, **session.bound("span"))
     cols = st.columns([1.2, 1.2, 2.6])
     cols[0].number_input(
         "Learning rate",
         *LR_RANGE,
         step=0.1,
         format="%g",
-        **bound("lr"),
+        **session.bound("lr"),
         help="Each step: o ← o − lr · ∂L/∂o",
     )
-    cols[1].number_input("Steps", *STEPS_RANGE, step=10, **bound("steps"))
+    cols[1].number_input("Steps", *STEPS_RANGE, step=10, **session.bound("steps"))
     cols[2].segmented_control(
         "Descent moves",
         options=list(DESCENT_MODES),
         required=True,
         format_func=DESCENT_LABELS.__getitem__,
-        **bound("descent"),
+        **session.bound("descent"),
         help="With only the two plotted logits free, the path lies on the surface drawn.",
     )
-    state = st.session_state["state"]
+    state = session.state()
 
     result = evaluate_state(state)
     run = descent_run(state)
@@ -169,7 +173,7 @@ def _plane_and_descent() -> None:
             _relative_story(state, run.losses, gaps, min_loss, result.loss, gap)
         else:
             _descent_story(state, run.losses, gaps, min_loss)
-    sync_url(state)
+    session.sync_url(state)
 
 
 def plane_figure(
@@ -271,9 +275,9 @@ def _slice(state: AppState, result: Result) -> None:
         width=360,
         options=list(range(state.K)),
         format_func=lambda c: f"o{c} · {names[c]}",
-        **bound("slice_axis", shown=state.slice_class),
+        **session.bound("slice_axis", shown=state.slice_class),
     )
-    j = st.session_state["state"].slice_class
+    j = session.state().slice_class
     o, y, T = result.logits, result.y, state.T
     slope = float(result.grad[j])
     relative = drawn_relative(state)
@@ -307,3 +311,24 @@ def _slice(state: AppState, result: Result) -> None:
         + f" = **{fmt(slope)}**. The derivation's result, drawn: where $p_j$ is below its "
         "target the slope is negative and raising the logit lowers the loss."
     )
+
+
+def _on_axis(which: int) -> None:
+    session.apply(pick_axis, which, int(session.value(f"axis_{which}")))
+
+
+def axis_pickers(state: AppState, columns: Any) -> None:
+    """Two selectors for the landscape's plane, in the two given columns."""
+    names = state.class_names
+    for which, (column, label) in enumerate(
+        zip(columns, ("Horizontal axis", "Vertical axis"), strict=True)
+    ):
+        session.seed(f"axis_{which}", state.plane[which])
+        column.selectbox(
+            label,
+            options=list(range(state.K)),
+            format_func=lambda i: f"o{i} · {names[i]}",
+            key=f"axis_{which}",
+            on_change=_on_axis,
+            args=(which,),
+        )

@@ -16,8 +16,8 @@ from ce_viz.theory import (
     simplex_losses,
     simplex_problem,
 )
-from ce_viz.views.common import chart, descent_run, evaluate_state
-from ce_viz.views.controls import trio_picker
+from ce_viz.views import session
+from ce_viz.views.common import chart, descent_run, evaluate_state, show_error
 from ce_viz.views.landscape import plane_figure
 
 #: The triangular grid's resolution: about 1,700 points inside the simplex.
@@ -38,7 +38,7 @@ def render(state: AppState) -> None:
         "at infinite logits."
     )
     trio_picker(state)
-    state = st.session_state["state"]
+    state = session.state()
     trio = list(state.simplex_classes)
     result = evaluate_state(state)
     problem = simplex_problem(result.logits, result.y, trio, state.class_names, state.T)
@@ -88,3 +88,28 @@ def render(state: AppState) -> None:
             else "."
         )
     )
+
+
+def _on_trio() -> None:
+    chosen = sorted(int(c) for c in session.value("trio"))
+    if len(chosen) == 3:
+        session.set_error("trio", ())
+        session.update(trio=(chosen[0], chosen[1], chosen[2]))
+    else:
+        session.set_error("trio", ("Pick exactly three classes for the simplex.",))
+
+
+def trio_picker(state: AppState) -> None:
+    """Choose the simplex's three classes; a choice of more or fewer is named, not used."""
+    names = state.class_names
+    if session.error("trio") is None:
+        session.seed("trio", list(state.simplex_classes))
+    st.multiselect(
+        "Three classes",
+        options=list(range(state.K)),
+        format_func=lambda i: f"o{i} · {names[i]}",
+        max_selections=3,
+        key="trio",
+        on_change=_on_trio,
+    )
+    show_error("trio")

@@ -28,8 +28,8 @@ from ce_viz.theory import (
     sigmoid,
     temperature_sweep,
 )
-from ce_viz.views.common import chart, evaluate_state
-from ce_viz.views.controls import MORE_SETTINGS, bound_tabs
+from ce_viz.views import session
+from ce_viz.views.common import MORE_SETTINGS, chart, evaluate_state
 
 SWEEP_N = 241
 #: The sweep runs this far either side of the true class's logit.
@@ -52,7 +52,7 @@ def render(state: AppState) -> None:
         "stability": lambda: _stability(state),
         "binary": lambda: _binary(state),
     }
-    tabs = st.tabs(list(WHY_TABS.values()), **bound_tabs("why"))
+    tabs = st.tabs(list(WHY_TABS.values()), **session.bound_tabs("why"))
     for tab, name in zip(tabs, WHY_TABS, strict=True):
         with tab:
             if tab.open:  # only the open tab is built (tab= in the link names it)

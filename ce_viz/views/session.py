@@ -1,0 +1,182 @@
+"""The page's memory: the only code that touches ``st.session_state`` and ``st.query_params``.
+
+``st.session_state["state"]`` holds the canonical ``AppState``. It is read from the URL on a
+session's first run; after that every widget writes to it through a callback (each a pure
+change from ``ce_viz.changes`` or a field set), and the page writes it back to the URL at
+the end of each run. Widgets only display it. A run reads the state once and passes it
+down; a fragment, which reruns alone, reads it once at its start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from ce_viz.changes import pick_tab, settings_in_force
+from ce_viz.state import DEFAULT, LANDSCAPE_TABS, WHY_TABS, AppState, parse_query, to_query
+
+__all__ = [
+    "apply",
+    "bound",
+    "bound_tabs",
+    "current_state",
+    "error",
+    "forget",
+    "keep",
+    "kept",
+    "presenting",
+    "replace_all",
+    "seed",
+    "set_error",
+    "state",
+    "sync_url",
+    "update",
+    "url_messages",
+    "value",
+]
+
+ss = st.session_state
+
+#: Each view's tabs: the state field that holds the open one, and the tabs by name.
+_TABS: dict[str, tuple[str, dict[str, str]]] = {
+    "why": ("why_tab", WHY_TABS),
+    "landscape": ("landscape_tab", LANDSCAPE_TABS),
+}
+
+
+def presenting() -> bool:
+    """Whether the page is in presentation mode; safe to call before set_page_config."""
+    if "state" in ss:
+        return bool(ss["state"].present)
+    return st.query_params.get("present", "0").strip().lower() in {"1", "true", "on", "yes"}
+
+
+def current_state() -> AppState:
+    """The session's state, read from the URL on the first run."""
+    if "state" not in ss:
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        parsed, messages = parse_query(params)
+        ss["state"] = parsed
+        ss["url_messages"] = messages
+        ss["input_errors"] = {}
+    return ss["state"]
+
+
+def state() -> AppState:
+    """The state as it is now: for a fragment, which reruns without the page."""
+    return ss["state"]
+
+
+def update(**changes: Any) -> None:
+    """Set fields of the state. Once the user changes something, the link's complaints
+    are history."""
+    ss["state"] = replace(ss["state"], **changes)
+    ss["url_messages"] = ()
+
+
+def apply(change: Callable[..., AppState], *args: Any) -> None:
+    """Replace the state with ``change(state, *args)``: one of ``ce_viz.changes``."""
+    ss["state"] = change(ss["state"], *args)
+    ss["url_messages"] = ()
+
+
+def replace_all(new: AppState) -> None:
+    """A whole new state (a preset, a batch row): old complaints and errors go, and the
+    sidebar's settings expander opens if the new state sets one of its settings."""
+    ss["state"] = new
+    ss["url_messages"] = ()
+    ss["input_errors"] = {}
+    if settings_in_force(new):
+        ss["more_open"] = True
+
+
+def value(key: str) -> Any:
+    """The value of the widget ``key`` (in its callback), or None."""
+    return ss.get(key)
+
+
+def seed(key: str, shown: Any) -> None:
+    """Show ``shown`` in the widget ``key`` (before the widget is drawn this run)."""
+    if ss.get(key) != shown:
+        ss[key] = shown
+
+
+def set_error(field: str, messages: tuple[str, ...]) -> None:
+    """Remember what was wrong with the text typed for ``field`` (none: forget it)."""
+    errors = dict(ss.get("input_errors", {}))
+    if messages:
+        errors[field] = " ".join(messages)
+    else:
+        errors.pop(field, None)
+    ss["input_errors"] = errors
+
+
+def error(field: str) -> str | None:
+    """What was wrong with the text typed for ``field``, if anything."""
+    return ss.get("input_errors", {}).get(field)
+
+
+def url_messages() -> tuple[str, ...]:
+    """What in the link could not be used (until the user changes something)."""
+    return ss.get("url_messages", ())
+
+
+def _on_field(field: str) -> None:
+    update(**{field: ss[field]})
+
+
+def bound(field: str, shown: Any = None) -> dict[str, Any]:
+    """Keyword arguments that tie a widget to the ``AppState`` field of the same name.
+
+    The widget shows the state's value (or ``shown``, for a field whose None means "the
+    default") and writes changes back through one callback. Call it as
+    ``st.slider(..., **bound("lr"))``; the widget's key is the field's name.
+    """
+    seed(field, getattr(ss["state"], field) if shown is None else shown)
+    return {"key": field, "on_change": _on_field, "args": (field,)}
+
+
+def _on_tab(field: str, tabs: dict[str, str]) -> None:
+    apply(pick_tab, field, tabs, ss[field])
+
+
+def bound_tabs(view: str) -> dict[str, Any]:
+    """Keyword arguments for a view's ``st.tabs``: the open tab is the state's (``tab=`` or
+    ``part=`` in the link), and a change reruns, so only the open tab's content is built."""
+    field, tabs = _TABS[view]
+    seed(field, tabs[getattr(ss["state"], field)])
+    return {"key": field, "on_change": _on_tab, "args": (field, tabs)}
+
+
+def kept(key: str) -> Any:
+    """What a view kept for this session under ``key`` (None if nothing)."""
+    return ss.get(key)
+
+
+def keep(key: str, kept_value: Any) -> None:
+    """Keep ``kept_value`` for this session (a batch summary, say) under ``key``."""
+    ss[key] = kept_value
+
+
+def forget(key: str) -> None:
+    """Let go of what was kept under ``key``."""
+    ss.pop(key, None)
+
+
+def sync_url(current: AppState) -> None:
+    """Write the state to the address bar, so copying it shares this exact view.
+
+    Except while a page opened with no query still shows the defaults: Streamlit drops a
+    query of over 1000 parameters (or 512 KiB) and only logs it, so such a link reaches the
+    script as no query at all, and nothing the script can see tells the two apart. Left
+    alone, the address bar keeps that link for its owner to see and shorten; the bare
+    address shares the defaults all the same.
+    """
+    if not st.query_params and current == DEFAULT:
+        return
+    query = to_query(current)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)

@@ -1,0 +1,251 @@
+"""The sidebar: the share link, the presets, the inputs every view shares, and the row of
+view buttons at the top of the page. Each widget shows the state and writes through
+``ce_viz.views.session``; the rules for what a change does are ``ce_viz.changes``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ce_viz.changes import pick_soft, set_logit, settings_in_force, with_preset
+from ce_viz.fmt import escape_markdown, subscript
+from ce_viz.state import (
+    K_RANGE,
+    LOGIT_LIMIT,
+    PRESETS,
+    SMOOTHING_RANGE,
+    T_RANGE,
+    VIEWS,
+    AppState,
+    parse_names,
+    parse_y,
+    resize,
+    to_query,
+)
+from ce_viz.views import session
+from ce_viz.views.common import MORE_SETTINGS, show_error
+
+#: The sliders cover the interesting range; the number boxes take any logit.
+SLIDER_RANGE = (-10.0, 10.0)
+
+
+def _clamp(x: float) -> float:
+    return min(max(x, SLIDER_RANGE[0]), SLIDER_RANGE[1])
+
+
+def _on_K() -> None:
+    session.apply(resize, int(session.value("K")))
+    session.set_error("names", ())
+    session.set_error("y", ())
+
+
+def _on_logit(i: int, source: str) -> None:
+    session.apply(set_logit, i, float(session.value(f"{source}_{i}")))
+
+
+def _on_soft() -> None:
+    session.apply(pick_soft, bool(session.value("soft")))
+    session.set_error("y", ())
+
+
+def _on_y_text() -> None:
+    parsed = parse_y(session.value("y_text"), session.state().K)
+    session.set_error("y", parsed.messages)
+    if parsed.ok:
+        session.update(y=parsed.value)
+
+
+def _on_names() -> None:
+    parsed = parse_names(session.value("names_text"), session.state().K)
+    session.set_error("names", parsed.messages)
+    if parsed.ok:
+        session.update(names=parsed.value)
+
+
+def _more_settings_label(state: AppState) -> str:
+    """The expander's label, naming the settings in force, so a closed expander still says
+    what applies."""
+    changed = settings_in_force(state)
+    return MORE_SETTINGS + (f" · {', '.join(changed)}" if changed else "")
+
+
+def _seed_widgets(state: AppState) -> None:
+    session.seed("K", state.K)
+    for i, v in enumerate(state.logits):
+        session.seed(f"num_{i}", v)
+        session.seed(f"slider_{i}", _clamp(v))
+    session.seed("soft", state.y is not None)
+    # Free-text boxes keep what the user typed while it is being corrected.
+    if session.error("names") is None:
+        session.seed("names_text", ", ".join(state.names))
+    if session.error("y") is None and state.y is not None:
+        session.seed("y_text", ", ".join(f"{v:g}" for v in state.y))
+
+
+def _on_preset() -> None:
+    name = session.value("preset")
+    if name:
+        session.replace_all(with_preset(session.state(), name))
+        session.seed("preset", None)  # so the same preset can be clicked again
+
+
+def preset_picker() -> None:
+    """One click loads a preset: the whole state but the view, and the URL follows."""
+    st.pills(
+        "Presets",
+        options=list(PRESETS),
+        format_func=lambda name: PRESETS[name][0],
+        key="preset",
+        on_change=_on_preset,
+        help="Each loads a ready-made example; the link in the address bar follows.",
+    )
+
+
+def share_link(state: AppState) -> None:
+    """A "Share" button that opens the link to this exact view, in a box with a copy button.
+
+    The box sits in a popover because the browser fetches the code block's highlighter
+    (1.5 MB of script) only when it is first shown: keeping it out of the first paint is
+    part of the page-load budget (``python -m bench budget``).
+    """
+    base = (st.context.url or "").split("?", 1)[0]
+    with st.popover("Share this exact view", icon=":material/link:", width="stretch"):
+        st.code(f"{base}?{urlencode(to_query(state), safe=',')}", language=None, wrap_lines=True)
+        st.caption(
+            "Anyone who opens this link sees these inputs and this view. The address bar "
+            "holds the same link and follows every change."
+        )
+
+
+def sidebar(state: AppState) -> None:
+    """Draw the inputs in the sidebar, each showing ``state``."""
+    _seed_widgets(state)
+    names = state.class_names
+    with st.sidebar:
+        share_link(state)
+        preset_picker()
+        st.header("Inputs")
+        st.number_input(
+            "Number of classes K",
+            min_value=K_RANGE[0],
+            max_value=K_RANGE[1],
+            step=1,
+            key="K",
+            on_change=_on_K,
+        )
+        st.markdown("**Logits o**")
+        for i in range(state.K):
+            left, right = st.columns([3, 2], vertical_alignment="bottom")
+            out_of_range = not SLIDER_RANGE[0] <= state.logits[i] <= SLIDER_RANGE[1]
+            left.slider(
+                f"o{subscript(i)} · {escape_markdown(names[i])}",
+                min_value=SLIDER_RANGE[0],
+                max_value=SLIDER_RANGE[1],
+                step=0.1,
+                key=f"slider_{i}",
+                on_change=_on_logit,
+                args=(i, "slider"),
+                disabled=out_of_range,
+                help="Beyond the slider's range: type the value in the box."
+                if out_of_range
+                else None,
+            )
+            right.number_input(
+                f"exact o{i}",
+                min_value=-LOGIT_LIMIT,
+                max_value=LOGIT_LIMIT,
+                step=0.1,
+                format="%g",
+                key=f"num_{i}",
+                on_change=_on_logit,
+                args=(i, "num"),
+                label_visibility="collapsed",
+            )
+        st.markdown("**Target y**")
+        st.toggle(
+            "Soft target",
+            key="soft",
+            on_change=_on_soft,
+            help="A distribution over classes instead of one true class.",
+        )
+        if state.y is None:
+            st.selectbox(
+                "True class k",
+                options=list(range(state.K)),
+                format_func=lambda i: f"{i}: {names[i]}",
+                **session.bound("target"),
+            )
+        else:
+            st.text_input(
+                "y, comma-separated, summing to 1",
+                key="y_text",
+                on_change=_on_y_text,
+            )
+            show_error("y")
+        # Read only when opened, so the first paint stays light (python -m bench budget);
+        # it opens by itself when a link or preset sets one of them.
+        with st.expander(
+            _more_settings_label(state),
+            expanded=bool(settings_in_force(state)),
+            key="more_open",
+            on_change="rerun",
+        ) as more:
+            if more.open:
+                st.number_input(
+                    "Label smoothing ε",
+                    min_value=SMOOTHING_RANGE[0],
+                    max_value=SMOOTHING_RANGE[1],
+                    step=0.01,
+                    format="%g",
+                    **session.bound("smoothing"),
+                    help="y ← (1 − ε)·y + ε/K",
+                )
+                st.number_input(
+                    "Temperature T",
+                    min_value=T_RANGE[0],
+                    max_value=T_RANGE[1],
+                    step=0.1,
+                    format="%g",
+                    **session.bound("T"),
+                    help="p = softmax(o / T)",
+                )
+                st.text_input(
+                    "Class names (optional)",
+                    key="names_text",
+                    placeholder="cat, dog, bird",
+                    on_change=_on_names,
+                    help=f"{state.K} names, comma-separated, shown as plain text.",
+                )
+                show_error("names")
+        st.toggle(
+            "Presentation mode",
+            help="Larger type on every chart, and the sidebar folded away on the next "
+            "visit of the link (present=1).",
+            **session.bound("present"),
+        )
+
+
+def view_picker(state: AppState) -> str:
+    """The row of view buttons at the top of the page; returns the open view."""
+    st.segmented_control(
+        "View",
+        options=list(VIEWS),
+        format_func=VIEWS.__getitem__,
+        label_visibility="collapsed",
+        **session.bound("view"),
+        required=True,
+    )
+    return state.view
+
+
+def show_url_messages() -> None:
+    """Say what in the link could not be used, once, at the top of the page."""
+    messages = session.url_messages()
+    if messages:
+        body = "\n".join(f"- {escape_markdown(m)}" for m in messages)
+        st.warning(
+            "**Some settings in the link could not be used**; the rest of the link was "
+            f"applied, and defaults stand in for these:\n\n{body}",
+            icon=":material/link_off:",
+        )
