@@ -1,6 +1,8 @@
 """URL query ↔ ``AppState``: exact round trips, fallbacks with messages, and ``resize``.
 
-The tables at the top are the specification; the tests below only walk them.
+The tables at the top are the specification; the tests below only walk them. The URL's
+fields come from ``ce_viz.state.URL_FIELDS``: every field there needs an example in
+``EXAMPLES`` and a strategy in ``VALID_VALUES``, and the tests fail until it has them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import math
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -18,15 +21,26 @@ from hypothesis import strategies as st
 
 from ce_viz.core import SUM_TOLERANCE, target_distribution
 from ce_viz.state import (
+    DATASETS,
     DEFAULT,
+    DESCENT_MODES,
     H_RANGE,
     K_RANGE,
+    LANDSCAPE_TABS,
     LOGIT_LIMIT,
+    LR_RANGE,
     NAME_MAX_CHARS,
+    PLOTS,
     PRESETS,
     SMOOTHING_RANGE,
+    SPAN_RANGE,
+    STEPS_RANGE,
     T_RANGE,
+    TOL_RANGE,
+    URL_FIELDS,
     VIEWS,
+    WHY_TABS,
+    WORST_RANGE,
     AppState,
     parse_query,
     preset_state,
@@ -37,6 +51,54 @@ from ce_viz.state import (
 # --------------------------------------------------------------------------------------
 # Tables
 # --------------------------------------------------------------------------------------
+
+#: The URL's keys, in the order they are read and written, and the attribute each sets.
+KEYS = [f.key for f in URL_FIELDS]
+ATTR = {f.key: f.attr for f in URL_FIELDS}
+ALWAYS = {f.key for f in URL_FIELDS if f.always}
+
+#: One non-default value of every URL field, for K = 4: (the AppState value, its URL text).
+EXAMPLES: dict[str, tuple[object, str]] = {
+    "logits": ((0.5, -1.0, 2.0, 7.0), "0.5,-1,2,7"),
+    "target": (2, "2"),
+    "y": ((0.1, 0.2, 0.3, 0.4), "0.1,0.2,0.3,0.4"),
+    "T": (2.5, "2.5"),
+    "smoothing": (0.05, "0.05"),
+    "names": (("a", "b", "c", "d"), "a,b,c,d"),
+    "h": (0.001, "0.001"),
+    "axes": ((3, 0), "3,0"),
+    "plot": ("surface", "surface"),
+    "field": (True, "1"),
+    "span": (12.5, "12.5"),
+    "slice": (2, "2"),
+    "lr": (1.25, "1.25"),
+    "steps": (321, "321"),
+    "descent": ("all", "all"),
+    "simplex": ((1, 2, 3), "1,2,3"),
+    "my_p": ((0.1, 0.2, 0.7), "0.1,0.2,0.7"),
+    "my_loss": (2.5, "2.5"),
+    "my_grad": ((0.1, -0.2, 0.1), "0.1,-0.2,0.1"),
+    "tol": (0.01, "0.01"),
+    "present": (True, "1"),
+    "data": ("sample10", "sample10"),
+    "worst": (25, "25"),
+    "tab": ("binary", "binary"),
+    "part": ("slice", "slice"),
+    "view": ("check", "check"),
+}
+#: The state the examples are given in: the example logits, everything else default.
+EXAMPLE_BASE = AppState(logits=EXAMPLES["logits"][0])
+
+
+def _example_state(keys: list[str]) -> AppState:
+    """EXAMPLE_BASE with the example value of each of ``keys``."""
+    return replace(EXAMPLE_BASE, **{ATTR[k]: EXAMPLES[k][0] for k in keys if k in EXAMPLES})
+
+
+#: Every field set at once: with the soft target y (which a link carries instead of target),
+#: and with the one-hot target.
+EVERY_FIELD_Y = [k for k in KEYS if k != "target"]
+EVERY_FIELD_TARGET = [k for k in KEYS if k != "y"]
 
 #: States that must survive state → URL → state exactly (and URL → state → URL).
 ROUND_TRIP_STATES: list[tuple[str, AppState]] = [
@@ -73,6 +135,8 @@ ROUND_TRIP_STATES: list[tuple[str, AppState]] = [
             h=3e-7,
         ),
     ),
+    ("every field, soft target", _example_state(EVERY_FIELD_Y)),
+    ("every field, one-hot target", _example_state(EVERY_FIELD_TARGET)),
 ]
 
 #: Canonical URLs (as ``to_query`` writes them) that must read back to the same URL.
@@ -304,34 +368,79 @@ def _finite(lo: float, hi: float) -> st.SearchStrategy[float]:
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
 
 
+def _classes(K: int, n: int) -> st.SearchStrategy[tuple[int, ...] | None]:
+    """``n`` different classes of K, in any order; None (not chosen) when K is too small."""
+    if n > K:
+        return st.none()
+    return st.lists(st.integers(0, K - 1), min_size=n, max_size=n, unique=True).map(tuple)
+
+
+@st.composite
+def _soft_targets(draw: st.DrawFn, K: int) -> tuple[float, ...]:
+    weights = draw(st.lists(_finite(0.0, 1.0), min_size=K, max_size=K))
+    total = math.fsum(weights)
+    assume(total > 0)
+    y = tuple(w / total for w in weights)
+    assume(abs(math.fsum(y) - 1.0) <= SUM_TOLERANCE)
+    return y
+
+
+_ANSWERS = st.lists(_finite(-LOGIT_LIMIT, LOGIT_LIMIT), min_size=1, max_size=K_RANGE[1]).map(tuple)
+
+#: For each URL field, given K: any value a user can reach, as the AppState holds it. A field
+#: of URL_FIELDS missing here fails test_every_url_field_has_a_valid_value_strategy.
+VALID_VALUES: dict[str, Callable[[int], st.SearchStrategy[object]]] = {
+    "logits": lambda K: st.lists(_finite(-LOGIT_LIMIT, LOGIT_LIMIT), min_size=K, max_size=K).map(
+        tuple
+    ),
+    "target": lambda K: st.integers(0, K - 1),
+    "y": _soft_targets,
+    "T": lambda K: _finite(*T_RANGE),
+    "smoothing": lambda K: _finite(*SMOOTHING_RANGE),
+    "names": lambda K: st.one_of(
+        st.just(()), st.lists(_NAMES, min_size=K, max_size=K, unique=True).map(tuple)
+    ),
+    "h": lambda K: _finite(*H_RANGE),
+    "axes": lambda K: _classes(K, 2),
+    "plot": lambda K: st.sampled_from(PLOTS),
+    "field": lambda K: st.booleans(),
+    "span": lambda K: _finite(*SPAN_RANGE),
+    "slice": lambda K: st.integers(0, K - 1),
+    "lr": lambda K: _finite(*LR_RANGE),
+    "steps": lambda K: st.integers(*STEPS_RANGE),
+    "descent": lambda K: st.sampled_from(DESCENT_MODES),
+    "simplex": lambda K: _classes(K, 3),
+    "my_p": lambda K: _ANSWERS,
+    "my_loss": lambda K: _finite(-LOGIT_LIMIT, LOGIT_LIMIT),
+    "my_grad": lambda K: _ANSWERS,
+    "tol": lambda K: _finite(*TOL_RANGE),
+    "present": lambda K: st.booleans(),
+    "data": lambda K: st.sampled_from(DATASETS),
+    "worst": lambda K: st.integers(*WORST_RANGE),
+    "tab": lambda K: st.sampled_from(sorted(WHY_TABS)),
+    "part": lambda K: st.sampled_from(sorted(LANDSCAPE_TABS)),
+    "view": lambda K: st.sampled_from(sorted(VIEWS)),
+}
+
+
+def test_every_url_field_has_a_valid_value_strategy() -> None:
+    """A new URL field is round-tripped as soon as it exists: it needs a strategy here."""
+    assert list(VALID_VALUES) == KEYS
+
+
 @st.composite
 def valid_states(draw: st.DrawFn) -> AppState:
-    """Any state a user can reach, with every float drawn from its allowed range."""
+    """Any state a user can reach: each URL field left at its default or drawn from its
+    valid values, every float from its allowed range."""
     K = draw(st.integers(*K_RANGE))
-    logits = tuple(draw(st.lists(_finite(-LOGIT_LIMIT, LOGIT_LIMIT), min_size=K, max_size=K)))
-    y = None
-    target = draw(st.integers(0, K - 1))
-    if draw(st.booleans()):
-        weights = draw(st.lists(_finite(0.0, 1.0), min_size=K, max_size=K))
-        total = math.fsum(weights)
-        assume(total > 0)
-        y = tuple(w / total for w in weights)
-        assume(abs(math.fsum(y) - 1.0) <= SUM_TOLERANCE)
+    state = AppState(logits=draw(VALID_VALUES["logits"](K)))
+    for f in URL_FIELDS:
+        if f.key != "logits" and draw(st.booleans()):
+            state = replace(state, **{f.attr: draw(VALID_VALUES[f.key](K))})
+    if state.y is not None:
         # A URL with y carries no target (y replaces it), so target is the default there.
-        target = DEFAULT.target
-    names = draw(
-        st.one_of(st.just(()), st.lists(_NAMES, min_size=K, max_size=K, unique=True).map(tuple))
-    )
-    return AppState(
-        logits=logits,
-        target=target,
-        y=y,
-        T=draw(_finite(*T_RANGE)),
-        smoothing=draw(_finite(*SMOOTHING_RANGE)),
-        names=names,
-        view=draw(st.sampled_from(sorted(VIEWS))),
-        h=draw(_finite(*H_RANGE)),
-    )
+        state = replace(state, target=DEFAULT.target)
+    return state
 
 
 @settings(
@@ -378,7 +487,7 @@ def test_bad_value_falls_back_with_one_message(
 ) -> None:
     """A bad field keeps its default, the others are kept, and one message says why."""
     state, messages = parse_query({**GOOD_QUERY, key: text})
-    assert state == replace(GOOD_STATE, **{key: getattr(DEFAULT, key)})
+    assert state == replace(GOOD_STATE, **{ATTR[key]: getattr(DEFAULT, ATTR[key])})
     assert len(messages) == 1, messages
     (message,) = messages
     assert message.startswith(f"{key}: ")
@@ -490,20 +599,23 @@ def test_every_message_is_readable_and_names_its_field() -> None:
         assert _message_is_readable(message, key), message
 
 
-_FUZZ_KEYS = ["logits", "y", "T", "smoothing", "names", "h", "view"]
-
-
-@settings(max_examples=200, deadline=None, database=None)
-@given(key=st.sampled_from(_FUZZ_KEYS), text=st.text(max_size=60))
+@settings(max_examples=400, deadline=None, database=None)
+@given(key=st.sampled_from(KEYS), text=st.text(max_size=60))
 def test_any_text_in_any_field_gives_a_state_or_a_readable_message(key: str, text: str) -> None:
-    """Arbitrary text never raises: the field is set or kept, and any message is readable."""
-    state, messages = parse_query({key: text, "T": "2"} if key != "T" else {key: text})
+    """Arbitrary text in any URL field never raises: the field is set or kept, the rest is
+    untouched, and each message is readable. A field gives one message, except the class
+    lists (axes, simplex), which may give one for each bad class."""
+    query = {key: text, "T": "2"} if key != "T" else {key: text}
+    state, messages = parse_query(query)
     assert isinstance(state, AppState)
-    assert len(messages) <= 1
+    assert len(messages) <= min(3, text.count(",") + 1)
     for message in messages:
         assert _message_is_readable(message, key), message
     if messages:
-        assert getattr(state, key) == getattr(DEFAULT, key)
+        assert getattr(state, ATTR[key]) == getattr(DEFAULT, ATTR[key])
+    if key != "logits":  # new logits may resize the state; nothing else changes another field
+        others = [k for k in KEYS if k not in {key, "T"}]
+        assert all(getattr(state, ATTR[k]) == getattr(DEFAULT, ATTR[k]) for k in others)
 
 
 _TARGET_TEXT = st.text(max_size=20)
@@ -605,47 +717,61 @@ def test_o_is_a_float_array_of_the_logits() -> None:
 # Every control round-trips, and every preset loads exactly
 # --------------------------------------------------------------------------------------
 
-#: One non-default value for every field a control sets: URL -> state -> the same URL.
-EVERY_CONTROL = {
-    "logits": "0.5,-1,2,7",
-    "y": "0.1,0.2,0.3,0.4",
-    "T": "2.5",
-    "smoothing": "0.05",
-    "names": "a,b,c,d",
-    "h": "0.001",
-    "axes": "3,0",
-    "plot": "surface",
-    "field": "1",
-    "span": "12.5",
-    "slice": "2",
-    "lr": "1.25",
-    "steps": "321",
-    "descent": "all",
-    "simplex": "1,2,3",
-    "my_p": "0.1,0.2,0.7",
-    "my_loss": "2.5",
-    "my_grad": "0.1,-0.2,0.1",
-    "tol": "0.01",
-    "present": "1",
-    "view": "check",
-}
+
+def test_every_url_field_has_an_example() -> None:
+    """A new URL field is round-tripped as soon as it exists: it needs an example here."""
+    assert list(EXAMPLES) == KEYS
 
 
-def test_every_control_round_trips_through_the_url() -> None:
-    """A link that sets every control gives a state that writes back the very same link."""
-    state, messages = parse_query(EVERY_CONTROL)
+@pytest.mark.parametrize("key", KEYS)
+def test_each_field_reads_and_writes_its_example(key: str) -> None:
+    """Each field's example text reads as its value (with the logits it needs), is written
+    back as the same text, and the state round-trips; nothing else changes."""
+    value, text = EXAMPLES[key]
+    expected = _example_state([key])
+    assert parse_query({"logits": EXAMPLES["logits"][1], key: text}) == (expected, ())
+    assert getattr(expected, ATTR[key]) == value
+    assert to_query(expected)[key] == text
+    assert parse_query(to_query(expected)) == (expected, ())
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_each_field_is_written_only_when_it_must_be(key: str) -> None:
+    """logits, target (or y), T, smoothing, names (when given) and view are always written;
+    every other field only when it differs from the default (axes, slice and simplex: once
+    chosen), even if the link spelt out the default."""
+    default_written = to_query(EXAMPLE_BASE)
+    changed = to_query(_example_state([key]))
+    assert key in changed
+    if key in ALWAYS:
+        assert (key in default_written) == (key not in {"y", "names"})
+    else:
+        assert key not in default_written
+        default_text = next(f for f in URL_FIELDS if f.key == key).write(DEFAULT)
+        if default_text is not None:
+            spelt_out, messages = parse_query({key: default_text})
+            assert messages == ()
+            assert to_query(spelt_out) == to_query(DEFAULT)
+
+
+@pytest.mark.parametrize("keys", [EVERY_FIELD_Y, EVERY_FIELD_TARGET], ids=["y", "target"])
+def test_every_field_at_once_round_trips_through_the_url(keys: list[str]) -> None:
+    """A link that sets every field gives a state that writes back the very same link, its
+    keys in the table's order with view last."""
+    query = {key: EXAMPLES[key][1] for key in keys}
+    state, messages = parse_query(query)
     assert messages == ()
-    assert to_query(state) == EVERY_CONTROL
+    assert state == _example_state(keys)
+    assert list(to_query(state).items()) == list(query.items())
+    assert list(to_query(state))[-1] == "view"
     assert parse_query(to_query(state)) == (state, ())
 
 
-@pytest.mark.parametrize(("key", "value"), list(EVERY_CONTROL.items()))
-def test_each_control_alone_round_trips(key: str, value: str) -> None:
-    """Each control on its own (with the logits it needs) survives URL → state → URL."""
-    query = {"logits": EVERY_CONTROL["logits"], key: value}
-    state, messages = parse_query(query)
-    assert messages == ()
-    assert to_query(state)[key] == value
+def test_url_keys_are_written_in_the_table_order() -> None:
+    """to_query writes the keys in URL_FIELDS' order, and parse_query reads every one."""
+    written = list(to_query(_example_state(EVERY_FIELD_Y)))
+    assert written == [k for k in KEYS if k != "target"]
+    assert list(to_query(DEFAULT)) == ["logits", "target", "T", "smoothing", "view"]
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
