@@ -24,9 +24,24 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ce_viz._checks import (
+    SUM_TOLERANCE,
+    CEVizError,
+    check_class,
+    check_finite,
+    check_K,
+    check_logits,
+    check_one_sample,
+    check_positive,
+    check_smoothing,
+    check_step,
+    check_temperature,
+    check_y,
+)
 from ce_viz._reduce import BY_CLASS, class_argmax, class_sum, rest_sum
 
 __all__ = [
+    "SUM_TOLERANCE",
     "CEVizError",
     "Forward",
     "check_step",
@@ -45,87 +60,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-
-#: How far a target distribution may be from summing to 1.
-SUM_TOLERANCE = 1e-9
-
-
-class CEVizError(ValueError):
-    """Bad input to a ce_viz function; the message names the bad value."""
-
-
-def _check_logits(logits: ArrayLike) -> FloatArray:
-    try:
-        o = np.asarray(logits, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise CEVizError(f"logits must be numbers, got {logits!r}") from exc
-    if o.ndim == 0:
-        raise CEVizError(f"logits must be a vector of class scores, got the scalar {o.item()!r}")
-    if o.shape[-1] < 2:
-        raise CEVizError(f"need at least 2 classes, got logits of shape {o.shape}")
-    if o.size and not (np.isfinite(o.min()) and np.isfinite(o.max())):  # NaN reaches both
-        index = tuple(int(i) for i in np.argwhere(~np.isfinite(o))[0])
-        raise CEVizError(
-            f"logits must be finite, got {float(o[index])!r} at index {_fmt_index(index)}"
-        )
-    return o
-
-
-def _check_positive(value: float, what: str) -> float:
-    """``value`` as a float, or a CEVizError naming ``what`` unless it is finite and > 0."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError) as exc:
-        raise CEVizError(f"{what} must be a number, got {value!r}") from exc
-    if not (np.isfinite(x) and x > 0):
-        raise CEVizError(f"{what} must be a finite number > 0, got {value!r}")
-    return x
-
-
-def _check_T(T: float) -> float:
-    return _check_positive(T, "temperature T")
-
-
-def check_step(h: float) -> float:
-    """A finite-difference step as a float; a ``CEVizError`` unless it is finite and > 0.
-
-    >>> check_step(1e-5)
-    1e-05
-    """
-    return _check_positive(h, "the finite-difference step")
-
-
-def _check_y(y: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
-    try:
-        y_arr = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise CEVizError(f"target y must be numbers, got {y!r}") from exc
-    try:
-        if y_arr.shape != shape:
-            y_arr = np.broadcast_to(y_arr, shape)
-    except ValueError as exc:
-        raise CEVizError(
-            f"target y of shape {y_arr.shape} does not match logits of shape {shape}"
-        ) from exc
-    if y_arr.size and not (y_arr.min() >= 0 and np.isfinite(y_arr.max())):  # NaN fails both
-        bad = ~np.isfinite(y_arr) | (y_arr < 0)
-        index = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise CEVizError(
-            f"target y must be finite and non-negative, got {float(y_arr[index])!r} "
-            f"at index {_fmt_index(index)}"
-        )
-    totals = class_sum(y_arr)
-    off = np.abs(totals - 1.0) > SUM_TOLERANCE
-    if np.any(off):
-        total = float(np.asarray(totals)[off].flat[0])
-        raise CEVizError(
-            f"target y must sum to 1 (within {SUM_TOLERANCE:g}), got a sum of {total!r}"
-        )
-    return y_arr
-
-
-def _fmt_index(index: tuple[int, ...]) -> str:
-    return str(index[0]) if len(index) == 1 else str(index)
 
 
 class _Parts(NamedTuple):
@@ -187,8 +121,8 @@ def log_softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
     ndarray, shape (..., K)
         ``log p``; ``-inf`` only where ``log p`` is below the float range.
     """
-    o = _check_logits(logits)
-    pt = _parts(o, _check_T(T))
+    o = check_logits(logits)
+    pt = _parts(o, check_temperature(T))
     return pt.d - np.log1p(pt.r)
 
 
@@ -213,8 +147,8 @@ def softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
     ndarray, shape (..., K)
         Probabilities ``p`` that sum to 1 over the last axis.
     """
-    o = _check_logits(logits)
-    pt = _parts(o, _check_T(T))
+    o = check_logits(logits)
+    pt = _parts(o, check_temperature(T))
     return pt.e / (1.0 + pt.r)
 
 
@@ -226,10 +160,10 @@ def softmax_over_temperatures(logits: ArrayLike, temperatures: ArrayLike) -> Flo
     array([[0.2689, 0.7311],
            [0.4998, 0.5002]])
     """
-    o = _check_logits(logits)
-    if o.ndim != 1:
-        raise CEVizError(f"one sample of logits is needed here, got shape {o.shape}")
-    ts = np.array([_check_T(t) for t in np.asarray(temperatures, dtype=np.float64).ravel()])
+    o = check_one_sample(logits, "softmax_over_temperatures")
+    ts = np.array(
+        [check_temperature(t) for t in np.asarray(temperatures, dtype=np.float64).ravel()]
+    )
     pt = _parts(o, ts[:, None])
     return pt.e / (1.0 + pt.r)
 
@@ -249,8 +183,8 @@ def complement_probabilities(logits: ArrayLike, T: float = 1.0) -> FloatArray:
     -------
     ndarray, shape (..., K)
     """
-    o = _check_logits(logits)
-    pt = _parts(o, _check_T(T))
+    o = check_logits(logits)
+    pt = _parts(o, check_temperature(T))
     p = pt.e / (1.0 + pt.r)
     # Only the arg-max class can have p_i near 1 (every other p_i <= 1/2).
     return np.where(pt.is_top(), pt.r / (1.0 + pt.r), 1.0 - p)
@@ -288,25 +222,13 @@ def target_distribution(
     -------
     ndarray, shape (K,)
     """
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)):
-        raise CEVizError(f"the number of classes K must be an integer, got {K!r}")
-    if K < 2:
-        raise CEVizError(f"the number of classes K must be at least 2, got {K}")
+    K = check_K(K)
     if (target is None) == (y is None):
         raise CEVizError("give exactly one of target (a class index) and y (a distribution)")
-    try:
-        eps = float(smoothing)
-    except (TypeError, ValueError) as exc:
-        raise CEVizError(f"smoothing eps must be a number, got {smoothing!r}") from exc
-    if not 0.0 <= eps < 1.0:
-        raise CEVizError(f"smoothing eps must be in [0, 1), got {smoothing!r}")
+    eps = check_smoothing(smoothing)
     if target is not None:
-        if isinstance(target, bool) or not isinstance(target, (int, np.integer)):
-            raise CEVizError(f"the target class must be an integer, got {target!r}")
-        if not 0 <= target < K:
-            raise CEVizError(f"the target class must be in 0..{K - 1}, got {target}")
         base = np.zeros(K)
-        base[target] = 1.0
+        base[check_class(target, K)] = 1.0
     else:
         try:
             shape = np.shape(y)
@@ -314,7 +236,7 @@ def target_distribution(
             raise CEVizError(f"target y must be {K} numbers, got {y!r}") from exc
         if shape != (K,):
             raise CEVizError(f"target y must have {K} entries, got shape {shape}")
-        base = np.array(_check_y(y, (K,)), dtype=np.float64)
+        base = np.array(check_y(y, (K,)), dtype=np.float64)
     if eps == 0.0:
         return base
     return (1.0 - eps) * base + eps / K
@@ -342,9 +264,9 @@ def cross_entropy(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray
     float or ndarray, shape (...)
         The loss, a Python float for a single sample.
     """
-    o = _check_logits(logits)
-    t = _check_T(T)
-    y_arr = _check_y(y, o.shape)
+    o = check_logits(logits)
+    t = check_temperature(T)
+    y_arr = check_y(y, o.shape)
     loss = _loss(o, y_arr, t, _parts(o, t))
     return float(loss) if loss.ndim == 0 else loss
 
@@ -395,9 +317,9 @@ def forward(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> Forward:
     >>> f.loss.round(4).tolist(), f.predicted.tolist(), f.true_class.tolist()
     ([1.4076, 0.6965], [2, 0], [1, 0])
     """
-    o = _check_logits(logits)
-    t = _check_T(T)
-    y_arr = _check_y(y, o.shape)
+    o = check_logits(logits)
+    t = check_temperature(T)
+    y_arr = check_y(y, o.shape)
     if o.ndim != 2 or o.size <= FORWARD_BLOCK:
         return _forward(o, y_arr, t)
     # A few thousand rows at a time: the temporaries stay in cache and are reused from the
@@ -457,9 +379,9 @@ def grad_logits(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray:
     ndarray, shape (..., K)
         ``dL/do``; each row sums to 0 up to the target's own rounding.
     """
-    o = _check_logits(logits)
-    t = _check_T(T)
-    return _grad(o, _check_y(y, o.shape), t)
+    o = check_logits(logits)
+    t = check_temperature(T)
+    return _grad(o, check_y(y, o.shape), t)
 
 
 def _grad(o: FloatArray, y: FloatArray, t: float) -> FloatArray:
@@ -491,10 +413,10 @@ def descent_path(
     >>> descent_path([0.0, 0.0], [1.0, 0.0], lr=1.0, steps=2)[1].tolist()
     [0.5, -0.5]
     """
-    o = _check_logits(logits)
-    t = _check_T(T)
-    y_arr = _check_y(y, o.shape)
-    rate = _check_positive(lr, "the learning rate") * np.asarray(free, dtype=np.float64)
+    o = check_logits(logits)
+    t = check_temperature(T)
+    y_arr = check_y(y, o.shape)
+    rate = check_positive(lr, "the learning rate") * np.asarray(free, dtype=np.float64)
     path = np.empty((int(steps) + 1, *o.shape))
     path[0] = o
     for step in range(1, int(steps) + 1):
@@ -521,8 +443,8 @@ def softmax_jacobian(logits: ArrayLike, T: float = 1.0) -> FloatArray:
     -------
     ndarray, shape (..., K, K)
     """
-    o = _check_logits(logits)
-    t = _check_T(T)
+    o = check_logits(logits)
+    t = check_temperature(T)
     p = softmax(o, t)
     q = complement_probabilities(o, t)
     jac = -p[..., :, None] * p[..., None, :]
@@ -559,8 +481,7 @@ def numerical_grad(
     ndarray, shaped like ``logits``
     """
     o = np.array(logits, dtype=np.float64)
-    if not np.all(np.isfinite(o)):
-        raise CEVizError(f"logits must be finite, got {o.tolist()!r}")
+    check_finite(o, "logits")
     h = check_step(eps)
     grad = np.empty_like(o)
     flat, out = o.reshape(-1), grad.reshape(-1)

@@ -35,12 +35,21 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ce_viz.core import (
+from ce_viz._checks import (
     CEVizError,
-    _check_logits,
-    _check_positive,
-    _check_T,
-    _check_y,
+    check_axes,
+    check_axis,
+    check_K,
+    check_logits,
+    check_one_sample,
+    check_positive,
+    check_smoothing,
+    check_step_count,
+    check_temperature,
+    check_values,
+    check_y,
+)
+from ce_viz.core import (
     cross_entropy,
     descent_path,
     log_softmax,
@@ -68,34 +77,10 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 
-def _is_index(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _check_axes(axes: tuple[int, int], K: int) -> tuple[int, int]:
-    try:
-        i, j = axes
-    except (TypeError, ValueError) as exc:
-        raise CEVizError(f"axes must be two class indices, got {axes!r}") from exc
-    if not (_is_index(i) and _is_index(j)):
-        raise CEVizError(f"axes must be two class indices, got {axes!r}")
-    if not (0 <= i < K and 0 <= j < K) or i == j:
-        raise CEVizError(f"axes must be two different classes in 0..{K - 1}, got {axes!r}")
-    return int(i), int(j)
-
-
-def _check_values(values: ArrayLike, what: str) -> FloatArray:
-    v = np.asarray(values, dtype=np.float64)
-    if v.ndim != 1 or v.size == 0 or not np.all(np.isfinite(v)):
-        raise CEVizError(f"{what} must be a non-empty 1-D array of finite numbers")
-    return v
-
-
 def _sample(logits: ArrayLike, y: ArrayLike, T: float) -> tuple[FloatArray, FloatArray, float]:
-    o = _check_logits(logits)
-    if o.ndim != 1:
-        raise CEVizError(f"the landscape takes one sample of logits, got shape {o.shape}")
-    return o, np.asarray(_check_y(y, o.shape)), _check_T(T)
+    """The checked logits (one sample), target and temperature that every function here takes."""
+    o = check_one_sample(logits, "the landscape")
+    return o, np.asarray(check_y(y, o.shape)), check_temperature(T)
 
 
 def _grid_inputs(
@@ -108,14 +93,14 @@ def _grid_inputs(
 ) -> tuple[FloatArray, FloatArray, float, tuple[int, int], FloatArray, FloatArray]:
     """The checked inputs of a grid function: logits, y, T, axes and the two value ranges."""
     o, y_arr, t = _sample(logits, y, T)
-    axes_ok = _check_axes(axes, o.size)
+    axes_ok = check_axes(axes, o.size)
     return (
         o,
         y_arr,
         t,
         axes_ok,
-        _check_values(a_values, "a_values"),
-        _check_values(b_values, "b_values"),
+        check_values(a_values, "a_values"),
+        check_values(b_values, "b_values"),
     )
 
 
@@ -439,9 +424,8 @@ def descent_field(
 
 def _slice_axes(o: FloatArray, axis: int) -> tuple[int, int]:
     """A 1-D slice along ``axis``, taken as a grid row: the axis and another class."""
-    if not (_is_index(axis) and 0 <= axis < o.size):
-        raise CEVizError(f"axis must be a class in 0..{o.size - 1}, got {axis!r}")
-    return int(axis), (int(axis) + 1) % o.size
+    k = check_axis(axis, o.size)
+    return k, (k + 1) % o.size
 
 
 def loss_slice(
@@ -505,13 +489,12 @@ def _descent_inputs(
 ) -> tuple[FloatArray, FloatArray, float, int, FloatArray]:
     """The checked inputs of a descent: logits, y, the rate, the steps and the free mask."""
     o, y_arr, _ = _sample(logits, y, T)
-    rate = _check_positive(lr, "the learning rate")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise CEVizError(f"steps must be a whole number >= 0, got {steps!r}")
+    rate = check_positive(lr, "the learning rate")
+    n = check_step_count(steps)
     mask = np.ones(o.size) if free is None else np.asarray(free, dtype=bool).astype(float)
     if mask.shape != o.shape:
         raise CEVizError(f"free must have one entry per class, got shape {mask.shape}")
-    return o, y_arr, rate, int(steps), mask
+    return o, y_arr, rate, n, mask
 
 
 def descend_relative(
@@ -566,7 +549,7 @@ def logit_gap_change(logits: ArrayLike, offsets: ArrayLike, k: int) -> FloatArra
     >>> logit_gap_change([1e300, -1e300, 0.0], [[0.0, 0.0, 0.0], [-0.5, 0.5, 0.0]], 1).tolist()
     [0.0, 1.0]
     """
-    o = _check_logits(logits)
+    o = check_logits(logits)
     d = np.asarray(offsets, dtype=np.float64)
     others = np.delete(np.arange(o.size), k)
     with np.errstate(over="ignore"):  # a spread past the float range: -inf, never the max
@@ -580,7 +563,7 @@ def entropy(y: ArrayLike) -> float:
     >>> entropy([0.0, 1.0, 0.0]), round(entropy([0.5, 0.5]), 6)
     (0.0, 0.693147)
     """
-    y_arr = np.asarray(_check_y(y, np.shape(y)))
+    y_arr = np.asarray(check_y(y, np.shape(y)))
     logs = np.log(y_arr, out=np.zeros_like(y_arr), where=y_arr > 0)
     return float(-(y_arr * logs).sum()) + 0.0  # no -0.0
 
@@ -597,17 +580,11 @@ def optimal_logit_gap(K: int, smoothing: float) -> float:
     >>> optimal_logit_gap(3, 0.0)
     inf
     """
-    if not _is_index(K):
-        raise CEVizError(f"the number of classes K must be an integer, got {K!r}")
-    if K < 2:
-        raise CEVizError(f"the number of classes K must be at least 2, got {K}")
-    if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float, np.floating)):
-        raise CEVizError(f"smoothing eps must be a number, got {smoothing!r}")
-    if not 0.0 <= smoothing < 1.0:
-        raise CEVizError(f"smoothing eps must be in [0, 1), got {smoothing!r}")
-    if smoothing == 0:
+    K = check_K(K)
+    eps = check_smoothing(smoothing)
+    if eps == 0:
         return float("inf")
-    return float(np.log((1.0 - smoothing + smoothing / K) / (smoothing / K)))
+    return float(np.log((1.0 - eps + eps / K) / (eps / K)))
 
 
 def logit_gap(path: ArrayLike, k: int) -> FloatArray:

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ce_viz.core import (
+from ce_viz._checks import (
     CEVizError,
-    _check_logits,
-    _check_T,
-    _check_y,
+    check_logits,
+    check_one_sample,
+    check_temperature,
+    check_y,
+    is_index,
+)
+from ce_viz.core import (
     cross_entropy,
     grad_logits,
     softmax,
@@ -56,8 +60,8 @@ def mse_loss(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray | fl
     >>> mse_loss([0.0, 0.0], [1.0, 0.0])
     0.5
     """
-    o = _check_logits(logits)
-    y_arr = _check_y(y, o.shape)
+    o = check_logits(logits)
+    y_arr = check_y(y, o.shape)
     loss = ((softmax(o, T) - y_arr) ** 2).sum(axis=-1)
     return float(loss) if loss.ndim == 0 else loss
 
@@ -72,9 +76,9 @@ def mse_grad(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray:
     >>> mse_grad([0.0, 0.0], [1.0, 0.0])
     array([-0.5,  0.5])
     """
-    o = _check_logits(logits)
-    t = _check_T(T)
-    y_arr = _check_y(y, o.shape)
+    o = check_logits(logits)
+    t = check_temperature(T)
+    y_arr = check_y(y, o.shape)
     p = softmax(o, t)
     d = 2.0 * (p - y_arr)
     return p * (d - (p * d).sum(axis=-1, keepdims=True)) / t
@@ -90,7 +94,7 @@ def loss_hessian(logits: ArrayLike, T: float = 1.0) -> FloatArray:
     array([[ 0.0625, -0.0625],
            [-0.0625,  0.0625]])
     """
-    t = _check_T(T)
+    t = check_temperature(T)
     return softmax_jacobian(logits, t) / t
 
 
@@ -101,9 +105,7 @@ def temperature_sweep(logits: ArrayLike, temperatures: ArrayLike) -> FloatArray:
     array([[0. , 1. ],
            [0.5, 0.5]])
     """
-    o = _check_logits(logits)
-    if o.ndim != 1:
-        raise CEVizError(f"temperature_sweep takes one sample of logits, got shape {o.shape}")
+    o = check_one_sample(logits, "temperature_sweep")
     try:
         ts = np.asarray(temperatures, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -126,7 +128,7 @@ def distillation_grad(
     >>> distillation_grad([1.0, 0.0], [0.0, 1.0], T=1.0).round(4)
     array([ 0.4621, -0.4621])
     """
-    t = _check_T(T)
+    t = check_temperature(T)
     p_s = softmax(student, t)
     p_t = softmax(teacher, t)
     if p_s.shape != p_t.shape:
@@ -240,10 +242,8 @@ def binary_pair(logits: ArrayLike, y: ArrayLike) -> BinaryPair:
     Parameters: ``logits`` of shape ``(K,)``, ``K >= 2``, and a target ``y`` of the same
     shape summing to 1. Returns the :class:`BinaryPair`.
     """
-    o = _check_logits(logits)
-    if o.ndim != 1:
-        raise CEVizError(f"binary_pair takes one sample of logits, got shape {o.shape}")
-    y_arr = _check_y(y, o.shape)
+    o = check_one_sample(logits, "binary_pair")
+    y_arr = check_y(y, o.shape)
     k = int(np.argmax(y_arr))
     others = np.delete(np.arange(o.size), k)
     j = int(others[np.argmax(o[others])])
@@ -288,7 +288,7 @@ def restricted_softmax(
     array([[0.5       , 0.5       ],
            [0.73105858, 0.26894142]])
     """
-    o = _check_logits(logits)
+    o = check_logits(logits)
     index = np.asarray(classes, dtype=np.intp)
     if index.ndim != 1 or index.size < 2 or np.any((index < 0) | (index >= o.shape[-1])):
         raise CEVizError(
@@ -328,10 +328,10 @@ def simplex_problem(
     Parameters: ``logits`` and ``y`` of shape ``(K,)``, ``K >= 3``; ``classes`` three
     indices; ``names`` the K class names, shown as ``o<i> · <name>``.
     """
-    o = _check_logits(logits)
+    o = check_logits(logits)
     if o.ndim != 1 or o.size < 3:
         raise CEVizError(f"the simplex needs one sample of 3 or more logits, got shape {o.shape}")
-    y_arr = _check_y(y, o.shape)
+    y_arr = check_y(y, o.shape)
     trio = [int(c) for c in classes]
     if len(trio) != 3 or len(set(trio)) != 3 or not all(0 <= c < o.size for c in trio):
         raise CEVizError(f"the simplex needs three different classes of 0..{o.size - 1}")
@@ -357,7 +357,7 @@ def simplex_problem(
     if p[trio].sum() == 0:
         top = int(np.argmax(o))
         # e^-x rounds to 0 in float64 past half the smallest subnormal, x = 1075 log 2.
-        gap = 1075.0 * float(np.log(2.0)) * _check_T(T)
+        gap = 1075.0 * float(np.log(2.0)) * check_temperature(T)
         return (
             f"The probabilities of {listed(trio)} all underflow to 0 next to {label(top)} "
             f"(p = {p[top]:.4g}): their logits are more than about {gap:.4g} below it, so they "
@@ -375,7 +375,7 @@ def simplex_grid(n: int) -> FloatArray:
     >>> simplex_grid(3)
     array([[0.33333333, 0.33333333, 0.33333333]])
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 3:
+    if not is_index(n) or n < 3:
         raise CEVizError(f"the simplex grid needs n >= 3, got {n!r}")
     i, j = np.meshgrid(np.arange(1, n), np.arange(1, n), indexing="ij")
     keep = i + j < n
@@ -395,11 +395,9 @@ def chain_rule(
     >>> dl_dp.round(4).tolist(), product.round(4).tolist()
     ([0.0, -4.0862, 0.0], [0.09, -0.7553, 0.6652])
     """
-    o = _check_logits(logits)
-    if o.ndim != 1:
-        raise CEVizError(f"chain_rule takes one sample of logits, got shape {o.shape}")
-    t = _check_T(T)
-    y_arr = np.asarray(_check_y(y, o.shape))
+    o = check_one_sample(logits, "chain_rule")
+    t = check_temperature(T)
+    y_arr = np.asarray(check_y(y, o.shape))
     p = softmax(o, t)
     dl_dp = np.zeros_like(p)
     with np.errstate(divide="ignore", over="ignore"):
@@ -442,8 +440,8 @@ def gradient_sweep(
     >>> ce.round(4).tolist()
     [0.7311, 0.5]
     """
-    o = _check_logits(logits)
-    if o.ndim != 1 or not (isinstance(k, (int, np.integer)) and 0 <= k < o.size):
+    o = check_logits(logits)
+    if o.ndim != 1 or not (is_index(k) and 0 <= k < o.size):
         raise CEVizError(f"gradient_sweep takes one sample and a class in 0..{o.size - 1}")
     v = np.asarray(values, dtype=np.float64)
     if relative:
