@@ -93,6 +93,13 @@ def _general_step(latex: LatexLog, result: Result, T: float) -> None:
 def render(state: AppState) -> None:
     """Draw the derivation view for ``state``."""
     result = evaluate_state(state)
+    latex = _derivation(state, result)
+    _download_and_slips(latex)
+    _numerical_check(state, result)
+
+
+def _derivation(state: AppState, result: Result) -> LatexLog:
+    """The five steps with the state's numbers; returns every equation shown."""
     T = state.T
     k = state.true_class
     one_hot = state.y is None and state.smoothing == 0
@@ -132,7 +139,11 @@ def render(state: AppState) -> None:
         rf"\frac{{\partial L}}{{\partial o}} = {scale}(p - y)"
         rf"= {tex_vector(result.grad)}"
     )
+    return latex
 
+
+def _download_and_slips(latex: LatexLog) -> None:
+    """The equations as a LaTeX file, and what the original derivation got wrong."""
     st.download_button(
         "Download LaTeX",
         data=latex_document(latex.equations, "Deriving $\\partial L/\\partial o = p - y$"),
@@ -155,6 +166,10 @@ def render(state: AppState) -> None:
             "(With respect to p it would be −y/p.)"
         )
 
+
+def _numerical_check(state: AppState, result: Result) -> None:
+    """Central differences against the analytic gradient, and the error curve over h."""
+    T = state.T
     st.subheader("Check it numerically")
     st.markdown(
         "Central differences, $\\dfrac{L(o + h e_i) - L(o - h e_i)}{2h}$, against the "

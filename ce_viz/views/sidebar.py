@@ -121,7 +121,6 @@ def share_link(state: AppState) -> None:
 def sidebar(state: AppState) -> None:
     """Draw the inputs in the sidebar, each showing ``state``."""
     _seed_widgets(state)
-    names = state.class_names
     with st.sidebar:
         share_link(state)
         preset_picker()
@@ -134,96 +133,108 @@ def sidebar(state: AppState) -> None:
             key="K",
             on_change=_on_K,
         )
-        st.markdown("**Logits o**")
-        for i in range(state.K):
-            left, right = st.columns([3, 2], vertical_alignment="bottom")
-            out_of_range = not SLIDER_RANGE[0] <= state.logits[i] <= SLIDER_RANGE[1]
-            left.slider(
-                f"o{subscript(i)} · {escape_markdown(names[i])}",
-                min_value=SLIDER_RANGE[0],
-                max_value=SLIDER_RANGE[1],
-                step=0.1,
-                key=f"slider_{i}",
-                on_change=_on_logit,
-                args=(i, "slider"),
-                disabled=out_of_range,
-                help="Beyond the slider's range: type the value in the box."
-                if out_of_range
-                else None,
-            )
-            right.number_input(
-                f"exact o{i}",
-                min_value=-LOGIT_LIMIT,
-                max_value=LOGIT_LIMIT,
-                step=0.1,
-                format="%g",
-                key=f"num_{i}",
-                on_change=_on_logit,
-                args=(i, "num"),
-                label_visibility="collapsed",
-            )
-        st.markdown("**Target y**")
-        st.toggle(
-            "Soft target",
-            key="soft",
-            on_change=_on_soft,
-            help="A distribution over classes instead of one true class.",
-        )
-        if state.y is None:
-            st.selectbox(
-                "True class k",
-                options=list(range(state.K)),
-                format_func=lambda i: f"{i}: {names[i]}",
-                **session.bound("target"),
-            )
-        else:
-            st.text_input(
-                "y, comma-separated, summing to 1",
-                key="y_text",
-                on_change=_on_y_text,
-            )
-            show_error("y")
-        # Read only when opened, so the first paint stays light (python -m bench budget);
-        # it opens by itself when a link or preset sets one of them.
-        with st.expander(
-            _more_settings_label(state),
-            expanded=bool(settings_in_force(state)),
-            key="more_open",
-            on_change="rerun",
-        ) as more:
-            if more.open:
-                st.number_input(
-                    "Label smoothing ε",
-                    min_value=SMOOTHING_RANGE[0],
-                    max_value=SMOOTHING_RANGE[1],
-                    step=0.01,
-                    format="%g",
-                    **session.bound("smoothing"),
-                    help="y ← (1 − ε)·y + ε/K",
-                )
-                st.number_input(
-                    "Temperature T",
-                    min_value=T_RANGE[0],
-                    max_value=T_RANGE[1],
-                    step=0.1,
-                    format="%g",
-                    **session.bound("T"),
-                    help="p = softmax(o / T)",
-                )
-                st.text_input(
-                    "Class names (optional)",
-                    key="names_text",
-                    placeholder="cat, dog, bird",
-                    on_change=_on_names,
-                    help=f"{state.K} names, comma-separated, shown as plain text.",
-                )
-                show_error("names")
+        _logit_inputs(state)
+        _target_inputs(state)
+        _more_settings(state)
         st.toggle(
             "Presentation mode",
             help="Larger type on every chart, and the sidebar folded away on the next "
             "visit of the link (present=1).",
             **session.bound("present"),
         )
+
+
+def _logit_inputs(state: AppState) -> None:
+    """A slider and an exact box for each logit."""
+    names = state.class_names
+    st.markdown("**Logits o**")
+    for i in range(state.K):
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        out_of_range = not SLIDER_RANGE[0] <= state.logits[i] <= SLIDER_RANGE[1]
+        left.slider(
+            f"o{subscript(i)} · {escape_markdown(names[i])}",
+            min_value=SLIDER_RANGE[0],
+            max_value=SLIDER_RANGE[1],
+            step=0.1,
+            key=f"slider_{i}",
+            on_change=_on_logit,
+            args=(i, "slider"),
+            disabled=out_of_range,
+            help="Beyond the slider's range: type the value in the box." if out_of_range else None,
+        )
+        right.number_input(
+            f"exact o{i}",
+            min_value=-LOGIT_LIMIT,
+            max_value=LOGIT_LIMIT,
+            step=0.1,
+            format="%g",
+            key=f"num_{i}",
+            on_change=_on_logit,
+            args=(i, "num"),
+            label_visibility="collapsed",
+        )
+
+
+def _target_inputs(state: AppState) -> None:
+    """The true class, or a soft target typed as numbers."""
+    names = state.class_names
+    st.markdown("**Target y**")
+    st.toggle(
+        "Soft target",
+        key="soft",
+        on_change=_on_soft,
+        help="A distribution over classes instead of one true class.",
+    )
+    if state.y is None:
+        st.selectbox(
+            "True class k",
+            options=list(range(state.K)),
+            format_func=lambda i: f"{i}: {names[i]}",
+            **session.bound("target"),
+        )
+    else:
+        st.text_input("y, comma-separated, summing to 1", key="y_text", on_change=_on_y_text)
+        show_error("y")
+
+
+def _more_settings(state: AppState) -> None:
+    """Temperature, smoothing and names, in an expander read only when opened (so the
+    first paint stays light: python -m bench budget); it opens by itself when a link or
+    preset sets one of them."""
+    with st.expander(
+        _more_settings_label(state),
+        expanded=bool(settings_in_force(state)),
+        key="more_open",
+        on_change="rerun",
+    ) as more:
+        if not more.open:
+            return
+        st.number_input(
+            "Label smoothing ε",
+            min_value=SMOOTHING_RANGE[0],
+            max_value=SMOOTHING_RANGE[1],
+            step=0.01,
+            format="%g",
+            **session.bound("smoothing"),
+            help="y ← (1 − ε)·y + ε/K",
+        )
+        st.number_input(
+            "Temperature T",
+            min_value=T_RANGE[0],
+            max_value=T_RANGE[1],
+            step=0.1,
+            format="%g",
+            **session.bound("T"),
+            help="p = softmax(o / T)",
+        )
+        st.text_input(
+            "Class names (optional)",
+            key="names_text",
+            placeholder="cat, dog, bird",
+            on_change=_on_names,
+            help=f"{state.K} names, comma-separated, shown as plain text.",
+        )
+        show_error("names")
 
 
 def view_picker(state: AppState) -> str:
