@@ -1,9 +1,11 @@
 """Fuzzed links: whatever a link holds, the page gives a message or a result, never an error.
 
-Keys are drawn from the URL fields in ``ce_viz.state`` plus unknown, foreign and misspelt
-ones; values from a mix of valid, near-valid, random, huge, unicode and empty text, some
-keys repeated. ``parse_query`` is fuzzed with many examples; the whole app, through AppTest,
-with fewer. Both are derandomized, so CI runs the same cases every time.
+Keys are drawn from the URL fields in ``ce_viz.state.URL_FIELDS`` plus unknown, foreign and
+misspelt ones (every field there needs a strategy in ``VALID_ISH`` and in ``good_values``,
+and the tests fail until it has them); values from a mix of valid, near-valid, random,
+huge, unicode and empty text, some keys repeated. ``parse_query`` is fuzzed with many
+examples; the whole app, through AppTest, with fewer. Both are derandomized, so CI runs the
+same cases every time.
 """
 
 from __future__ import annotations
@@ -97,7 +99,8 @@ def _words(words: tuple[str, ...]) -> st.SearchStrategy[str]:
     )
 
 
-#: Values near each field's valid form.
+#: Values near each field's valid form. A field of URL_FIELDS missing here fails
+#: test_every_url_field_has_fuzz_strategies.
 VALID_ISH: dict[str, st.SearchStrategy[str]] = {
     "logits": _list_text(_logit_text),
     "target": _int_text,
@@ -157,17 +160,11 @@ def _floats(lo: float, hi: float) -> st.SearchStrategy[float]:
     return st.one_of(st.floats(lo, hi), st.sampled_from([lo, hi]))
 
 
-@st.composite
-def good_links(draw: st.DrawFn) -> dict[str, str]:
-    """A link with every field valid for its K, each optional field there or not."""
-    K = draw(st.integers(*K_RANGE))
+def good_values(K: int, weights: list[int]) -> dict[str, st.SearchStrategy[str]]:
+    """Valid text for every URL field but the logits, for K classes (``weights`` give the soft
+    target). A field of URL_FIELDS missing here fails test_every_url_field_has_fuzz_strategies.
+    """
     classes = st.integers(0, K - 1)
-    numbers = st.lists(
-        _floats(-LOGIT_LIMIT, LOGIT_LIMIT) | _floats(-20, 20), min_size=K, max_size=K
-    )
-    link = {"logits": ",".join(map(url_number, draw(numbers)))}
-    weights = draw(st.lists(st.integers(0, 9), min_size=K, max_size=K))
-    weights[0] += not any(weights)
     names = st.lists(
         st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=NAME_MAX_CHARS),
         min_size=K,
@@ -175,7 +172,7 @@ def good_links(draw: st.DrawFn) -> dict[str, str]:
         unique_by=lambda n: unicodedata.normalize("NFC", n),
     )
     answers = st.lists(_floats(-1, 1), min_size=1, max_size=K_RANGE[1])
-    optional = {
+    return {
         "target": classes.map(str),
         "y": st.just(",".join(url_number(w / sum(weights)) for w in weights)),
         "T": _floats(*T_RANGE).map(url_number),
@@ -202,10 +199,33 @@ def good_links(draw: st.DrawFn) -> dict[str, str]:
         "part": st.sampled_from(list(LANDSCAPE_TABS)),
         "view": st.sampled_from(list(VIEWS)),
     }
-    for key, value in optional.items():
-        if (key != "simplex" or K >= 3) and draw(st.booleans()):
-            link[key] = draw(value)
+
+
+@st.composite
+def good_links(draw: st.DrawFn) -> dict[str, str]:
+    """A link with every field valid for its K, each field but the logits there or not."""
+    K = draw(st.integers(*K_RANGE))
+    numbers = st.lists(
+        _floats(-LOGIT_LIMIT, LOGIT_LIMIT) | _floats(-20, 20), min_size=K, max_size=K
+    )
+    link = {"logits": ",".join(map(url_number, draw(numbers)))}
+    weights = draw(st.lists(st.integers(0, 9), min_size=K, max_size=K))
+    weights[0] += not any(weights)
+    values = good_values(K, weights)
+    for f in URL_FIELDS:
+        if f.key == "logits" or (f.key == "simplex" and K < 3):
+            continue
+        if draw(st.booleans()):
+            link[f.key] = draw(values[f.key])
     return link
+
+
+def test_every_url_field_has_fuzz_strategies() -> None:
+    """A new URL field is fuzzed as soon as it exists: it needs near-valid text in VALID_ISH
+    and valid text in good_values."""
+    assert list(VALID_ISH) == KEYS
+    for K in K_RANGE:
+        assert ["logits", *good_values(K, [1] * K)] == KEYS
 
 
 def _join(values: list) -> str:
