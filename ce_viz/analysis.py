@@ -12,13 +12,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ce_viz.core import (
-    check_step,
-    cross_entropy,
-    grad_logits,
-    relative_error,
-    softmax,
-)
+from ce_viz._checks import check_step
+from ce_viz.core import cross_entropy, grad_logits, relative_error, softmax
 from ce_viz.fmt import csv_text
 
 __all__ = [

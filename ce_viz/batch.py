@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ce_viz.core import SUM_TOLERANCE, CEVizError, forward, grad_logits
+from ce_viz._checks import SUM_TOLERANCE, CEVizError
+from ce_viz.core import forward, grad_logits
 from ce_viz.fmt import csv_text, quote, shorten
 
 __all__ = [
