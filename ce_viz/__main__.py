@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from ce_viz.analysis import evaluate
 from ce_viz.core import CEVizError, target_distribution
+from ce_viz.fmt import fmt_plain
 
 __all__ = ["main"]
 
@@ -114,20 +115,12 @@ def _build_parser() -> _Parser:
     return parser
 
 
-def _fmt(x: float) -> str:
-    """Six decimals, or six significant digits for huge, tiny or infinite values.
-
-    >>> [_fmt(v) for v in (1.4076059644443804, -0.0, 2e-22, 3e300, float("inf"))]
-    ['1.407606', '0.000000', '2e-22', '3e+300', 'inf']
-    """
-    x = float(x) + 0.0  # no "-0.000000"
-    if x == 0.0 or 1e-4 <= abs(x) < 1e6:
-        return f"{x:.6f}"
-    return f"{x:.6g}"
-
-
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
-    """Right-aligned columns, two spaces apart."""
+    """Right-aligned columns, two spaces apart.
+
+    >>> _table([("class", "p"), ("0", "0.090031")])
+    ['class         p', '    0  0.090031']
+    """
     widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
     return ["  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
 
@@ -143,13 +136,13 @@ def _report(args: argparse.Namespace) -> list[str]:
     if args.smoothing != 0.0:
         lines.append(f"label smoothing eps = {args.smoothing:g}")
     rows = [HEADERS] + [
-        (str(i), _fmt(o), _fmt(pi), _fmt(yi), _fmt(gi))
+        (str(i), fmt_plain(o), fmt_plain(pi), fmt_plain(yi), fmt_plain(gi))
         for i, (o, pi, yi, gi) in enumerate(
             zip(logits, result.p, result.y, result.grad, strict=True)
         )
     ]
     lines += _table(rows)
-    lines.append(f"loss L = {_fmt(result.loss)} nats")
+    lines.append(f"loss L = {fmt_plain(result.loss)} nats")
     return lines
 
 

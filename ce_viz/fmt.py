@@ -1,7 +1,7 @@
 """Number and text formatting: the one place that decides how a number looks.
 
 Page text uses a true minus sign (U+2212), which reads better when projected; CSV and
-URLs use plain ASCII at full precision.
+URLs use plain ASCII at full precision, and the command line plain ASCII at six decimals.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ __all__ = [
     "csv_text",
     "escape_markdown",
     "fmt",
+    "fmt_plain",
     "fmt_short",
     "fmt_signed",
     "latex_document",
@@ -90,6 +91,19 @@ def fmt_short(x: float) -> str:
     ('1.5', '−0.25', '1e-05')
     """
     return f"{x:.6g}".replace("-", MINUS, 1) if x < 0 else f"{x:.6g}"
+
+
+def fmt_plain(x: float) -> str:
+    """Format a number for a terminal, in ASCII: six decimals, or six significant digits
+    for huge, tiny or infinite values; a zero shows without a sign.
+
+    >>> [fmt_plain(v) for v in (1.4076059644443804, -0.755, -0.0, 2e-22, 3e300, float("inf"))]
+    ['1.407606', '-0.755000', '0.000000', '2e-22', '3e+300', 'inf']
+    """
+    x = float(x) + 0.0  # no "-0.000000"
+    if x == 0.0 or 1e-4 <= abs(x) < 1e6:
+        return f"{x:.6f}"
+    return f"{x:.6g}"
 
 
 def tex(x: float, digits: int | None = 4, scientific: bool = True) -> str:
