@@ -107,8 +107,16 @@ def render(state: AppState) -> None:
         st.error(f"This file can't be used: {escape_markdown(str(exc))}.", icon=":material/error:")
         return
 
+    _preview(data, header, summary)
+    _overview(summary)
+    _worst_rows(state, summary)
+    _download(summary, data, mapping, state.T)
+
+
+def _preview(data: bytes, header: tuple[str, ...], summary: BatchSummary) -> None:
+    """The file's first rows and columns, built only while open, like the gradient view's
+    table: a rerun reads no CSV."""
     K = len(summary.names)
-    # Built only while open, like the gradient view's table: a rerun reads no CSV.
     with st.expander(
         f"Preview: {summary.n:,} rows × {K:,} classes", key="preview_open", on_change="rerun"
     ) as preview_box:
@@ -121,6 +129,11 @@ def render(state: AppState) -> None:
                     f"{len(header):,} columns, each cut to 24 characters."
                 )
 
+
+def _overview(summary: BatchSummary) -> None:
+    """The mean loss, the accuracy, the loss histogram, calibration and the worst rows'
+    gradient heatmap."""
+    K = len(summary.names)
     cols = st.columns(3)
     cols[0].metric("Mean loss", fmt(summary.mean_loss), help="mean over rows of −Σ yᵢ log pᵢ")
     cols[1].metric(
@@ -152,8 +165,6 @@ def render(state: AppState) -> None:
         key="gradient_heatmap",
         alt=f"The gradient matrix for the {min(rows, summary.n):,} worst rows, rows by classes.",
     )
-    _worst_rows(state, summary)
-    _download(summary, data, mapping, state.T)
 
 
 def _column_choice(header: list[str], detected: ColumnMap) -> ColumnMap:

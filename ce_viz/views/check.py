@@ -22,6 +22,12 @@ def render(state: AppState) -> None:
         "derivation's own numbers for logits (2, 3, 4) and true class 1, so you can see "
         "which of them hold up."
     )
+    _answer_boxes()
+    _verdicts(state)
+
+
+def _answer_boxes() -> None:
+    """The boxes for p, L, ∂L/∂o and the tolerance."""
     cols = st.columns([2, 1, 2, 1])
     with cols[0]:
         vector_input("Your p, comma-separated", "my_p")
@@ -39,7 +45,10 @@ def render(state: AppState) -> None:
             "answers correct to 3 decimals.",
             **session.bound("tol"),
         )
-    state = session.state()
+
+
+def _verdicts(state: AppState) -> None:
+    """Each typed number marked right or wrong, with a hint for each wrong one."""
     result = evaluate_state(state)
     verdicts = check_work(
         result.logits, result.y, state.T, state.my_p, state.my_loss, state.my_grad, state.tol

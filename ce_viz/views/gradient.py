@@ -40,10 +40,17 @@ def _csv(names: Sequence[str], result: Result) -> str:
 def render(state: AppState) -> None:
     """Draw the gradient view for ``state``."""
     result = evaluate_state(state)
+    st.subheader("Probabilities, loss and gradient")
+    _metrics(state, result)
+    st.markdown(_explanation(state, state.true_class))
+    _charts(state, result)
+    _table_and_csv(state, result)
+
+
+def _metrics(state: AppState, result: Result) -> None:
+    """The loss, p of the true class, the prediction and the gradient's sum."""
     names = state.class_names
     k = state.true_class
-
-    st.subheader("Probabilities, loss and gradient")
     metrics = st.columns(4)
     metrics[0].metric("Loss", f"{result.loss:.4f}", help="L = −Σ yᵢ log pᵢ, in nats")
     true_label = "p of true class" if state.y is None else "p of heaviest target class"
@@ -63,8 +70,12 @@ def render(state: AppState) -> None:
         help="Always 0: p and y both sum to 1, so descent moves probability between "
         "classes without changing the total.",
     )
-    st.markdown(_explanation(state, k))
 
+
+def _charts(state: AppState, result: Result) -> None:
+    """p against y, and p − y, side by side."""
+    names = state.class_names
+    k = state.true_class
     left, right = st.columns(2)
     with left:
         chart(
@@ -79,6 +90,11 @@ def render(state: AppState) -> None:
             alt="Bar chart of the gradient p minus y for each class, coloured by sign.",
         )
 
+
+def _table_and_csv(state: AppState, result: Result) -> None:
+    """The per-class table, built only when opened, and the CSV, written only when
+    clicked."""
+    names = state.class_names
     # The table waits until it is opened: the data grid's script is a large download,
     # and keeping it out of the first paint is part of the page-load budget.
     with st.expander(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ce_viz.analysis import Result
 from ce_viz.figures import jacobian_figure
 from ce_viz.fmt import fmt, tex, tex_vector
 from ce_viz.state import AppState
@@ -15,11 +16,15 @@ from ce_viz.views.common import chart, evaluate_state
 def render(state: AppState) -> None:
     """Draw the Jacobian view for ``state``."""
     result = evaluate_state(state)
+    _jacobian_and_chain_rule(state, result)
+    _hessian(state, result)
+
+
+def _jacobian_and_chain_rule(state: AppState, result: Result) -> None:
+    """The Jacobian's heatmap, and the chain rule through it with the state's numbers."""
     T = state.T
     dl_dp, J, product = chain_rule(result.logits, result.y, T)
-    eigenvalues = hessian_eigenvalues(result.logits, T)
     scale = "" if T == 1 else r"\frac{1}{T}"
-
     st.subheader("The softmax Jacobian")
     st.markdown(
         "Raising one logit $o_j$ raises its own probability and takes probability from every "
@@ -58,6 +63,10 @@ def render(state: AppState) -> None:
         rf"= {scale}\Big(p_j \sum_i y_i - y_j\Big) = {scale}(p_j - y_j)"
     )
 
+
+def _hessian(state: AppState, result: Result) -> None:
+    """The same matrix over T as the Hessian: convexity, and its eigenvalues."""
+    eigenvalues = hessian_eigenvalues(result.logits, state.T)
     st.subheader("The same matrix is the Hessian")
     st.markdown(
         "Differentiate $\\partial L/\\partial o = (p - y)/T$ once more: $y$ is constant, so the "
