@@ -286,3 +286,16 @@ def test_preset_that_sets_temperature_opens_more_settings() -> None:
     at.pills(key="preset").set_value(option).run()
     assert at.number_input(key="T").value == float(at.query_params["T"])
     assert at.number_input(key="T").value != 1.0
+
+
+def test_an_emptied_logit_box_keeps_the_logit_and_says_so() -> None:
+    """Clearing a logit's box keeps its last value (it once became -1e300 unseen), names
+    the box, and shows the value again; the next number typed is taken and the note goes."""
+    at = run_app(logits="2,3,4.5", target="1")
+    at.number_input(key="num_2").set_value(None).run()
+    assert at.query_params["logits"] == "2,3,4.5"
+    assert at.number_input(key="num_2").value == 4.5
+    assert any("The box for o2 was empty; o2 stays 4" in e.value for e in at.error)
+    at.number_input(key="num_2").set_value(1.25).run()
+    assert at.query_params["logits"] == "2,3,1.25"
+    assert not any("was empty" in e.value for e in at.error)

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from ce_viz.changes import pick_soft, set_logit, settings_in_force, with_preset
-from ce_viz.fmt import escape_markdown, subscript
+from ce_viz.fmt import escape_markdown, fmt_short, subscript
 from ce_viz.state import (
     K_RANGE,
     LOGIT_LIMIT,
@@ -41,7 +41,13 @@ def _on_K() -> None:
 
 
 def _on_logit(i: int, source: str) -> None:
-    session.apply(set_logit, i, float(session.value(f"{source}_{i}")))
+    typed = session.value(f"{source}_{i}")
+    if typed is None:  # an emptied box: keep the logit, and say so
+        kept = session.state().logits[i]
+        session.set_error("logits", (f"The box for o{i} was empty; o{i} stays {fmt_short(kept)}.",))
+        return
+    session.set_error("logits", ())
+    session.apply(set_logit, i, float(typed))
 
 
 def _on_soft() -> None:
@@ -168,11 +174,13 @@ def _logit_inputs(state: AppState) -> None:
             max_value=LOGIT_LIMIT,
             step=0.1,
             format="%g",
+            value=None,  # an emptied box reads as None, not as the lowest logit
             key=f"num_{i}",
             on_change=_on_logit,
             args=(i, "num"),
             label_visibility="collapsed",
         )
+    show_error("logits")
 
 
 def _target_inputs(state: AppState) -> None:
