@@ -299,3 +299,10 @@ def test_an_emptied_logit_box_keeps_the_logit_and_says_so() -> None:
     at.number_input(key="num_2").set_value(1.25).run()
     assert at.query_params["logits"] == "2,3,1.25"
     assert not any("was empty" in e.value for e in at.error)
+
+
+def test_a_huge_loss_reads_in_powers_of_ten() -> None:
+    """At logits (1e300, 0, 0) with true class 1 the loss is 1e300: the metric says
+    1.0000e+300, not a 301-digit integer cut off at the edge."""
+    at = run_app(logits="1e300,0,0", target="1")
+    assert metric(at, "Loss") == "1.0000e+300"

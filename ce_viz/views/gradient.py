@@ -52,7 +52,7 @@ def _metrics(state: AppState, result: Result) -> None:
     names = state.class_names
     k = state.true_class
     metrics = st.columns(4)
-    metrics[0].metric("Loss", f"{result.loss:.4f}", help="L = −Σ yᵢ log pᵢ, in nats")
+    metrics[0].metric("Loss", fmt(result.loss), help="L = −Σ yᵢ log pᵢ, in nats")
     true_label = "p of true class" if state.y is None else "p of heaviest target class"
     metrics[1].metric(true_label, f"{result.p[k]:.4f}", help=f"class {k}")
     metrics[2].metric(
