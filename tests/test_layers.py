@@ -1,7 +1,9 @@
-"""The layer rules: the core never imports the drawing or page code."""
+"""The layer rules: the maths never imports the drawing or page code, no module reaches into
+another module's private names, and the input checks live in one place, ``ce_viz._checks``."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -9,15 +11,53 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "ce_viz"
 
-# (module, packages it must not pull in)
+NO_UI = ("streamlit", "plotly")
+NO_UI_NO_PANDAS = ("streamlit", "plotly", "pandas")
+
+# (module, packages it must not pull in). Every maths module is here. analysis builds the
+# per-class table with pandas and batch reads CSV with it; check and the command line
+# evaluate through analysis, so they load pandas too. None of them loads Plotly or Streamlit.
 LAYERS = [
-    ("ce_viz", ("streamlit", "plotly", "pandas")),
-    ("ce_viz.core", ("streamlit", "plotly", "pandas")),
-    ("ce_viz.state", ("streamlit", "plotly", "pandas")),
-    ("ce_viz.fmt", ("streamlit", "plotly", "pandas")),
-    ("ce_viz.analysis", ("streamlit", "plotly")),
+    ("ce_viz", NO_UI_NO_PANDAS),
+    ("ce_viz._checks", NO_UI_NO_PANDAS),
+    ("ce_viz._reduce", NO_UI_NO_PANDAS),
+    ("ce_viz.core", NO_UI_NO_PANDAS),
+    ("ce_viz.landscape", NO_UI_NO_PANDAS),
+    ("ce_viz.theory", NO_UI_NO_PANDAS),
+    ("ce_viz.fmt", NO_UI_NO_PANDAS),
+    ("ce_viz.state", NO_UI_NO_PANDAS),
+    ("ce_viz.analysis", NO_UI),
+    ("ce_viz.check", NO_UI),
+    ("ce_viz.batch", NO_UI),
+    ("ce_viz.__main__", NO_UI),
     ("ce_viz.figures", ("streamlit",)),
+]
+
+#: The maths modules, whose input checks must come from ce_viz._checks.
+MATHS = ["core", "landscape", "theory", "analysis", "check", "batch", "fmt", "__main__"]
+
+#: Message stems of the shared checks: each is written once, in ce_viz/_checks.py.
+CHECK_MESSAGES = [
+    "logits must be numbers",
+    "logits must be a vector of class scores",
+    "need at least 2 classes",
+    "must be finite, got",
+    "takes one sample of logits",
+    "must be a number, got",
+    "must be a finite number > 0",
+    "target y must be numbers",
+    "does not match logits of shape",
+    "target y must be finite and non-negative",
+    "target y must sum to 1",
+    "the number of classes K must",
+    "the target class must",
+    "axis must be a class",
+    "axes must be two",
+    "steps must be a whole number",
+    "smoothing eps must",
+    "must be a non-empty 1-D array of finite numbers",
 ]
 
 
@@ -37,3 +77,181 @@ def test_app_py_holds_no_formula() -> None:
     assert "import numpy" not in source
     for name in ("softmax", "cross_entropy", "grad_logits"):
         assert f"{name}(" not in source
+
+
+# --------------------------------------------------------------------------------------
+# No module imports another module's private names
+# --------------------------------------------------------------------------------------
+
+
+def _is_private(name: str) -> bool:
+    """``_name`` but not ``__name__``."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _is_module(dotted: str) -> bool:
+    """Whether ``dotted`` names a module or package of this project."""
+    path = ROOT.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def _is_internal_module(dotted: str) -> bool:
+    """A package-internal module such as ``ce_viz._checks``: its own name is private, its
+    functions are public within the package."""
+    return (
+        dotted.startswith("ce_viz.") and _is_private(dotted.split(".")[-1]) and _is_module(dotted)
+    )
+
+
+def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
+    """``a.b.c`` for a chain of names, with the first name replaced by the module it is bound
+    to; None for anything else."""
+    if isinstance(node, ast.Name):
+        return aliases.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value, aliases)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def private_imports(source: str, module: str, is_package: bool = False) -> list[str]:
+    """Where ``source`` (the module ``module``) takes a private name of another ce_viz
+    module: by ``from m import _name``, or as ``m._name`` on a module it imported."""
+    found = []
+    aliases: dict[str, str] = {}  # local name -> the ce_viz module bound to it
+    package = module if is_package else module.rpartition(".")[0]
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "ce_viz" or alias.name.startswith("ce_viz."):
+                    if alias.asname:
+                        aliases[alias.asname] = alias.name
+                    else:
+                        aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            if not (target == "ce_viz" or target.startswith("ce_viz.")):
+                continue
+            for alias in node.names:
+                full = f"{target}.{alias.name}"
+                if _is_private(alias.name) and not _is_internal_module(full):
+                    found.append(f"line {node.lineno}: from {target} import {alias.name}")
+                if _is_module(full):
+                    aliases[alias.asname or alias.name] = full
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _is_private(node.attr):
+            owner = _dotted(node.value, aliases)
+            if (
+                owner is not None
+                and owner != module
+                and _is_module(owner)
+                and not _is_internal_module(f"{owner}.{node.attr}")
+            ):
+                found.append(f"line {node.lineno}: {owner}.{node.attr}")
+    return found
+
+
+def _module_of(path: Path) -> tuple[str, bool]:
+    """The dotted name of a source file, and whether it is a package's ``__init__``."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False
+
+
+SOURCES = [*sorted(PACKAGE.rglob("*.py")), ROOT / "app.py"]
+
+
+def test_the_scan_covers_the_package_and_the_app() -> None:
+    """The sources scanned include every maths module, the internal ones and app.py."""
+    names = {_module_of(path)[0] for path in SOURCES}
+    assert {f"ce_viz.{m}" for m in MATHS} <= names
+    assert {"ce_viz", "ce_viz._checks", "ce_viz._reduce", "ce_viz.views", "app"} <= names
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_takes_another_modules_private_names(path: Path) -> None:
+    """A name with a leading underscore stays in its module; what several modules share
+    lives, public, in a package-internal module such as ce_viz._checks."""
+    module, is_package = _module_of(path)
+    assert private_imports(path.read_text(), module, is_package) == []
+
+
+#: (source, the module it is, how many private takings it holds)
+PRIVATE_CASES = [
+    ("from ce_viz.core import _parts, softmax", "ce_viz.landscape", 1),
+    ("from ce_viz.core import (\n    _check_logits,\n    _check_y,\n)", "ce_viz.theory", 2),
+    ("from .core import _parts", "ce_viz.landscape", 1),
+    ("from ..fmt import _WORD_JOINER", "ce_viz.views.why", 1),
+    ("from ce_viz._checks import _index_text", "ce_viz.core", 1),
+    ("from ce_viz import core\ncore._parts(o, 1.0)", "ce_viz.theory", 1),
+    ("import ce_viz.core as c\nc._BY_CLASS", "ce_viz.theory", 1),
+    ("import ce_viz.core\nce_viz.core._parts", "app", 1),
+    ("from ce_viz.core import softmax, CEVizError", "ce_viz.theory", 0),
+    ("from ce_viz._checks import check_logits, is_index", "ce_viz.core", 0),
+    ("from ce_viz import _checks\n_checks.check_y", "ce_viz.landscape", 0),
+    ("import ce_viz._checks as checks\nchecks.check_K(3)", "ce_viz.core", 0),
+    ("from ce_viz.core import __all__", "ce_viz.theory", 0),
+    ("from numpy import _core\nx._private", "ce_viz.core", 0),
+    ("def f(self):\n    return self._cache", "ce_viz.state", 0),
+]
+
+
+@pytest.mark.parametrize(("source", "module", "count"), PRIVATE_CASES)
+def test_the_private_name_rule_catches_what_it_must(source: str, module: str, count: int) -> None:
+    """The scan finds each private taking and passes public and package-internal names."""
+    assert len(private_imports(source, module)) == count
+
+
+# --------------------------------------------------------------------------------------
+# The input checks live in ce_viz._checks
+# --------------------------------------------------------------------------------------
+
+
+def _messages(tree: ast.AST) -> str:
+    """The string literals of every ``raise`` in ``tree`` (the literal parts of f-strings
+    included), one a line."""
+    return "\n".join(
+        n.value
+        for r in ast.walk(tree)
+        if isinstance(r, ast.Raise)
+        for n in ast.walk(r)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    )
+
+
+def _bool_exclusions(tree: ast.AST) -> list[int]:
+    """The lines of ``isinstance(x, bool)``: the integer-but-not-bool test, written out."""
+    return [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Name)
+        and n.func.id == "isinstance"
+        and len(n.args) == 2
+        and "bool" in {e.id for e in ast.walk(n.args[1]) if isinstance(e, ast.Name)}
+    ]
+
+
+def test_the_checks_module_holds_every_check_message() -> None:
+    """Each shared message is raised in ce_viz/_checks.py, which holds the integer-not-bool
+    test too: the search below looks for things that are there."""
+    tree = ast.parse((PACKAGE / "_checks.py").read_text())
+    text = _messages(tree)
+    assert [stem for stem in CHECK_MESSAGES if stem not in text] == []
+    assert _bool_exclusions(tree) != []
+
+
+@pytest.mark.parametrize("name", MATHS)
+def test_maths_modules_write_no_check_of_their_own(name: str) -> None:
+    """No maths module spells out a shared check again: none of its messages, and no
+    ``isinstance(x, bool)`` (``_checks.is_index`` is the one)."""
+    tree = ast.parse((PACKAGE / f"{name}.py").read_text())
+    text = _messages(tree)
+    assert [stem for stem in CHECK_MESSAGES if stem in text] == []
+    assert _bool_exclusions(tree) == []
