@@ -11,6 +11,8 @@ from ce_viz.core import CEVizError, cross_entropy, grad_logits, target_distribut
 from ce_viz.figures import (
     ABSOLUTE_LIMIT,
     FONT_SIZE,
+    LandscapeData,
+    SliceData,
     descent_figure,
     draws_absolute,
     landscape_figure,
@@ -59,7 +61,7 @@ def build(**overrides) -> object:
         "path_losses": RUN.losses,
     }
     kwargs.update(overrides)
-    return landscape_figure(**kwargs)
+    return landscape_figure(LandscapeData(**kwargs))
 
 
 def trace(fig, name: str):
@@ -193,7 +195,17 @@ def test_slice_title_is_short_and_the_hover_whole() -> None:
     L0 = cross_entropy(LOGITS, Y)
     tangent = tangent_line(LOGITS[1], L0, G[1], 2.0)
     label = LONG_LABELS[0]
-    fig = slice_figure(values, loss_slice(LOGITS, Y, 1, values), label, 3.0, L0, G[1], tangent)
+    fig = slice_figure(
+        SliceData(
+            values=values,
+            losses=loss_slice(LOGITS, Y, 1, values),
+            label=label,
+            current=3.0,
+            current_loss=L0,
+            slope=G[1],
+            tangent=tangent,
+        )
+    )
     shown = fig.layout.xaxis.title.text
     assert len(shown) <= AXIS_TITLE_CHARS
     assert shown in fig.layout.title.text
@@ -216,7 +228,17 @@ def test_slice_figure_tangent_has_the_gradient_slope() -> None:
     losses = loss_slice(LOGITS, Y, 1, values)
     L0 = cross_entropy(LOGITS, Y)
     xs, ys = tangent_line(LOGITS[1], L0, G[1], 2.0)
-    fig = slice_figure(values, losses, "o1", LOGITS[1], L0, G[1], (xs, ys))
+    fig = slice_figure(
+        SliceData(
+            values=values,
+            losses=losses,
+            label="o1",
+            current=LOGITS[1],
+            current_loss=L0,
+            slope=G[1],
+            tangent=(xs, ys),
+        )
+    )
     tangent = fig.data[1]
     tx, ty = plotted(tangent.x).astype(float), plotted(tangent.y).astype(float)
     assert (ty[1] - ty[0]) / (tx[1] - tx[0]) == pytest.approx(G[1], rel=1e-5)
@@ -271,13 +293,15 @@ def test_a_value_beyond_float32_is_refused_not_drawn_as_inf() -> None:
     a = 1e300 + MOVES
     with pytest.raises(CEVizError, match=r"beyond float32's range.*draws_absolute"):
         landscape_figure(
-            a,
-            a,
-            np.zeros((a.size, a.size)),
-            labels=("o1", "o0"),
-            current=(1e300, 1e300),
-            current_loss=0.0,
-            descent_step=(0.0, 0.0),
+            LandscapeData(
+                a_values=a,
+                b_values=a,
+                loss=np.zeros((a.size, a.size)),
+                labels=("o1", "o0"),
+                current=(1e300, 1e300),
+                current_loss=0.0,
+                descent_step=(0.0, 0.0),
+            )
         )
 
 
@@ -298,7 +322,7 @@ def build_relative(**overrides) -> object:
         "origin": (HUGE[1], HUGE[0], cross_entropy(HUGE, HUGE_Y)),
     }
     kwargs.update(overrides)
-    return landscape_figure(**kwargs)
+    return landscape_figure(LandscapeData(**kwargs))
 
 
 @pytest.mark.parametrize("surface", [False, True])
@@ -353,7 +377,18 @@ def test_relative_slice_is_drawn_as_moves() -> None:
     g = grad_logits(HUGE, HUGE_Y)
     tangent = tangent_line(0.0, 0.0, g[1], 2.0)
     L0 = cross_entropy(HUGE, HUGE_Y)
-    fig = slice_figure(MOVES, losses, "o1", 0.0, 0.0, g[1], tangent, origin=(HUGE[1], L0))
+    fig = slice_figure(
+        SliceData(
+            values=MOVES,
+            losses=losses,
+            label="o1",
+            current=0.0,
+            current_loss=0.0,
+            slope=g[1],
+            tangent=tangent,
+            origin=(HUGE[1], L0),
+        )
+    )
     np.testing.assert_allclose(plotted(fig.data[0].y), -MOVES, atol=1e-6)  # slope −1
     assert fig.layout.xaxis.title.text == "Δo1"
     assert fig.layout.yaxis.title.text == "change of the loss, L − L₀"

@@ -6,6 +6,8 @@ No mathematics happens here: every number drawn is passed in, computed by the co
 from ce_viz.figures.batch import calibration_figure, gradient_heatmap, loss_histogram
 from ce_viz.figures.landscape import (
     ABSOLUTE_LIMIT,
+    LandscapeData,
+    SliceData,
     descent_figure,
     draws_absolute,
     landscape_figure,
@@ -32,6 +34,8 @@ __all__ = [
     "FONT_SIZE",
     "PALETTE",
     "PLOTLY_CONFIG",
+    "LandscapeData",
+    "SliceData",
     "calibration_figure",
     "ce_vs_mse_figure",
     "descent_figure",

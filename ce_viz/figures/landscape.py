@@ -11,6 +11,8 @@ small move from it are one number there, so the views draw relative (see
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
@@ -35,6 +37,8 @@ from ce_viz.fmt import fmt, fmt_signed, plotly_text
 
 __all__ = [
     "ABSOLUTE_LIMIT",
+    "LandscapeData",
+    "SliceData",
     "descent_figure",
     "draws_absolute",
     "landscape_figure",
@@ -167,24 +171,12 @@ def _animation(labels: list[str]) -> Spec:
     }
 
 
-def landscape_figure(
-    a_values: ArrayLike,
-    b_values: ArrayLike,
-    loss: ArrayLike,
-    labels: tuple[str, str],
-    current: tuple[float, float],
-    current_loss: float,
-    descent_step: tuple[float, float],
-    path: ArrayLike | None = None,
-    path_losses: ArrayLike | None = None,
-    field: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None,
-    surface: bool = False,
-    uirevision: str = "landscape",
-    origin: tuple[float, float, float] | None = None,
-) -> go.Figure:
-    """The loss over the plane of two logits, with the current point and −∇L drawn to scale.
+@dataclass(frozen=True, kw_only=True)
+class LandscapeData:
+    """What :func:`landscape_figure` draws: the loss over the plane of two logits, the
+    current point and −∇L there, and optionally a descent run and the descent field.
 
-    Parameters
+    Attributes
     ----------
     a_values, b_values : array_like, shapes (n_a,), (n_b,)
         The grid along the horizontal (a) and vertical (b) logit.
@@ -201,211 +193,66 @@ def landscape_figure(
     field : (field_a, field_b, u, v), optional
         A coarse grid and the descent field on it, shapes (m_a,), (m_b,), (m_a, m_b) twice.
     surface : bool
-        Draw a 3-D surface instead of filled contours.
+        Draw a 3-D surface instead of filled contours (the field is then left out).
+    uirevision : str
+        Plotly's ``uirevision``: zoom and camera are kept while it stays the same.
     origin : (float, float, float), optional
         The current ``(o_a, o_b)`` and loss ``L₀`` when everything else is measured from
         them: the grid, ``current`` (then (0, 0)) and the path hold moves ``Δo``, and
         ``loss``, ``current_loss`` and ``path_losses`` the change ``L − L₀``.
+    """
+
+    a_values: ArrayLike
+    b_values: ArrayLike
+    loss: ArrayLike
+    labels: tuple[str, str]
+    current: tuple[float, float]
+    current_loss: float
+    descent_step: tuple[float, float]
+    path: ArrayLike | None = None
+    path_losses: ArrayLike | None = None
+    field: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None
+    surface: bool = False
+    uirevision: str = "landscape"
+    origin: tuple[float, float, float] | None = None
+
+
+def landscape_figure(data: LandscapeData) -> go.Figure:
+    """The loss over the plane of two logits, with the current point and −∇L drawn to scale;
+    see :class:`LandscapeData` for what is drawn.
 
     The figure is laid out for a column about half a wide page across: the legend goes
     below the plot, and the play controls below the axis title.
     """
-    a, b = _f32(a_values), _f32(b_values)
-    z = _f32(loss).T  # Plotly wants z[row = b][column = a]
-    ca, cb = current
-    ua, ub = descent_step
-    delta = "" if origin is None else "Δ"
-    loss_name = "L" if origin is None else "L − L₀"
-    x_title, y_title = (delta + short_label(t, AXIS_TITLE_CHARS) for t in labels)
-    # The whole labels go in through meta: a "%{" in a class name stays text.
-    meta = [plotly_text(t) for t in labels]
-    hover = (
-        f"{delta}%{{meta[0]}} = %{{x:.3f}}<br>{delta}%{{meta[1]}} = %{{y:.3f}}<br>"
-        f"{loss_name} = %{{z:.4f}}<extra></extra>"
-    )
-    current_name = (
-        "current logits"
-        if origin is None
-        # Two lines: the values of 1e300 logits would run off a phone's legend on one.
-        else f"current logits {fmt(origin[0], 3)}, {fmt(origin[1], 3)}<br>L₀ = {fmt(origin[2])}"
-    )
-    loss_trace: Spec = {
-        "x": a,
-        "y": b,
-        "z": z,
-        "colorscale": VIRIDIS,
-        "colorbar": {"title": {"text": loss_name}},
-        "hovertemplate": hover,
-        "meta": meta,
-        "name": f"loss {loss_name}",
-    }
-    if surface:
-        traces = [
-            {"type": "surface", **loss_trace, "opacity": 0.95},
-            {
-                "type": "scatter3d",
-                "x": [ca, ca + ua],
-                "y": [cb, cb + ub],
-                # The tangent plane's drop along −∇L is |∇L|² per unit step.
-                "z": [current_loss, current_loss - (ua * ua + ub * ub)],
-                "mode": "lines",
-                "line": {"color": PALETTE["lower"], "width": 8},
-                "name": "−∇L (tangent)",
-            },
-            {
-                "type": "scatter3d",
-                "x": [ca],
-                "y": [cb],
-                "z": [current_loss],
-                "mode": "markers",
-                "name": current_name,
-                "marker": {"size": 6, "color": "white", "line": {"color": "black", "width": 2}},
-            },
-        ]
-    else:
-        traces = [
-            {
-                "type": "contour",
-                **loss_trace,
-                "ncontours": 24,
-                "contours": {"showlabels": True, "labelfont": {"size": 12, "color": "white"}},
-                "line": {"width": 0.5},
-            }
-        ]
-        if field is not None:
-            traces.append(_field_trace(*(np.asarray(f, dtype=np.float64) for f in field)))
-        traces += [
-            {
-                "type": "scatter",
-                "x": [None],
-                "y": [None],
-                "mode": "lines",
-                "line": {"color": PALETTE["lower"], "width": 4},
-                "name": "−∇L at the current point",
-            },
-            {
-                "type": "scatter",
-                "x": [ca],
-                "y": [cb],
-                "mode": "markers",
-                "name": current_name,
-                "marker": {
-                    "size": 14,
-                    "color": "white",
-                    "symbol": "circle",
-                    "line": {"color": "black", "width": 2},
-                },
-            },
-        ]
-    title = (
-        "Loss over two logits, the others held fixed"
-        if origin is None
-        else "Change of the loss over two logits"
-    )
+    a, b = _f32(data.a_values), _f32(data.b_values)
+    loss_name = "L" if data.origin is None else "L − L₀"
+    loss = _loss_trace(data, a, b, loss_name)
+    traces = _surface_traces(data, loss) if data.surface else _contour_traces(data, loss)
     legend: Spec = {"orientation": "h", "x": 0.0, "y": -0.45, "yanchor": "top"}
     frames: list[Spec] = []
     controls: Spec = {}
-    if path is not None and path_losses is not None:
-        p = _f32(path)
-        pl = _f32(path_losses)
-        steps = frame_steps(len(p) - 1)
-        if surface:
-            traces += [
-                {
-                    "type": "scatter3d",
-                    "x": p[:, 0],
-                    "y": p[:, 1],
-                    "z": pl,
-                    "mode": "lines",
-                    "name": "descent path",
-                    "line": {"color": PALETTE["y"], "width": 6},
-                },
-                {
-                    "type": "scatter3d",
-                    "x": p[:1, 0],
-                    "y": p[:1, 1],
-                    "z": pl[:1],
-                    "mode": "markers",
-                    "name": "descent position",
-                    "marker": {
-                        "size": 7,
-                        "color": PALETTE["y"],
-                        "line": {"color": "black", "width": 2},
-                    },
-                },
-            ]
+    if data.path is not None and data.path_losses is not None:
+        p, pl = _f32(data.path), _f32(data.path_losses)
+        if data.surface:
+            traces += _surface_path_traces(p, pl)
         else:
-            traces += path_traces(
-                "scatter",
-                "step %{customdata}<extra></extra>",
-                np.arange(len(p)),
-                x=p[:, 0],
-                y=p[:, 1],
-            )
+            traces += _contour_path_traces(p)
             legend |= PATH_LEGEND
-            traces.append(
-                {
-                    "type": "scatter",
-                    "x": p[:1, 0],
-                    "y": p[:1, 1],
-                    "mode": "markers",
-                    "name": "descent position",
-                    "marker": {
-                        "size": 13,
-                        "color": PALETTE["y"],
-                        "symbol": "diamond",
-                        "line": {"color": "black", "width": 1.5},
-                    },
-                }
-            )
-        position = len(traces) - 1
-        labels_ = [str(int(s)) for s in steps]
-        # Each frame moves the marker to one step. Its coordinates go as plain floats, the
-        # float32 values exactly: a one-element array per coordinate cost ~0.2 ms a frame,
-        # as graph_objects validates frames in full and Streamlit encodes every array.
-        moves = [{"x": [xa], "y": [xb]} for xa, xb in p[steps].tolist()]
-        if surface:
-            for move, height in zip(moves, pl[steps].tolist(), strict=True):
-                move["z"] = [height]
-        kind = traces[position]["type"]
-        frames = [
-            {"data": [{"type": kind, **move}], "traces": [position], "name": label}
-            for move, label in zip(moves, labels_, strict=True)
-        ]
-        controls = _animation(labels_)
-    if surface:
-        plot: Spec = {
-            "scene": {
-                "xaxis": {"title": {"text": x_title}},
-                "yaxis": {"title": {"text": y_title}},
-                "zaxis": {"title": {"text": loss_name}},
-                "aspectmode": "cube",
-            }
-        }
-    else:
-        # Equal scales, so −∇L meets the contours at right angles; the axes shrink to fit.
-        plot = {
-            "xaxis": axis(
-                title={"text": x_title}, range=[float(a[0]), float(a[-1])], constrain="domain"
-            ),
-            "yaxis": axis(
-                title={"text": y_title},
-                range=[float(b[0]), float(b[-1])],
-                scaleanchor="x",
-                constrain="domain",
-                # A column narrower than tall shrinks the plot: keep it up, clear of the
-                # controls.
-                constraintoward="top",
-            ),
-            # −∇L from the current point, to the axes' (equal) scale.
-            "annotations": [
-                arrow((ca, cb), (ca + ua, cb + ub), PALETTE["lower"], width=4, size=0.9)
-            ],
-        }
+        frames, steps = _position_frames(traces, p, pl if data.surface else None)
+        controls = _animation(steps)
+    delta = "" if data.origin is None else "Δ"
+    x_title, y_title = (delta + short_label(t, AXIS_TITLE_CHARS) for t in data.labels)
+    plot = (
+        _scene(x_title, y_title, loss_name)
+        if data.surface
+        else _plane(data, (a, b), x_title, y_title)
+    )
     layout = base_layout(
-        title,
+        "Loss over two logits, the others held fixed"
+        if data.origin is None
+        else "Change of the loss over two logits",
         height=700,
-        uirevision=uirevision,
+        uirevision=data.uirevision,
         margin={"b": 230, "r": 20},
         legend=legend,
         **controls,
@@ -414,19 +261,221 @@ def landscape_figure(
     return figure(traces, layout, frames)
 
 
-def slice_figure(
-    values: ArrayLike,
-    losses: ArrayLike,
-    label: str,
-    current: float,
-    current_loss: float,
-    slope: float,
-    tangent: tuple[ArrayLike, ArrayLike],
-    origin: tuple[float, float] | None = None,
-) -> go.Figure:
-    """The loss along one logit, with the tangent at the current value.
+def _loss_trace(data: LandscapeData, a: np.ndarray, b: np.ndarray, loss_name: str) -> Spec:
+    """What the contour and the surface of the loss share: the grid, z, colours and hover."""
+    delta = "" if data.origin is None else "Δ"
+    return {
+        "x": a,
+        "y": b,
+        "z": _f32(data.loss).T,  # Plotly wants z[row = b][column = a]
+        "colorscale": VIRIDIS,
+        "colorbar": {"title": {"text": loss_name}},
+        "hovertemplate": (
+            f"{delta}%{{meta[0]}} = %{{x:.3f}}<br>{delta}%{{meta[1]}} = %{{y:.3f}}<br>"
+            f"{loss_name} = %{{z:.4f}}<extra></extra>"
+        ),
+        # The whole labels go in through meta: a "%{" in a class name stays text.
+        "meta": [plotly_text(t) for t in data.labels],
+        "name": f"loss {loss_name}",
+    }
 
-    Parameters
+
+def _current_name(origin: tuple[float, float, float] | None) -> str:
+    """The current point's legend entry: with an origin, the logits and the loss there."""
+    if origin is None:
+        return "current logits"
+    # Two lines: the values of 1e300 logits would run off a phone's legend on one.
+    return f"current logits {fmt(origin[0], 3)}, {fmt(origin[1], 3)}<br>L₀ = {fmt(origin[2])}"
+
+
+def _surface_traces(data: LandscapeData, loss: Spec) -> list[Spec]:
+    """The loss as a 3-D surface, the tangent plane's drop along −∇L, the current point."""
+    ca, cb = data.current
+    ua, ub = data.descent_step
+    return [
+        {"type": "surface", **loss, "opacity": 0.95},
+        {
+            "type": "scatter3d",
+            "x": [ca, ca + ua],
+            "y": [cb, cb + ub],
+            # The tangent plane's drop along −∇L is |∇L|² per unit step.
+            "z": [data.current_loss, data.current_loss - (ua * ua + ub * ub)],
+            "mode": "lines",
+            "line": {"color": PALETTE["lower"], "width": 8},
+            "name": "−∇L (tangent)",
+        },
+        {
+            "type": "scatter3d",
+            "x": [ca],
+            "y": [cb],
+            "z": [data.current_loss],
+            "mode": "markers",
+            "name": _current_name(data.origin),
+            "marker": {"size": 6, "color": "white", "line": {"color": "black", "width": 2}},
+        },
+    ]
+
+
+def _contour_traces(data: LandscapeData, loss: Spec) -> list[Spec]:
+    """The loss as filled contours, the descent field if given, a legend entry for the
+    arrow (drawn as an annotation) and the current point."""
+    traces: list[Spec] = [
+        {
+            "type": "contour",
+            **loss,
+            "ncontours": 24,
+            "contours": {"showlabels": True, "labelfont": {"size": 12, "color": "white"}},
+            "line": {"width": 0.5},
+        }
+    ]
+    if data.field is not None:
+        traces.append(_field_trace(*(np.asarray(f, dtype=np.float64) for f in data.field)))
+    ca, cb = data.current
+    return [
+        *traces,
+        {
+            "type": "scatter",
+            "x": [None],
+            "y": [None],
+            "mode": "lines",
+            "line": {"color": PALETTE["lower"], "width": 4},
+            "name": "−∇L at the current point",
+        },
+        {
+            "type": "scatter",
+            "x": [ca],
+            "y": [cb],
+            "mode": "markers",
+            "name": _current_name(data.origin),
+            "marker": {
+                "size": 14,
+                "color": "white",
+                "symbol": "circle",
+                "line": {"color": "black", "width": 2},
+            },
+        },
+    ]
+
+
+def _surface_path_traces(path: np.ndarray, losses: np.ndarray) -> list[Spec]:
+    """The descent run over the surface, at the height of its losses, and the marker the
+    animation moves, at its start."""
+    return [
+        {
+            "type": "scatter3d",
+            "x": path[:, 0],
+            "y": path[:, 1],
+            "z": losses,
+            "mode": "lines",
+            "name": "descent path",
+            "line": {"color": PALETTE["y"], "width": 6},
+        },
+        {
+            "type": "scatter3d",
+            "x": path[:1, 0],
+            "y": path[:1, 1],
+            "z": losses[:1],
+            "mode": "markers",
+            "name": "descent position",
+            "marker": {"size": 7, "color": PALETTE["y"], "line": {"color": "black", "width": 2}},
+        },
+    ]
+
+
+def _contour_path_traces(path: np.ndarray) -> list[Spec]:
+    """The descent run over the contours, its steps in the hover, and the marker the
+    animation moves, at its start. The layout's legend must include ``PATH_LEGEND``."""
+    return [
+        *path_traces(
+            "scatter",
+            "step %{customdata}<extra></extra>",
+            np.arange(len(path)),
+            x=path[:, 0],
+            y=path[:, 1],
+        ),
+        {
+            "type": "scatter",
+            "x": path[:1, 0],
+            "y": path[:1, 1],
+            "mode": "markers",
+            "name": "descent position",
+            "marker": {
+                "size": 13,
+                "color": PALETTE["y"],
+                "symbol": "diamond",
+                "line": {"color": "black", "width": 1.5},
+            },
+        },
+    ]
+
+
+def _position_frames(
+    traces: list[Spec], path: np.ndarray, heights: np.ndarray | None
+) -> tuple[list[Spec], list[str]]:
+    """Frames that move the last of ``traces`` (the descent position) along ``path``, and
+    up to ``heights`` on a surface, at the steps :func:`frame_steps` picks; and their names,
+    the step numbers."""
+    steps = frame_steps(len(path) - 1)
+    position = len(traces) - 1
+    names = [str(int(s)) for s in steps]
+    # Each frame moves the marker to one step. Its coordinates go as plain floats, the
+    # float32 values exactly: a one-element array per coordinate cost ~0.2 ms a frame,
+    # as graph_objects validates frames in full and Streamlit encodes every array.
+    moves = [{"x": [xa], "y": [xb]} for xa, xb in path[steps].tolist()]
+    if heights is not None:
+        for move, height in zip(moves, heights[steps].tolist(), strict=True):
+            move["z"] = [height]
+    kind = traces[position]["type"]
+    frames = [
+        {"data": [{"type": kind, **move}], "traces": [position], "name": name}
+        for move, name in zip(moves, names, strict=True)
+    ]
+    return frames, names
+
+
+def _scene(x_title: str, y_title: str, loss_name: str) -> Spec:
+    """The layout's 3-D scene for the surface: a cube, its axes titled."""
+    return {
+        "scene": {
+            "xaxis": {"title": {"text": x_title}},
+            "yaxis": {"title": {"text": y_title}},
+            "zaxis": {"title": {"text": loss_name}},
+            "aspectmode": "cube",
+        }
+    }
+
+
+def _plane(
+    data: LandscapeData, grid: tuple[np.ndarray, np.ndarray], x_title: str, y_title: str
+) -> Spec:
+    """The layout's axes for the contours, at equal scales so that −∇L meets the contours at
+    right angles (the axes shrink to fit), and the arrow −∇L from the current point."""
+    a, b = grid
+    ca, cb = data.current
+    ua, ub = data.descent_step
+    return {
+        "xaxis": axis(
+            title={"text": x_title}, range=[float(a[0]), float(a[-1])], constrain="domain"
+        ),
+        "yaxis": axis(
+            title={"text": y_title},
+            range=[float(b[0]), float(b[-1])],
+            scaleanchor="x",
+            constrain="domain",
+            # A column narrower than tall shrinks the plot: keep it up, clear of the
+            # controls.
+            constraintoward="top",
+        ),
+        # −∇L from the current point, to the axes' (equal) scale.
+        "annotations": [arrow((ca, cb), (ca + ua, cb + ub), PALETTE["lower"], width=4, size=0.9)],
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class SliceData:
+    """What :func:`slice_figure` draws: the loss along one logit and its tangent.
+
+    Attributes
     ----------
     values, losses : array_like, shape (n,)
         The logit's values and the loss at each.
@@ -443,34 +492,49 @@ def slice_figure(
         moves ``Δo`` from them and ``losses``, ``current_loss`` and its y the change
         ``L − L₀``.
     """
+
+    values: ArrayLike
+    losses: ArrayLike
+    label: str
+    current: float
+    current_loss: float
+    slope: float
+    tangent: tuple[ArrayLike, ArrayLike]
+    origin: tuple[float, float] | None = None
+
+
+def slice_figure(data: SliceData) -> go.Figure:
+    """The loss along one logit, with the tangent at the current value; see
+    :class:`SliceData` for what is drawn."""
+    origin = data.origin
     delta = "" if origin is None else "Δ"
     loss_name = "L" if origin is None else "L − L₀"
-    name = short_label(label, AXIS_TITLE_CHARS)
-    value = current if origin is None else origin[0]
+    name = short_label(data.label, AXIS_TITLE_CHARS)
+    value = data.current if origin is None else origin[0]
     traces = [
         {
             "type": "scatter",
-            "x": _f32(values),
-            "y": _f32(losses),
+            "x": _f32(data.values),
+            "y": _f32(data.losses),
             "mode": "lines",
             "name": f"loss {loss_name}",
             "line": {"color": PALETTE["p"], "width": 4},
-            "meta": [plotly_text(label)],
+            "meta": [plotly_text(data.label)],
             "hovertemplate": f"{delta}%{{meta[0]}} = %{{x:.3f}}<br>{loss_name} = %{{y:.4f}}"
             "<extra></extra>",
         },
         {
             "type": "scatter",
-            "x": _f32(tangent[0]),
-            "y": _f32(tangent[1]),
+            "x": _f32(data.tangent[0]),
+            "y": _f32(data.tangent[1]),
             "mode": "lines",
-            "name": f"tangent, slope ∂L/∂o = {fmt_signed(slope)}",
+            "name": f"tangent, slope ∂L/∂o = {fmt_signed(data.slope)}",
             "line": {"color": PALETTE["lower"], "width": 3, "dash": "dash"},
         },
         {
             "type": "scatter",
-            "x": [current],
-            "y": [current_loss],
+            "x": [data.current],
+            "y": [data.current_loss],
             "mode": "markers",
             "name": f"current value {fmt(value, 3)}"
             + ("" if origin is None else f", L₀ = {fmt(origin[1])}"),
@@ -515,16 +579,30 @@ def descent_figure(
         as the logits.
     """
     s = np.asarray(steps)
+    traces = _descent_traces(s, _f32(losses), _f32(gaps), min_loss, optimal_gap, origin)
+    return figure(traces, _descent_layout(origin))
+
+
+def _descent_traces(
+    s: np.ndarray,
+    losses: np.ndarray,
+    gaps: np.ndarray,
+    min_loss: float,
+    optimal_gap: float,
+    origin: tuple[float, float] | None,
+) -> list[Spec]:
+    """The loss on the left axis and the gap on the right one (yaxis2), over one x axis;
+    without an origin, each with its reference line: the floor H(y), the optimal gap if
+    finite."""
     loss_name = "loss L" if origin is None else "change of the loss, L − L₀"
     gap_name = "logit gap o_k − max o_j" if origin is None else "change of the logit gap"
-    # The loss on the left axis, the gap on the right one (yaxis2), over one x axis.
     left = {"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y"}
     right = {**left, "yaxis": "y2"}
     traces = [
         {
             **left,
             "x": s,
-            "y": _f32(losses),
+            "y": losses,
             "name": loss_name if origin is None else f"{loss_name} (L₀ = {fmt(origin[0])})",
             "line": {"color": PALETTE["p"], "width": 4},
         }
@@ -543,7 +621,7 @@ def descent_figure(
         {
             **right,
             "x": s,
-            "y": _f32(gaps),
+            "y": gaps,
             "name": gap_name if origin is None else f"{gap_name} (from {fmt(origin[1], 3)})",
             "line": {"color": PALETTE["y"], "width": 4},
         }
@@ -558,7 +636,13 @@ def descent_figure(
                 "line": {"color": PALETTE["y"], "width": 2, "dash": "dot"},
             }
         )
-    layout = base_layout(
+    return traces
+
+
+def _descent_layout(origin: tuple[float, float] | None) -> Spec:
+    """The descent chart's layout: the step across, the loss up the left, the gap up the
+    right; with an origin, their changes."""
+    return base_layout(
         "Gradient descent: loss and logit gap by step",
         height=460,
         # The domain leaves the right axis its room, as make_subplots(secondary_y) does.
@@ -582,4 +666,3 @@ def descent_figure(
         ),
         legend=FOOT_LEGEND,
     )
-    return figure(traces, layout)

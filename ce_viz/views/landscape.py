@@ -11,7 +11,14 @@ import streamlit as st
 
 from ce_viz.analysis import Result
 from ce_viz.changes import pick_axis
-from ce_viz.figures import ABSOLUTE_LIMIT, descent_figure, landscape_figure, slice_figure
+from ce_viz.figures import (
+    ABSOLUTE_LIMIT,
+    LandscapeData,
+    SliceData,
+    descent_figure,
+    landscape_figure,
+    slice_figure,
+)
 from ce_viz.fmt import fmt, fmt_short, fmt_signed
 from ce_viz.landscape import (
     Descent,
@@ -198,21 +205,23 @@ def plane_figure(
         fb = np.linspace(b_vals[0], b_vals[-1], FIELD_N)
         arrows = (fa, fb, *descent_field(o, y, (i, j), fa, fb, T, relative=run.relative))
     return landscape_figure(
-        a_vals,
-        b_vals,
-        # Not cached: a 101 x 101 grid takes about 0.2 ms, a quarter of what st.cache_data
-        # spends on a miss, and every logit edit is a miss.
-        (loss_change_grid if run.relative else loss_grid)(o, y, (i, j), a_vals, b_vals, T),
-        labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
-        current=current,
-        current_loss=current_loss,
-        descent_step=(-result.grad[i], -result.grad[j]),
-        path=run.path[:, [i, j]],
-        path_losses=run.losses,
-        field=arrows,
-        surface=surface,
-        uirevision=f"landscape-{i}-{j}-{int(surface)}-{int(run.relative)}",
-        origin=(o[i], o[j], result.loss) if run.relative else None,
+        LandscapeData(
+            a_values=a_vals,
+            b_values=b_vals,
+            # Not cached: a 101 x 101 grid takes about 0.2 ms, a quarter of what
+            # st.cache_data spends on a miss, and every logit edit is a miss.
+            loss=(loss_change_grid if run.relative else loss_grid)(o, y, (i, j), a_vals, b_vals, T),
+            labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
+            current=current,
+            current_loss=current_loss,
+            descent_step=(-result.grad[i], -result.grad[j]),
+            path=run.path[:, [i, j]],
+            path_losses=run.losses,
+            field=arrows,
+            surface=surface,
+            uirevision=f"landscape-{i}-{j}-{int(surface)}-{int(run.relative)}",
+            origin=(o[i], o[j], result.loss) if run.relative else None,
+        )
     )
 
 
@@ -292,14 +301,16 @@ def _slice(state: AppState, result: Result) -> None:
     tangent = tangent_line(current, current_loss, slope, state.span / 3)
     chart(
         slice_figure(
-            values,
-            losses,
-            f"o{j} · {names[j]}",
-            current,
-            current_loss,
-            slope,
-            tangent,
-            origin=(o[j], result.loss) if relative else None,
+            SliceData(
+                values=values,
+                losses=losses,
+                label=f"o{j} · {names[j]}",
+                current=current,
+                current_loss=current_loss,
+                slope=slope,
+                tangent=tangent,
+                origin=(o[j], result.loss) if relative else None,
+            )
         ),
         key="slice_chart",
         alt="The loss as one logit varies, with its tangent line at the current value.",
