@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import plotly.colors
@@ -16,6 +19,8 @@ from ce_viz.core import grad_logits, softmax, softmax_jacobian, target_distribut
 from ce_viz.figures import (
     PALETTE,
     PLOTLY_CONFIG,
+    LandscapeData,
+    SliceData,
     ce_vs_mse_figure,
     fd_error_figure,
     gradient_figure,
@@ -619,3 +624,57 @@ def test_every_array_of_a_figure_goes_typed_but_axis_ranges_stay_lists() -> None
     np.testing.assert_array_equal(plotted(spec["data"][0]["marker"]["color"]), np.ones(3))
     assert list(spec["layout"]["xaxis"]["range"]) == [0.0, 2.0]
     np.testing.assert_array_equal(plotted(spec["frames"][0]["data"][0]["x"]), [1.0])
+
+
+# --------------------------------------------------------------------------------------
+# Builders small and with few inputs
+# --------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The longest a function may be, docstring aside, and the most parameters it may take.
+MAX_LINES = 60
+MAX_PARAMS = 7
+
+
+def _functions() -> Iterator[tuple[str, str, int, int]]:
+    """(path, name, lines, parameters) of every function in ce_viz/ and app.py: the lines
+    run from the first statement after the docstring to the end; ``self`` and ``cls`` are
+    not counted, ``*args`` and ``**kwargs`` are."""
+    for path in sorted([*(ROOT / "ce_viz").rglob("*.py"), ROOT / "app.py"]):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            body = node.body
+            if ast.get_docstring(node, clean=False) is not None:
+                body = body[1:]
+            lines = node.end_lineno - body[0].lineno + 1 if body else 0
+            args = node.args
+            names = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+            names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+            params = len([n for n in names if n not in ("self", "cls")])
+            yield path.relative_to(ROOT).as_posix(), node.name, lines, params
+
+
+def test_figure_builders_are_short_and_take_few_parameters() -> None:
+    """No function in ce_viz/figures/ runs over MAX_LINES lines (docstring aside) or takes
+    more than MAX_PARAMS parameters: a figure with many inputs takes one dataclass."""
+    measured = [f for f in _functions() if f[0].startswith("ce_viz/figures/")]
+    # The scan sees the builders (it cannot pass by finding nothing).
+    names = {name for _, name, _, _ in measured}
+    assert {"landscape_figure", "slice_figure", "descent_figure", "simplex_figure"} <= names
+    too_long = [(p, n, lines) for p, n, lines, _ in measured if lines > MAX_LINES]
+    too_many = [(p, n, params) for p, n, _, params in measured if params > MAX_PARAMS]
+    assert (too_long, too_many) == ([], []), "(over MAX_LINES lines, over MAX_PARAMS parameters)"
+
+
+@pytest.mark.parametrize("data_class", [LandscapeData, SliceData])
+def test_figure_inputs_are_frozen_keyword_only_dataclasses(data_class: type) -> None:
+    """The landscape and slice figures take their inputs as one frozen dataclass, built by
+    keyword: a field cannot be passed in the wrong place, nor changed after."""
+    fields = dataclasses.fields(data_class)
+    assert all(f.kw_only for f in fields)
+    with pytest.raises(TypeError):
+        data_class(*range(len(fields)))
+    data = data_class(**{f.name: None for f in fields})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        data.label = "changed"  # type: ignore[misc]
