@@ -1,9 +1,10 @@
 """The input checks of the maths modules: one function per idea, each raising ``CEVizError``
 with a message that names the bad value.
 
-Package-internal (the leading underscore): core, landscape, theory, analysis and batch
-import these functions, which are public within the package; a caller outside it gets the
-same errors through the public functions. NumPy only.
+Package-internal (the leading underscore): core, landscape, theory and analysis call these
+functions, which are public within the package, and batch raises the same ``CEVizError``; a
+caller outside the package meets them through the public functions. ``CEVizError`` and
+``SUM_TOLERANCE`` are re-exported by ``ce_viz.core``, their public home. NumPy only.
 """
 
 from __future__ import annotations
