@@ -17,6 +17,7 @@ from ce_viz.core import cross_entropy, grad_logits, relative_error, softmax
 from ce_viz.fmt import csv_text
 
 __all__ = [
+    "FD_STEPS",
     "TABLE_COLUMNS",
     "FDCheck",
     "Result",
@@ -25,6 +26,7 @@ __all__ = [
     "fd_check",
     "fd_sweep",
     "loss_from_rounded",
+    "step_choices",
     "table_csv",
 ]
 
@@ -136,6 +138,21 @@ def fd_check(logits: ArrayLike, y: ArrayLike, T: float, h: float) -> FDCheck:
     analytic = grad_logits(o, y_arr, T)
     numerical = _central_differences(o, y_arr, T, np.array([check_step(h)]))[0]
     return FDCheck(h, analytic, numerical, relative_error(numerical, analytic))
+
+
+#: The steps at which the finite-difference error curve is drawn: 1e-12 to 0.1.
+FD_STEPS = np.logspace(-12, -1, 23)
+
+
+def step_choices(current: float, low: float, high: float) -> list[float]:
+    """The finite-difference steps to offer: the powers of ten from 1e-12 to 0.1 within
+    ``[low, high]``, and ``current`` among them in order.
+
+    >>> step_choices(3e-5, 1e-6, 1e-3)
+    [1e-06, 1e-05, 3e-05, 0.0001, 0.001]
+    """
+    steps = sorted({10.0**e for e in range(-12, 0)} | {float(current)})
+    return [h for h in steps if low <= h <= high]
 
 
 def fd_sweep(logits: ArrayLike, y: ArrayLike, T: float, h_values: ArrayLike) -> np.ndarray:

@@ -29,7 +29,7 @@ so the change of the loss is exact at any scale, even where ``L(o)`` is 2e300.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,12 +57,16 @@ from ce_viz.core import (
 )
 
 __all__ = [
+    "ABSOLUTE_LIMIT",
     "Descent",
     "default_axes",
     "descend",
     "descend_relative",
     "descent_field",
+    "draws_absolute",
     "entropy",
+    "field_values",
+    "free_mask",
     "grid_values",
     "logit_gap",
     "logit_gap_change",
@@ -70,11 +74,29 @@ __all__ = [
     "loss_change_slice",
     "loss_grid",
     "loss_slice",
+    "optimal_gaps",
     "optimal_logit_gap",
     "tangent_line",
 ]
 
 FloatArray = NDArray[np.float64]
+
+#: The largest logit a landscape is drawn at its own value; beyond it, as moves from the
+#: logits (the figures send float32). float32 holds 1e4 to within 0.001 (its
+#: spacing there is 2**-10), under half a pixel of the narrowest landscape (±1 across
+#: ~700 pixels), and the losses such logits give (at most ~2e6 at T = 0.01) to within 0.25,
+#: far below the change across that landscape.
+ABSOLUTE_LIMIT = 1e4
+
+
+def draws_absolute(logits: ArrayLike) -> bool:
+    """Whether the landscape of ``logits`` can be drawn at their own values; beyond
+    ``ABSOLUTE_LIMIT`` it is drawn relative to them.
+
+    >>> draws_absolute([1000.0, 0.0, -1000.0]), draws_absolute([1e15, 0.0])
+    (True, False)
+    """
+    return bool(np.max(np.abs(np.asarray(logits, dtype=np.float64))) <= ABSOLUTE_LIMIT)
 
 
 def _sample(logits: ArrayLike, y: ArrayLike, T: float) -> tuple[FloatArray, FloatArray, float]:
@@ -457,6 +479,11 @@ class Descent:
     losses: FloatArray  # (steps + 1,)
     relative: bool = False
 
+    @property
+    def step_numbers(self) -> NDArray[np.intp]:
+        """0, 1, ..., steps: the x of a chart by step."""
+        return np.arange(len(self.losses))
+
 
 def descend(
     logits: ArrayLike,
@@ -637,3 +664,32 @@ def tangent_line(
     """
     xs = np.array([x0 - half_width, x0 + half_width])
     return xs, y0 + slope * (xs - x0)
+
+
+def field_values(values: ArrayLike, n: int) -> FloatArray:
+    """``n`` evenly spaced values across ``values``' range: a coarser grid over the same
+    plane, for the arrow field.
+
+    >>> field_values([-2.0, 0.5, 2.0], 5).tolist()
+    [-2.0, -1.0, 0.0, 1.0, 2.0]
+    """
+    v = np.asarray(values, dtype=np.float64)
+    return np.linspace(v.min(), v.max(), n)
+
+
+def free_mask(K: int, classes: Sequence[int]) -> NDArray[np.bool_]:
+    """A mask of ``classes`` among ``K``: the logits a descent may move.
+
+    >>> free_mask(4, (1, 3)).tolist()
+    [False, True, False, True]
+    """
+    return np.isin(np.arange(K), list(classes))
+
+
+def optimal_gaps(K: int, smoothings: ArrayLike) -> FloatArray:
+    """:func:`optimal_logit_gap` at each smoothing strength.
+
+    >>> optimal_gaps(3, [0.1, 0.5]).round(3).tolist()
+    [3.332, 1.386]
+    """
+    return np.array([optimal_logit_gap(K, float(e)) for e in np.asarray(smoothings).ravel()])

@@ -23,13 +23,21 @@ from ce_viz._checks import (
 from ce_viz.core import (
     cross_entropy,
     grad_logits,
+    log_softmax,
     softmax,
     softmax_jacobian,
     softmax_over_temperatures,
 )
 
 __all__ = [
+    "BIG_SHIFT",
+    "DISTILL_TEMPERATURES",
+    "SMOOTHING_VALUES",
+    "TEMPERATURES",
+    "BinaryCase",
     "BinaryPair",
+    "Stability",
+    "binary_case",
     "binary_cross_entropy_with_logits",
     "binary_pair",
     "chain_rule",
@@ -42,13 +50,17 @@ __all__ = [
     "mse_loss",
     "naive_softmax",
     "overflow_threshold",
+    "overflow_thresholds",
     "restrict",
     "restricted_softmax",
+    "share",
     "sigmoid",
     "simplex_grid",
     "simplex_losses",
     "simplex_problem",
+    "stability",
     "temperature_sweep",
+    "value_nearest",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -465,3 +477,107 @@ def simplex_losses(points: ArrayLike, y: ArrayLike) -> FloatArray:
     if q.ndim != 2 or np.any(q <= 0):
         raise CEVizError("simplex points must be rows of positive probabilities")
     return np.asarray(cross_entropy(np.log(q), y))
+
+
+#: The "why" view's sweeps: temperatures for the softmax, temperatures for distillation,
+#: and label-smoothing strengths (1e-4 to 0.99).
+TEMPERATURES = np.logspace(-1.5, 1.5, 121)
+DISTILL_TEMPERATURES = np.logspace(0, 3, 31)
+SMOOTHING_VALUES = np.logspace(-4, np.log10(0.99), 121)
+#: Added to every logit in the stability demonstration.
+BIG_SHIFT = 1000.0
+
+
+def value_nearest(x_values: ArrayLike, y_values: ArrayLike, x: float) -> float:
+    """The y of a sampled curve at the sample nearest to ``x``.
+
+    >>> value_nearest([0.0, 1.0, 2.0], [5.0, 6.0, 7.0], 1.2)
+    6.0
+    """
+    xs = np.asarray(x_values, dtype=np.float64)
+    return float(np.asarray(y_values, dtype=np.float64)[np.argmin(np.abs(xs - x))])
+
+
+def share(p: ArrayLike, classes: Sequence[int]) -> float:
+    """The probability that ``classes`` hold together.
+
+    >>> share([0.1, 0.2, 0.3, 0.4], [0, 3])
+    0.5
+    """
+    return float(np.asarray(p, dtype=np.float64)[list(classes)].sum())
+
+
+@dataclass(frozen=True)
+class Stability:
+    """Softmax of logits pushed past ``exp``'s range, naive and stable (see :func:`stability`)."""
+
+    shifted: FloatArray  # the logits + the shift
+    naive: FloatArray  # e^o / sum e^o as written: NaN once exp overflows
+    stable: FloatArray  # softmax of the shifted logits, the max subtracted first
+    unshifted: FloatArray  # softmax of the logits as they are: equal to ``stable``
+    loss: float  # the loss of the shifted logits: large, finite
+    log_p: FloatArray  # log softmax of the shifted logits
+
+
+def stability(logits: ArrayLike, y: ArrayLike, T: float, shift: float = BIG_SHIFT) -> Stability:
+    """What the naive and the stable softmax give for ``logits + shift``.
+
+    >>> s = stability([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], 1.0)
+    >>> bool(np.isnan(s.naive).any()), bool(np.allclose(s.stable, s.unshifted))
+    (True, True)
+    """
+    o = check_one_sample(logits, "stability")
+    shifted = o + shift
+    return Stability(
+        shifted=shifted,
+        naive=naive_softmax(shifted),
+        stable=softmax(shifted, T),
+        unshifted=softmax(o, T),
+        loss=float(cross_entropy(shifted, y, T)),
+        log_p=log_softmax(shifted, T),
+    )
+
+
+def overflow_thresholds() -> dict[str, float]:
+    """Where ``exp`` overflows in float16, float32 and float64, by the type's name.
+
+    >>> {name: round(x, 2) for name, x in overflow_thresholds().items()}
+    {'float16': 11.09, 'float32': 88.72, 'float64': 709.78}
+    """
+    return {t.__name__: overflow_threshold(t) for t in (np.float16, np.float32, np.float64)}
+
+
+@dataclass(frozen=True)
+class BinaryCase:
+    """The binary case's numbers (see :func:`binary_case`): each pair should agree."""
+
+    pair: BinaryPair
+    p_k: float  # softmax over the pair
+    sigmoid_z: float  # sigmoid(o_k - o_j)
+    loss: float  # cross-entropy over the pair against (1 - t, t)
+    bce: float  # binary cross-entropy with logits
+    grad_k: float  # dL/do_k over the pair
+    sigmoid_grad: float  # sigmoid(z) - t
+
+
+def binary_case(logits: ArrayLike, y: ArrayLike) -> BinaryCase:
+    """Softmax + cross-entropy over :func:`binary_pair`'s two classes, beside the logistic
+    sigmoid and binary cross-entropy of their logit difference (at T = 1).
+
+    >>> c = binary_case([2.0, 3.0, 4.0], [0.0, 1.0, 0.0])
+    >>> round(c.p_k, 6) == round(c.sigmoid_z, 6), round(c.loss, 6) == round(c.bce, 6)
+    (True, True)
+    """
+    pair = binary_pair(logits, y)
+    o = check_one_sample(logits, "binary_case")
+    o_pair = np.array([o[pair.j], o[pair.k]])
+    target = np.array([1.0 - pair.t, pair.t])
+    return BinaryCase(
+        pair=pair,
+        p_k=float(softmax(o_pair)[1]),
+        sigmoid_z=float(sigmoid(pair.z)),
+        loss=float(cross_entropy(o_pair, target)),
+        bce=float(binary_cross_entropy_with_logits(pair.z, pair.t)),
+        grad_k=float(grad_logits(o_pair, target)[1]),
+        sigmoid_grad=float(sigmoid(pair.z)) - pair.t,
+    )

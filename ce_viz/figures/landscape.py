@@ -34,6 +34,7 @@ from ce_viz.figures.style import (
     short_label,
 )
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
+from ce_viz.landscape import ABSOLUTE_LIMIT, draws_absolute
 
 __all__ = [
     "ABSOLUTE_LIMIT",
@@ -51,21 +52,6 @@ _F32 = np.float32
 #: default 50): each frame costs the server about 0.06 ms a rerun to build and send, and
 #: the path itself draws every step.
 MAX_FRAMES = 25
-#: The largest logit drawn at its own value. float32 holds 1e4 to within 0.001 (its
-#: spacing there is 2**-10), under half a pixel of the narrowest landscape (±1 across
-#: ~700 pixels), and the losses such logits give (at most ~2e6 at T = 0.01) to within 0.25,
-#: far below the change across that landscape.
-ABSOLUTE_LIMIT = 1e4
-
-
-def draws_absolute(logits: ArrayLike) -> bool:
-    """Whether the landscape of ``logits`` can be drawn at their own values; beyond
-    ``ABSOLUTE_LIMIT`` it is drawn relative to them.
-
-    >>> draws_absolute([1000.0, 0.0, -1000.0]), draws_absolute([1e15, 0.0])
-    (True, False)
-    """
-    return bool(np.max(np.abs(np.asarray(logits, dtype=np.float64))) <= ABSOLUTE_LIMIT)
 
 
 def _f32(values: ArrayLike) -> np.ndarray:

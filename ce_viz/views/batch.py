@@ -10,10 +10,10 @@ ends or the user changes something.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from ce_viz.batch import (
@@ -27,7 +27,7 @@ from ce_viz.batch import (
     preview,
     read_header,
     results_row_limit,
-    sample_dataset,
+    sample_csv,
     stream_results_csv,
     summarise_batch,
 )
@@ -52,8 +52,7 @@ NAME_CHARS = 16
 def _sample_bytes(name: str) -> bytes:
     """A built-in sample as CSV bytes: generated in code, the same every time."""
     K, n = (3, 300) if name == "sample3" else (10, 2000)
-    frame = sample_dataset(K, n, np.random.default_rng(K))
-    return frame.to_csv(index=False).encode()
+    return sample_csv(K, n)
 
 
 def _summary(key: tuple[Any, ...], data: bytes, mapping: ColumnMap, T: float) -> BatchSummary:
@@ -236,6 +235,6 @@ def _download(summary: BatchSummary, data: bytes, mapping: ColumnMap, T: float) 
         )
 
 
-def _load_row(logits: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> None:
+def _load_row(logits: Sequence[float], y: Sequence[float], names: tuple[str, ...]) -> None:
     """Load one row into the single-sample views (the "Load" button's callback)."""
     session.replace_all(from_row(session.state(), logits, y, names))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from ce_viz.analysis import Result, evaluate, fd_sweep
-from ce_viz.figures import PLOTLY_CONFIG, draws_absolute, for_projector
+from ce_viz.analysis import FD_STEPS, Result, evaluate, fd_sweep
+from ce_viz.core import FloatArray
+from ce_viz.figures import PLOTLY_CONFIG, LandscapeData, for_projector, landscape_figure
 from ce_viz.fmt import escape_markdown
-from ce_viz.landscape import Descent, descend, descend_relative
+from ce_viz.landscape import Descent
+from ce_viz.scenes import plane
 from ce_viz.state import AppState
 from ce_viz.views import session
 
@@ -20,8 +21,6 @@ MORE_SETTINGS = "Temperature, smoothing, names"
 #: inputs (K <= 20, at most 500 steps, a 101 x 101 grid), by bytes: a few MB in all, shared
 #: by every session.
 CACHE_TTL = "1h"
-#: The steps at which the finite-difference error curve is drawn.
-H_SWEEP = np.logspace(-12, -1, 23)
 
 
 def chart(fig: go.Figure, key: str, alt: str) -> None:
@@ -38,26 +37,41 @@ def evaluate_state(state: AppState) -> Result:
 
 
 @st.cache_data(max_entries=64, ttl=CACHE_TTL, show_spinner=False)  # 64 x 23 floats
-def cached_fd_sweep(logits: tuple[float, ...], y: tuple[float, ...], T: float) -> np.ndarray:
-    """The finite-difference error curve over ``H_SWEEP``, cached per sample."""
-    return fd_sweep(np.array(logits), np.array(y), T, H_SWEEP)
+def cached_fd_sweep(logits: tuple[float, ...], y: tuple[float, ...], T: float) -> FloatArray:
+    """The finite-difference error curve over ``analysis.FD_STEPS``, cached per sample."""
+    return fd_sweep(logits, y, T, FD_STEPS)
 
 
-def drawn_relative(state: AppState) -> bool:
-    """Whether the state's logits are too large to draw at their own values, so the
-    landscape and its descent are drawn as moves from them (see ``draws_absolute``)."""
-    return not draws_absolute(state.o())
-
-
-def descent_run(state: AppState) -> Descent:
-    """The gradient-descent run the landscape and simplex views draw, from the state's
-    learning rate, steps and mode (the plotted plane only, or all logits); measured from
-    its start (``relative``) when the logits are too large to draw."""
-    free = np.isin(np.arange(state.K), state.plane) if state.descent == "plane" else None
-    # Not cached: 50 steps take about 0.6 ms, less than st.cache_data's hashing and copying
-    # on a miss, and every logit edit is a miss.
-    run = descend_relative if drawn_relative(state) else descend
-    return run(state.o(), state.y_vector(), state.lr, state.steps, state.T, free)
+def plane_figure(
+    state: AppState,
+    result: Result,
+    run: Descent,
+    axes: tuple[int, int],
+    field: bool,
+    surface: bool = False,
+) -> go.Figure:
+    """The landscape figure over the logits ``axes`` (``scenes.plane``), with the class
+    labels; used by the landscape view and beside the simplex."""
+    scene = plane(state, result, run, axes, field and not surface)
+    i, j = axes
+    names = state.class_names
+    return landscape_figure(
+        LandscapeData(
+            a_values=scene.a_values,
+            b_values=scene.b_values,
+            loss=scene.loss,
+            labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
+            current=scene.current,
+            current_loss=scene.current_loss,
+            descent_step=scene.descent_step,
+            path=scene.path,
+            path_losses=scene.path_losses,
+            field=scene.field,
+            surface=surface,
+            uirevision=f"landscape-{i}-{j}-{int(surface)}-{int(run.relative)}",
+            origin=scene.origin,
+        )
+    )
 
 
 def show_error(field: str) -> None:

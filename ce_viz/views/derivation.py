@@ -11,12 +11,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ce_viz.analysis import Result, fd_check, loss_from_rounded
+from ce_viz.analysis import FD_STEPS, Result, fd_check, loss_from_rounded, step_choices
 from ce_viz.figures import fd_error_figure
 from ce_viz.fmt import fmt, latex_document, tex, tex_vector
 from ce_viz.state import H_RANGE, AppState
 from ce_viz.views import session
-from ce_viz.views.common import H_SWEEP, cached_fd_sweep, chart, evaluate_state
+from ce_viz.views.common import cached_fd_sweep, chart, evaluate_state
 
 #: A check whose largest relative error is below this counts as agreeing.
 FD_PASS = 1e-6
@@ -210,7 +210,7 @@ def _numerical_check(state: AppState, result: Result) -> None:
     with right:
         errors = cached_fd_sweep(state.logits, tuple(result.y), T)
         chart(
-            fd_error_figure(H_SWEEP, errors, h, check.max_rel_error),
+            fd_error_figure(FD_STEPS, errors, h, check.max_rel_error),
             key="fd_chart",
             alt="Log-log plot of the finite-difference error against the step h.",
         )
@@ -222,12 +222,10 @@ def _numerical_check(state: AppState, result: Result) -> None:
 
 def fd_step_picker(state: AppState) -> float:
     """A slider over powers of ten for the finite-difference step ``h``."""
-    steps = sorted({10.0**e for e in range(-12, 0)} | {state.h})
-    steps = [h for h in steps if H_RANGE[0] <= h <= H_RANGE[1]]
     st.select_slider(
         "Finite-difference step h",
-        options=steps,
+        options=step_choices(state.h, *H_RANGE),
         format_func=lambda h: f"{h:.0e}",
         **session.bound("h"),
     )
-    return session.state().h
+    return state.h

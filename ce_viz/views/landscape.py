@@ -5,35 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from ce_viz.analysis import Result
 from ce_viz.changes import pick_axis
-from ce_viz.figures import (
-    ABSOLUTE_LIMIT,
-    LandscapeData,
-    SliceData,
-    descent_figure,
-    landscape_figure,
-    slice_figure,
-)
+from ce_viz.figures import SliceData, descent_figure, slice_figure
 from ce_viz.fmt import fmt, fmt_short, fmt_signed
-from ce_viz.landscape import (
-    Descent,
-    descent_field,
-    entropy,
-    grid_values,
-    logit_gap,
-    logit_gap_change,
-    loss_change_grid,
-    loss_change_slice,
-    loss_grid,
-    loss_slice,
-    optimal_logit_gap,
-    tangent_line,
-)
+from ce_viz.landscape import ABSOLUTE_LIMIT, optimal_logit_gap
+from ce_viz.scenes import DescentCurves, descent_curves, descent_run, drawn_relative, slice_
 from ce_viz.state import (
     DESCENT_MODES,
     LANDSCAPE_TABS,
@@ -44,18 +23,7 @@ from ce_viz.state import (
     AppState,
 )
 from ce_viz.views import session
-from ce_viz.views.common import (
-    MORE_SETTINGS,
-    chart,
-    descent_run,
-    drawn_relative,
-    evaluate_state,
-)
-
-#: Grid sizes: enough for a smooth picture, small enough to send (float32) in ~40 kB.
-GRID_N = 101
-FIELD_N = 13
-SLICE_N = 301
+from ce_viz.views.common import MORE_SETTINGS, chart, evaluate_state, plane_figure
 
 PLOT_LABELS = {"contour": "Contours", "surface": "3-D surface"}
 DESCENT_LABELS = {"plane": "the two plotted logits", "all": "all logits"}
@@ -128,29 +96,23 @@ def _plane_and_descent() -> None:
         **session.bound("descent"),
         help="With only the two plotted logits free, the path lies on the surface drawn.",
     )
-    state = session.state()
+    state = session.state()  # a fragment reruns alone: it reads the state at its start
+    _plane_and_curves(state)
+    session.sync_url(state)
 
+
+def _plane_and_curves(state: AppState) -> None:
+    """The plane with the descent path, beside the loss and the gap by step."""
     result = evaluate_state(state)
     run = descent_run(state)
-    k = state.true_class
-    min_loss = entropy(result.y)
-    optimal = (
-        optimal_logit_gap(state.K, state.smoothing)
-        if state.y is None and state.descent == "all"
-        else float("inf")
-    )
+    curves = descent_curves(state, result, run)
     # Side by side: the square plane would otherwise leave a wide screen half empty, and a
     # lecturer can point at the path and its loss curve at once. Phones stack the two.
     plane_col, descent_col = st.columns([1.15, 1])
     with plane_col:
         chart(
             plane_figure(
-                state,
-                result,
-                run,
-                state.plane,
-                state.field,
-                surface=state.plot == "surface",
+                state, result, run, state.plane, state.field, surface=state.plot == "surface"
             ),
             key="landscape_chart",
             alt="The loss over two logits, with the current point, the negative gradient "
@@ -161,76 +123,31 @@ def _plane_and_descent() -> None:
                 "All logits move, so the path is the descent projected on this plane; the "
                 "surface is drawn with the other logits at their starting values."
             )
-    gap = float(logit_gap(result.logits, k))
-    gaps = logit_gap_change(result.logits, run.path, k) if run.relative else logit_gap(run.path, k)
     with descent_col:
         chart(
             descent_figure(
-                np.arange(state.steps + 1),
-                run.losses,
-                gaps,
-                min_loss,
-                optimal,
-                origin=(result.loss, gap) if run.relative else None,
+                curves.steps,
+                curves.losses,
+                curves.gaps,
+                curves.min_loss,
+                curves.optimal_gap,
+                origin=curves.origin,
             ),
             key="descent_chart",
             alt="Loss and logit gap against the gradient-descent step.",
         )
         if run.relative:
-            _relative_story(state, run.losses, gaps, min_loss, result.loss, gap)
+            _relative_story(state, curves, result.loss)
         else:
-            _descent_story(state, run.losses, gaps, min_loss)
-    session.sync_url(state)
+            _descent_story(state, curves)
 
 
-def plane_figure(
-    state: AppState,
-    result: Result,
-    run: Descent,
-    axes: tuple[int, int],
-    field: bool,
-    surface: bool = False,
-) -> go.Figure:
-    """The landscape figure over the logits ``axes``, its grid covering the descent path:
-    at the logits' own values, or for a ``relative`` run as moves from them."""
-    i, j = axes
-    names = state.class_names
-    o, y, T = result.logits, result.y, state.T
-    current, current_loss = ((0.0, 0.0), 0.0) if run.relative else ((o[i], o[j]), result.loss)
-    a_vals = grid_values(current[0], state.span, GRID_N, include=run.path[:, i])
-    b_vals = grid_values(current[1], state.span, GRID_N, include=run.path[:, j])
-    arrows = None
-    if field and not surface:
-        fa = np.linspace(a_vals[0], a_vals[-1], FIELD_N)
-        fb = np.linspace(b_vals[0], b_vals[-1], FIELD_N)
-        arrows = (fa, fb, *descent_field(o, y, (i, j), fa, fb, T, relative=run.relative))
-    return landscape_figure(
-        LandscapeData(
-            a_values=a_vals,
-            b_values=b_vals,
-            # Not cached: a 101 x 101 grid takes about 0.2 ms, a quarter of what
-            # st.cache_data spends on a miss, and every logit edit is a miss.
-            loss=(loss_change_grid if run.relative else loss_grid)(o, y, (i, j), a_vals, b_vals, T),
-            labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
-            current=current,
-            current_loss=current_loss,
-            descent_step=(-result.grad[i], -result.grad[j]),
-            path=run.path[:, [i, j]],
-            path_losses=run.losses,
-            field=arrows,
-            surface=surface,
-            uirevision=f"landscape-{i}-{j}-{int(surface)}-{int(run.relative)}",
-            origin=(o[i], o[j], result.loss) if run.relative else None,
-        )
-    )
-
-
-def _descent_story(state: AppState, losses: np.ndarray, gaps: np.ndarray, min_loss: float) -> None:
+def _descent_story(state: AppState, curves: DescentCurves) -> None:
     """Say in words what the run shows: divergence with a hard target, a floor with smoothing."""
     if state.steps == 0:
         st.info("Set a number of steps to run gradient descent.")
         return
-    first, last = losses[0], losses[-1]
+    first, last, gaps = curves.losses[0], curves.losses[-1], curves.gaps
     if state.y is None and state.smoothing == 0:
         st.info(
             f"**Hard target.** In {state.steps} steps the loss fell from {fmt(first)} to "
@@ -248,19 +165,12 @@ def _descent_story(state: AppState, losses: np.ndarray, gaps: np.ndarray, min_lo
             )
         st.info(
             f"**Soft or smoothed target.** The loss settles: {fmt(first)} → {fmt(last)}, "
-            f"never below H(y) = {fmt(min_loss)}, the entropy of the target. The logits "
+            f"never below H(y) = {fmt(curves.min_loss)}, the entropy of the target. The logits "
             f"stay finite (gap {fmt(gaps[-1], 3)})." + gap_note
         )
 
 
-def _relative_story(
-    state: AppState,
-    changes: np.ndarray,
-    gap_changes: np.ndarray,
-    min_loss: float,
-    start_loss: float,
-    start_gap: float,
-) -> None:
+def _relative_story(state: AppState, curves: DescentCurves, start_loss: float) -> None:
     """What a run measured from its start shows: how far the loss and the gap moved."""
     if state.steps == 0:
         st.info("Set a number of steps to run gradient descent.")
@@ -268,11 +178,11 @@ def _relative_story(
     if state.y is None and state.smoothing == 0:
         floor = "With a hard target the loss never reaches 0: that takes p_k = 1, an infinite gap."
     else:
-        floor = f"It never falls below H(y) = {fmt(min_loss)}, the entropy of the target."
+        floor = f"It never falls below H(y) = {fmt(curves.min_loss)}, the entropy of the target."
     st.info(
         f"**Measured from the start.** In {state.steps} steps the loss changed by "
-        f"{fmt_signed(changes[-1])} from L₀ = {fmt(start_loss)}, and the logit gap by "
-        f"{fmt_signed(gap_changes[-1], 2)} from {fmt(start_gap, 2)}. {floor}"
+        f"{fmt_signed(curves.losses[-1])} from L₀ = {fmt(start_loss)}, and the logit gap by "
+        f"{fmt_signed(curves.gaps[-1], 2)} from {fmt(curves.start_gap, 2)}. {floor}"
     )
 
 
@@ -286,35 +196,25 @@ def _slice(state: AppState, result: Result) -> None:
         format_func=lambda c: f"o{c} · {names[c]}",
         **session.bound("slice_axis", shown=state.slice_class),
     )
-    j = session.state().slice_class
-    o, y, T = result.logits, result.y, state.T
-    slope = float(result.grad[j])
-    relative = drawn_relative(state)
-    if relative:  # moves from o_j and the change of the loss
-        current, current_loss = 0.0, 0.0
-        values = grid_values(current, state.span, SLICE_N)
-        losses = loss_change_slice(o, y, j, values, T)
-    else:
-        current, current_loss = o[j], result.loss
-        values = grid_values(current, state.span, SLICE_N)
-        losses = loss_slice(o, y, j, values, T)
-    tangent = tangent_line(current, current_loss, slope, state.span / 3)
+    shown = slice_(state, result)
+    j, T, y = shown.j, state.T, result.y
     chart(
         slice_figure(
             SliceData(
-                values=values,
-                losses=losses,
+                values=shown.values,
+                losses=shown.losses,
                 label=f"o{j} · {names[j]}",
-                current=current,
-                current_loss=current_loss,
-                slope=slope,
-                tangent=tangent,
-                origin=(o[j], result.loss) if relative else None,
+                current=shown.current,
+                current_loss=shown.current_loss,
+                slope=shown.slope,
+                tangent=shown.tangent,
+                origin=shown.origin,
             )
         ),
         key="slice_chart",
         alt="The loss as one logit varies, with its tangent line at the current value.",
     )
+    slope = shown.slope
     scale = "" if T == 1 else f" ÷ T = ({fmt(result.p[j])} − {fmt(y[j])}) ÷ {fmt_short(T)}"
     st.markdown(
         f"Slope of the tangent: $\\partial L/\\partial o_{{{j}}} = p_{{{j}}} - y_{{{j}}}$"

@@ -8,17 +8,18 @@ import streamlit as st
 
 from ce_viz.figures import simplex_figure
 from ce_viz.fmt import escape_markdown, fmt
+from ce_viz.scenes import descent_run
 from ce_viz.state import AppState
 from ce_viz.theory import (
     restrict,
     restricted_softmax,
+    share,
     simplex_grid,
     simplex_losses,
     simplex_problem,
 )
 from ce_viz.views import session
-from ce_viz.views.common import chart, descent_run, evaluate_state, show_error
-from ce_viz.views.landscape import plane_figure
+from ce_viz.views.common import chart, evaluate_state, plane_figure, show_error
 
 #: The triangular grid's resolution: about 1,700 points inside the simplex.
 SIMPLEX_N = 60
@@ -38,7 +39,6 @@ def render(state: AppState) -> None:
         "at infinite logits."
     )
     trio_picker(state)
-    state = session.state()
     trio = list(state.simplex_classes)
     result = evaluate_state(state)
     problem = simplex_problem(result.logits, result.y, trio, state.class_names, state.T)
@@ -75,7 +75,7 @@ def render(state: AppState) -> None:
     if state.K > 3:
         st.caption(
             f"With K = {state.K}, the triangle shows the three classes' share of the "
-            f"probability, renormalised (now {fmt(float(result.p[trio].sum()))} of it), and "
+            f"probability, renormalised (now {fmt(share(result.p, trio))} of it), and "
             "the loss restricted to them; the other logits stay where they are."
         )
     st.caption(

@@ -3,11 +3,9 @@ smoothing, numerical stability, and the binary case, each with the current numbe
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ce_viz.core import cross_entropy, grad_logits, log_softmax, softmax
 from ce_viz.figures import (
     ce_vs_mse_figure,
     distillation_figure,
@@ -16,17 +14,20 @@ from ce_viz.figures import (
     temperature_figure,
 )
 from ce_viz.fmt import escape_markdown, fmt, fmt_short, subscript, tex
-from ce_viz.landscape import grid_values, optimal_logit_gap
+from ce_viz.landscape import grid_values, optimal_gaps, optimal_logit_gap
 from ce_viz.state import WHY_TABS, AppState
 from ce_viz.theory import (
-    binary_cross_entropy_with_logits,
-    binary_pair,
+    BIG_SHIFT,
+    DISTILL_TEMPERATURES,
+    SMOOTHING_VALUES,
+    TEMPERATURES,
+    binary_case,
     distillation_grad_norms,
     gradient_sweep,
-    naive_softmax,
-    overflow_threshold,
-    sigmoid,
+    overflow_thresholds,
+    stability,
     temperature_sweep,
+    value_nearest,
 )
 from ce_viz.views import session
 from ce_viz.views.common import MORE_SETTINGS, chart, evaluate_state
@@ -34,11 +35,6 @@ from ce_viz.views.common import MORE_SETTINGS, chart, evaluate_state
 SWEEP_N = 241
 #: The sweep runs this far either side of the true class's logit.
 SWEEP_HALF = 15.0
-TEMPERATURES = np.logspace(-1.5, 1.5, 121)
-DISTILL_TEMPERATURES = np.logspace(0, 3, 31)
-SMOOTHING_VALUES = np.logspace(-4, np.log10(0.99), 121)
-#: Added to every logit in the stability demonstration.
-BIG_SHIFT = 1000.0
 
 
 def render(state: AppState) -> None:
@@ -92,7 +88,7 @@ def _ce_vs_mse(state: AppState, result) -> None:
         f"At $o_k = {where}$ (confidently wrong): cross-entropy pushes with "
         f"{fmt(ce[at])}, MSE with {fmt(mse[at])}. At your logits: {fmt(abs(result.grad[k]))} "
         "against "
-        f"{fmt(float(mse[np.argmin(np.abs(values - centre))]))}."
+        f"{fmt(value_nearest(values, mse, centre))}."
     )
 
 
@@ -128,7 +124,7 @@ def _temperature(state: AppState, result) -> None:
 
 def _smoothing(state: AppState) -> None:
     K, eps = state.K, state.smoothing
-    gaps = np.array([optimal_logit_gap(K, float(e)) for e in SMOOTHING_VALUES])
+    gaps = optimal_gaps(K, SMOOTHING_VALUES)
     current = optimal_logit_gap(K, eps) if eps > 0 else float("inf")
     st.markdown(
         "With a one-hot target the gradient $p_k - 1$ is negative at *every* finite logit, "
@@ -150,11 +146,11 @@ def _smoothing(state: AppState) -> None:
 
 
 def _stability(state: AppState) -> None:
-    o = state.o()
-    shifted = o + BIG_SHIFT
+    shown = stability(state.o(), state.y_vector(), state.T)
+    thresholds = overflow_thresholds()
     st.markdown(
         f"Softmax as written, $e^{{o_i}}/\\sum_j e^{{o_j}}$, overflows once a logit passes "
-        f"about {fmt(overflow_threshold(np.float64), 1)} in float64. Add {fmt_short(BIG_SHIFT)} "
+        f"about {fmt(thresholds['float64'], 1)} in float64. Add {fmt_short(BIG_SHIFT)} "
         "to your logits: the naive formula gives NaN, while subtracting the largest logit "
         "first (log-sum-exp) gives the right answer, the same as before the shift, because "
         "softmax ignores a constant added to every logit."
@@ -162,22 +158,17 @@ def _stability(state: AppState) -> None:
     table = pd.DataFrame(
         {
             "class": list(state.class_names),
-            "logit + 1000": shifted,
-            "naive e^o / Σ e^o": naive_softmax(shifted),
-            "stable softmax": softmax(shifted, state.T),
-            "softmax of your logits": softmax(o, state.T),
+            "logit + 1000": shown.shifted,
+            "naive e^o / Σ e^o": shown.naive,
+            "stable softmax": shown.stable,
+            "softmax of your logits": shown.unshifted,
         }
     )
     st.dataframe(table, hide_index=True, width="stretch", key="stability_table")
     st.markdown("Where `exp` overflows, by floating-point type:")
     st.dataframe(
         pd.DataFrame(
-            {
-                "type": ["float16", "float32", "float64"],
-                "e^x overflows near x =": [
-                    overflow_threshold(t) for t in (np.float16, np.float32, np.float64)
-                ],
-            }
+            {"type": list(thresholds), "e^x overflows near x =": list(thresholds.values())}
         ),
         hide_index=True,
         key="threshold_table",
@@ -185,17 +176,15 @@ def _stability(state: AppState) -> None:
     st.caption(
         "The stable form also gives log p directly as (o_i − m) − log Σ e^(o_j − m), so the "
         "loss of a confident wrong answer is a large finite number, never log 0: your "
-        f"logits + 1000 still give L = {fmt(cross_entropy(shifted, state.y_vector(), state.T))}, "
-        f"log p = {', '.join(fmt(v, 3) for v in log_softmax(shifted, state.T))}."
+        f"logits + 1000 still give L = {fmt(shown.loss)}, "
+        f"log p = {', '.join(fmt(v, 3) for v in shown.log_p)}."
     )
 
 
 def _binary(state: AppState) -> None:
     names = state.class_names
-    pair = binary_pair(state.o(), state.y_vector())
-    k, j, z, t = pair.k, pair.j, pair.z, pair.t
-    o_pair = np.array([state.logits[j], state.logits[k]])
-    target = np.array([1.0 - t, t])
+    case = binary_case(state.o(), state.y_vector())
+    k, j, z, t = case.pair.k, case.pair.j, case.pair.z, case.pair.t
     sk, sj = subscript(k), subscript(j)
     if state.K > 2:
         which = (
@@ -228,12 +217,12 @@ def _binary(state: AppState) -> None:
                 "σ(z) − t",
             ],
             "value": [
-                softmax(o_pair)[1],
-                sigmoid(z),
-                cross_entropy(o_pair, target),
-                binary_cross_entropy_with_logits(z, t),
-                grad_logits(o_pair, target)[1],
-                sigmoid(z) - t,
+                case.p_k,
+                case.sigmoid_z,
+                case.loss,
+                case.bce,
+                case.grad_k,
+                case.sigmoid_grad,
             ],
         }
     )
