@@ -16,7 +16,15 @@ from typing import Any
 import streamlit as st
 
 from ce_viz.changes import pick_tab, settings_in_force
-from ce_viz.state import DEFAULT, LANDSCAPE_TABS, WHY_TABS, AppState, parse_query, to_query
+from ce_viz.state import (
+    DEFAULT,
+    LANDSCAPE_TABS,
+    WHY_TABS,
+    AppState,
+    parse_flag,
+    parse_query,
+    to_query,
+)
 
 __all__ = [
     "apply",
@@ -51,7 +59,7 @@ def presenting() -> bool:
     """Whether the page is in presentation mode; safe to call before set_page_config."""
     if "state" in ss:
         return bool(ss["state"].present)
-    return st.query_params.get("present", "0").strip().lower() in {"1", "true", "on", "yes"}
+    return bool(parse_flag(st.query_params.get("present", "0"), "present").value)
 
 
 def current_state() -> AppState:
