@@ -32,6 +32,8 @@ LAYERS = [
     ("ce_viz.check", NO_UI),
     ("ce_viz.batch", NO_UI),
     ("ce_viz.__main__", NO_UI),
+    ("ce_viz.changes", NO_UI_NO_PANDAS),
+    ("ce_viz.scenes", NO_UI),
     ("ce_viz.figures", ("streamlit",)),
 ]
 
@@ -255,3 +257,106 @@ def test_maths_modules_write_no_check_of_their_own(name: str) -> None:
     text = _messages(tree)
     assert [stem for stem in CHECK_MESSAGES if stem in text] == []
     assert _bool_exclusions(tree) == []
+
+
+# --------------------------------------------------------------------------------------
+# Who may import whom: every module of the package, by its place
+# --------------------------------------------------------------------------------------
+
+VIEWS_DIR = PACKAGE / "views"
+FIGURES_DIR = PACKAGE / "figures"
+#: The page's shared pieces: not views, so views may import them.
+PAGE_PIECES = {"__init__", "common", "session", "sidebar"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports (``from a import b`` counts as both a and a.b)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _place(path: Path) -> str:
+    if path.parent == VIEWS_DIR:
+        return "page" if path.stem in PAGE_PIECES else "view"
+    if path.parent == FIGURES_DIR:
+        return "figures"
+    return "maths"
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_every_module_has_a_place() -> None:
+    """The rules below cover every module: the views, the page pieces, the figures, and
+    the maths (everything else), with some of each."""
+    places = {_place(path) for path in MODULES}
+    assert places == {"view", "page", "figures", "maths"}
+    assert len(MODULES) >= 25
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if _place(p) == "view"], ids=str)
+def test_views_import_no_numpy_and_no_other_view(path: Path) -> None:
+    """A view lays out widgets and figures: it imports no NumPy (its numbers come from the
+    maths) and no other view (shared pieces live in views.common, session and sidebar)."""
+    imports = imported_modules(path)
+    assert not {m for m in imports if m == "numpy" or m.startswith("numpy.")}, imports
+    views = {p.stem for p in VIEWS_DIR.glob("*.py") if p.stem not in PAGE_PIECES}
+    others = {m for m in imports if m.startswith("ce_viz.views.")} - {
+        f"ce_viz.views.{piece}" for piece in PAGE_PIECES
+    }
+    assert not {m for m in others if m.split(".")[2] in views}, others
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if _place(p) == "figures"], ids=str)
+def test_figures_import_only_their_style_and_the_maths(path: Path) -> None:
+    """A figure builder takes arrays and returns a figure: from ce_viz it imports only the
+    shared style (and, in the package's __init__, the builders it re-exports) and the maths,
+    never the page."""
+    ours = {m for m in imported_modules(path) if m.startswith("ce_viz.")}
+    assert not {m for m in ours if m.startswith("ce_viz.views")}, ours
+    figure_modules = {m for m in ours if m.startswith("ce_viz.figures.")}
+    if path.stem != "__init__":
+        assert {m.split(".")[2] for m in figure_modules} <= {"style"}, figure_modules
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if _place(p) == "maths"], ids=str)
+def test_maths_imports_no_plotly_streamlit_figures_or_views(path: Path) -> None:
+    """The maths never reaches up: no Plotly, no Streamlit, no figures, no views."""
+    imports = imported_modules(path)
+    upward = {
+        m
+        for m in imports
+        if m.split(".")[0] in {"plotly", "streamlit"}
+        or m.startswith(("ce_viz.figures", "ce_viz.views"))
+    }
+    assert not upward, upward
+
+
+def test_only_the_session_module_touches_session_state_or_query_params() -> None:
+    """st.session_state and st.query_params appear in ce_viz/views/session.py alone."""
+    touching = [
+        _module_name(path)
+        for path in [*MODULES, ROOT / "app.py"]
+        if "session_state" in path.read_text() or "query_params" in path.read_text()
+    ]
+    assert touching == ["ce_viz.views.session"]
+
+
+def test_the_import_rules_catch_a_view_importing_a_view(tmp_path: Path) -> None:
+    """The scan sees both spellings of an import."""
+    source = tmp_path / "v.py"
+    source.write_text("import numpy as np\nfrom ce_viz.views.landscape import plane_figure\n")
+    assert {"numpy", "ce_viz.views.landscape", "ce_viz.views.landscape.plane_figure"} <= (
+        imported_modules(source)
+    )
