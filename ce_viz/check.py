@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ce_viz.analysis import evaluate, loss_from_rounded
+from ce_viz.analysis import Result, evaluate, loss_from_rounded
 from ce_viz.core import softmax
 
 __all__ = ["Verdict", "check_work", "count_notes"]
@@ -53,15 +53,19 @@ def check_work(
     [('L', None, False), ('dL/do', 1, False)]
     """
     result = evaluate(logits, y, T)
-    p, grad, y_arr = result.p, result.grad, result.y
-    K = p.size
-    k = int(np.argmax(y_arr))
-    one_hot = bool(np.count_nonzero(y_arr) == 1)
-    verdicts: list[Verdict] = []
+    return [
+        *_p_verdicts(result, [float(v) for v in p_given], tol),
+        _loss_verdict(result, float(loss_given), tol),
+        *_grad_verdicts(result, [float(v) for v in grad_given], tol),
+    ]
 
-    given_p = [float(v) for v in p_given]
+
+def _p_verdicts(result: Result, given_p: list[float], tol: float) -> list[Verdict]:
+    """Each p_i marked, with the slip a wrong one shows."""
+    p, T, K = result.p, result.T, result.p.size
     p_sum = sum(given_p)
     p_at_t1 = softmax(result.logits) if T != 1 else None
+    verdicts: list[Verdict] = []
     for i in range(K):
         g = given_p[i] if i < len(given_p) else None
         ok = g is not None and _close(g, float(p[i]), tol)
@@ -79,7 +83,14 @@ def check_work(
             else:
                 hint = f"p_{i} = e^(o_{i}/T) / Σ_j e^(o_j/T) = {p[i]:.4f}."
         verdicts.append(Verdict("p", i, g, float(p[i]), ok, hint))
+    return verdicts
 
+
+def _loss_verdict(result: Result, loss_given: float, tol: float) -> Verdict:
+    """L marked, with the slip a wrong one shows (rounding p first, log base 10, the sign)."""
+    p, y_arr = result.p, result.y
+    k = int(np.argmax(y_arr))
+    one_hot = bool(np.count_nonzero(y_arr) == 1)
     loss_ok = _close(loss_given, result.loss, tol)
     hint = ""
     if not loss_ok:
@@ -95,14 +106,21 @@ def check_work(
             hint = "Check the sign: L = −Σ y_i log p_i is never negative."
         else:
             hint = f"L = −Σ y_i log p_i = {result.loss:.4f}."
-    verdicts.append(Verdict("L", None, float(loss_given), result.loss, loss_ok, hint))
+    return Verdict("L", None, loss_given, result.loss, loss_ok, hint)
 
-    given_g = [float(v) for v in grad_given]
+
+def _grad_verdicts(result: Result, given_g: list[float], tol: float) -> list[Verdict]:
+    """Each ∂L/∂o_i marked, with the slip a wrong one shows."""
+    p, grad, y_arr, T = result.p, result.grad, result.y, result.T
+    K = p.size
+    k = int(np.argmax(y_arr))
+    one_hot = bool(np.count_nonzero(y_arr) == 1)
+    scale = "" if T == 1 else " ÷ T"
+    verdicts: list[Verdict] = []
     for i in range(K):
         g = given_g[i] if i < len(given_g) else None
         ok = g is not None and _close(g, float(grad[i]), tol)
         hint = ""
-        scale = "" if T == 1 else " ÷ T"
         if g is None:
             hint = f"Missing: there are {K} classes."
         elif not ok:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ce_viz.analysis import Result
 from ce_viz.figures import simplex_figure
 from ce_viz.fmt import escape_markdown, fmt
+from ce_viz.landscape import Descent
 from ce_viz.scenes import descent_run
 from ce_viz.state import AppState
 from ce_viz.theory import (
@@ -72,6 +74,11 @@ def render(state: AppState) -> None:
             key="simplex_logit_chart",
             alt="The same descent path in logit space, over the loss contours.",
         )
+    _notes(state, result, run, trio)
+
+
+def _notes(state: AppState, result: Result, run: Descent, trio: list[int]) -> None:
+    """What the triangle holds when K > 3, and where the descent and its plane come from."""
     if state.K > 3:
         st.caption(
             f"With K = {state.K}, the triangle shows the three classes' share of the "
