@@ -72,6 +72,8 @@ CHUNK_ROWS = 100_000
 CHUNK_CELLS = 1_000_000
 #: The most points a chart gets: the loss sample's size.
 MAX_POINTS = 50_000
+#: The calibration chart's equal-width confidence bins.
+CALIBRATION_BINS = 10
 #: The gradient heatmap's rows at the most (fewer when K is large: see ``heatmap_rows``).
 HEATMAP_ROWS = 300
 #: The results CSV's size at the most; a longer file's results hold its first rows.
@@ -826,7 +828,6 @@ def summarise_batch(
     *,
     worst: int = 300,
     max_points: int = MAX_POINTS,
-    bins: int = 10,
     chunk_rows: int | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> tuple[BatchSummary, ColumnMap]:
@@ -845,7 +846,7 @@ def summarise_batch(
     sample, worst_kept = _Keep(max_points, stable_ties=False), _Keep(worst, stable_ties=True)
     loss_sums: list[float] = []
     correct = 0
-    counts, hits = np.zeros(bins, dtype=np.intp), np.zeros(bins)
+    counts, hits = np.zeros(CALIBRATION_BINS, dtype=np.intp), np.zeros(CALIBRATION_BINS)
     n = 0
     for chunk in chunks:
         f = forward(chunk.logits, chunk.y, T)
@@ -854,7 +855,7 @@ def summarise_batch(
         loss_sums.append(float(loss.sum()))
         hit = f.predicted == f.true_class
         correct += int(np.count_nonzero(hit))
-        more_counts, more_hits = calibration_counts(f.confidence, hit, bins)
+        more_counts, more_hits = calibration_counts(f.confidence, hit, CALIBRATION_BINS)
         counts, hits = counts + more_counts, hits + more_hits
         sample.add(rng.random(len(rows)), rows, loss)
         worst_kept.add(-loss, rows, chunk.logits, chunk.y)

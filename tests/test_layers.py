@@ -360,3 +360,50 @@ def test_the_import_rules_catch_a_view_importing_a_view(tmp_path: Path) -> None:
     assert {"numpy", "ce_viz.views.landscape", "ce_viz.views.landscape.plane_figure"} <= (
         imported_modules(source)
     )
+
+
+# --------------------------------------------------------------------------------------
+# Function size: at most 60 lines (docstring aside) and 7 parameters, everywhere
+# --------------------------------------------------------------------------------------
+
+MAX_LINES, MAX_PARAMETERS = 60, 7
+
+
+def function_sizes(path: Path) -> list[tuple[str, int, int]]:
+    """(name, lines after the docstring, parameters without self/cls) of each function."""
+    sizes = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = node.body
+        first = body[0]
+        docstring = isinstance(first, ast.Expr) and isinstance(
+            getattr(first, "value", None), ast.Constant
+        )
+        start = body[1].lineno if docstring and len(body) > 1 else first.lineno
+        args = node.args
+        names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+        count = len(names) + bool(args.vararg) + bool(args.kwarg)
+        count -= bool(names) and names[0] in {"self", "cls"}
+        sizes.append((node.name, (node.end_lineno or start) - start + 1, count))
+    return sizes
+
+
+@pytest.mark.parametrize("path", [*MODULES, ROOT / "app.py"], ids=str)
+def test_no_function_is_long_or_takes_many_parameters(path: Path) -> None:
+    """Every function of the package and the app: at most 60 lines and 7 parameters (a
+    figure with many inputs takes one dataclass)."""
+    too_big = [
+        size for size in function_sizes(path) if size[1] > MAX_LINES or size[2] > MAX_PARAMETERS
+    ]
+    assert not too_big, too_big
+
+
+def test_the_size_rule_measures_what_it_must(tmp_path: Path) -> None:
+    source = tmp_path / "f.py"
+    body = "\n".join(f"    x{i} = {i}" for i in range(61))
+    source.write_text(
+        f'def long(a, b):\n    """Doc."""\n{body}\n\n'
+        "def wide(self, a, b, c, d, e, f, g, *h):\n    return 1\n"
+    )
+    assert function_sizes(source) == [("long", 61, 2), ("wide", 1, 8)]
