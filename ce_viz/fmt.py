@@ -19,10 +19,12 @@ __all__ = [
     "fmt_short",
     "fmt_signed",
     "latex_document",
+    "logit_label",
     "plotly_text",
     "quote",
     "shorten",
     "tex",
+    "tex_over_t",
     "tex_vector",
     "url_number",
 ]
@@ -235,3 +237,21 @@ def latex_document(equations: list[str], title: str) -> str:
         "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
         f"\\section*{{{title}}}\n{body}\n\\end{{document}}\n"
     )
+
+
+def logit_label(i: int, name: str) -> str:
+    """How a logit is named on axes, pickers and messages: its index and its class.
+
+    >>> logit_label(2, "bird")
+    'o2 · bird'
+    """
+    return f"o{i} · {name}"
+
+
+def tex_over_t(T: float) -> str:
+    r"""The LaTeX factor 1/T, or nothing at T = 1 (where the formulas read without it).
+
+    >>> tex_over_t(1.0), tex_over_t(2.0)
+    ('', '\\frac{1}{T}')
+    """
+    return "" if T == 1 else r"\frac{1}{T}"

@@ -28,6 +28,7 @@ from ce_viz.core import (
     softmax_jacobian,
     softmax_over_temperatures,
 )
+from ce_viz.fmt import logit_label
 
 __all__ = [
     "BIG_SHIFT",
@@ -351,7 +352,7 @@ def simplex_problem(
         raise CEVizError(f"{len(names)} names given for {o.size} classes")
 
     def label(i: int) -> str:
-        return f"o{i} · {names[i]}"
+        return logit_label(i, names[i])
 
     def listed(indices: Sequence[int]) -> str:
         first, second, third = (label(i) for i in sorted(indices))

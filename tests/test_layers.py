@@ -407,3 +407,20 @@ def test_the_size_rule_measures_what_it_must(tmp_path: Path) -> None:
         "def wide(self, a, b, c, d, e, f, g, *h):\n    return 1\n"
     )
     assert function_sizes(source) == [("long", 61, 2), ("wide", 1, 8)]
+
+
+def test_colours_are_written_only_in_the_style_module() -> None:
+    """No hex or rgba colour literal anywhere but ce_viz/figures/style.py, and the logit
+    label and the LaTeX 1/T are written only in ce_viz/fmt.py."""
+    import re
+
+    colour = re.compile(r"[\"'](#[0-9A-Fa-f]{6}|rgba?\()")
+    label = re.compile(r"f\"o\{[a-z]\} · ")
+    over_t = '\\frac{1}{T}"'
+    for path in [*MODULES, ROOT / "app.py"]:
+        text = path.read_text()
+        if path.name != "style.py":
+            assert not colour.search(text), path
+        if path.name != "fmt.py":
+            assert not label.search(text), path
+            assert over_t not in text, path

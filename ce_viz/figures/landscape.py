@@ -95,7 +95,7 @@ def _field_trace(field_a: np.ndarray, field_b: np.ndarray, u: np.ndarray, v: np.
         "x": _f32(xs),
         "y": _f32(ys),
         "mode": "lines+markers",
-        "line": {"color": "rgba(255,255,255,0.85)", "width": 1.5},
+        "line": {"color": PALETTE["arrows"], "width": 1.5},
         "marker": {"symbol": "arrow", "angleref": "previous", "size": sizes, "color": "white"},
         "name": f"white arrows: −∇L × {scale:.3g}",
         "hoverinfo": "skip",
@@ -142,12 +142,12 @@ def _animation(labels: list[str]) -> Spec:
                 "currentvalue": {
                     "prefix": "step ",
                     "xanchor": "right",
-                    "font": {"size": FONT_SIZE, "color": "#808080"},
+                    "font": {"size": FONT_SIZE, "color": PALETTE["readout"]},
                 },
                 "pad": {"t": 30},
                 # Up to 26 positions: the tick labels would overlap, the readout says it.
                 "ticklen": 0,
-                "font": {"color": "rgba(0,0,0,0)"},
+                "font": {"color": PALETTE["clear"]},
                 "steps": [
                     {"label": label, "method": "animate", "args": [[label], jump]}
                     for label in labels

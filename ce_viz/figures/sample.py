@@ -64,7 +64,7 @@ def probability_figure(
             "x": x.tolist(),
             "y": y_arr.tolist(),
             "name": "target y",
-            "marker": {"color": "rgba(0,0,0,0)", "line": {"color": PALETTE["y"], "width": 4}},
+            "marker": {"color": PALETTE["clear"], "line": {"color": PALETTE["y"], "width": 4}},
             "hovertemplate": "%{customdata}<br>y = %{y:.6f}<extra></extra>",
             "customdata": hover_names,
             "width": 0.8,

@@ -56,6 +56,9 @@ PALETTE = {
     "lower": "#D55E00",  # positive gradient: descent lowers this logit
     "neutral": "#999999",
     "accent": "#009E73",  # bluish green
+    "readout": "#808080",  # grey text that reads on light and dark pages alike
+    "clear": "rgba(0,0,0,0)",  # drawn, not seen: hidden tick labels, outline-only bars
+    "arrows": "rgba(255,255,255,0.85)",  # the descent field over the filled contours
 }
 
 #: Shared by every chart: a camera button that saves a slide-sized PNG.

@@ -8,7 +8,7 @@ import streamlit as st
 from ce_viz.analysis import FD_STEPS, Result, evaluate, fd_sweep
 from ce_viz.core import FloatArray
 from ce_viz.figures import PLOTLY_CONFIG, LandscapeData, for_projector, landscape_figure
-from ce_viz.fmt import escape_markdown
+from ce_viz.fmt import escape_markdown, logit_label
 from ce_viz.landscape import Descent
 from ce_viz.scenes import plane
 from ce_viz.state import AppState
@@ -60,7 +60,7 @@ def plane_figure(
             a_values=scene.a_values,
             b_values=scene.b_values,
             loss=scene.loss,
-            labels=(f"o{i} · {names[i]}", f"o{j} · {names[j]}"),
+            labels=(logit_label(i, names[i]), logit_label(j, names[j])),
             current=scene.current,
             current_loss=scene.current_loss,
             descent_step=scene.descent_step,

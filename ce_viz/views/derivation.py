@@ -13,7 +13,7 @@ import streamlit as st
 
 from ce_viz.analysis import FD_STEPS, Result, fd_check, loss_from_rounded, step_choices
 from ce_viz.figures import fd_error_figure
-from ce_viz.fmt import fmt, latex_document, tex, tex_vector
+from ce_viz.fmt import fmt, latex_document, tex, tex_over_t, tex_vector
 from ce_viz.state import H_RANGE, AppState
 from ce_viz.views import session
 from ce_viz.views.common import cached_fd_sweep, chart, evaluate_state
@@ -36,7 +36,7 @@ class LatexLog:
 def _one_hot_steps(latex: LatexLog, result: Result, k: int, T: float) -> None:
     p = result.p
     over_t = "" if T == 1 else "/T"
-    scale = "" if T == 1 else r"\frac{1}{T}"
+    scale = tex_over_t(T)
     st.markdown(
         f"**3. The true class $k = {k}$.** Only $-\\log p_k$ depends on $o_k$ through its "
         "numerator and denominator, so use the quotient rule:"
@@ -77,7 +77,7 @@ def _one_hot_steps(latex: LatexLog, result: Result, k: int, T: float) -> None:
 
 
 def _general_step(latex: LatexLog, result: Result, T: float) -> None:
-    scale = "" if T == 1 else r"\frac{1}{T}"
+    scale = tex_over_t(T)
     st.markdown(
         "**3. Any target.** With $\\log p_j = o_j/T - \\log\\sum_i e^{o_i/T}$, "
         "$\\partial \\log p_j / \\partial o_i = (\\delta_{ij} - p_i)/T$, and because "
@@ -134,7 +134,7 @@ def _derivation(state: AppState, result: Result) -> LatexLog:
         "**5. Together**: the gradient of the loss **with respect to the logits $o$** "
         "(not with respect to $p$):"
     )
-    scale = "" if T == 1 else r"\frac{1}{T}"
+    scale = tex_over_t(T)
     latex(
         rf"\frac{{\partial L}}{{\partial o}} = {scale}(p - y)"
         rf"= {tex_vector(result.grad)}"

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ce_viz.analysis import Result
 from ce_viz.figures import jacobian_figure
-from ce_viz.fmt import fmt, tex, tex_vector
+from ce_viz.fmt import fmt, tex, tex_over_t, tex_vector
 from ce_viz.state import AppState
 from ce_viz.theory import chain_rule, hessian_eigenvalues
 from ce_viz.views.common import chart, evaluate_state
@@ -24,7 +24,7 @@ def _jacobian_and_chain_rule(state: AppState, result: Result) -> None:
     """The Jacobian's heatmap, and the chain rule through it with the state's numbers."""
     T = state.T
     dl_dp, J, product = chain_rule(result.logits, result.y, T)
-    scale = "" if T == 1 else r"\frac{1}{T}"
+    scale = tex_over_t(T)
     st.subheader("The softmax Jacobian")
     st.markdown(
         "Raising one logit $o_j$ raises its own probability and takes probability from every "

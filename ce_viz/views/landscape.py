@@ -10,7 +10,7 @@ import streamlit as st
 from ce_viz.analysis import Result
 from ce_viz.changes import pick_axis
 from ce_viz.figures import SliceData, descent_figure, slice_figure
-from ce_viz.fmt import fmt, fmt_short, fmt_signed
+from ce_viz.fmt import fmt, fmt_short, fmt_signed, logit_label
 from ce_viz.landscape import ABSOLUTE_LIMIT, optimal_logit_gap
 from ce_viz.scenes import DescentCurves, descent_curves, descent_run, drawn_relative, slice_
 from ce_viz.state import (
@@ -193,7 +193,7 @@ def _slice(state: AppState, result: Result) -> None:
         "Logit to vary",
         width=360,
         options=list(range(state.K)),
-        format_func=lambda c: f"o{c} · {names[c]}",
+        format_func=lambda c: logit_label(c, names[c]),
         **session.bound("slice_axis", shown=state.slice_class),
     )
     shown = slice_(state, result)
@@ -203,7 +203,7 @@ def _slice(state: AppState, result: Result) -> None:
             SliceData(
                 values=shown.values,
                 losses=shown.losses,
-                label=f"o{j} · {names[j]}",
+                label=logit_label(j, names[j]),
                 current=shown.current,
                 current_loss=shown.current_loss,
                 slope=shown.slope,
@@ -238,7 +238,7 @@ def axis_pickers(state: AppState, columns: Any) -> None:
         column.selectbox(
             label,
             options=list(range(state.K)),
-            format_func=lambda i: f"o{i} · {names[i]}",
+            format_func=lambda i: logit_label(i, names[i]),
             key=f"axis_{which}",
             on_change=_on_axis,
             args=(which,),

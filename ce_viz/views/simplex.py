@@ -8,7 +8,7 @@ import streamlit as st
 
 from ce_viz.analysis import Result
 from ce_viz.figures import simplex_figure
-from ce_viz.fmt import escape_markdown, fmt
+from ce_viz.fmt import escape_markdown, fmt, logit_label
 from ce_viz.landscape import Descent
 from ce_viz.scenes import descent_run
 from ce_viz.state import AppState
@@ -114,7 +114,7 @@ def trio_picker(state: AppState) -> None:
     st.multiselect(
         "Three classes",
         options=list(range(state.K)),
-        format_func=lambda i: f"o{i} · {names[i]}",
+        format_func=lambda i: logit_label(i, names[i]),
         max_selections=3,
         key="trio",
         on_change=_on_trio,

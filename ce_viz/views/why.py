@@ -13,7 +13,7 @@ from ce_viz.figures import (
     smoothing_figure,
     temperature_figure,
 )
-from ce_viz.fmt import escape_markdown, fmt, fmt_short, subscript, tex
+from ce_viz.fmt import escape_markdown, fmt, fmt_short, logit_label, subscript, tex
 from ce_viz.landscape import grid_values, optimal_gaps, optimal_logit_gap
 from ce_viz.state import WHY_TABS, AppState
 from ce_viz.theory import (
@@ -76,7 +76,7 @@ def _ce_vs_mse(state: AppState, result) -> None:
             ce,
             mse,
             centre,
-            f"o{k} · {state.class_names[k]}",
+            logit_label(k, state.class_names[k]),
             origin=o_k if relative else None,
         ),
         key="ce_mse_chart",
