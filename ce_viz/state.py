@@ -131,7 +131,7 @@ class AppState:
     # follow the true class (see ``plane`` and ``slice_class``).
     axes: tuple[int, int] | None = None
     plot: str = "contour"
-    field: bool = False
+    arrows: bool = False
     span: float = 6.0
     slice_axis: int | None = None
     lr: float = 0.5
@@ -223,12 +223,8 @@ class Parsed:
         return self.value is not None
 
 
-def _show(text: str, limit: int = 40) -> str:
-    """Quote user text for a message (see :func:`ce_viz.fmt.quote`)."""
-    return quote(text, limit)
-
-
-def _count(n: int, noun: str) -> str:
+def _plural(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless ``n`` is 1."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
@@ -271,10 +267,10 @@ def parse_number(text: str, what: str, lo: float, hi: float) -> Parsed:
     x = _to_float(text)
     if x is None:
         if text.strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}:
-            return Parsed(None, (f"{what}: {_show(text)} is not a finite number.",))
-        return Parsed(None, (f"{what}: {_show(text)} is not a number.",))
+            return Parsed(None, (f"{what}: {quote(text)} is not a finite number.",))
+        return Parsed(None, (f"{what}: {quote(text)} is not a number.",))
     if not math.isfinite(x):
-        return Parsed(None, (f"{what}: {_show(text)} is too large to be a finite number.",))
+        return Parsed(None, (f"{what}: {quote(text)} is too large to be a finite number.",))
     if not lo <= x <= hi:
         return Parsed(
             None,
@@ -307,20 +303,20 @@ def parse_vector(text: str, what: str, lo: float, hi: float, count: int | None =
         return Parsed(
             None,
             (
-                f"{what}: {_count(len(parts), 'value')} given; ce-viz takes between "
+                f"{what}: {_plural(len(parts), 'value')} given; ce-viz takes between "
                 f"{K_RANGE[0]} and {K_RANGE[1]} classes.",
             ),
         )
     if count is not None and len(parts) != count:
-        return Parsed(None, (f"{what}: {_count(len(parts), 'value')} given for {count} classes.",))
+        return Parsed(None, (f"{what}: {_plural(len(parts), 'value')} given for {count} classes.",))
     values = []
     for i, part in enumerate(parts, start=1):
         one = parse_number(part, what, lo, hi)
         if not one.ok:
             reason = one.messages[0].split(": ", 1)[1]
-            for shown in (_show(part), part.strip()[:40]):
+            for shown in (quote(part), part.strip()[:40]):
                 reason = reason.removeprefix(f"{shown} ")
-            return Parsed(None, (f"{what}: entry {i}, {_show(part.strip())}, {reason}",))
+            return Parsed(None, (f"{what}: entry {i}, {quote(part.strip())}, {reason}",))
         values.append(one.value)
     return Parsed(tuple(values))
 
@@ -335,7 +331,7 @@ def parse_int(text: str, what: str, lo: int, hi: int) -> Parsed:
     """
     stripped = text.strip()
     if not re.fullmatch(r"[+-]?[0-9]{1,12}", stripped):
-        return Parsed(None, (f"{what}: {_show(text)} is not a whole number.",))
+        return Parsed(None, (f"{what}: {quote(text)} is not a whole number.",))
     n = int(stripped)
     if not lo <= n <= hi:
         return Parsed(None, (f"{what}: {n} is out of range; it must be between {lo} and {hi}.",))
@@ -385,7 +381,7 @@ def parse_axes(text: str, K: int) -> Parsed:
     """
     parts = text.split(",")
     if len(parts) != 2:
-        return Parsed(None, (f"axes: {_show(text)} is not two class indices like 0,2.",))
+        return Parsed(None, (f"axes: {quote(text)} is not two class indices like 0,2.",))
     first, second = (parse_class(part, "axes", K) for part in parts)
     if not first.ok or not second.ok:
         return Parsed(None, first.messages + second.messages)
@@ -404,7 +400,7 @@ def parse_trio(text: str, K: int) -> Parsed:
     """
     parts = text.split(",")
     if len(parts) != 3:
-        return Parsed(None, (f"simplex: {_show(text)} is not three class indices like 0,1,2.",))
+        return Parsed(None, (f"simplex: {quote(text)} is not three class indices like 0,1,2.",))
     parsed = [parse_class(part, "simplex", K) for part in parts]
     if not all(p.ok for p in parsed):
         return Parsed(None, tuple(m for p in parsed for m in p.messages))
@@ -422,7 +418,7 @@ def parse_answers(text: str, what: str) -> Parsed:
     """
     parts = text.split(",")
     if not 1 <= len(parts) <= K_RANGE[1]:
-        return Parsed(None, (f"{what}: {_count(len(parts), 'value')} given.",))
+        return Parsed(None, (f"{what}: {_plural(len(parts), 'value')} given.",))
     return parse_vector(text, what, -LOGIT_LIMIT, LOGIT_LIMIT, count=len(parts))
 
 
@@ -469,7 +465,7 @@ def parse_choice(text: str, what: str, choices: Sequence[str]) -> Parsed:
     word = text.strip().lower()
     if word in choices:
         return Parsed(word)
-    return Parsed(None, (f"{what}: {_show(text)} is not one of {', '.join(choices)}.",))
+    return Parsed(None, (f"{what}: {quote(text)} is not one of {', '.join(choices)}.",))
 
 
 def parse_flag(text: str, what: str) -> Parsed:
@@ -483,7 +479,7 @@ def parse_flag(text: str, what: str) -> Parsed:
         return Parsed(True)
     if word in {"0", "false", "off", "no"}:
         return Parsed(False)
-    return Parsed(None, (f"{what}: {_show(text)} is not 1 or 0.",))
+    return Parsed(None, (f"{what}: {quote(text)} is not 1 or 0.",))
 
 
 def parse_y(text: str, K: int) -> Parsed:
@@ -519,21 +515,21 @@ def parse_names(text: str, K: int) -> Parsed:
         return Parsed(None, (f"names: the list is too long ({len(text)} characters).",))
     names = tuple(unicodedata.normalize("NFC", part.strip()) for part in text.split(","))
     if len(names) != K:
-        return Parsed(None, (f"names: {_count(len(names), 'name')} given for {K} classes.",))
+        return Parsed(None, (f"names: {_plural(len(names), 'name')} given for {K} classes.",))
     for name in names:
         if not name:
             return Parsed(None, ("names: a name is empty.",))
         if len(name) > NAME_MAX_CHARS:
             return Parsed(
-                None, (f"names: {_show(name)} is longer than {NAME_MAX_CHARS} characters.",)
+                None, (f"names: {quote(name)} is longer than {NAME_MAX_CHARS} characters.",)
             )
         if _bad_char(name):
-            return Parsed(None, (f"names: {_show(name)} has a control character.",))
+            return Parsed(None, (f"names: {quote(name)} has a control character.",))
         if name[0] in "=+-@":
             return Parsed(
                 None,
                 (
-                    f"names: {_show(name)} starts with {name[0]}; a spreadsheet opening the "
+                    f"names: {quote(name)} starts with {name[0]}; a spreadsheet opening the "
                     "CSV would run it as a formula.",
                 ),
             )
@@ -541,7 +537,7 @@ def parse_names(text: str, K: int) -> Parsed:
     for name in names:
         if name in seen:
             return Parsed(
-                None, (f"names: {_show(name)} is used twice; each class needs its own name.",)
+                None, (f"names: {quote(name)} is used twice; each class needs its own name.",)
             )
         seen.add(name)
     return Parsed(names)
@@ -556,7 +552,7 @@ def parse_view(text: str) -> Parsed:
     name = text.strip().lower()
     if name in VIEWS:
         return Parsed(name)
-    return Parsed(None, (f"view: {_show(text)} is not a view; choose one of {', '.join(VIEWS)}.",))
+    return Parsed(None, (f"view: {quote(text)} is not a view; choose one of {', '.join(VIEWS)}.",))
 
 
 def resize(state: AppState, K: int) -> AppState:
@@ -641,9 +637,12 @@ def _choice(key: str, choices: Sequence[str], attr: str | None = None) -> UrlFie
     return UrlField(key, attr, lambda t, s: parse_choice(t, key, words), lambda s: getattr(s, attr))
 
 
-def _flag(key: str) -> UrlField:
+def _flag(key: str, attr: str | None = None) -> UrlField:
     """An on/off switch, written 1 or 0."""
-    return UrlField(key, key, lambda t, s: parse_flag(t, key), lambda s: str(int(getattr(s, key))))
+    attr = attr or key
+    return UrlField(
+        key, attr, lambda t, s: parse_flag(t, key), lambda s: str(int(getattr(s, attr)))
+    )
 
 
 def _answers(key: str) -> UrlField:
@@ -705,7 +704,7 @@ URL_FIELDS: tuple[UrlField, ...] = (
     _number("h", *H_RANGE),
     _classes("axes", "axes", lambda t, s: parse_axes(t, s.K)),
     _choice("plot", PLOTS),
-    _flag("field"),
+    _flag("field", "arrows"),
     _number("span", *SPAN_RANGE),
     _classes("slice", "slice_axis", lambda t, s: parse_class(t, "slice", s.K)),
     _number("lr", *LR_RANGE),
@@ -751,7 +750,7 @@ def parse_query(
         if key in FOREIGN_PARAMS or key.startswith("utm_"):
             continue
         if key not in URL_KEYS:
-            messages.append(f"{_show(key)} is not a setting ce-viz knows; it was ignored.")
+            messages.append(f"{quote(key)} is not a setting ce-viz knows; it was ignored.")
             continue
         if not all_values:
             continue

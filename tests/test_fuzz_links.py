@@ -308,7 +308,7 @@ def _within_ranges(state: AppState) -> None:
     assert state.view in VIEWS
     assert state.why_tab in WHY_TABS
     assert state.landscape_tab in LANDSCAPE_TABS
-    assert isinstance(state.field, bool)
+    assert isinstance(state.arrows, bool)
     assert isinstance(state.present, bool)
     assert inside(state.span, SPAN_RANGE)
     assert inside(state.lr, LR_RANGE)

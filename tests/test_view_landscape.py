@@ -95,14 +95,14 @@ def test_picking_the_same_class_for_both_axes_swaps_them() -> None:
 def test_surface_field_span_and_slice_controls() -> None:
     """The plot type, arrow field, range and slice logit each change the figures."""
     at = run_app(view="landscape")
-    at.toggle(key="field").set_value(True).run()
+    at.toggle(key="arrows").set_value(True).run()
     names = [t.get("name", "") for t in figure(at, "landscape_chart")["data"]]
     assert any(n.startswith("white arrows: −∇L") for n in names)
     at.slider(key="span").set_value(10.0).run()
     assert at.query_params["span"] == "10"
     at.segmented_control(key="plot").set_value("surface").run()
     assert figure(at, "landscape_chart")["data"][0]["type"] == "surface"
-    assert at.toggle(key="field").disabled
+    assert at.toggle(key="arrows").disabled
     at = run_app(view="landscape", part="slice")
     at.selectbox(key="slice_axis").set_value(0).run()
     assert at.query_params["slice"] == "0"

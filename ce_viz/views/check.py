@@ -102,9 +102,9 @@ def _on_vector(field: str) -> None:
         session.update(**{field: parsed.value})
 
 
-def vector_input(label: str, field: str, help: str | None = None) -> None:
+def vector_input(label: str, field: str, hint: str | None = None) -> None:
     """A text box for a vector field of ``AppState``, comma-separated; bad text is named."""
     if session.error(field) is None:
         session.seed(f"{field}_text", ", ".join(f"{v:g}" for v in getattr(session.state(), field)))
-    st.text_input(label, key=f"{field}_text", on_change=_on_vector, args=(field,), help=help)
+    st.text_input(label, key=f"{field}_text", on_change=_on_vector, args=(field,), help=hint)
     show_error(field)

@@ -75,7 +75,7 @@ def _plane_and_descent() -> None:
         "Arrow field",
         help="−∇L on a coarse grid (contour plot only).",
         disabled=state.plot == "surface",
-        **session.bound("field"),
+        **session.bound("arrows"),
     )
     cols[4].slider("Range ± around o", *SPAN_RANGE, step=0.5, **session.bound("span"))
     cols = st.columns([1.2, 1.2, 2.6])
@@ -112,7 +112,7 @@ def _plane_and_curves(state: AppState) -> None:
     with plane_col:
         chart(
             plane_figure(
-                state, result, run, state.plane, state.field, surface=state.plot == "surface"
+                state, result, run, state.plane, state.arrows, surface=state.plot == "surface"
             ),
             key="landscape_chart",
             alt="The loss over two logits, with the current point, the negative gradient "
