@@ -19,8 +19,8 @@ from ce_viz.fmt import csv_text
 __all__ = [
     "FD_STEPS",
     "TABLE_COLUMNS",
+    "Evaluation",
     "FDCheck",
-    "Result",
     "class_table",
     "evaluate",
     "fd_check",
@@ -35,7 +35,7 @@ TABLE_COLUMNS = ("class", "logit", "probability", "target", "gradient")
 
 
 @dataclass(frozen=True)
-class Result:
+class Evaluation:
     """Everything computed from one sample: ``p``, ``y``, the loss and ``dL/do``."""
 
     logits: np.ndarray
@@ -51,7 +51,7 @@ class Result:
         return int(np.argmax(self.p))
 
 
-def evaluate(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> Result:
+def evaluate(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> Evaluation:
     """Compute ``p``, the loss and the gradient for one sample.
 
     >>> r = evaluate([2.0, 3.0, 4.0], [0.0, 1.0, 0.0])
@@ -60,7 +60,7 @@ def evaluate(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> Result:
     """
     o = np.asarray(logits, dtype=np.float64)
     y_arr = np.asarray(y, dtype=np.float64)
-    return Result(
+    return Evaluation(
         logits=o,
         p=softmax(o, T),
         y=y_arr,
@@ -70,7 +70,7 @@ def evaluate(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> Result:
     )
 
 
-def class_table(names: Sequence[str], result: Result) -> pd.DataFrame:
+def class_table(names: Sequence[str], result: Evaluation) -> pd.DataFrame:
     """One row per class: ``class, logit, probability, target, gradient``, at full precision.
 
     >>> class_table(["a", "b"], evaluate([0.0, 0.0], [1.0, 0.0])).to_dict("list")["gradient"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ce_viz.analysis import Result, evaluate, loss_from_rounded
+from ce_viz.analysis import Evaluation, evaluate, loss_from_rounded
 from ce_viz.core import softmax
 
 __all__ = ["Verdict", "check_work", "count_notes"]
@@ -60,7 +60,7 @@ def check_work(
     ]
 
 
-def _p_verdicts(result: Result, given_p: list[float], tol: float) -> list[Verdict]:
+def _p_verdicts(result: Evaluation, given_p: list[float], tol: float) -> list[Verdict]:
     """Each p_i marked, with the slip a wrong one shows."""
     p, T, K = result.p, result.T, result.p.size
     p_sum = sum(given_p)
@@ -86,7 +86,7 @@ def _p_verdicts(result: Result, given_p: list[float], tol: float) -> list[Verdic
     return verdicts
 
 
-def _loss_verdict(result: Result, loss_given: float, tol: float) -> Verdict:
+def _loss_verdict(result: Evaluation, loss_given: float, tol: float) -> Verdict:
     """L marked, with the slip a wrong one shows (rounding p first, log base 10, the sign)."""
     p, y_arr = result.p, result.y
     k = int(np.argmax(y_arr))
@@ -109,7 +109,7 @@ def _loss_verdict(result: Result, loss_given: float, tol: float) -> Verdict:
     return Verdict("L", None, loss_given, result.loss, loss_ok, hint)
 
 
-def _grad_verdicts(result: Result, given_g: list[float], tol: float) -> list[Verdict]:
+def _grad_verdicts(result: Evaluation, given_g: list[float], tol: float) -> list[Verdict]:
     """Each ∂L/∂o_i marked, with the slip a wrong one shows."""
     p, grad, y_arr, T = result.p, result.grad, result.y, result.T
     K = p.size

@@ -62,8 +62,8 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 
-class _Parts(NamedTuple):
-    """Shared pieces of the stable softmax of ``o / T``, from :func:`_parts`."""
+class _StableSoftmax(NamedTuple):
+    """Shared pieces of the stable softmax of ``o / T``, from :func:`_stable_softmax`."""
 
     d: FloatArray  # (o - m)/T, all <= 0
     e: FloatArray  # exp(d)
@@ -77,8 +77,8 @@ class _Parts(NamedTuple):
         return np.arange(self.d.shape[-1]) == self.top[..., None]
 
 
-def _parts(o: FloatArray, T: float | FloatArray) -> _Parts:
-    """The shared pieces of the stable softmax; see :class:`_Parts`."""
+def _stable_softmax(o: FloatArray, T: float | FloatArray) -> _StableSoftmax:
+    """The shared pieces of the stable softmax; see :class:`_StableSoftmax`."""
     if o.shape[-1] > BY_CLASS and not o.flags.c_contiguous:
         o = np.ascontiguousarray(o)  # long rows: reductions along them want them contiguous
     top, m = class_argmax(o)
@@ -98,7 +98,7 @@ def _parts(o: FloatArray, T: float | FloatArray) -> _Parts:
             d[far] = ((0.5 * o - 0.5 * m) / T * 2.0)[far]
             any_far = bool(np.isinf(d).any())
     e = np.exp(d)
-    return _Parts(d, e, rest_sum(e, top), top, m, any_far)
+    return _StableSoftmax(d, e, rest_sum(e, top), top, m, any_far)
 
 
 def log_softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
@@ -122,7 +122,7 @@ def log_softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
         ``log p``; ``-inf`` only where ``log p`` is below the float range.
     """
     o = check_logits(logits)
-    pt = _parts(o, check_temperature(T))
+    pt = _stable_softmax(o, check_temperature(T))
     return pt.d - np.log1p(pt.r)
 
 
@@ -148,7 +148,7 @@ def softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
         Probabilities ``p`` that sum to 1 over the last axis.
     """
     o = check_logits(logits)
-    pt = _parts(o, check_temperature(T))
+    pt = _stable_softmax(o, check_temperature(T))
     return pt.e / (1.0 + pt.r)
 
 
@@ -164,7 +164,7 @@ def softmax_over_temperatures(logits: ArrayLike, temperatures: ArrayLike) -> Flo
     ts = np.array(
         [check_temperature(t) for t in np.asarray(temperatures, dtype=np.float64).ravel()]
     )
-    pt = _parts(o, ts[:, None])
+    pt = _stable_softmax(o, ts[:, None])
     return pt.e / (1.0 + pt.r)
 
 
@@ -184,7 +184,7 @@ def complement_probabilities(logits: ArrayLike, T: float = 1.0) -> FloatArray:
     ndarray, shape (..., K)
     """
     o = check_logits(logits)
-    pt = _parts(o, check_temperature(T))
+    pt = _stable_softmax(o, check_temperature(T))
     p = pt.e / (1.0 + pt.r)
     # Only the arg-max class can have p_i near 1 (every other p_i <= 1/2).
     return np.where(pt.is_top(), pt.r / (1.0 + pt.r), 1.0 - p)
@@ -267,12 +267,12 @@ def cross_entropy(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray
     o = check_logits(logits)
     t = check_temperature(T)
     y_arr = check_y(y, o.shape)
-    loss = _loss(o, y_arr, t, _parts(o, t))
+    loss = _loss(o, y_arr, t, _stable_softmax(o, t))
     return float(loss) if loss.ndim == 0 else loss
 
 
-def _loss(o: FloatArray, y: FloatArray, t: float, pt: _Parts) -> FloatArray:
-    """``cross_entropy`` of checked inputs, from their ``_parts``."""
+def _loss(o: FloatArray, y: FloatArray, t: float, pt: _StableSoftmax) -> FloatArray:
+    """``cross_entropy`` of checked inputs, from their ``_stable_softmax``."""
     d, r, m = pt.d, pt.r, pt.m
     # -log p_i = log1p(r) + (m - o_i)/T = log1p(r) - d_i: two non-negative parts, so the
     # sum never cancels.
@@ -349,7 +349,7 @@ _FORWARD_FIELDS = ("loss", "p_true", "predicted", "confidence", "true_class")
 
 def _forward(o: FloatArray, y: FloatArray, t: float) -> Forward:
     """``forward`` of checked inputs."""
-    pt = _parts(o, t)
+    pt = _stable_softmax(o, t)
     true_class = class_argmax(y)[0]
     r = pt.r[..., 0]
     return Forward(
@@ -386,7 +386,7 @@ def grad_logits(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray:
 
 def _grad(o: FloatArray, y: FloatArray, t: float) -> FloatArray:
     """``grad_logits`` of checked inputs."""
-    pt = _parts(o, t)
+    pt = _stable_softmax(o, t)
     s = 1.0 + pt.r
     diff = pt.e / s  # p
     diff -= y

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ce_viz.analysis import Result
+from ce_viz.analysis import Evaluation
 from ce_viz.landscape import (
     Descent,
     descend,
@@ -76,7 +76,7 @@ class Plane:
 
 
 def plane(
-    state: AppState, result: Result, run: Descent, axes: tuple[int, int], field: bool
+    state: AppState, result: Evaluation, run: Descent, axes: tuple[int, int], field: bool
 ) -> Plane:
     """The loss over the logits ``axes``, its grid covering the descent path: at the
     logits' own values, or for a ``relative`` run as moves from them; with the arrow
@@ -120,7 +120,7 @@ class DescentCurves:
     origin: tuple[float, float] | None  # L0 and the start gap, when relative
 
 
-def descent_curves(state: AppState, result: Result, run: Descent) -> DescentCurves:
+def descent_curves(state: AppState, result: Evaluation, run: Descent) -> DescentCurves:
     """The descent chart's curves: the loss and the gap at each step, with the floor and,
     for a smoothed hard target with every logit free, the gap at the minimum."""
     k = state.true_class
@@ -156,7 +156,7 @@ class Slice:
     origin: tuple[float, float] | None  # o_j and L0, when drawn relative
 
 
-def slice_(state: AppState, result: Result) -> Slice:
+def slice_(state: AppState, result: Evaluation) -> Slice:
     """The loss as logit ``state.slice_class`` varies across the span, and its tangent:
     at the logit's own values, or as moves from it when the logits are too large."""
     j = state.slice_class

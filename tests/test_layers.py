@@ -186,14 +186,14 @@ def test_no_module_takes_another_modules_private_names(path: Path) -> None:
 
 #: (source, the module it is, how many private takings it holds)
 PRIVATE_CASES = [
-    ("from ce_viz.core import _parts, softmax", "ce_viz.landscape", 1),
+    ("from ce_viz.core import _stable_softmax, softmax", "ce_viz.landscape", 1),
     ("from ce_viz.core import (\n    _check_logits,\n    _check_y,\n)", "ce_viz.theory", 2),
-    ("from .core import _parts", "ce_viz.landscape", 1),
+    ("from .core import _stable_softmax", "ce_viz.landscape", 1),
     ("from ..fmt import _WORD_JOINER", "ce_viz.views.why", 1),
     ("from ce_viz._checks import _index_text", "ce_viz.core", 1),
-    ("from ce_viz import core\ncore._parts(o, 1.0)", "ce_viz.theory", 1),
+    ("from ce_viz import core\ncore._stable_softmax(o, 1.0)", "ce_viz.theory", 1),
     ("import ce_viz.core as c\nc._BY_CLASS", "ce_viz.theory", 1),
-    ("import ce_viz.core\nce_viz.core._parts", "app", 1),
+    ("import ce_viz.core\nce_viz.core._stable_softmax", "app", 1),
     ("from ce_viz.core import softmax, CEVizError", "ce_viz.theory", 0),
     ("from ce_viz._checks import check_logits, is_index", "ce_viz.core", 0),
     ("from ce_viz import _checks\n_checks.check_y", "ce_viz.landscape", 0),

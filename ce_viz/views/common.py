@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from ce_viz.analysis import FD_STEPS, Result, evaluate, fd_sweep
+from ce_viz.analysis import FD_STEPS, Evaluation, evaluate, fd_sweep
 from ce_viz.core import FloatArray
 from ce_viz.figures import PLOTLY_CONFIG, LandscapeData, for_projector, landscape_figure
 from ce_viz.fmt import escape_markdown, logit_label
@@ -31,7 +31,7 @@ def chart(fig: go.Figure, key: str, alt: str) -> None:
     st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key, alt=alt)
 
 
-def evaluate_state(state: AppState) -> Result:
+def evaluate_state(state: AppState) -> Evaluation:
     """``p``, the loss and the gradient for the state's logits and target."""
     return evaluate(state.o(), state.y_vector(), state.T)
 
@@ -44,7 +44,7 @@ def cached_fd_sweep(logits: tuple[float, ...], y: tuple[float, ...], T: float) -
 
 def plane_figure(
     state: AppState,
-    result: Result,
+    result: Evaluation,
     run: Descent,
     axes: tuple[int, int],
     field: bool,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ce_viz.analysis import FD_STEPS, Result, fd_check, loss_from_rounded, step_choices
+from ce_viz.analysis import FD_STEPS, Evaluation, fd_check, loss_from_rounded, step_choices
 from ce_viz.figures import fd_error_figure
 from ce_viz.fmt import fmt, latex_document, tex, tex_over_t, tex_vector
 from ce_viz.state import H_RANGE, AppState
@@ -33,7 +33,7 @@ class LatexLog:
         self.equations.append(source)
 
 
-def _one_hot_steps(latex: LatexLog, result: Result, k: int, T: float) -> None:
+def _one_hot_steps(latex: LatexLog, result: Evaluation, k: int, T: float) -> None:
     p = result.p
     over_t = "" if T == 1 else "/T"
     scale = tex_over_t(T)
@@ -76,7 +76,7 @@ def _one_hot_steps(latex: LatexLog, result: Result, k: int, T: float) -> None:
     )
 
 
-def _general_step(latex: LatexLog, result: Result, T: float) -> None:
+def _general_step(latex: LatexLog, result: Evaluation, T: float) -> None:
     scale = tex_over_t(T)
     st.markdown(
         "**3. Any target.** With $\\log p_j = o_j/T - \\log\\sum_i e^{o_i/T}$, "
@@ -98,7 +98,7 @@ def render(state: AppState) -> None:
     _numerical_check(state, result)
 
 
-def _derivation(state: AppState, result: Result) -> LatexLog:
+def _derivation(state: AppState, result: Evaluation) -> LatexLog:
     """The five steps with the state's numbers; returns every equation shown."""
     T = state.T
     k = state.true_class
@@ -167,7 +167,7 @@ def _download_and_slips(latex: LatexLog) -> None:
         )
 
 
-def _numerical_check(state: AppState, result: Result) -> None:
+def _numerical_check(state: AppState, result: Evaluation) -> None:
     """Central differences against the analytic gradient, and the error curve over h."""
     T = state.T
     st.subheader("Check it numerically")

@@ -7,7 +7,7 @@ from functools import partial
 
 import streamlit as st
 
-from ce_viz.analysis import TABLE_COLUMNS, Result, class_table, table_csv
+from ce_viz.analysis import TABLE_COLUMNS, Evaluation, class_table, table_csv
 from ce_viz.figures import gradient_figure, probability_figure
 from ce_viz.fmt import escape_markdown, fmt, fmt_short
 from ce_viz.state import AppState
@@ -32,7 +32,7 @@ def _explanation(state: AppState, k: int) -> str:
     return core
 
 
-def _csv(names: Sequence[str], result: Result) -> str:
+def _csv(names: Sequence[str], result: Evaluation) -> str:
     """The table as CSV: built only when the download button is clicked."""
     return table_csv(class_table(names, result))
 
@@ -47,7 +47,7 @@ def render(state: AppState) -> None:
     _table_and_csv(state, result)
 
 
-def _metrics(state: AppState, result: Result) -> None:
+def _metrics(state: AppState, result: Evaluation) -> None:
     """The loss, p of the true class, the prediction and the gradient's sum."""
     names = state.class_names
     k = state.true_class
@@ -72,7 +72,7 @@ def _metrics(state: AppState, result: Result) -> None:
     )
 
 
-def _charts(state: AppState, result: Result) -> None:
+def _charts(state: AppState, result: Evaluation) -> None:
     """p against y, and p − y, side by side."""
     names = state.class_names
     k = state.true_class
@@ -91,7 +91,7 @@ def _charts(state: AppState, result: Result) -> None:
         )
 
 
-def _table_and_csv(state: AppState, result: Result) -> None:
+def _table_and_csv(state: AppState, result: Evaluation) -> None:
     """The per-class table, built only when opened, and the CSV, written only when
     clicked."""
     names = state.class_names

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ce_viz.analysis import Result
+from ce_viz.analysis import Evaluation
 from ce_viz.figures import jacobian_figure
 from ce_viz.fmt import fmt, tex, tex_over_t, tex_vector
 from ce_viz.state import AppState
@@ -20,7 +20,7 @@ def render(state: AppState) -> None:
     _hessian(state, result)
 
 
-def _jacobian_and_chain_rule(state: AppState, result: Result) -> None:
+def _jacobian_and_chain_rule(state: AppState, result: Evaluation) -> None:
     """The Jacobian's heatmap, and the chain rule through it with the state's numbers."""
     T = state.T
     dl_dp, J, product = chain_rule(result.logits, result.y, T)
@@ -64,7 +64,7 @@ def _jacobian_and_chain_rule(state: AppState, result: Result) -> None:
     )
 
 
-def _hessian(state: AppState, result: Result) -> None:
+def _hessian(state: AppState, result: Evaluation) -> None:
     """The same matrix over T as the Hessian: convexity, and its eigenvalues."""
     eigenvalues = hessian_eigenvalues(result.logits, state.T)
     st.subheader("The same matrix is the Hessian")

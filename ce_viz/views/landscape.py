@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from ce_viz.analysis import Result
+from ce_viz.analysis import Evaluation
 from ce_viz.changes import pick_axis
 from ce_viz.figures import SliceData, descent_figure, slice_figure
 from ce_viz.fmt import fmt, fmt_short, fmt_signed, logit_label
@@ -186,7 +186,7 @@ def _relative_story(state: AppState, curves: DescentCurves, start_loss: float) -
     )
 
 
-def _slice(state: AppState, result: Result) -> None:
+def _slice(state: AppState, result: Evaluation) -> None:
     """The loss along one logit and its tangent, whose slope is the derivation's p_j − y_j."""
     names = state.class_names
     st.selectbox(

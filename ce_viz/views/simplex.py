@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ce_viz.analysis import Result
+from ce_viz.analysis import Evaluation
 from ce_viz.figures import simplex_figure
 from ce_viz.fmt import escape_markdown, fmt, logit_label
 from ce_viz.landscape import Descent
@@ -77,7 +77,7 @@ def render(state: AppState) -> None:
     _notes(state, result, run, trio)
 
 
-def _notes(state: AppState, result: Result, run: Descent, trio: list[int]) -> None:
+def _notes(state: AppState, result: Evaluation, run: Descent, trio: list[int]) -> None:
     """What the triangle holds when K > 3, and where the descent and its plane come from."""
     if state.K > 3:
         st.caption(
