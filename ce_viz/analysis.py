@@ -47,8 +47,22 @@ class Evaluation:
 
     @property
     def predicted(self) -> int:
-        """The class the model picks, ``argmax p``."""
+        """The class the model picks, ``argmax p`` (the first, on a tie: see ``top_classes``)."""
         return int(np.argmax(self.p))
+
+    @property
+    def top_classes(self) -> tuple[int, ...]:
+        """Every class with the largest ``p``: more than one is a tie, which no class wins.
+
+        >>> evaluate([3.0, 3.0, 1.0], [0.0, 1.0, 0.0]).top_classes
+        (0, 1)
+        """
+        return tuple(int(i) for i in np.flatnonzero(self.p == self.p.max()))
+
+    @property
+    def gradient_sum(self) -> float:
+        """The sum of ``dL/do``: 0 up to rounding, as p and y both sum to 1."""
+        return float(self.grad.sum())
 
 
 def evaluate(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> Evaluation:

@@ -306,3 +306,25 @@ def test_a_huge_loss_reads_in_powers_of_ten() -> None:
     1.0000e+300, not a 301-digit integer cut off at the edge."""
     at = run_app(logits="1e300,0,0", target="1")
     assert metric(at, "Loss") == "1.0000e+300"
+
+
+@pytest.mark.parametrize(
+    ("query", "tied"),
+    [
+        ({"logits": "0,0,0"}, "tie: class 0, class 1, class 2"),
+        ({"logits": "3,3,1"}, "tie: class 0, class 1"),
+    ],
+)
+def test_a_tie_is_called_a_tie(query: dict[str, str], tied: str) -> None:
+    """Equal largest p: the prediction is a tie, neither correct nor wrong (the Uniform
+    preset (0, 0, 0) once said "class 0 — correct", and 3,3,1 with target 1 said "wrong")."""
+    at = run_app(**query, target="1")
+    (shown,) = [m for m in at.metric if m.label == "Predicted class"]
+    assert shown.value == tied
+    assert shown.delta == "tie"
+
+
+def test_a_clear_winner_is_right_or_wrong() -> None:
+    at = run_app(logits="2,3,4", target="1")
+    (shown,) = [m for m in at.metric if m.label == "Predicted class"]
+    assert (shown.value, shown.delta) == ("class 2", "wrong")

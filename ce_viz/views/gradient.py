@@ -55,18 +55,31 @@ def _metrics(state: AppState, result: Evaluation) -> None:
     metrics[0].metric("Loss", fmt(result.loss), help="L = −Σ yᵢ log pᵢ, in nats")
     true_label = "p of true class" if state.y is None else "p of heaviest target class"
     metrics[1].metric(true_label, f"{result.p[k]:.4f}", help=f"class {k}")
-    metrics[2].metric(
-        "Predicted class",
-        # A metric's value is markdown: a name such as **dog** must stay literal.
-        escape_markdown(names[result.predicted]),
-        help="argmax p",
-        delta="correct" if result.predicted == k else "wrong",
-        delta_color="normal" if result.predicted == k else "inverse",
-        delta_arrow="off",
-    )
+    top = result.top_classes
+    if len(top) > 1:  # a tie: no class is predicted, so neither right nor wrong
+        tied = ", ".join(escape_markdown(names[i]) for i in top[:3])
+        tied += " …" if len(top) > 3 else ""
+        metrics[2].metric(
+            "Predicted class",
+            f"tie: {tied}",
+            help=f"{len(top)} classes share the largest p, so argmax p picks none of them.",
+            delta="tie",
+            delta_color="off",
+            delta_arrow="off",
+        )
+    else:
+        metrics[2].metric(
+            "Predicted class",
+            # A metric's value is markdown: a name such as **dog** must stay literal.
+            escape_markdown(names[result.predicted]),
+            help="argmax p",
+            delta="correct" if result.predicted == k else "wrong",
+            delta_color="normal" if result.predicted == k else "inverse",
+            delta_arrow="off",
+        )
     metrics[3].metric(
         "Sum of ∂L/∂o",
-        fmt(float(result.grad.sum()), scientific=False),
+        fmt(result.gradient_sum, scientific=False),
         help="Always 0: p and y both sum to 1, so descent moves probability between "
         "classes without changing the total.",
     )
