@@ -81,10 +81,12 @@ def test_why_view_draws_only_the_tab_in_the_link(tab: str) -> None:
 
 
 def test_stability_table_shows_naive_nan_and_stable_answer() -> None:
-    """Logits + 1000: the naive column is NaN; the stable column equals softmax of the logits."""
+    """Logits + 1000: the naive column says NaN, as the text above it does (a data grid
+    showed NaN as "None"); the stable column equals softmax of the logits."""
     at = run_app(view="why", tab="stability")
     (table,) = [d.value for d in at.dataframe if "naive e^o / Σ e^o" in d.value.columns]
-    assert table["naive e^o / Σ e^o"].isna().any()
+    assert table["naive e^o / Σ e^o"].tolist() == ["NaN", "NaN", "NaN"]
+    assert any("the naive formula gives NaN" in m.value for m in at.markdown)
     expected = softmax([2.0, 3.0, 4.0])
     np.testing.assert_allclose(table["stable softmax"], expected, rtol=1e-12)
 

@@ -159,7 +159,8 @@ def _stability(state: AppState) -> None:
         {
             "class": list(state.class_names),
             "logit + 1000": shown.shifted,
-            "naive e^o / Σ e^o": shown.naive,
+            # As text: a data grid would show NaN as "None", and the point is that it is NaN.
+            "naive e^o / Σ e^o": [fmt(v) for v in shown.naive],
             "stable softmax": shown.stable,
             "softmax of your logits": shown.unshifted,
         }
