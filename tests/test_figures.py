@@ -22,6 +22,7 @@ from ce_viz.figures import (
     LandscapeData,
     SliceData,
     ce_vs_mse_figure,
+    distillation_figure,
     fd_error_figure,
     gradient_figure,
     gradient_heatmap,
@@ -678,3 +679,16 @@ def test_figure_inputs_are_frozen_keyword_only_dataclasses(data_class: type) -> 
     data = data_class(**{f.name: None for f in fields})
     with pytest.raises(dataclasses.FrozenInstanceError):
         data.label = "changed"  # type: ignore[misc]
+
+
+def test_why_legends_say_what_is_drawn_without_raw_underscores() -> None:
+    """The CE-vs-MSE curve is |p_k − y_k|/T (it once said |p_k − 1|); the distillation
+    curves are gradient sizes (they once said the loss shrinks); no raw underscores."""
+    values = np.linspace(-5.0, 5.0, 5)
+    ce_mse = ce_vs_mse_figure(values, np.ones(5), np.ones(5), 0.0, "o1 · cat")
+    distill = distillation_figure(np.array([1.0, 10.0]), np.ones(2), np.ones(2))
+    names = [t.name for f in (ce_mse, distill) for t in f.data]
+    titles = [f.layout.yaxis.title.text for f in (ce_mse, distill)]
+    assert not [text for text in names + titles if text and "_" in text], names + titles
+    assert "÷ T" in ce_mse.data[0].name
+    assert all(name.startswith("gradient of") for name in (t.name for t in distill.data))
