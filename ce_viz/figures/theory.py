@@ -129,7 +129,7 @@ def ce_vs_mse_figure(
         "Gradient on the true class: cross-entropy against MSE",
         height=460,
         xaxis=axis(title={"text": title}, automargin=True),
-        yaxis=axis(title={"text": "|∂L/∂o_k|  (log scale)"}, type="log", exponentformat="power"),
+        yaxis=axis(title={"text": "|∂L/∂oₖ|  (log scale)"}, type="log", exponentformat="power"),
         legend=FOOT_LEGEND,
         shapes=[vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
     )
