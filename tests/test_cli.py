@@ -1,4 +1,8 @@
-"""Tests for the command line, ``python -m ce_viz``, run in a subprocess.
+"""Tests for the command line, ``python -m ce_viz``.
+
+The cases call ``ce_viz.__main__.main(argv)`` in this process and read what it prints with
+capsys; two smoke tests run ``python -m ce_viz`` in a subprocess, once with good input and
+once with bad, to check the module really runs as a program and exits with main's status.
 
 Expected numbers are closed forms written out with math, not copies of the output.
 """
@@ -11,6 +15,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -47,8 +53,39 @@ BAD_ARGUMENTS: list[tuple[list[str], str]] = [
 ]
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m ce_viz ARGS`` from the project root."""
+@dataclass(frozen=True)
+class Run:
+    """What one run of the command line did: its exit status and everything it printed."""
+
+    returncode: int | str | None
+    stdout: str
+    stderr: str
+
+
+RunCli = Callable[..., Run]
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """Run the command line on ARGS in this process, as ``python -m ce_viz ARGS`` would.
+
+    The status is main's return value, or the code of a SystemExit it raises.
+    """
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()  # start from empty buffers
+        try:
+            status: int | str | None = cli.main(list(args))
+        except SystemExit as exc:
+            status = exc.code
+        captured = capsys.readouterr()
+        return Run(status, captured.out, captured.err)
+
+    return run
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m ce_viz ARGS`` in a subprocess from the project root."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "ce_viz", *args],
@@ -81,7 +118,7 @@ def closed_form(logits: list[float], y: list[float], T: float = 1.0) -> tuple[li
     return p, grad, loss
 
 
-def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
+def assert_ok(result: Run | subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
 
@@ -97,7 +134,7 @@ def assert_table_matches(stdout: str, logits: list[float], y: list[float], T: fl
     assert abs(printed_loss - loss) <= 5e-7
 
 
-def test_seed_example() -> None:
+def test_seed_example(run_cli: RunCli) -> None:
     """Logits (2, 3, 4), target 1: L = 1.407606 nats and dL/do_1 = -0.755272."""
     result = run_cli("--logits", "2", "3", "4", "--target", "1")
     assert_ok(result)
@@ -108,7 +145,7 @@ def test_seed_example() -> None:
     assert_table_matches(result.stdout, [2.0, 3.0, 4.0], [0.0, 1.0, 0.0])
 
 
-def test_defaults_are_not_printed() -> None:
+def test_defaults_are_not_printed(run_cli: RunCli) -> None:
     """With T = 1 and no smoothing the output is the header, K rows and the loss line only."""
     result = run_cli("--logits", "2", "3", "4", "--target", "1")
     lines = result.stdout.splitlines()
@@ -118,7 +155,7 @@ def test_defaults_are_not_printed() -> None:
     assert "smoothing" not in result.stdout
 
 
-def test_columns_are_aligned() -> None:
+def test_columns_are_aligned(run_cli: RunCli) -> None:
     """Every table line ends each of its five cells at the same column: right-aligned."""
     result = run_cli("--logits", "-1000", "2.5", "0", "--target", "0")
     assert_ok(result)
@@ -128,7 +165,7 @@ def test_columns_are_aligned() -> None:
     assert len(ends.pop()) == 5
 
 
-def test_soft_target() -> None:
+def test_soft_target(run_cli: RunCli) -> None:
     """A soft y: the loss is -sum y_i log p_i and dL/do = p - y."""
     y = [0.1, 0.8, 0.1]
     result = run_cli("--logits", "2", "3", "4", "--y", *map(str, y))
@@ -138,7 +175,7 @@ def test_soft_target() -> None:
     assert result.stdout.splitlines()[-1] == f"loss L = {loss:.6f} nats"
 
 
-def test_label_smoothing() -> None:
+def test_label_smoothing(run_cli: RunCli) -> None:
     """--smoothing 0.1 uses y = 0.9 one-hot + 0.1/3 and says so."""
     result = run_cli("--logits", "2", "3", "4", "--target", "1", "--smoothing", "0.1")
     assert_ok(result)
@@ -147,7 +184,7 @@ def test_label_smoothing() -> None:
     assert_table_matches(result.stdout, [2.0, 3.0, 4.0], y)
 
 
-def test_temperature() -> None:
+def test_temperature(run_cli: RunCli) -> None:
     """--T 2 divides the logits by 2, scales the gradient by 1/2 and says so."""
     result = run_cli("--logits", "2", "3", "4", "--target", "1", "--T", "2")
     assert_ok(result)
@@ -160,7 +197,7 @@ def test_temperature() -> None:
     [["-1", "2"], ["-1", "-2"], ["-1e3", "2", "-0.5"], ["-.5", "-1E-3"]],
     ids=" ".join,
 )
-def test_negative_logits(logits: list[str]) -> None:
+def test_negative_logits(run_cli: RunCli, logits: list[str]) -> None:
     """Negative logits, in any float spelling, are read as values, not as options."""
     result = run_cli("--logits", *logits, "--target", "1")
     assert_ok(result)
@@ -169,7 +206,7 @@ def test_negative_logits(logits: list[str]) -> None:
     assert_table_matches(result.stdout, values, y)
 
 
-def test_huge_values_use_significant_digits() -> None:
+def test_huge_values_use_significant_digits(run_cli: RunCli) -> None:
     """Huge logits print as 1e+300 and a loss beyond the float range as inf, exit 0."""
     result = run_cli("--logits", "1e300", "-1e300", "--target", "1", "--T", "1e-10")
     assert_ok(result)
@@ -180,7 +217,7 @@ def test_huge_values_use_significant_digits() -> None:
 
 
 @pytest.mark.parametrize(("args", "pattern"), BAD_ARGUMENTS, ids=lambda v: str(v)[:50])
-def test_bad_input(args: list[str], pattern: str) -> None:
+def test_bad_input(run_cli: RunCli, args: list[str], pattern: str) -> None:
     """Bad input: exit status 2, nothing on stdout, one 'ce_viz: error:' line, no traceback."""
     result = run_cli(*args)
     assert result.returncode == 2
@@ -190,6 +227,30 @@ def test_bad_input(args: list[str], pattern: str) -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("ce_viz: error: ")
     assert pattern in lines[0]
+
+
+def test_module_runs_as_a_program(run_cli: RunCli) -> None:
+    """Smoke, in a subprocess: ``python -m ce_viz`` with good input exits 0 and prints
+    exactly what main prints."""
+    args = ("--logits", "2", "3", "4", "--target", "1")
+    result = run_module(*args)
+    assert_ok(result)
+    assert result.stdout.splitlines()[-1] == "loss L = 1.407606 nats"
+    assert_table_matches(result.stdout, [2.0, 3.0, 4.0], [0.0, 1.0, 0.0])
+    assert result.stdout == run_cli(*args).stdout
+
+
+def test_module_exits_2_on_bad_input() -> None:
+    """Smoke, in a subprocess: bad input gives one named 'ce_viz: error:' line on stderr,
+    nothing on stdout, no traceback and exit status 2."""
+    result = run_module("--logits", "2", "nan", "--target", "1")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ce_viz: error: ")
+    assert "not a finite number: 'nan'" in lines[0]
 
 
 def test_core_and_cli_do_not_import_streamlit_or_plotly() -> None:
