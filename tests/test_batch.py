@@ -502,12 +502,13 @@ def test_carriage_return_line_ends_are_a_batch_or_a_ceviz_error(data: bytes) -> 
 
 
 def test_one_based_class_names_do_not_merge_labels() -> None:
-    """Labels 0 and 1 with columns logit_1, logit_2 are not both read as the first class."""
-    try:
-        batch, _ = read_batch(b"logit_1,logit_2,label\n1,2,0\n1,2,1\n")
-    except CEVizError:
-        return  # refusing the ambiguous labels is a fine answer too
-    assert batch.y[0].tolist() != batch.y[1].tolist()
+    """Labels 0 and 1 with columns logit_1, logit_2 are not both read as the first class:
+    classes named by numbers take labels by name only, so label 0 is refused, naming its
+    row, and labels 1 and 2 are the two different classes."""
+    with pytest.raises(CEVizError, match=r"^row 1, column 'label': '0' is not a class"):
+        read_batch(b"logit_1,logit_2,label\n1,2,0\n1,2,1\n")
+    batch, _ = read_batch(b"logit_1,logit_2,label\n1,2,1\n1,2,2\n")
+    assert batch.y.tolist() == [[1.0, 0.0], [0.0, 1.0]]
 
 
 def test_a_column_starting_with_o_is_not_a_logit() -> None:
