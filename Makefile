@@ -33,8 +33,11 @@ lint: venv-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Two pytest-xdist workers (one per core here): the browser tests mostly wait on Chromium
+# and the server, so another test runs meanwhile. worksteal: an idle worker takes tests
+# still queued for the other. Each worker that runs a browser test starts its own server.
 test: venv-dev chromium lint
-	$(BIN)/pytest --junitxml=test-results.xml
+	$(BIN)/pytest -n 2 --dist worksteal --junitxml=test-results.xml
 
 bench: venv-dev
 	$(BIN)/python -m bench

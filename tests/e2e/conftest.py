@@ -21,14 +21,17 @@ ARTIFACTS = ROOT / "artifacts"
 @pytest.fixture(scope="session")
 def app_server() -> Iterator[tuple[int, str]]:
     """The process id and base URL of a fresh `streamlit run app.py`, stopped after the
-    session."""
+    session. Under pytest-xdist (`make test` runs `pytest -n 2`) each worker that runs a
+    browser test has its own server, logging to artifacts/server-gw0.log, server-gw1.log."""
     ARTIFACTS.mkdir(exist_ok=True)
-    with (ARTIFACTS / "server.log").open("wb") as log:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    log_path = ARTIFACTS / (f"server-{worker}.log" if worker else "server.log")
+    with log_path.open("wb") as log:
         try:
             with served(ROOT / "app.py", log=log) as (server, url):
                 yield server.pid, url
         except RuntimeError as exc:
-            pytest.fail(f"{exc}; see artifacts/server.log")
+            pytest.fail(f"{exc}; see artifacts/{log_path.name}")
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +49,7 @@ def cpu_seconds(pid: int) -> float:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium."""
+    """Debian's headless Chromium (one per pytest-xdist worker that runs a browser test)."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (`make test` does).")
     with sync_playwright() as pw:
