@@ -345,8 +345,11 @@ def test_batch_upload_over_the_limit_is_refused(page: Page, app_url: str, tmp_pa
 
 
 def test_closing_the_page_stops_reading_an_upload(browser, app_server, tmp_path: Path) -> None:
-    """A 49.9 MB upload costs the server seconds of CPU to read; closed mid-read, the
-    server stops within a chunk: less than a quarter of that CPU follows the close."""
+    """A 49.9 MB upload (8.3 million rows, the costliest shape the limit allows) costs the
+    server about a CPU-second to read (0.56–1.02 s measured here since reading got faster;
+    2.6–2.9 s before); closed 0.3 s into the read, the server stops within a chunk: less
+    than a quarter of a whole read's CPU follows the close. Were it to read on, about
+    three quarters would."""
     pid, url = app_server
     tall = tmp_path / "tall.csv"
     header = b"logit_0,logit_1,label\n"
@@ -371,7 +374,7 @@ def test_closing_the_page_stops_reading_an_upload(browser, app_server, tmp_path:
             spent["whole read"] = cpu_seconds(pid) - start
             assert metric_value(page, "Rows") == f"{(49_900_000 - len(header)) // 6:,}"
             page.close()
-    assert spent["whole read"] > 1.0, spent
+    assert spent["whole read"] > 0.3, spent  # enough to tell stopping from reading on
     assert spent["after close"] < 0.25 * spent["whole read"], spent
 
 
