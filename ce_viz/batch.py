@@ -421,10 +421,12 @@ class _LabelReader:
             r = int(np.flatnonzero(np.isin(row_codes, bad))[0])
             shown = str(raw.iloc[r]).strip()
             names, K = self.names, len(self.names)
+            listed = ", ".join(shorten(n, 20) for n in names[:5]) + ("…" if K > 5 else "")
+            # Classes named by numbers take labels by name only: no index range to offer.
+            use = f"use 0 to {K - 1} or one of {listed}" if self.index_ok else f"use {listed}"
             raise CEVizError(
                 f"row {first_row + r}, column {quote(column)}: {quote(shown)} is not a class; "
-                f"use 0 to {K - 1} or one of {', '.join(shorten(n, 20) for n in names[:5])}"
-                + ("…" if K > 5 else "")
+                + use
             )
         return classes.astype(np.intp)[row_codes]
 
