@@ -57,12 +57,11 @@ def _metrics(state: AppState, result: Evaluation) -> None:
     metrics[1].metric(true_label, f"{result.p[k]:.4f}", help=f"class {k}")
     top = result.top_classes
     if len(top) > 1:  # a tie: no class is predicted, so neither right nor wrong
-        tied = ", ".join(escape_markdown(names[i]) for i in top[:3])
-        tied += " …" if len(top) > 3 else ""
+        listed = ", ".join(escape_markdown(names[i]) for i in top)
         metrics[2].metric(
             "Predicted class",
-            f"tie: {tied}",
-            help=f"{len(top)} classes share the largest p, so argmax p picks none of them.",
+            f"tie: {listed}" if len(top) == 2 else f"tie of {len(top)} classes",
+            help=f"{listed} share the largest p, so argmax p picks none of them.",
             delta="tie",
             delta_color="off",
             delta_arrow="off",
