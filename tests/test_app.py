@@ -328,3 +328,17 @@ def test_a_clear_winner_is_right_or_wrong() -> None:
     at = run_app(logits="2,3,4", target="1")
     (shown,) = [m for m in at.metric if m.label == "Predicted class"]
     assert (shown.value, shown.delta) == ("class 2", "wrong")
+
+
+def test_the_seed_derivation_is_shown_with_its_slips() -> None:
+    """The derivation view says what "the derivation" is and shows its slipped lines (the
+    student never saw it before); no view speaks of an "original derivation" unseen."""
+    at = run_app(view="derivation")
+    (box,) = [e for e in at.expander if e.label.startswith("The textbook derivation")]
+    shown = " ".join(x.value for x in box.latex)
+    for slip in ("e^j", "\\partial}{o_k}", "1.406", "-0.775"):
+        assert slip in shown, slip
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "original derivation" not in text
+    check = run_app(view="check")
+    assert "original derivation" not in " ".join(m.value for m in check.markdown)

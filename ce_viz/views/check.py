@@ -18,8 +18,9 @@ def render(state: AppState) -> None:
     st.subheader("Check my work")
     st.markdown(
         "Work out $p$, $L$ and $\\partial L/\\partial o$ for the logits in the sidebar by "
-        "hand, type them in, and each number is marked. It starts with the original "
-        "derivation's own numbers for logits (2, 3, 4) and true class 1, so you can see "
+        "hand, type them in, and each number is marked. It starts with the numbers of a "
+        "widely copied textbook derivation (its slips are on the derivation view) for "
+        "logits (2, 3, 4) and true class 1, so you can see "
         "which of them hold up."
     )
     _answer_boxes()

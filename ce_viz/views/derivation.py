@@ -121,8 +121,8 @@ def _derivation(state: AppState, result: Evaluation) -> LatexLog:
         rounded, rounded_loss = loss_from_rounded(result.p[k])
         st.caption(
             "Computed from the unrounded p. Rounding p to three decimals first gives "
-            f"−log {rounded:.3f} = {fmt(rounded_loss)}, which is how the original "
-            "derivation got 1.406 instead of 1.4076."
+            f"−log {rounded:.3f} = {fmt(rounded_loss)}, which is how the textbook "
+            "derivation (see its slips below) got 1.406 instead of 1.4076."
             if rounded > 0
             else "Computed from the unrounded p."
         )
@@ -143,7 +143,7 @@ def _derivation(state: AppState, result: Evaluation) -> LatexLog:
 
 
 def _download_and_slips(latex: LatexLog) -> None:
-    """The equations as a LaTeX file, and what the original derivation got wrong."""
+    """The equations as a LaTeX file, and the textbook derivation with what it got wrong."""
     st.download_button(
         "Download LaTeX",
         data=latex_document(latex.equations, "Deriving $\\partial L/\\partial o = p - y$"),
@@ -154,17 +154,34 @@ def _download_and_slips(latex: LatexLog) -> None:
         on_click="ignore",
         help="These equations with your numbers, as a LaTeX document to paste into slides.",
     )
-    with st.expander("Slips in the original derivation, and the fixes"):
+    with st.expander("The textbook derivation this started from, and its slips"):
+        st.markdown(
+            "A widely copied blog-style derivation, *Calculate gradient of cross entropy "
+            "loss*, works the same example: logits $o = (2, 3, 4)$, true class 1, "
+            "$p = (0.090, 0.245, 0.665)$. It reaches the right rule, $p_k - 1$ for the true "
+            "class and $p_j$ for the others, but these lines of it slip:"
+        )
+        for written in SEED_LINES:
+            st.latex(written)
         st.markdown(
             "- Softmax was written $p_j = e^j / \\sum_i e^i$; the exponent is the logit, "
             "$e^{o_j}$.\n"
             "- Derivatives were written $\\partial/o_k$; they are $\\partial/\\partial o_k$.\n"
             "- The loss −log(0.245) = 1.406 used p rounded to three decimals; from the exact "
             "p it is 1.4076.\n"
-            "- The true-class entry is 0.245 − 1 = **−0.755**; the original printed −0.775.\n"
-            "- The final vector is the gradient with respect to the **logits o**, not p. "
-            "(With respect to p it would be −y/p.)"
+            "- The true-class entry is 0.245 − 1 = **−0.755**; it printed −0.775.\n"
+            "- It calls the final vector the gradient with respect to p; it is the gradient "
+            "with respect to the **logits o**. (With respect to p it would be −y/p.)"
         )
+
+
+#: The seed derivation's slipped lines, as it wrote them.
+SEED_LINES = (
+    r"p_j = \dfrac{e^j}{\sum_i e^i}",
+    r"\dfrac{\partial L}{\partial o_k} = \dfrac{\partial}{o_k}\big(-\log(p_k)\big)",
+    r"L = -\log(0.245) = 1.406",
+    r"\text{gradients (w.r.t. } p\text{)} = \boxed{0.090}\ \boxed{-0.775}\ \boxed{0.665}",
+)
 
 
 def _numerical_check(state: AppState, result: Evaluation) -> None:
