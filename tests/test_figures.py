@@ -692,3 +692,21 @@ def test_why_legends_say_what_is_drawn_without_raw_underscores() -> None:
     assert not [text for text in names + titles if text and "_" in text], names + titles
     assert "÷ T" in ce_mse.data[0].name
     assert all(name.startswith("gradient of") for name in (t.name for t in distill.data))
+
+
+def test_one_signed_colour_means_the_same_everywhere() -> None:
+    """Orange is a positive gradient (descent lowers the logit) and blue a negative one in
+    the bar chart, the Jacobian heatmap and the batch heatmap alike (the heatmaps once used
+    PuOr, orange for negative)."""
+    bars = gradient_figure(["a", "b"], np.array([0.4, -0.4]), 1)
+    colours = {t.marker.color for t in bars.data if t.type == "bar"}
+    assert {PALETTE["lower"], PALETTE["raise"]} <= colours
+    for heatmap in (
+        jacobian_figure(np.array([[0.2, -0.1], [-0.1, 0.2]]), ["a", "b"]),
+        gradient_heatmap(np.array([[0.5, -0.5]]), ("a", "b"), np.array([1])),
+    ):
+        (trace,) = [t for t in heatmap.data if t.type == "heatmap"]
+        scale = [list(stop) for stop in trace.colorscale]
+        assert trace.zmid == 0
+        assert scale[0][1] == PALETTE["raise"]
+        assert scale[-1][1] == PALETTE["lower"]

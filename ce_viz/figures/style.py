@@ -56,6 +56,7 @@ PALETTE = {
     "lower": "#D55E00",  # positive gradient: descent lowers this logit
     "neutral": "#999999",
     "accent": "#009E73",  # bluish green
+    "zero": "#F2F2F2",  # the middle of the signed scale: near 0, nearly no colour
     "readout": "#808080",  # grey text that reads on light and dark pages alike
     "clear": "rgba(0,0,0,0)",  # drawn, not seen: hidden tick labels, outline-only bars
     "arrows": "rgba(255,255,255,0.85)",  # the descent field over the filled contours
@@ -395,8 +396,9 @@ def spelled_out(colours: Sequence[str]) -> list[list[float | str]]:
     return [[i / (len(colours) - 1), colour] for i, colour in enumerate(colours)]
 
 
-#: A colour-blind-safe diverging scale (purple–orange, "PuOr"), centred on 0.
-DIVERGING = spelled_out(plotly.colors.diverging.PuOr)
+#: The signed scale of every heatmap, centred on 0: negative blue, positive orange, the
+#: same meaning as the gradient bars (PALETTE's "raise" and "lower"), colour-blind safe.
+DIVERGING = [[0.0, PALETTE["raise"]], [0.5, PALETTE["zero"]], [1.0, PALETTE["lower"]]]
 #: The loss over the simplex: "Viridis".
 VIRIDIS = spelled_out(plotly.colors.sequential.Viridis)
 #: A qualitative sequence for one line per class (Okabe–Ito).
