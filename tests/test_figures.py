@@ -710,3 +710,45 @@ def test_one_signed_colour_means_the_same_everywhere() -> None:
         assert trace.zmid == 0
         assert scale[0][1] == PALETTE["raise"]
         assert scale[-1][1] == PALETTE["lower"]
+
+
+def test_log_axes_label_powers_of_ten_as_plain_numbers() -> None:
+    """The temperature and smoothing axes label only the powers of ten, as plain numbers:
+    no crowded minor labels and no "100µ" (Plotly's default SI prefix)."""
+    from ce_viz.figures import smoothing_figure
+
+    ts = np.logspace(-1.5, 1.5, 7)
+    figs = [
+        temperature_figure(ts, np.full((7, 2), 0.5), ["a", "b"], 1.0),
+        distillation_figure(ts, np.ones(7), np.ones(7)),
+        smoothing_figure(np.logspace(-4, -0.01, 7), np.ones(7), 0.1, 1.0),
+    ]
+    for fig in figs:
+        assert fig.layout.xaxis.type == "log"
+        assert fig.layout.xaxis.dtick == 1
+        assert fig.layout.xaxis.tickformat == "~g"
+
+
+def test_calibration_points_carry_their_row_counts() -> None:
+    """Each calibration point is labelled with how many rows its bin holds."""
+    from ce_viz.figures import calibration_figure
+
+    fig = calibration_figure([0.25, 0.75], [0.5, np.nan], [1200, 0])
+    (points,) = [t for t in fig.data if t.name.startswith("this data")]
+    assert "text" in points.mode
+    assert list(points.text) == ["1,200", "0"]
+
+
+def test_no_chart_text_has_a_raw_underscore() -> None:
+    """Trace names and axis titles of the charts a lecturer shows write subscripts as
+    subscripts (oₖ), never as o_k."""
+    from ce_viz.figures import descent_figure, smoothing_figure
+
+    figs = [
+        descent_figure(np.arange(3), np.ones(3), np.ones(3), 0.0, 2.0),
+        smoothing_figure(np.logspace(-4, -0.01, 7), np.ones(7), 0.1, 1.0),
+    ]
+    texts = [t.name for f in figs for t in f.data] + [
+        axis.title.text for f in figs for axis in (f.layout.xaxis, f.layout.yaxis) if axis.title
+    ]
+    assert not [text for text in texts if text and "_" in text], texts

@@ -126,10 +126,13 @@ def calibration_figure(centres: ArrayLike, accuracy: ArrayLike, counts: ArrayLik
             "type": "scatter",
             "x": c,
             "y": np.asarray(accuracy, dtype=np.float64),
-            "mode": "lines+markers",
-            "name": "this data",
+            "mode": "lines+markers+text",
+            "name": "this data (rows in each bin)",
             "line": {"color": PALETTE["p"], "width": 4},
             "marker": {"size": 10},
+            # Each bin's row count beside its point: a point of 3 rows means little.
+            "text": [f"{int(n):,}" for n in np.asarray(counts)],
+            "textposition": "top left",
             "customdata": np.asarray(counts),
             "hovertemplate": "confidence %{x:.2f}<br>accuracy %{y:.3f}<br>"
             "%{customdata} rows<extra></extra>",
@@ -139,7 +142,7 @@ def calibration_figure(centres: ArrayLike, accuracy: ArrayLike, counts: ArrayLik
         "Calibration: accuracy against confidence",
         height=420,
         xaxis=axis(title={"text": "confidence max p"}, range=[0, 1], automargin=True),
-        yaxis=axis(title={"text": "accuracy"}, range=[0, 1.02]),
+        yaxis=axis(title={"text": "accuracy"}, range=[0, 1.1]),  # room for the counts
         legend=FOOT_LEGEND,
     )
     return figure(traces, layout)

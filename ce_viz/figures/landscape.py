@@ -581,7 +581,7 @@ def _descent_traces(
     without an origin, each with its reference line: the floor H(y), the optimal gap if
     finite."""
     loss_name = "loss L" if origin is None else "change of the loss, L − L₀"
-    gap_name = "logit gap o_k − max o_j" if origin is None else "change of the logit gap"
+    gap_name = "logit gap oₖ − max oⱼ" if origin is None else "change of the logit gap"
     left = {"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y"}
     right = {**left, "yaxis": "y2"}
     traces = [

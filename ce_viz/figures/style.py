@@ -23,6 +23,7 @@ __all__ = [
     "FONT_SIZE",
     "FOOT_LEGEND",
     "LABEL_CHARS",
+    "LOG_TICKS",
     "PALETTE",
     "PATH_LEGEND",
     "PLOTLY_CONFIG",
@@ -254,6 +255,10 @@ def axis(**settings: Any) -> Spec:
         {"tickfont": {"size": FONT_SIZE}, "title": {"font": {"size": FONT_SIZE}}}, settings
     )
 
+
+#: A log axis labelled at the powers of ten only, as plain numbers (0.0001, 0.1, 10): no
+#: crowded minor labels, no SI prefixes such as "100µ".
+LOG_TICKS: Spec = {"type": "log", "dtick": 1, "tickformat": "~g"}
 
 #: The legend at the foot of the figure, below the x axis's labels and title: placed
 #: against the figure, it keeps its own strip, and slanted tick labels take the room above.

@@ -15,6 +15,7 @@ from ce_viz.figures.style import (
     DIVERGING,
     FONT_SIZE,
     FOOT_LEGEND,
+    LOG_TICKS,
     PALETTE,
     PATH_LEGEND,
     VIRIDIS,
@@ -173,7 +174,7 @@ def temperature_figure(
     layout = base_layout(
         "Temperature: low T sharpens p, high T flattens it",
         height=440,
-        xaxis=axis(title={"text": "temperature T (log scale)"}, type="log", automargin=True),
+        xaxis=axis(title={"text": "temperature T (log scale)"}, **LOG_TICKS, automargin=True),
         yaxis=axis(title={"text": "p = softmax(o/T)"}, range=[0, 1.02]),
         legend=FOOT_LEGEND,
         shapes=[vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
@@ -213,7 +214,7 @@ def distillation_figure(
     layout = base_layout(
         "Distillation: why the soft-target loss is multiplied by T²",
         height=440,
-        xaxis=axis(title={"text": "temperature T (log scale)"}, type="log", automargin=True),
+        xaxis=axis(title={"text": "temperature T (log scale)"}, **LOG_TICKS, automargin=True),
         yaxis=axis(title={"text": "‖∂/∂o of the student‖"}, type="log", exponentformat="power"),
         legend=FOOT_LEGEND,
     )
@@ -238,7 +239,7 @@ def smoothing_figure(
             "x": np.asarray(eps_values),
             "y": np.asarray(gaps),
             "mode": "lines",
-            "name": "optimal gap o_k − o_j",
+            "name": "optimal gap oₖ − oⱼ",
             "line": {"color": PALETTE["y"], "width": 4},
         }
     ]
@@ -256,7 +257,7 @@ def smoothing_figure(
     layout = base_layout(
         "Label smoothing keeps the optimal logits finite",
         height=420,
-        xaxis=axis(title={"text": "label smoothing ε (log scale)"}, type="log", automargin=True),
+        xaxis=axis(title={"text": "label smoothing ε (log scale)"}, **LOG_TICKS, automargin=True),
         yaxis=axis(title={"text": "gap at the minimum"}, rangemode="tozero"),
         legend=FOOT_LEGEND,
     )
