@@ -752,3 +752,15 @@ def test_no_chart_text_has_a_raw_underscore() -> None:
         axis.title.text for f in figs for axis in (f.layout.xaxis, f.layout.yaxis) if axis.title
     ]
     assert not [text for text in texts if text and "_" in text], texts
+
+
+def test_each_descent_axis_wears_its_curves_colour() -> None:
+    """The loss axis (left) is drawn in the loss curve's colour, the gap axis (right) in
+    the gap curve's: title and numbers, so the two scales cannot be mixed up."""
+    from ce_viz.figures import descent_figure
+
+    fig = descent_figure(np.arange(3), np.ones(3), np.ones(3), 0.0, 2.0)
+    loss, gap = fig.data[0], next(t for t in fig.data if t.yaxis == "y2")
+    assert fig.layout.yaxis.title.font.color == fig.layout.yaxis.tickfont.color == loss.line.color
+    assert fig.layout.yaxis2.title.font.color == fig.layout.yaxis2.tickfont.color == gap.line.color
+    assert loss.line.color != gap.line.color

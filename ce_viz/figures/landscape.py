@@ -633,17 +633,23 @@ def _descent_layout(origin: tuple[float, float] | None) -> Spec:
         height=460,
         # The domain leaves the right axis its room, as make_subplots(secondary_y) does.
         xaxis=axis(title={"text": "step"}, automargin=True, anchor="y", domain=[0.0, 0.94]),
+        # Each y axis in its curve's colour, title and numbers: which scale is whose.
         yaxis=axis(
             anchor="x",
             domain=[0.0, 1.0],
-            **(
-                {"title": {"text": "loss L"}, "rangemode": "tozero"}
-                if origin is None
-                else {"title": {"text": "L − L₀"}}
-            ),
+            tickfont={"color": PALETTE["p"]},
+            title={
+                "text": "loss L" if origin is None else "L − L₀",
+                "font": {"color": PALETTE["p"]},
+            },
+            **({"rangemode": "tozero"} if origin is None else {}),
         ),
         yaxis2=axis(
-            title={"text": "logit gap" if origin is None else "change of the gap"},
+            title={
+                "text": "logit gap" if origin is None else "change of the gap",
+                "font": {"color": PALETTE["y"]},
+            },
+            tickfont={"color": PALETTE["y"]},
             anchor="x",
             overlaying="y",
             side="right",
