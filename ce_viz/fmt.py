@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "MINUS",
@@ -20,6 +20,7 @@ __all__ = [
     "fmt_signed",
     "latex_document",
     "logit_label",
+    "named_values",
     "plotly_text",
     "quote",
     "shorten",
@@ -255,3 +256,17 @@ def tex_over_t(T: float) -> str:
     ('', '\\frac{1}{T}')
     """
     return "" if T == 1 else r"\frac{1}{T}"
+
+
+def named_values(names: Sequence[str], values: Sequence[float], limit: int = 10) -> str:
+    """Values by name for a chart's text alternative: at most ``limit``, then how many more.
+
+    >>> named_values(["cat", "dog", "bird"], [0.09003, 0.2447, 0.6652])
+    'cat 0.0900, dog 0.2447, bird 0.6652'
+    >>> named_values([str(i) for i in range(12)], [0.0] * 12, limit=2)
+    '0 0.0000, 1 0.0000 and 10 more'
+    """
+    pairs = list(zip(names, values, strict=True))[:limit]
+    shown = ", ".join(f"{name} {fmt(float(v))}" for name, v in pairs)
+    more = len(values) - limit
+    return shown + (f" and {more} more" if more > 0 else "")

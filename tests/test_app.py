@@ -342,3 +342,24 @@ def test_the_seed_derivation_is_shown_with_its_slips() -> None:
     assert "original derivation" not in text
     check = run_app(view="check")
     assert "original derivation" not in " ".join(m.value for m in check.markdown)
+
+
+def test_charts_say_what_they_show_with_the_key_numbers() -> None:
+    """A screen reader hears each chart's numbers, not only its kind: p and p − y by class
+    on the gradient view, the descent's first and last loss, the slice's slope."""
+    at = run_app(logits="2,3,4", target="1")
+
+    def alts_of(page) -> dict[str, str]:
+        return {c.proto.id.rsplit("-", 1)[-1]: c.proto.alt for c in page.get("plotly_chart")}
+
+    alts = alts_of(at)
+    assert "class 0 0.0900, class 1 0.2447, class 2 0.6652" in alts["prob_chart"]
+    assert "class 1 −0.7553" in alts["grad_chart"]
+    land = run_app(logits="2,3,4", target="1", view="landscape")
+    (descent,) = [
+        c.proto.alt for c in land.get("plotly_chart") if c.proto.id.endswith("descent_chart")
+    ]
+    assert "from 1.4076 to" in descent
+    part = run_app(logits="2,3,4", target="1", view="landscape", part="slice")
+    (tangent,) = [c.proto.alt for c in part.get("plotly_chart")]
+    assert "of slope −0.7553" in tangent

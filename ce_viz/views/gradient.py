@@ -9,7 +9,7 @@ import streamlit as st
 
 from ce_viz.analysis import TABLE_COLUMNS, Evaluation, class_table, table_csv
 from ce_viz.figures import gradient_figure, probability_figure
-from ce_viz.fmt import escape_markdown, fmt, fmt_short
+from ce_viz.fmt import escape_markdown, fmt, fmt_short, named_values
 from ce_viz.state import AppState
 from ce_viz.views.common import chart, evaluate_state
 
@@ -93,13 +93,15 @@ def _charts(state: AppState, result: Evaluation) -> None:
         chart(
             probability_figure(names, result.p, result.y, k),
             key="prob_chart",
-            alt="Bar chart of the softmax probabilities with the target drawn as outlines.",
+            alt="Bar chart of the softmax probabilities p, with the target y as outlines. p: "
+            f"{named_values(names, result.p)}; target class {names[k]}.",
         )
     with right:
         chart(
             gradient_figure(names, result.grad, k),
             key="grad_chart",
-            alt="Bar chart of the gradient p minus y for each class, coloured by sign.",
+            alt="Bar chart of the gradient p − y for each class, orange where positive and "
+            f"blue where negative: {named_values(names, result.grad)}.",
         )
 
 

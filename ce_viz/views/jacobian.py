@@ -7,7 +7,7 @@ import streamlit as st
 
 from ce_viz.analysis import Evaluation
 from ce_viz.figures import jacobian_figure
-from ce_viz.fmt import fmt, tex, tex_over_t, tex_vector
+from ce_viz.fmt import fmt, named_values, tex, tex_over_t, tex_vector
 from ce_viz.state import AppState
 from ce_viz.theory import chain_rule, hessian_eigenvalues
 from ce_viz.views.common import chart, evaluate_state
@@ -37,7 +37,8 @@ def _jacobian_and_chain_rule(state: AppState, result: Evaluation) -> None:
         chart(
             jacobian_figure(J, state.class_names),
             key="jacobian_chart",
-            alt="Heatmap of the softmax Jacobian with its values in the cells.",
+            alt="Heatmap of the softmax Jacobian with its values in the cells; its diagonal "
+            f"∂pᵢ/∂oᵢ: {named_values(state.class_names, J.diagonal())}.",
         )
     with right:
         st.markdown(

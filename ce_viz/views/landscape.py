@@ -134,7 +134,9 @@ def _plane_and_curves(state: AppState) -> None:
                 origin=curves.origin,
             ),
             key="descent_chart",
-            alt="Loss and logit gap against the gradient-descent step.",
+            alt="Loss and logit gap against the gradient-descent step: the loss goes from "
+            f"{fmt(curves.losses[0])} to {fmt(curves.losses[-1])} in {state.steps} steps, the "
+            f"gap from {fmt(curves.gaps[0])} to {fmt(curves.gaps[-1])}.",
         )
         if run.relative:
             _relative_story(state, curves, result.loss)
@@ -212,7 +214,8 @@ def _slice(state: AppState, result: Evaluation) -> None:
             )
         ),
         key="slice_chart",
-        alt="The loss as one logit varies, with its tangent line at the current value.",
+        alt=f"The loss as {logit_label(j, names[j])} varies, with its tangent at the current "
+        f"value, of slope {fmt(shown.slope)}.",
     )
     slope = shown.slope
     scale = "" if T == 1 else f" ÷ T = ({fmt(result.p[j])} − {fmt(y[j])}) ÷ {fmt_short(T)}"
