@@ -1,17 +1,20 @@
 """The numbers behind the landscape and simplex views' charts, from the state.
 
-Each function takes the ``AppState`` (and the evaluated sample) and returns the arrays a
-chart draws, so the views only place widgets and figures. NumPy only: no Streamlit, no
-Plotly.
+Each function takes the ``AppState`` (and the evaluated sample) and returns what a chart
+draws: :class:`LandscapeData` and :class:`SliceData` are the inputs of
+``ce_viz.figures``' landscape and slice figures, so the views only place widgets and
+figures. NumPy only: no Streamlit, no Plotly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from numpy.typing import ArrayLike
 
 from ce_viz.analysis import Evaluation
+from ce_viz.core import FloatArray
+from ce_viz.fmt import logit_label
 from ce_viz.landscape import (
     Descent,
     descend,
@@ -33,9 +36,17 @@ from ce_viz.landscape import (
 )
 from ce_viz.state import AppState
 
-__all__ = ["DescentCurves", "Plane", "Slice", "descent_curves", "descent_run", "plane", "slice_"]
+__all__ = [
+    "DescentCurves",
+    "LandscapeData",
+    "SliceData",
+    "descent_curves",
+    "descent_run",
+    "drawn_relative",
+    "plane",
+    "slice_",
+]
 
-FloatArray = np.ndarray
 #: Grid sizes: enough for a smooth picture, small enough to send (float32) in ~40 kB.
 GRID_N = 101
 FIELD_N = 13
@@ -58,51 +69,88 @@ def descent_run(state: AppState) -> Descent:
     return run(state.o(), state.y_vector(), state.lr, state.steps, state.T, free)
 
 
-@dataclass(frozen=True)
-class Plane:
-    """What the landscape figure draws over the logits ``axes`` (see :func:`plane`)."""
+@dataclass(frozen=True, kw_only=True)
+class LandscapeData:
+    """What :func:`landscape_figure` draws: the loss over the plane of two logits, the
+    current point and −∇L there, and optionally a descent run and the descent field.
 
-    axes: tuple[int, int]
-    a_values: FloatArray
-    b_values: FloatArray
-    loss: FloatArray  # (len(a_values), len(b_values)): the loss, or L - L0 when relative
+    Attributes
+    ----------
+    a_values, b_values : array_like, shapes (n_a,), (n_b,)
+        The grid along the horizontal (a) and vertical (b) logit.
+    loss : array_like, shape (n_a, n_b)
+        ``loss[i, j]`` at ``(a_values[i], b_values[j])``, as ``loss_grid`` returns it.
+    labels : (str, str)
+        Axis titles, plain text: shortened on the axes, whole in the hover.
+    current : (float, float)
+        The current ``(o_a, o_b)``; ``current_loss`` the loss there.
+    descent_step : (float, float)
+        ``(-dL/do_a, -dL/do_b)`` at the current point: the arrow, in logit units.
+    path, path_losses : array_like, shapes (steps + 1, 2) and (steps + 1,), optional
+        A gradient-descent run in the plane, animated with play, pause and a step slider.
+    field : (field_a, field_b, u, v), optional
+        A coarse grid and the descent field on it, shapes (m_a,), (m_b,), (m_a, m_b) twice.
+    surface : bool
+        Draw a 3-D surface instead of filled contours (the field is then left out).
+    uirevision : str
+        Plotly's ``uirevision``: zoom and camera are kept while it stays the same.
+    origin : (float, float, float), optional
+        The current ``(o_a, o_b)`` and loss ``L₀`` when everything else is measured from
+        them: the grid, ``current`` (then (0, 0)) and the path hold moves ``Δo``, and
+        ``loss``, ``current_loss`` and ``path_losses`` the change ``L − L₀``.
+    """
+
+    a_values: ArrayLike
+    b_values: ArrayLike
+    loss: ArrayLike
+    labels: tuple[str, str]
     current: tuple[float, float]
     current_loss: float
-    descent_step: tuple[float, float]  # -dL/do along the two axes
-    path: FloatArray  # (steps + 1, 2)
-    path_losses: FloatArray
-    field: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None
-    origin: tuple[float, float, float] | None  # the logits and L0, when drawn relative
+    descent_step: tuple[float, float]
+    path: ArrayLike | None = None
+    path_losses: ArrayLike | None = None
+    field: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None
+    surface: bool = False
+    uirevision: str = "landscape"
+    origin: tuple[float, float, float] | None = None
 
 
 def plane(
-    state: AppState, result: Evaluation, run: Descent, axes: tuple[int, int], field: bool
-) -> Plane:
+    state: AppState,
+    result: Evaluation,
+    run: Descent,
+    axes: tuple[int, int],
+    field: bool,
+    surface: bool = False,
+) -> LandscapeData:
     """The loss over the logits ``axes``, its grid covering the descent path: at the
     logits' own values, or for a ``relative`` run as moves from them; with the arrow
-    field on a coarser grid when ``field``. Not cached: a 101 x 101 grid takes about
-    0.2 ms, less than a cache's miss."""
+    field on a coarser grid when ``field`` (and not ``surface``). Not cached: a 101 x 101
+    grid takes about 0.2 ms, less than a cache's miss."""
     i, j = axes
     o, y, T = result.logits, result.y, state.T
     current, current_loss = ((0.0, 0.0), 0.0) if run.relative else ((o[i], o[j]), result.loss)
     a = grid_values(current[0], state.span, GRID_N, include=run.path[:, i])
     b = grid_values(current[1], state.span, GRID_N, include=run.path[:, j])
     arrows = None
-    if field:
+    if field and not surface:
         fa, fb = field_values(a, FIELD_N), field_values(b, FIELD_N)
         arrows = (fa, fb, *descent_field(o, y, (i, j), fa, fb, T, relative=run.relative))
     grid = loss_change_grid if run.relative else loss_grid
-    return Plane(
-        axes=(i, j),
+    names = state.class_names
+    return LandscapeData(
         a_values=a,
         b_values=b,
         loss=grid(o, y, (i, j), a, b, T),
+        labels=(logit_label(i, names[i]), logit_label(j, names[j])),
         current=(float(current[0]), float(current[1])),
         current_loss=float(current_loss),
         descent_step=(-float(result.grad[i]), -float(result.grad[j])),
         path=run.path[:, [i, j]],
         path_losses=run.losses,
         field=arrows,
+        surface=surface,
+        uirevision=f"landscape-{i}-{j}-{int(surface)}-{int(run.relative)}",
         origin=(float(o[i]), float(o[j]), result.loss) if run.relative else None,
     )
 
@@ -142,21 +190,39 @@ def descent_curves(state: AppState, result: Evaluation, run: Descent) -> Descent
     )
 
 
-@dataclass(frozen=True)
-class Slice:
-    """The loss along one logit and its tangent (see :func:`slice_`)."""
+@dataclass(frozen=True, kw_only=True)
+class SliceData:
+    """What :func:`slice_figure` draws: the loss along one logit and its tangent.
 
-    j: int
-    values: FloatArray
-    losses: FloatArray
+    Attributes
+    ----------
+    values, losses : array_like, shape (n,)
+        The logit's values and the loss at each.
+    label : str
+        The logit's name, plain text: shortened in the titles, whole in the hover.
+    current, current_loss : float
+        The current value and the loss there.
+    slope : float
+        ``dL/do_j`` at the current value: the tangent's slope, ``(p_j - y_j)/T``.
+    tangent : (array_like, array_like)
+        Points of the tangent line.
+    origin : (float, float), optional
+        The current value and loss when ``values``, ``current`` and the tangent's x hold
+        moves ``Δo`` from them and ``losses``, ``current_loss`` and its y the change
+        ``L − L₀``.
+    """
+
+    values: ArrayLike
+    losses: ArrayLike
+    label: str
     current: float
     current_loss: float
-    slope: float  # dL/do_j = (p_j - y_j)/T
-    tangent: tuple[FloatArray, FloatArray]
-    origin: tuple[float, float] | None  # o_j and L0, when drawn relative
+    slope: float
+    tangent: tuple[ArrayLike, ArrayLike]
+    origin: tuple[float, float] | None = None
 
 
-def slice_(state: AppState, result: Evaluation) -> Slice:
+def slice_(state: AppState, result: Evaluation) -> SliceData:
     """The loss as logit ``state.slice_class`` varies across the span, and its tangent:
     at the logit's own values, or as moves from it when the logits are too large."""
     j = state.slice_class
@@ -166,10 +232,10 @@ def slice_(state: AppState, result: Evaluation) -> Slice:
     current, current_loss = (0.0, 0.0) if relative else (float(o[j]), result.loss)
     values = grid_values(current, state.span, SLICE_N)
     losses = (loss_change_slice if relative else loss_slice)(o, y, j, values, T)
-    return Slice(
-        j=j,
+    return SliceData(
         values=values,
         losses=losses,
+        label=logit_label(j, state.class_names[j]),
         current=current,
         current_loss=current_loss,
         slope=slope,

@@ -11,8 +11,6 @@ small move from it are one number there, so the views draw relative (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import ArrayLike
@@ -35,6 +33,7 @@ from ce_viz.figures.style import (
 )
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
 from ce_viz.landscape import ABSOLUTE_LIMIT, draws_absolute
+from ce_viz.scenes import LandscapeData, SliceData
 
 __all__ = [
     "ABSOLUTE_LIMIT",
@@ -155,52 +154,6 @@ def _animation(labels: list[str]) -> Spec:
             }
         ],
     }
-
-
-@dataclass(frozen=True, kw_only=True)
-class LandscapeData:
-    """What :func:`landscape_figure` draws: the loss over the plane of two logits, the
-    current point and −∇L there, and optionally a descent run and the descent field.
-
-    Attributes
-    ----------
-    a_values, b_values : array_like, shapes (n_a,), (n_b,)
-        The grid along the horizontal (a) and vertical (b) logit.
-    loss : array_like, shape (n_a, n_b)
-        ``loss[i, j]`` at ``(a_values[i], b_values[j])``, as ``loss_grid`` returns it.
-    labels : (str, str)
-        Axis titles, plain text: shortened on the axes, whole in the hover.
-    current : (float, float)
-        The current ``(o_a, o_b)``; ``current_loss`` the loss there.
-    descent_step : (float, float)
-        ``(-dL/do_a, -dL/do_b)`` at the current point: the arrow, in logit units.
-    path, path_losses : array_like, shapes (steps + 1, 2) and (steps + 1,), optional
-        A gradient-descent run in the plane, animated with play, pause and a step slider.
-    field : (field_a, field_b, u, v), optional
-        A coarse grid and the descent field on it, shapes (m_a,), (m_b,), (m_a, m_b) twice.
-    surface : bool
-        Draw a 3-D surface instead of filled contours (the field is then left out).
-    uirevision : str
-        Plotly's ``uirevision``: zoom and camera are kept while it stays the same.
-    origin : (float, float, float), optional
-        The current ``(o_a, o_b)`` and loss ``L₀`` when everything else is measured from
-        them: the grid, ``current`` (then (0, 0)) and the path hold moves ``Δo``, and
-        ``loss``, ``current_loss`` and ``path_losses`` the change ``L − L₀``.
-    """
-
-    a_values: ArrayLike
-    b_values: ArrayLike
-    loss: ArrayLike
-    labels: tuple[str, str]
-    current: tuple[float, float]
-    current_loss: float
-    descent_step: tuple[float, float]
-    path: ArrayLike | None = None
-    path_losses: ArrayLike | None = None
-    field: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None
-    surface: bool = False
-    uirevision: str = "landscape"
-    origin: tuple[float, float, float] | None = None
 
 
 def landscape_figure(data: LandscapeData) -> go.Figure:
@@ -455,38 +408,6 @@ def _plane(
         # −∇L from the current point, to the axes' (equal) scale.
         "annotations": [arrow((ca, cb), (ca + ua, cb + ub), PALETTE["lower"], width=4, size=0.9)],
     }
-
-
-@dataclass(frozen=True, kw_only=True)
-class SliceData:
-    """What :func:`slice_figure` draws: the loss along one logit and its tangent.
-
-    Attributes
-    ----------
-    values, losses : array_like, shape (n,)
-        The logit's values and the loss at each.
-    label : str
-        The logit's name, plain text: shortened in the titles, whole in the hover.
-    current, current_loss : float
-        The current value and the loss there.
-    slope : float
-        ``dL/do_j`` at the current value: the tangent's slope, ``(p_j - y_j)/T``.
-    tangent : (array_like, array_like)
-        Points of the tangent line.
-    origin : (float, float), optional
-        The current value and loss when ``values``, ``current`` and the tangent's x hold
-        moves ``Δo`` from them and ``losses``, ``current_loss`` and its y the change
-        ``L − L₀``.
-    """
-
-    values: ArrayLike
-    losses: ArrayLike
-    label: str
-    current: float
-    current_loss: float
-    slope: float
-    tangent: tuple[ArrayLike, ArrayLike]
-    origin: tuple[float, float] | None = None
 
 
 def slice_figure(data: SliceData) -> go.Figure:

@@ -7,10 +7,8 @@ import streamlit as st
 
 from ce_viz.analysis import FD_STEPS, Evaluation, evaluate, fd_sweep
 from ce_viz.core import FloatArray
-from ce_viz.figures import PLOTLY_CONFIG, LandscapeData, for_projector, landscape_figure
-from ce_viz.fmt import escape_markdown, logit_label
-from ce_viz.landscape import Descent
-from ce_viz.scenes import plane
+from ce_viz.figures import PLOTLY_CONFIG, for_projector
+from ce_viz.fmt import escape_markdown
 from ce_viz.state import AppState
 from ce_viz.views import session
 
@@ -40,38 +38,6 @@ def evaluate_state(state: AppState) -> Evaluation:
 def cached_fd_sweep(logits: tuple[float, ...], y: tuple[float, ...], T: float) -> FloatArray:
     """The finite-difference error curve over ``analysis.FD_STEPS``, cached per sample."""
     return fd_sweep(logits, y, T, FD_STEPS)
-
-
-def plane_figure(
-    state: AppState,
-    result: Evaluation,
-    run: Descent,
-    axes: tuple[int, int],
-    field: bool,
-    surface: bool = False,
-) -> go.Figure:
-    """The landscape figure over the logits ``axes`` (``scenes.plane``), with the class
-    labels; used by the landscape view and beside the simplex."""
-    scene = plane(state, result, run, axes, field and not surface)
-    i, j = axes
-    names = state.class_names
-    return landscape_figure(
-        LandscapeData(
-            a_values=scene.a_values,
-            b_values=scene.b_values,
-            loss=scene.loss,
-            labels=(logit_label(i, names[i]), logit_label(j, names[j])),
-            current=scene.current,
-            current_loss=scene.current_loss,
-            descent_step=scene.descent_step,
-            path=scene.path,
-            path_losses=scene.path_losses,
-            field=scene.field,
-            surface=surface,
-            uirevision=f"landscape-{i}-{j}-{int(surface)}-{int(run.relative)}",
-            origin=scene.origin,
-        )
-    )
 
 
 def show_error(field: str) -> None:

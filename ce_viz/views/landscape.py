@@ -9,10 +9,17 @@ import streamlit as st
 
 from ce_viz.analysis import Evaluation
 from ce_viz.changes import pick_axis
-from ce_viz.figures import SliceData, descent_figure, slice_figure
+from ce_viz.figures import descent_figure, landscape_figure, slice_figure
 from ce_viz.fmt import fmt, fmt_short, fmt_signed, logit_label
 from ce_viz.landscape import ABSOLUTE_LIMIT, optimal_logit_gap
-from ce_viz.scenes import DescentCurves, descent_curves, descent_run, drawn_relative, slice_
+from ce_viz.scenes import (
+    DescentCurves,
+    descent_curves,
+    descent_run,
+    drawn_relative,
+    plane,
+    slice_,
+)
 from ce_viz.state import (
     DESCENT_MODES,
     LANDSCAPE_TABS,
@@ -23,7 +30,7 @@ from ce_viz.state import (
     AppState,
 )
 from ce_viz.views import session
-from ce_viz.views.common import MORE_SETTINGS, chart, evaluate_state, plane_figure
+from ce_viz.views.common import MORE_SETTINGS, chart, evaluate_state
 
 PLOT_LABELS = {"contour": "Contours", "surface": "3-D surface"}
 DESCENT_LABELS = {"plane": "the two plotted logits", "all": "all logits"}
@@ -111,8 +118,8 @@ def _plane_and_curves(state: AppState) -> None:
     plane_col, descent_col = st.columns([1.15, 1])
     with plane_col:
         chart(
-            plane_figure(
-                state, result, run, state.plane, state.arrows, surface=state.plot == "surface"
+            landscape_figure(
+                plane(state, result, run, state.plane, state.arrows, state.plot == "surface")
             ),
             key="landscape_chart",
             alt="The loss over two logits, with the current point, the negative gradient "
@@ -199,23 +206,12 @@ def _slice(state: AppState, result: Evaluation) -> None:
         **session.bound("slice_axis", shown=state.slice_class),
     )
     shown = slice_(state, result)
-    j, T, y = shown.j, state.T, result.y
+    j, T, y = state.slice_class, state.T, result.y
     chart(
-        slice_figure(
-            SliceData(
-                values=shown.values,
-                losses=shown.losses,
-                label=logit_label(j, names[j]),
-                current=shown.current,
-                current_loss=shown.current_loss,
-                slope=shown.slope,
-                tangent=shown.tangent,
-                origin=shown.origin,
-            )
-        ),
+        slice_figure(shown),
         key="slice_chart",
-        alt=f"The loss as {logit_label(j, names[j])} varies, with its tangent at the current "
-        f"value, of slope {fmt(shown.slope)}.",
+        alt=f"The loss as {shown.label} varies, with its tangent at the current value, of "
+        f"slope {fmt(shown.slope)}.",
     )
     slope = shown.slope
     scale = "" if T == 1 else f" ÷ T = ({fmt(result.p[j])} − {fmt(y[j])}) ÷ {fmt_short(T)}"

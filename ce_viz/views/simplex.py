@@ -7,10 +7,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ce_viz.analysis import Evaluation
-from ce_viz.figures import simplex_figure
+from ce_viz.figures import landscape_figure, simplex_figure
 from ce_viz.fmt import escape_markdown, fmt, logit_label
 from ce_viz.landscape import Descent
-from ce_viz.scenes import descent_run
+from ce_viz.scenes import descent_run, plane
 from ce_viz.state import AppState
 from ce_viz.theory import (
     restrict,
@@ -21,7 +21,7 @@ from ce_viz.theory import (
     simplex_problem,
 )
 from ce_viz.views import session
-from ce_viz.views.common import chart, evaluate_state, plane_figure, show_error
+from ce_viz.views.common import chart, evaluate_state, show_error
 
 #: The triangular grid's resolution: about 1,700 points inside the simplex.
 SIMPLEX_N = 60
@@ -70,7 +70,7 @@ def render(state: AppState) -> None:
         )
     with right:
         chart(
-            plane_figure(state, result, run, (trio[0], trio[1]), field=False),
+            landscape_figure(plane(state, result, run, (trio[0], trio[1]), field=False)),
             key="simplex_logit_chart",
             alt="The same descent path in logit space, over the loss contours.",
         )
