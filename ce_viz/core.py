@@ -18,7 +18,7 @@ Numerical care, because students try extreme logits:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -326,25 +326,20 @@ def forward(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> Forward:
     # heap, not page-faulted afresh (a third faster for a two-class batch).
     step = max(FORWARD_BLOCK // o.shape[1], FORWARD_MIN_ROWS)
     n = len(o)
-    whole = Forward(
-        loss=np.empty(n),
-        p_true=np.empty(n),
-        predicted=np.empty(n, dtype=np.intp),
-        confidence=np.empty(n),
-        true_class=np.empty(n, dtype=np.intp),
-    )
+    names = [f.name for f in fields(Forward)]
+    first = _forward(o[:step], y_arr[:step], t)
+    whole = {name: np.empty(n, dtype=getattr(first, name).dtype) for name in names}
     for i in range(0, n, step):
-        block = _forward(o[i : i + step], y_arr[i : i + step], t)
-        for name in _FORWARD_FIELDS:
-            getattr(whole, name)[i : i + step] = getattr(block, name)
-    return whole
+        block = first if i == 0 else _forward(o[i : i + step], y_arr[i : i + step], t)
+        for name in names:
+            whole[name][i : i + step] = getattr(block, name)
+    return Forward(**whole)
 
 
 #: Cells of a batch that :func:`forward` takes at a time, and the fewest rows: long rows
 #: go in larger blocks, or the calls would cost more than the cache saves.
 FORWARD_BLOCK = 8192
 FORWARD_MIN_ROWS = 256
-_FORWARD_FIELDS = ("loss", "p_true", "predicted", "confidence", "true_class")
 
 
 def _forward(o: FloatArray, y: FloatArray, t: float) -> Forward:
