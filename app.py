@@ -3,6 +3,8 @@
 Run with ``streamlit run app.py``. This file only sets up the page and routes to a view.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from ce_viz.views import batch, check, derivation, gradient, jacobian, landscape, simplex, why
@@ -16,6 +18,9 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if presenting() else "auto",
 )
 
+#: The page's own style: ``page.css`` always (phones), ``present.css`` in presentation mode.
+STYLES = Path(__file__).parent / "ce_viz" / "views"
+
 VIEW_RENDERERS = {
     "gradient": gradient.render,
     "derivation": derivation.render,
@@ -28,6 +33,9 @@ VIEW_RENDERERS = {
 }
 
 state = current_state()
+st.html(STYLES / "page.css")
+if state.present:
+    st.html(STYLES / "present.css")
 sidebar(state)
 if not presenting():
     st.title("ce-viz: why the gradient is p − y")

@@ -37,6 +37,8 @@ __all__ = [
     "NAME_MAX_CHARS",
     "PLOTS",
     "PRESETS",
+    "PROBLEM_RANGE",
+    "REVEAL_RANGE",
     "SMOOTHING_RANGE",
     "SPAN_RANGE",
     "STEPS_RANGE",
@@ -102,6 +104,10 @@ STEPS_RANGE = (0, 500)
 SPAN_RANGE = (1.0, 50.0)
 TOL_RANGE = (1e-12, 1.0)
 WORST_RANGE = (1, 100)
+#: The derivation's step-by-step reveal: 0 shows every line, n the first n.
+REVEAL_RANGE = (0, 40)
+#: "Check my work": the seeds a "New problem" may carry.
+PROBLEM_RANGE = (1, 999_999)
 #: The core is accurate for any finite logit; the UI accepts up to this magnitude.
 LOGIT_LIMIT = 1e300
 NAME_MAX_CHARS = 24
@@ -153,6 +159,11 @@ class AppState:
     # The "Why it works" view's open tab, and the "Loss landscape" view's.
     why_tab: str = "mse"
     landscape_tab: str = "plane"
+    # The derivation's reveal: 0 shows every line, n only the first n (a lecturer's
+    # "next line" steps through it).
+    reveal: int = 0
+    # "Check my work": the seed of the generated problem, None for the logits as given.
+    problem: int | None = None
 
     @property
     def K(self) -> int:
@@ -720,6 +731,13 @@ URL_FIELDS: tuple[UrlField, ...] = (
     _whole("worst", *WORST_RANGE),
     _choice("tab", WHY_TABS, attr="why_tab"),
     _choice("part", LANDSCAPE_TABS, attr="landscape_tab"),
+    _whole("reveal", *REVEAL_RANGE),
+    UrlField(
+        "problem",
+        "problem",
+        lambda t, s: parse_int(t, "problem", *PROBLEM_RANGE),
+        lambda s: None if s.problem is None else str(s.problem),
+    ),
     UrlField("view", "view", lambda t, s: parse_view(t), lambda s: s.view, always=True),
 )
 #: The keys a link may carry.

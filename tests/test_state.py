@@ -32,6 +32,8 @@ from ce_viz.state import (
     NAME_MAX_CHARS,
     PLOTS,
     PRESETS,
+    PROBLEM_RANGE,
+    REVEAL_RANGE,
     SMOOTHING_RANGE,
     SPAN_RANGE,
     STEPS_RANGE,
@@ -84,6 +86,8 @@ EXAMPLES: dict[str, tuple[object, str]] = {
     "worst": (25, "25"),
     "tab": ("binary", "binary"),
     "part": ("slice", "slice"),
+    "reveal": (4, "4"),
+    "problem": (1234, "1234"),
     "view": ("check", "check"),
 }
 #: The state the examples are given in: the example logits, everything else default.
@@ -419,6 +423,8 @@ VALID_VALUES: dict[str, Callable[[int], st.SearchStrategy[object]]] = {
     "worst": lambda K: st.integers(*WORST_RANGE),
     "tab": lambda K: st.sampled_from(sorted(WHY_TABS)),
     "part": lambda K: st.sampled_from(sorted(LANDSCAPE_TABS)),
+    "reveal": lambda K: st.integers(*REVEAL_RANGE),
+    "problem": lambda K: st.integers(*PROBLEM_RANGE),
     "view": lambda K: st.sampled_from(sorted(VIEWS)),
 }
 

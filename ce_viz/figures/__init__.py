@@ -14,6 +14,7 @@ from ce_viz.figures.landscape import (
     slice_figure,
 )
 from ce_viz.figures.sample import fd_error_figure, gradient_figure, probability_figure
+from ce_viz.figures.simplex import simplex_figure
 from ce_viz.figures.style import (
     FONT_SIZE,
     PALETTE,
@@ -24,7 +25,6 @@ from ce_viz.figures.theory import (
     ce_vs_mse_figure,
     distillation_figure,
     jacobian_figure,
-    simplex_figure,
     smoothing_figure,
     temperature_figure,
 )

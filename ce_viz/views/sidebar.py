@@ -126,9 +126,15 @@ def share_link(state: AppState) -> None:
 
 def sidebar(state: AppState) -> None:
     """Draw the inputs in the sidebar, each showing ``state``."""
-    _seed_widgets(state)
     with st.sidebar:
         share_link(state)
+        if state.view == "batch":
+            # The batch view reads its own data: the one-sample inputs would do nothing.
+            st.caption("The batch view reads a whole file; its settings are on the page.")
+            _presentation_toggle()
+            return
+    _seed_widgets(state)
+    with st.sidebar:
         preset_picker()
         st.header("Inputs")
         st.number_input(
@@ -142,12 +148,17 @@ def sidebar(state: AppState) -> None:
         _logit_inputs(state)
         _target_inputs(state)
         _more_settings(state)
-        st.toggle(
-            "Presentation mode",
-            help="Larger type on every chart, and the sidebar folded away on the next "
-            "visit of the link (present=1).",
-            **session.bound("present"),
-        )
+        _presentation_toggle()
+
+
+def _presentation_toggle() -> None:
+    """Presentation mode on or off (present=1 in the link)."""
+    st.toggle(
+        "Presentation mode",
+        help="Larger type everywhere, and the sidebar folded away on the next visit of "
+        "the link (present=1).",
+        **session.bound("present"),
+    )
 
 
 def _logit_inputs(state: AppState) -> None:
