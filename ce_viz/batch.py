@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -26,15 +27,20 @@ from numpy.typing import NDArray
 
 from ce_viz._checks import SUM_TOLERANCE, CEVizError
 from ce_viz.core import forward, grad_logits
-from ce_viz.fmt import csv_text, quote, shorten
+from ce_viz.fmt import csv_text, fmt, fmt_signed, quote, shorten
 
 __all__ = [
     "MAX_CLASSES",
     "MAX_POINTS",
+    "MAX_PROBLEMS",
+    "BadCellsError",
     "Batch",
     "BatchResult",
     "BatchSummary",
     "ColumnMap",
+    "alt_calibration",
+    "alt_gradient_heatmap",
+    "alt_loss_histogram",
     "calibration",
     "calibration_counts",
     "calibration_curve",
@@ -86,6 +92,8 @@ _BLANK = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 #: The longest text a float64 takes in a CSV (``-2.2250738585072014e-308``).
 _FLOAT_CHARS = 24
+#: A bad file's message names this many of its problems at the most, then how many more.
+MAX_PROBLEMS = 20
 
 
 def _class_name(column: str, pattern: re.Pattern[str]) -> str:
@@ -327,17 +335,83 @@ def read_header(source: Source) -> tuple[str, ...]:
         data.seek(start)
 
 
-def _numbers(
-    frame: pd.DataFrame,
-    columns: Sequence[str],
-    first_row: int,
-    raw_cell: Callable[[int, str], str] | None = None,
-) -> FloatArray:
-    """The columns as float64; a non-number, NaN or inf is named by row and column.
+class BadCellsError(CEVizError):
+    """A file whose cells can't be used: its first ``MAX_PROBLEMS`` problems in row order,
+    each naming its row and column, and how many more there were.
 
-    ``raw_cell(row, column)`` gives a cell's text as written, for the message, where pandas
-    has already read the column as numbers (``1e400`` would otherwise show as ``inf``).
+    >>> print(BadCellsError(["row 1, column 'a': 'x' is not a number"]))
+    row 1, column 'a': 'x' is not a number
+    >>> print(BadCellsError(["row 1: p", "row 2: q"], more=3))
+    5 problems: row 1: p; row 2: q; and 3 more
     """
+
+    def __init__(self, problems: Sequence[str], more: int = 0) -> None:
+        self.problems = tuple(problems)
+        self.more = more
+        if len(self.problems) == 1 and not more:
+            text = self.problems[0]
+        else:
+            total = len(self.problems) + more
+            text = f"{total:,} problems: " + "; ".join(self.problems)
+            text += f"; and {more:,} more" if more else ""
+        super().__init__(text)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The bad cells one check found in one chunk: their rows (0-based in the chunk) and
+    header positions, which cells' text must be read again from the file for the message
+    (pandas read them as numbers), and how to say what is wrong with the i-th."""
+
+    rows: NDArray[np.intp]
+    columns: NDArray[np.intp]
+    reread: NDArray[np.bool_]
+    describe: Callable[[int, str | None], str]
+
+
+def _nothing_found() -> _Found:
+    empty = np.zeros(0, dtype=np.intp)
+    return _Found(empty, empty, np.zeros(0, dtype=bool), lambda i, raw: "")
+
+
+class _Problems:
+    """A file's problems as its chunks are checked: the first ``limit`` described, in row
+    then column order, and a count of the rest. Only the described cells are ever quoted,
+    so a file of a million bad cells costs a count, not a million messages."""
+
+    def __init__(self, raw_cells: Callable[[list[tuple[int, int]]], list[str]], limit: int):
+        self.raw_cells = raw_cells
+        self.limit = limit
+        self.shown: list[str] = []
+        self.more = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.shown)
+
+    def add(self, first_row: int, found: Sequence[_Found]) -> None:
+        """Take one chunk's findings (``first_row``: the chunk's first row number)."""
+        rows = np.concatenate([f.rows for f in found])
+        if not rows.size:
+            return
+        columns = np.concatenate([f.columns for f in found])
+        which = np.concatenate([np.full(len(f.rows), n) for n, f in enumerate(found)])
+        index = np.concatenate([np.arange(len(f.rows)) for f in found])
+        order = np.lexsort((columns, rows))[: self.limit - len(self.shown)]
+        self.more += len(rows) - len(order)
+        chosen = [(found[which[j]], int(index[j])) for j in order]
+        again = [(first_row + int(f.rows[i]), int(f.columns[i])) for f, i in chosen if f.reread[i]]
+        texts = iter(self.raw_cells(again) if again else [])
+        self.shown += [f.describe(i, next(texts) if f.reread[i] else None) for f, i in chosen]
+
+    def error(self) -> BadCellsError:
+        return BadCellsError(self.shown, self.more)
+
+
+def _numbers(
+    frame: pd.DataFrame, columns: Sequence[str], first_row: int
+) -> tuple[FloatArray, _Found]:
+    """The columns as float64, and every non-number, NaN or inf among them (the message
+    quotes a cell pandas read as a number, ``1e400`` say, as the file writes it)."""
     if all(pd.api.types.is_numeric_dtype(t) for t in set(frame.dtypes)):
         # The fast path for a file of numbers: one array of the whole frame, then the
         # columns wanted, without a DataFrame of the selection (costly at 1,000 columns).
@@ -354,20 +428,23 @@ def _numbers(
         except (TypeError, ValueError):
             values = sub.apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
     bad = ~np.isfinite(values)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        cell = frame[columns[c]].iloc[r]
-        if not isinstance(cell, str) and raw_cell is not None:
-            cell = raw_cell(first_row + int(r), columns[c])
+    if not bad.any():
+        return values, _nothing_found()
+    r, c = np.nonzero(bad)
+    numeric = np.array([pd.api.types.is_numeric_dtype(frame[name].dtype) for name in columns])
+
+    def describe(i: int, raw: str | None) -> str:
+        cell = raw if raw is not None else frame[columns[c[i]]].iloc[r[i]]
         text = str(cell).strip()
         if not text:
             what = "is empty"
-        elif np.isnan(values[r, c]) and text.lower() not in {"nan", "na", "null"}:
+        elif np.isnan(values[r[i], c[i]]) and text.lower() not in {"nan", "na", "null"}:
             what = "is not a number"
         else:
             what = "is not finite"
-        raise CEVizError(f"row {first_row + r}, column {quote(columns[c])}: {quote(cell)} {what}")
-    return values
+        return f"row {first_row + r[i]}, column {quote(columns[c[i]])}: {quote(cell)} {what}"
+
+    return values, _Found(r, frame.columns.get_indexer(list(columns))[c], numeric[c], describe)
 
 
 def _label_lookup(names: Sequence[str]) -> tuple[dict[object, int], bool]:
@@ -404,8 +481,11 @@ class _LabelReader:
         self.lookup, self.index_ok = _label_lookup(names)
         self.known: dict[object, int] = {}
 
-    def __call__(self, frame: pd.DataFrame, column: str, first_row: int) -> NDArray[np.intp]:
-        """The classes of ``frame[column]``; a label that is no class is named."""
+    def __call__(
+        self, frame: pd.DataFrame, column: str, first_row: int
+    ) -> tuple[NDArray[np.intp], _Found]:
+        """The classes of ``frame[column]`` (0 where the label is no class), and the rows
+        whose label is no class."""
         raw = frame[column]
         row_codes, uniques = pd.factorize(raw, use_na_sentinel=False)
         distinct = list(uniques)
@@ -417,18 +497,22 @@ class _LabelReader:
                 if not np.isnan(classes[i]):
                     self.known[distinct[i]] = int(classes[i])
         bad = np.flatnonzero(np.isnan(classes))
-        if bad.size:
-            r = int(np.flatnonzero(np.isin(row_codes, bad))[0])
-            shown = str(raw.iloc[r]).strip()
-            names, K = self.names, len(self.names)
-            listed = ", ".join(shorten(n, 20) for n in names[:5]) + ("…" if K > 5 else "")
-            # Classes named by numbers take labels by name only: no index range to offer.
-            use = f"use 0 to {K - 1} or one of {listed}" if self.index_ok else f"use {listed}"
-            raise CEVizError(
-                f"row {first_row + r}, column {quote(column)}: {quote(shown)} is not a class; "
-                + use
-            )
-        return classes.astype(np.intp)[row_codes]
+        if not bad.size:
+            return classes.astype(np.intp)[row_codes], _nothing_found()
+        rows = np.flatnonzero(np.isin(row_codes, bad))
+        names, K = self.names, len(self.names)
+        listed = ", ".join(shorten(n, 20) for n in names[:5]) + ("…" if K > 5 else "")
+        # Classes named by numbers take labels by name only: no index range to offer.
+        use = f"use 0 to {K - 1} or one of {listed}" if self.index_ok else f"use {listed}"
+
+        def describe(i: int, raw: str | None) -> str:
+            shown = str(frame[column].iloc[rows[i]]).strip()
+            where = f"row {first_row + rows[i]}, column {quote(column)}"
+            return f"{where}: {quote(shown)} is not a class; {use}"
+
+        at = np.full(len(rows), frame.columns.get_loc(column), dtype=np.intp)
+        found = _Found(rows, at, np.zeros(len(rows), dtype=bool), describe)
+        return np.where(np.isnan(classes), 0, classes).astype(np.intp)[row_codes], found
 
     def _classes(self, labels: pd.Series) -> FloatArray:
         """Each label's class index, vectorised; NaN for a label that is no class."""
@@ -496,19 +580,10 @@ def _chunks(
     origin = data.tell()
     size = data.seek(0, io.SEEK_END) - origin
     data.seek(origin)
-    names = mapping.class_names
     K = len(mapping.logits)
-
-    def raw_cell(row_number: int, column: str) -> str:
-        """One cell's text as written, re-read only for an error message."""
-        data.seek(origin)
-        one = pd.read_csv(
-            data, dtype=str, keep_default_na=False, skiprows=range(1, row_number), nrows=1
-        )
-        return str(one.iloc[0, header.index(column)])
-
+    problems = _Problems(partial(_raw_cells, data, origin), MAX_PROBLEMS)
     row = 1
-    labels_of = _LabelReader(names)
+    labels_of = _LabelReader(mapping.class_names)
     try:
         # Numbers are parsed by pandas' C reader (fast); a column with anything else in it
         # stays text, and the checks below name the cell.
@@ -517,13 +592,16 @@ def _chunks(
             if chunk.empty:
                 continue
             chunk.columns = header
-            logits = _numbers(chunk, mapping.logits, row, raw_cell)
+            logits, found = _numbers(chunk, mapping.logits, row)
             if mapping.soft is not None:
-                y = _soft_targets(chunk, mapping.soft, row, raw_cell)
+                y, more = _soft_targets(chunk, mapping.soft, row)
+                problems.add(row, [found, *more])
             else:
-                labels = labels_of(chunk, mapping.label or "", row)
+                labels, more_found = labels_of(chunk, mapping.label or "", row)
+                problems.add(row, [found, more_found])
                 y = _one_hot(labels, K, like=logits)
-            yield _Chunk(row, logits, y)
+            if not problems:  # after the first problem, the rest are only checked
+                yield _Chunk(row, logits, y)
             row += len(chunk)
             if progress is not None:
                 progress(min((data.tell() - origin) / max(size, 1), 1.0))
@@ -532,9 +610,36 @@ def _chunks(
     except pd.errors.EmptyDataError as exc:
         raise CEVizError("the file has a header but no rows") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise _read_error(exc, row - 1) from exc
+        if not problems:
+            raise _read_error(exc, row - 1) from exc
+        # Reading stops here: the problems found so far, then why it stopped.
+        stopped = str(_read_error(exc, row - 1))
+        raise BadCellsError([*problems.shown, stopped], problems.more) from exc
+    if problems:
+        raise problems.error()
     if row == 1:
         raise CEVizError("the file has a header but no rows")
+
+
+def _raw_cells(data: io.IOBase, origin: int, cells: list[tuple[int, int]]) -> list[str]:
+    """Cells' text as the file writes it, by (row number, header position), re-read only
+    for a message; the stream is left where it was, for the reading under way."""
+    position = data.tell()
+    first, last = min(r for r, _ in cells), max(r for r, _ in cells)
+    columns = sorted({c for _, c in cells})
+    data.seek(origin)
+    try:
+        rows = pd.read_csv(
+            data,
+            dtype=str,
+            keep_default_na=False,
+            skiprows=range(1, first),
+            nrows=last - first + 1,
+            usecols=columns,
+        )
+    finally:
+        data.seek(position)
+    return [str(rows.iloc[r - first, columns.index(c)]) for r, c in cells]
 
 
 def _one_hot(labels: NDArray[np.intp], K: int, like: FloatArray) -> FloatArray:
@@ -546,25 +651,35 @@ def _one_hot(labels: NDArray[np.intp], K: int, like: FloatArray) -> FloatArray:
 
 
 def _soft_targets(
-    chunk: pd.DataFrame,
-    columns: Sequence[str],
-    first_row: int,
-    raw_cell: Callable[[int, str], str],
-) -> FloatArray:
-    y = _numbers(chunk, columns, first_row, raw_cell)
-    negative = np.argwhere(y < 0)
-    if negative.size:
-        r, c = negative[0]
-        raise CEVizError(
-            f"row {first_row + r}, column {quote(columns[c])}: a target can't be negative"
-        )
+    chunk: pd.DataFrame, columns: Sequence[str], first_row: int
+) -> tuple[FloatArray, list[_Found]]:
+    """The soft targets, and their problems: cells that are no finite number, negative
+    targets, and rows (with neither) that do not sum to 1."""
+    y, found = _numbers(chunk, columns, first_row)
+    where = chunk.columns.get_indexer(list(columns))
+    with np.errstate(invalid="ignore"):
+        negative = y < 0
+    r, c = np.nonzero(negative)
+    negatives = _Found(
+        r,
+        where[c],
+        np.zeros(len(r), dtype=bool),
+        lambda i, raw: (
+            f"row {first_row + r[i]}, column {quote(columns[c[i]])}: a target can't be negative"
+        ),
+    )
     sums = y.sum(axis=1)
-    off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
-    if off.size:
-        raise CEVizError(
-            f"row {first_row + off[0]}: the soft targets sum to {sums[off[0]]:.12g}, not 1"
-        )
-    return y
+    checked = np.isfinite(sums) & ~negative.any(axis=1)
+    off = np.flatnonzero(checked & (np.abs(sums - 1.0) > SUM_TOLERANCE))
+    sums_off = _Found(
+        off,
+        np.full(len(off), len(chunk.columns), dtype=np.intp),  # after the row's cells
+        np.zeros(len(off), dtype=bool),
+        lambda i, raw: (
+            f"row {first_row + off[i]}: the soft targets sum to {sums[off[i]]:.12g}, not 1"
+        ),
+    )
+    return y, [found, negatives, sums_off]
 
 
 def read_batch(
@@ -977,3 +1092,73 @@ def sample_csv(K: int, n: int) -> bytes:
     True
     """
     return sample_dataset(K, n, np.random.default_rng(K)).to_csv(index=False).encode()
+
+
+# --------------------------------------------------------------------------------------
+# Text alternatives: what each of the batch view's charts shows, with its key numbers
+# --------------------------------------------------------------------------------------
+
+
+def alt_loss_histogram(summary: BatchSummary) -> str:
+    """The loss histogram in words: how many rows, the mean, the largest loss.
+
+    >>> s, _ = summarise_batch(b"logit_0,logit_1,label\\n0,0,0\\n5,0,1\\n", worst=1)
+    >>> print(alt_loss_histogram(s))  # doctest: +NORMALIZE_WHITESPACE
+    Histogram of the loss per row over 2 rows: mean 2.8499 nats (the dashed line), the
+    largest 5.0067.
+    """
+    sampled = len(summary.loss_sample)
+    over = f"a sample of {sampled:,} of the {summary.n:,} rows" if sampled < summary.n else ""
+    largest = fmt(float(summary.worst_result.loss[0])) if summary.worst_rows.size else "none"
+    return (
+        f"Histogram of the loss per row over {over or f'{summary.n:,} rows'}: mean "
+        f"{fmt(summary.mean_loss)} nats (the dashed line), the largest {largest}."
+    )
+
+
+def alt_calibration(summary: BatchSummary) -> str:
+    """The calibration chart in words: each non-empty confidence bin's accuracy and rows.
+
+    >>> s, _ = summarise_batch(b"logit_0,logit_1,label\\n0,0,0\\n5,0,1\\n", worst=1)
+    >>> print(alt_calibration(s))  # doctest: +NORMALIZE_WHITESPACE
+    Accuracy against confidence (the largest p), in 10 bins of width 0.1, beside the
+    diagonal of perfect calibration; by bin: 0.5–0.6 accuracy 1.000 of 1 row, 0.9–1.0
+    accuracy 0.000 of 1 row; 8 bins empty.
+    """
+    centres, accuracy, counts = calibration_curve(
+        summary.calibration_counts, summary.calibration_hits
+    )
+    half = 0.5 / len(counts)
+    bins = [
+        f"{c - half:.1f}–{c + half:.1f} accuracy {a:.3f} of {n:,} row{'s' if n != 1 else ''}"
+        for c, a, n in zip(centres, accuracy, counts, strict=True)
+        if n > 0
+    ]
+    empty = int(np.count_nonzero(counts == 0))
+    return (
+        f"Accuracy against confidence (the largest p), in {len(counts)} bins of width "
+        f"{2 * half:.1f}, beside the diagonal of perfect calibration; by bin: "
+        + ", ".join(bins)
+        + (f"; {empty} bin{'s' if empty != 1 else ''} empty." if empty else ".")
+    )
+
+
+def alt_gradient_heatmap(summary: BatchSummary, rows: int) -> str:
+    """The gradient heatmap in words: its size, its colour scale and its largest entry.
+
+    >>> s, _ = summarise_batch(b"logit_a,logit_b,label\\n0,0,a\\n5,0,b\\n", worst=2)
+    >>> print(alt_gradient_heatmap(s, 2))  # doctest: +NORMALIZE_WHITESPACE
+    The gradient ∂L/∂o of the 2 worst rows (worst at the top) by 2 classes, blue for
+    negative (descent raises the logit), orange for positive (descent lowers it). The
+    largest entry in size is +0.9933, row 2, class a.
+    """
+    grad = summary.worst_result.grad[:rows]
+    shown = len(grad)
+    r, c = np.unravel_index(int(np.argmax(np.abs(grad))), grad.shape)
+    return (
+        f"The gradient ∂L/∂o of the {shown:,} worst row{'s' if shown != 1 else ''} (worst at "
+        f"the top) by {grad.shape[1]:,} classes, blue for negative (descent raises the "
+        "logit), orange for positive (descent lowers it). The largest entry in size is "
+        f"{fmt_signed(float(grad[r, c]))}, row {int(summary.worst_rows[r]) + 1:,}, class "
+        f"{shorten(summary.names[c], 40)}."
+    )

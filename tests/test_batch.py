@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 
 from ce_viz.batch import (
     MAX_CLASSES,
+    MAX_PROBLEMS,
+    BadCellsError,
     Batch,
     ColumnMap,
     calibration,
@@ -117,7 +119,12 @@ BAD_FILES: list[tuple[str, bytes, ColumnMap | None, str]] = [
     ("-inf", HEADER + b"-inf,1,0\n", None, r"^row 1, column 'logit_0': '-inf' is not finite"),
     ("overflow", HEADER + b"1e400,1,0\n", None, r"^row 1, column 'logit_0': '1e400' is not finite"),
     ("an empty cell", HEADER + b"1,,0\n", None, r"^row 1, column 'logit_1': '' is empty"),
-    ("a short row", HEADER + b"1,2,0\n3\n", None, r"^row 2, column 'logit_1': '' is empty"),
+    (
+        "a short row",
+        HEADER + b"1,2,0\n3\n",
+        None,
+        r"^2 problems: row 2, column 'logit_1': '' is empty; row 2, column 'label': '' is not",
+    ),
     ("no label", HEADER + b"1,2,0\n3,4\n", None, r"^row 2, column 'label': '' is not a class"),
     ("a long row", HEADER + b"1,2,0\n1,2,0,4\n", None, r"not a CSV that can be read: .*saw 4"),
     ("label -1", HEADER + b"1,2,-1\n", None, r"^row 1, column 'label': '-1' is not a class"),
@@ -1006,3 +1013,123 @@ def test_the_preview_is_small_whatever_the_file() -> None:
     cells = [*frame.columns, *frame.to_numpy().ravel()]
     assert max(len(c) for c in cells) == 24
     assert frame.iloc[0, 0] == "9" * 23 + "…"
+
+
+# --------------------------------------------------------------------------------------
+# A bad file names every problem, up to the first 20, and how many more there were
+# --------------------------------------------------------------------------------------
+
+#: Twenty-five bad cells of a 60-row, 3-class file: (row, column, cell, what is wrong).
+#: Rows 3 and 41 hold two each (kept in column order); the numbers pandas reads as such
+#: (1e400, inf, nan) are quoted as the file writes them, even in a later chunk.
+TWENTY_FIVE: list[tuple[int, str, str, str]] = [
+    (2, "logit_1", "abc", "is not a number"),
+    (3, "logit_0", "1e400", "is not finite"),
+    (3, "label", "7", "is not a class"),
+    (5, "logit_2", "", "is empty"),
+    (8, "logit_1", "inf", "is not finite"),
+    (9, "label", "cow", "is not a class"),
+    (11, "logit_0", "NaN", "is not finite"),
+    (13, "logit_2", "0x1F", "is not a number"),
+    (14, "label", "-1", "is not a class"),
+    (17, "logit_1", "1,5", "is not a number"),
+    (19, "logit_0", "-inf", "is not finite"),
+    (22, "label", "3", "is not a class"),
+    (23, "logit_2", "two", "is not a number"),
+    (26, "logit_1", "nan", "is not finite"),
+    (29, "logit_0", "", "is empty"),
+    (31, "label", "", "is not a class"),
+    (34, "logit_2", "--1", "is not a number"),
+    (37, "logit_1", "1e999", "is not finite"),
+    (40, "logit_0", "x" * 60, "is not a number"),  # quoted cut short
+    (41, "logit_1", "?", "is not a number"),
+    (41, "label", "1.5", "is not a class"),
+    (44, "logit_2", "NA", "is not finite"),
+    (50, "logit_0", "null", "is not finite"),
+    (55, "label", "dog", "is not a class"),
+    (60, "logit_1", "1e500", "is not finite"),
+]
+
+
+def twenty_five_problems() -> bytes:
+    """The 60-row file with the 25 bad cells of ``TWENTY_FIVE`` written in."""
+    rows = [[f"{r % 5}.25", f"{-r % 3}", f"{r / 7:.3f}", str(r % 3)] for r in range(1, 61)]
+    column = {"logit_0": 0, "logit_1": 1, "logit_2": 2, "label": 3}
+    for r, name, cell, _ in TWENTY_FIVE:
+        rows[r - 1][column[name]] = f'"{cell}"' if "," in cell else cell
+    text = "logit_0,logit_1,logit_2,label\n" + "\n".join(",".join(row) for row in rows)
+    return (text + "\n").encode()
+
+
+def shown(cell: str) -> str:
+    """A cell as a message quotes it: at most 40 characters, the last an ellipsis."""
+    return repr(cell if len(cell) <= 40 else cell[:39] + "…")
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_a_file_with_25_problems_names_the_first_20_and_counts_the_rest(
+    chunk_rows: int | None,
+) -> None:
+    """All 25 bad cells are found, in one chunk or nine: the message names the first 20 in
+    row and column order, each by row and column, quoting the cell as written, and says
+    "and 5 more"; it once named only the first."""
+    assert MAX_PROBLEMS == 20
+    with pytest.raises(BadCellsError) as info:
+        read_batch(twenty_five_problems(), chunk_rows=chunk_rows)
+    problems = info.value.problems
+    assert len(problems) == 20
+    assert info.value.more == 5
+    for problem, (r, name, cell, what) in zip(problems, TWENTY_FIVE, strict=False):
+        assert problem.startswith(f"row {r}, column '{name}': {shown(cell)} {what}"), problem
+    text = str(info.value)
+    assert text.startswith("25 problems: row 2, column 'logit_1': 'abc' is not a number; ")
+    assert text.endswith("; and 5 more")
+    assert "x" * 40 not in text
+
+
+def test_a_file_with_25_problems_stops_the_summary_too() -> None:
+    """summarise_batch, what the page calls, raises the same error, after checking every
+    chunk (the count of the rest is exact)."""
+    with pytest.raises(BadCellsError) as info:
+        summarise_batch(twenty_five_problems(), chunk_rows=7)
+    assert (len(info.value.problems), info.value.more) == (20, 5)
+
+
+def test_problems_past_the_twentieth_are_counted_not_described() -> None:
+    """A file of 5,000 rows whose every logit cell is a word: 20 named and 9,980 more,
+    and the message stays a few thousand characters long."""
+    rows = "\n".join(f"word{i},text{i},{i % 2}" for i in range(5000))
+    with pytest.raises(BadCellsError) as info:
+        read_batch(HEADER + rows.encode() + b"\n", chunk_rows=999)
+    assert len(info.value.problems) == 20
+    assert info.value.more == 9_980
+    assert info.value.problems[:2] == (
+        "row 1, column 'logit_0': 'word0' is not a number",
+        "row 1, column 'logit_1': 'text0' is not a number",
+    )
+    assert len(str(info.value)) < 2000
+
+
+def test_soft_target_problems_are_all_named() -> None:
+    """Soft targets: a word, a negative target and a sum of 0.6 in three rows are three
+    problems; a row with a bad cell is not also said to sum wrongly."""
+    data = b"logit_0,logit_1,y_0,y_1\n1,2,half,0.5\n1,2,0.5,0.5\n1,2,-0.5,1.5\n1,2,0.3,0.3\n"
+    with pytest.raises(BadCellsError) as info:
+        read_batch(data)
+    assert info.value.problems == (
+        "row 1, column 'y_0': 'half' is not a number",
+        "row 3, column 'y_0': a target can't be negative",
+        "row 4: the soft targets sum to 0.6, not 1",
+    )
+
+
+def test_a_row_that_cannot_be_read_ends_the_list_of_problems() -> None:
+    """Problems before a row pandas cannot read are named, then why reading stopped."""
+    data = HEADER + b"1,x,0\n1,2,9\n" + b"1,2,0\n" * 20 + b"1,2,0,4\n"
+    with pytest.raises(BadCellsError) as info:
+        read_batch(data, chunk_rows=7)
+    first, second, last = info.value.problems
+    assert first == "row 1, column 'logit_1': 'x' is not a number"
+    assert second.startswith("row 2, column 'label': '9' is not a class")
+    assert "not a CSV that can be read" in last
+    assert "saw 4" in last
