@@ -270,3 +270,13 @@ def named_values(names: Sequence[str], values: Sequence[float], limit: int = 10)
     shown = ", ".join(f"{name} {fmt(float(v))}" for name, v in pairs)
     more = len(values) - limit
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+def fmt_sig(x: float, digits: int = 3) -> str:
+    """A number to ``digits`` significant digits, for the ends of a sweep in a chart's text
+    alternative: a sweep from 10^-1.5 reads "0.0316", not "0.0316228".
+
+    >>> fmt_sig(10**-1.5), fmt_sig(10**1.5), fmt_sig(-1234.5), fmt_sig(1e-5)
+    ('0.0316', '31.6', '−1230', '1e-05')
+    """
+    return fmt_short(float(f"{x:.{digits}g}"))

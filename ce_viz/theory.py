@@ -28,7 +28,7 @@ from ce_viz.core import (
     softmax_jacobian,
     softmax_over_temperatures,
 )
-from ce_viz.fmt import logit_label
+from ce_viz.fmt import fmt, fmt_short, fmt_sig, logit_label, named_values
 
 __all__ = [
     "BIG_SHIFT",
@@ -38,6 +38,12 @@ __all__ = [
     "BinaryCase",
     "BinaryPair",
     "Stability",
+    "TemperatureGradient",
+    "alt_ce_vs_mse",
+    "alt_distillation",
+    "alt_smoothing",
+    "alt_temperature",
+    "alt_temperature_gradient",
     "binary_case",
     "binary_cross_entropy_with_logits",
     "binary_pair",
@@ -60,6 +66,7 @@ __all__ = [
     "simplex_losses",
     "simplex_problem",
     "stability",
+    "temperature_gradient",
     "temperature_sweep",
     "value_nearest",
 ]
@@ -119,13 +126,18 @@ def temperature_sweep(logits: ArrayLike, temperatures: ArrayLike) -> FloatArray:
            [0.5, 0.5]])
     """
     o = check_one_sample(logits, "temperature_sweep")
+    return softmax_over_temperatures(o, _temperatures(temperatures))
+
+
+def _temperatures(temperatures: ArrayLike) -> FloatArray:
+    """``temperatures`` as a checked 1-D float array of finite numbers > 0."""
     try:
         ts = np.asarray(temperatures, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise CEVizError(f"temperatures must be numbers, got {temperatures!r}") from exc
     if ts.ndim != 1 or ts.size == 0 or not np.all(np.isfinite(ts)) or np.any(ts <= 0):
         raise CEVizError("temperatures must be a 1-D array of finite numbers > 0")
-    return softmax_over_temperatures(o, ts)
+    return ts
 
 
 def distillation_grad(
@@ -163,6 +175,54 @@ def distillation_grad_norms(
     p_s = softmax_over_temperatures(np.zeros(p_t.shape[1]), ts)
     factor = ts if scaled else 1.0 / ts
     return np.linalg.norm((p_s - p_t) * factor[:, None], axis=1)
+
+
+@dataclass(frozen=True)
+class TemperatureGradient:
+    """The gradient's size against the temperature (see :func:`temperature_gradient`)."""
+
+    temperatures: FloatArray  # the sweep, with the current T in it, ascending
+    norms: FloatArray  # ||dL/do|| = ||p_T - y|| / T at each temperature
+    T: float  # the current temperature
+    norm: float  # ||dL/do|| at T: the app's own gradient
+    anchor: float  # where the 1/T line meets the curve: T, or the largest T with a norm > 0
+    reference: FloatArray  # exactly 1/T through the anchor (zeros if every norm is 0)
+
+
+def temperature_gradient(
+    logits: ArrayLike, y: ArrayLike, T: float, temperatures: ArrayLike | None = None
+) -> TemperatureGradient:
+    """The size of ``dL/do = (p_T - y)/T`` over a sweep of temperatures (``TEMPERATURES``
+    by default, with ``T`` added), beside the line that falls exactly like ``1/T`` through
+    the current ``T``: where the curve leaves that line, ``p_T`` itself is changing.
+
+    The arg-max class's ``p - y`` is taken as ``(1 - y) - (1 - p)``, with ``1 - p`` the sum
+    of the other classes' ``p``, as the core's gradient does: no cancellation where ``p``
+    rounds to 1.
+
+    >>> g = temperature_gradient([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], 5.0, [1.0, 10.0])
+    >>> g.temperatures.tolist(), round(g.norm, 4), g.reference.round(4).tolist()
+    ([1.0, 5.0, 10.0], 0.1654, [0.8272, 0.1654, 0.0827])
+
+    Parameters: ``logits`` and ``y`` of shape ``(K,)``, ``T > 0``, ``temperatures`` > 0.
+    """
+    o = check_one_sample(logits, "temperature_gradient")
+    y_arr = np.asarray(check_y(y, o.shape))
+    t = check_temperature(T)
+    sweep = _temperatures(TEMPERATURES if temperatures is None else temperatures)
+    ts = np.union1d(sweep, [t])
+    p = softmax_over_temperatures(o, ts)
+    diff = p - y_arr
+    top = int(np.argmax(o))  # the arg-max of o / T for every T > 0
+    diff[:, top] = (1.0 - y_arr[top]) - np.delete(p, top, axis=1).sum(axis=1)
+    norms = np.linalg.norm(diff / ts[:, None], axis=1)
+    norm = float(np.linalg.norm(grad_logits(o, y_arr, t)))
+    positive = np.flatnonzero(norms > 0)
+    if norm > 0 or not positive.size:
+        anchor, at = t, norm
+    else:
+        anchor, at = float(ts[positive[-1]]), float(norms[positive[-1]])
+    return TemperatureGradient(ts, norms, t, norm, anchor, at * anchor / ts)
 
 
 def naive_softmax(logits: ArrayLike, dtype: type = np.float64) -> NDArray[np.floating]:
@@ -581,4 +641,126 @@ def binary_case(logits: ArrayLike, y: ArrayLike) -> BinaryCase:
         bce=float(binary_cross_entropy_with_logits(pair.z, pair.t)),
         grad_k=float(grad_logits(o_pair, target)[1]),
         sigmoid_grad=float(sigmoid(pair.z)) - pair.t,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Text alternatives: what each of the "why" view's charts shows, with its key numbers
+# --------------------------------------------------------------------------------------
+
+
+def alt_ce_vs_mse(
+    label: str, wrong_end: str, ce: Sequence[float], mse: Sequence[float], here: Sequence[float]
+) -> str:
+    """The CE-vs-MSE chart in words: both gradients at the wrong end of the sweep and at
+    the current logits (``ce``, ``mse``: their first values; ``here``: CE's and MSE's).
+
+    >>> print(alt_ce_vs_mse("o0 · a", "−18", [1.0], [2.04e-11], [1.0, 6.67e-5]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Gradient size |∂L/∂o| on the true class, o0 · a, as that logit sweeps with the others
+    fixed (log scale): cross-entropy's is |pₖ − yₖ| ÷ T, MSE's carries a factor pₖ. At the
+    confidently wrong end (o0 · a = −18): cross-entropy 1.0000, MSE 2.0400e-11. At your
+    logits: cross-entropy 1.0000, MSE 6.6700e-05.
+    """
+    return (
+        f"Gradient size |∂L/∂o| on the true class, {label}, as that logit sweeps with the "
+        "others fixed (log scale): cross-entropy's is |pₖ − yₖ| ÷ T, MSE's carries a factor "
+        f"pₖ. At the confidently wrong end ({label} = {wrong_end}): cross-entropy "
+        f"{fmt(ce[0])}, MSE {fmt(mse[0])}. At your logits: cross-entropy {fmt(here[0])}, "
+        f"MSE {fmt(here[1])}."
+    )
+
+
+def alt_temperature(
+    names: Sequence[str], temperatures: ArrayLike, p: ArrayLike, T: float, p_T: ArrayLike
+) -> str:
+    """The temperature chart in words: each class's p at both ends of the sweep and at
+    the current ``T`` (``p``: the sweep's rows, ``p_T``: softmax at ``T``).
+
+    >>> print(alt_temperature("ab", [0.1, 10.0], [[0.0, 1.0], [0.475, 0.525]], 1.0, [0.27, 0.73]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Each class's probability p = softmax(o/T) against the temperature T, from 0.1 to 10
+    (log scale): low T sharpens p, high T flattens it. At your T = 1: a 0.2700, b 0.7300.
+    At T = 0.1: a 0.0000, b 1.0000. At T = 10: a 0.4750, b 0.5250.
+    """
+    ts, rows = np.asarray(temperatures, dtype=np.float64), np.asarray(p, dtype=np.float64)
+    low, high = fmt_sig(float(ts[0])), fmt_sig(float(ts[-1]))
+    return (
+        f"Each class's probability p = softmax(o/T) against the temperature T, from {low} to "
+        f"{high} (log scale): low T sharpens p, high T flattens it. At your T = "
+        f"{fmt_short(T)}: {named_values(names, list(np.asarray(p_T, dtype=np.float64)))}. "
+        f"At T = {low}: {named_values(names, list(rows[0]))}. "
+        f"At T = {high}: {named_values(names, list(rows[-1]))}."
+    )
+
+
+def alt_temperature_gradient(g: TemperatureGradient) -> str:
+    """The 1/T chart in words: the gradient's size at both ends of the sweep and at T.
+
+    >>> print(alt_temperature_gradient(temperature_gradient([2, 3, 4], [0, 1, 0], 5.0, [1, 10])))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    The gradient's size ‖∂L/∂o‖ = ‖p − y‖ ÷ T against the temperature T on log–log axes,
+    beside a dashed line that falls exactly like 1/T through your T: 1.0105 at T = 1,
+    0.1654 at your T = 5, 0.0819 at T = 10.
+    """
+    ts, norms = g.temperatures, g.norms
+    where = "your T" if g.anchor == g.T else f"T = {fmt_sig(g.anchor)}"
+    points = [
+        f"{fmt(float(norms[0]))} at T = {fmt_sig(float(ts[0]))}",
+        f"{fmt(g.norm)} at your T = {fmt_short(g.T)}",
+        f"{fmt(float(norms[-1]))} at T = {fmt_sig(float(ts[-1]))}",
+    ]
+    if ts[0] == g.T:
+        points.pop(0)
+    if ts[-1] == g.T:
+        points.pop()
+    return (
+        "The gradient's size ‖∂L/∂o‖ = ‖p − y‖ ÷ T against the temperature T on log–log "
+        f"axes, beside a dashed line that falls exactly like 1/T through {where}: "
+        + ", ".join(points)
+        + "."
+    )
+
+
+def alt_distillation(temperatures: ArrayLike, unscaled: ArrayLike, scaled: ArrayLike) -> str:
+    """The distillation chart in words: the two gradient sizes at both ends of the sweep.
+
+    >>> print(alt_distillation([1.0, 1000.0], [0.3268, 3.5e-7], [0.3268, 0.35]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    The soft-target gradient's size ‖∂/∂oₛ‖ for a student with all-zero logits against the
+    temperature T from 1 to 1000 (log–log axes). Without the T² factor it fades like 1/T²,
+    from 0.3268 to 3.5000e-07; with it, it goes from 0.3268 to 0.3500.
+    """
+    ts = np.asarray(temperatures, dtype=np.float64)
+    u, s = np.asarray(unscaled, dtype=np.float64), np.asarray(scaled, dtype=np.float64)
+    return (
+        "The soft-target gradient's size ‖∂/∂oₛ‖ for a student with all-zero logits against "
+        f"the temperature T from {fmt_sig(float(ts[0]))} to {fmt_sig(float(ts[-1]))} "
+        "(log–log axes). Without the T² factor it fades like 1/T², from "
+        f"{fmt(float(u[0]))} to {fmt(float(u[-1]))}; with it, it goes from {fmt(float(s[0]))} "
+        f"to {fmt(float(s[-1]))}."
+    )
+
+
+def alt_smoothing(eps_values: ArrayLike, gaps: ArrayLike, K: int, eps: float, gap: float) -> str:
+    """The label-smoothing chart in words: the optimal gap at both ends and at ε.
+
+    >>> print(alt_smoothing([1e-4, 0.99], [10.3, 0.02], 3, 0.1, 3.3322))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    The optimal logit gap oₖ − oⱼ at the loss's minimum against the label smoothing ε
+    (log scale), for K = 3: 10.3000 at ε = 0.0001, 0.0200 at ε = 0.99. Your ε = 0.1 gives
+    3.3322.
+    >>> alt_smoothing([1e-4, 0.99], [10.3, 0.02], 3, 0.0, float("inf")).split(". ")[-1]
+    'Your ε = 0: with no smoothing there is no minimum at a finite gap.'
+    """
+    e, g = np.asarray(eps_values, dtype=np.float64), np.asarray(gaps, dtype=np.float64)
+    yours = (
+        f"Your ε = {fmt_short(eps)} gives {fmt(gap)}."
+        if eps > 0
+        else "Your ε = 0: with no smoothing there is no minimum at a finite gap."
+    )
+    return (
+        "The optimal logit gap oₖ − oⱼ at the loss's minimum against the label smoothing ε "
+        f"(log scale), for K = {K}: {fmt(float(g[0]))} at ε = {fmt_sig(float(e[0]))}, "
+        f"{fmt(float(g[-1]))} at ε = {fmt_sig(float(e[-1]))}. " + yours
     )

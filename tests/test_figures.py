@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import html
+import math
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ from ce_viz.figures import (
     probability_figure,
     simplex_figure,
     temperature_figure,
+    temperature_gradient_figure,
 )
 from ce_viz.figures.style import (
     LABEL_CHARS,
@@ -41,7 +43,7 @@ from ce_viz.figures.style import (
     typed_array,
 )
 from ce_viz.fmt import MINUS, plotly_text
-from ce_viz.theory import gradient_sweep
+from ce_viz.theory import gradient_sweep, temperature_gradient
 from tests.plotted import plotted
 
 # --------------------------------------------------------------------------------------
@@ -420,6 +422,17 @@ def _shown(label: str) -> str:
     return html.unescape(label).removesuffix(" ★")
 
 
+def _class_axis(fig: go.Figure):
+    """The axis the classes run along: x for standing bars, y for lying ones."""
+    lying = any(t.orientation == "h" for t in _bars(fig))
+    return fig.layout.yaxis if lying else fig.layout.xaxis
+
+
+def _class_coords(trace) -> np.ndarray:
+    """A bar trace's class positions."""
+    return plotted(trace.y if trace.orientation == "h" else trace.x)
+
+
 def _bar_figures() -> list[tuple[str, go.Figure]]:
     p, y, g = _long_example()
     return [
@@ -432,7 +445,7 @@ def _bar_figures() -> list[tuple[str, go.Figure]]:
 def test_long_names_are_short_on_the_class_axis_and_whole_in_the_hover(name, fig) -> None:
     """Each tick shows at most LABEL_CHARS characters of its name, ending in an ellipsis
     when cut; the bars' hover data hold the whole names, escaped."""
-    ticks = list(fig.layout.xaxis.ticktext)
+    ticks = list(_class_axis(fig).ticktext)
     assert len(ticks) == LONG_K
     for tick, full in zip(ticks, LONG_NAMES, strict=True):
         shown = _shown(tick)
@@ -447,19 +460,19 @@ def test_long_names_are_short_on_the_class_axis_and_whole_in_the_hover(name, fig
 def test_names_that_shorten_alike_keep_a_position_each(name, fig) -> None:
     """Eight names share their first 20 characters: their ticks read the same, yet each
     class has its own tick position and its own bars."""
-    ticks = [_shown(t) for t in fig.layout.xaxis.ticktext]
+    ticks = [_shown(t) for t in _class_axis(fig).ticktext]
     assert len(set(ticks[:8])) == 1  # the truncations collide
-    assert list(fig.layout.xaxis.tickvals) == list(range(LONG_K))
+    assert list(_class_axis(fig).tickvals) == list(range(LONG_K))
     for trace in _bars(fig):
-        xs = plotted(trace.x).tolist()
+        xs = _class_coords(trace).tolist()
         assert len(set(xs)) == len(xs)
-    assert {int(x) for trace in _bars(fig) for x in plotted(trace.x)} == set(range(LONG_K))
+    assert {int(x) for trace in _bars(fig) for x in _class_coords(trace)} == set(range(LONG_K))
 
 
 def test_names_are_shortened_before_they_are_escaped() -> None:
     """The cut falls on the name, not on its escaped form: no entity is broken in two."""
     p, y, _ = _long_example()
-    tick = probability_figure(LONG_NAMES, p, y, 0).layout.xaxis.ticktext[-1]
+    tick = _class_axis(probability_figure(LONG_NAMES, p, y, 0)).ticktext[-1]
     assert tick == plotly_text(LONG_NAMES[-1][: LABEL_CHARS - 1]) + "…"
     assert "<" not in tick
     assert re.fullmatch(r"([^&]|&(amp|lt|gt);)*…", tick)
@@ -472,8 +485,9 @@ def test_legend_sits_at_the_foot_below_the_tick_labels(name, fig) -> None:
     legend = fig.layout.legend
     assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
     assert fig.layout.xaxis.automargin is True
-    # Crowded labels slant so that each ends at its tick: the last stays in the figure.
-    assert all(a <= 0 for a in fig.layout.xaxis.autotickangles)
+    # Crowded labels slant so that each ends at its tick: the last stays in the figure;
+    # lying bars' class labels lie level.
+    assert all(a <= 0 for a in _class_axis(fig).autotickangles)
 
 
 def test_short_names_are_left_whole() -> None:
@@ -685,13 +699,48 @@ def test_why_legends_say_what_is_drawn_without_raw_underscores() -> None:
     """The CE-vs-MSE curve is |p_k − y_k|/T (it once said |p_k − 1|); the distillation
     curves are gradient sizes (they once said the loss shrinks); no raw underscores."""
     values = np.linspace(-5.0, 5.0, 5)
-    ce_mse = ce_vs_mse_figure(values, np.ones(5), np.ones(5), 0.0, "o1 · cat")
+    ce_mse = ce_vs_mse_figure(values, np.ones(5), np.ones(5), 0.0, "o1 · cat", T=2.5)
     distill = distillation_figure(np.array([1.0, 10.0]), np.ones(2), np.ones(2))
     names = [t.name for f in (ce_mse, distill) for t in f.data]
     titles = [f.layout.yaxis.title.text for f in (ce_mse, distill)]
     assert not [text for text in names + titles if text and "_" in text], names + titles
-    assert "÷ T" in ce_mse.data[0].name
+    assert ce_mse.data[0].name == "cross-entropy: |pₖ − yₖ| ÷ T (T = 2.5)"
+    at_one = ce_vs_mse_figure(values, np.ones(5), np.ones(5), 0.0, "o1 · cat")
+    assert at_one.data[0].name == "cross-entropy: |pₖ − yₖ|"
     assert all(name.startswith("gradient of") for name in (t.name for t in distill.data))
+
+
+def _temperature_gradient_fig(logits, y, T):
+    g = temperature_gradient(logits, y, T)
+    return g, temperature_gradient_figure(
+        g.temperatures, g.norms, g.reference, g.T, g.norm, g.anchor
+    )
+
+
+def test_temperature_gradient_figure_draws_the_curve_the_1_over_t_line_and_your_t() -> None:
+    """Log–log axes (powers of ten on T), the curve and the 1/T line as given, a marker at
+    the current T, a dotted line there, and no raw underscore; it serialises without NaN."""
+    g, fig = _temperature_gradient_fig([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], 5.0)
+    curve, line, marker = fig.data
+    np.testing.assert_array_equal(plotted(curve.y), g.norms)
+    np.testing.assert_array_equal(plotted(line.y), g.reference)
+    assert (marker.x[0], marker.y[0]) == (5.0, g.norm)
+    assert line.name == "exactly 1/T, through your T"
+    assert marker.name == "your T = 5"
+    assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
+    assert (fig.layout.xaxis.dtick, fig.layout.xaxis.tickformat) == (1, "~g")
+    assert fig.layout.shapes[0].x0 == 5.0
+    texts = [t.name for t in fig.data] + [fig.layout.xaxis.title.text, fig.layout.yaxis.title.text]
+    assert not [text for text in texts if "_" in text]
+    assert "NaN" not in fig.to_json()
+
+
+def test_temperature_gradient_figure_where_the_gradient_is_zero_at_t() -> None:
+    """At logits 1000, 0, −1000 (true class 0, T = 1) the gradient is exactly 0: no marker
+    (a log axis cannot place it), and the 1/T line says where it passes instead."""
+    _g, fig = _temperature_gradient_fig([1000.0, 0.0, -1000.0], [1.0, 0.0, 0.0], 1.0)
+    assert len(fig.data) == 2
+    assert fig.data[1].name == "exactly 1/T, through T = 31.6"
 
 
 def test_one_signed_colour_means_the_same_everywhere() -> None:
@@ -764,3 +813,28 @@ def test_each_descent_axis_wears_its_curves_colour() -> None:
     assert fig.layout.yaxis.title.font.color == fig.layout.yaxis.tickfont.color == loss.line.color
     assert fig.layout.yaxis2.title.font.color == fig.layout.yaxis2.tickfont.color == gap.line.color
     assert loss.line.color != gap.line.color
+
+
+def test_log_y_axes_of_the_why_charts_label_powers_of_ten_only() -> None:
+    """The gradient-size axes (CE vs MSE, the 1/T chart, distillation) label whole powers
+    of ten, never the crowded 2 and 5 between them that Plotly adds to a short log axis,
+    and at most 7 of them however many decades the curves span (every n-th power, n as
+    small as that allows)."""
+    values = np.linspace(-15.0, 15.0, 31)
+    ce, mse = gradient_sweep([0.0, 8.0, 1.0], [1.0, 0.0, 0.0], 0, values)
+    ts = np.logspace(0, 3, 31)
+    g, temperature = _temperature_gradient_fig([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], 5.0)
+    cases = [
+        (ce_vs_mse_figure(values, ce, mse, 0.0, "o0 · a"), [ce, mse]),
+        (temperature, [g.norms, g.reference]),
+        (distillation_figure(ts, 1.0 / ts**2, np.ones(31)), [1.0 / ts**2, np.ones(31)]),
+    ]
+    for fig, curves in cases:
+        axis = fig.layout.yaxis
+        drawn = np.concatenate(curves)
+        decades = math.log10(drawn[drawn > 0].max() / drawn[drawn > 0].min())
+        assert axis.type == "log"
+        assert isinstance(axis.dtick, int)
+        assert decades / axis.dtick <= 7
+        assert axis.dtick == 1 or decades / (axis.dtick - 1) > 7
+    assert cases[0][0].layout.yaxis.dtick >= 2  # about 1e-12 to 1

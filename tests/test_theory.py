@@ -32,6 +32,7 @@ from ce_viz.core import (
     softmax_jacobian,
 )
 from ce_viz.theory import (
+    TEMPERATURES,
     binary_cross_entropy_with_logits,
     binary_pair,
     chain_rule,
@@ -49,6 +50,7 @@ from ce_viz.theory import (
     sigmoid,
     simplex_grid,
     simplex_problem,
+    temperature_gradient,
     temperature_sweep,
 )
 
@@ -1198,3 +1200,107 @@ def test_sweeps_over_temperature_equal_the_one_at_a_time_loops(o: list[float]) -
         norms = distillation_grad_norms(o, ts, scaled=scaled)
         loop = [np.linalg.norm(distillation_grad(student, o, t, scaled=scaled)) for t in ts]
         np.testing.assert_allclose(norms, loop, rtol=1e-15, atol=0.0)
+
+
+# --------------------------------------------------------------------------------------
+# temperature_gradient: the gradient's size against T, beside an exact 1/T line
+# --------------------------------------------------------------------------------------
+
+#: (logits, y, T): the seed, a soft target, confident and right (p rounds to y at low T),
+#: confident and wrong, huge logits, and a current T outside the sweep.
+TEMPERATURE_GRADIENT_CASES: list[tuple[list[float], list[float], float]] = [
+    ([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], 5.0),
+    ([2.0, 3.0, 4.0], [0.1, 0.8, 0.1], 1.0),
+    ([8.0, 1.0, -2.0], [1.0, 0.0, 0.0], 0.5),
+    ([-3.0, 8.0, 1.0], [1.0, 0.0, 0.0], 1.0),
+    ([1e300, -1e300, 0.0], [0.0, 1.0, 0.0], 0.01),
+    ([0.5, -1.0, 3.0, 0.0], [0.0, 0.0, 1.0, 0.0], 100.0),
+]
+
+
+def ref_grad_norm(o: Sequence[float], y: Sequence[float], T: float) -> mpmath.mpf:
+    """||(p_T - y)/T|| at 50 digits, the closed form of the cross-entropy's gradient.
+
+    p_k of the largest logit can lie closer to 1 than 50 digits resolve (8, 1, −2 at
+    T = 0.03: 1 − p_0 ≈ 1e-96), so its 1 − p_k is the others' p summed, which is exact."""
+    with mpmath.workdps(DPS):
+        p = ref_softmax(o, T)
+        k = max(range(len(o)), key=lambda i: (o[i], -i))
+        diff = [pi - _mpf(yi) for pi, yi in zip(p, y, strict=True)]
+        diff[k] = (1 - _mpf(y[k])) - mpmath.fsum(p[:k] + p[k + 1 :])
+        return mpmath.sqrt(mpmath.fsum((d / _mpf(T)) ** 2 for d in diff))
+
+
+@pytest.mark.parametrize(("o", "y", "T"), TEMPERATURE_GRADIENT_CASES)
+def test_temperature_gradient_is_the_closed_form_at_every_temperature(
+    o: list[float], y: list[float], T: float
+) -> None:
+    """Every norm of the sweep is ||(p_T - y)/T|| at 50 digits, to 1e-12 relative, even
+    where p_T rounds to y (the arg-max class's p - y cancels if taken as written)."""
+    g = temperature_gradient(o, y, T)
+    assert T in g.temperatures.tolist()
+    assert np.all(np.diff(g.temperatures) > 0)
+    assert set(TEMPERATURES.tolist()) <= set(g.temperatures.tolist())
+    for t, norm in zip(g.temperatures[::6], g.norms[::6], strict=True):
+        expected = float(ref_grad_norm(o, y, float(t)))
+        assert norm == pytest.approx(expected, rel=1e-12, abs=TINY_ABS), t
+
+
+def test_temperature_gradient_keeps_the_tiny_gradient_of_a_confident_right_answer() -> None:
+    """logits 8, 1, −2 with the true class 0 at T = 0.25: ||p − y||/T is about 5e-12; taking
+    1 − p_0 as 1 − (rounded p_0) would give 0 or a number off by orders of magnitude."""
+    g = temperature_gradient([8.0, 1.0, -2.0], [1.0, 0.0, 0.0], 0.25)
+    expected = float(ref_grad_norm([8.0, 1.0, -2.0], [1.0, 0.0, 0.0], 0.25))
+    assert 1e-13 < expected < 1e-10
+    assert g.norm == pytest.approx(expected, rel=1e-12)
+    (at,) = np.flatnonzero(g.temperatures == 0.25)
+    assert g.norms[at] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("o", "y", "T"), TEMPERATURE_GRADIENT_CASES[:4])
+def test_temperature_gradient_at_the_current_t_is_the_finite_difference_gradient(
+    o: list[float], y: list[float], T: float
+) -> None:
+    """The marked norm is the size of the loss's own slope: central differences of
+    cross_entropy(o, y, T), one logit at a time."""
+    g = temperature_gradient(o, y, T)
+    slope = []
+    for i in range(len(o)):
+        up, down = np.array(o, dtype=float), np.array(o, dtype=float)
+        up[i] += H
+        down[i] -= H
+        slope.append((cross_entropy(up, y, T) - cross_entropy(down, y, T)) / (2 * H))
+    assert g.norm == pytest.approx(float(np.linalg.norm(slope)), rel=1e-7)
+
+
+@pytest.mark.parametrize(("o", "y", "T"), TEMPERATURE_GRADIENT_CASES)
+def test_temperature_gradient_reference_is_exactly_one_over_t_through_the_current_t(
+    o: list[float], y: list[float], T: float
+) -> None:
+    """The reference line is c/T: reference × T is the same at every temperature, and it
+    meets the curve at the current T."""
+    g = temperature_gradient(o, y, T)
+    assert g.anchor == T
+    np.testing.assert_allclose(g.reference * g.temperatures, g.norm * T, rtol=1e-14)
+    (at,) = np.flatnonzero(g.temperatures == T)
+    assert g.reference[at] == pytest.approx(g.norms[at], rel=1e-14)
+    assert g.norms[at] == pytest.approx(g.norm, rel=1e-14)
+
+
+def test_temperature_gradient_reference_moves_where_the_gradient_is_exactly_zero() -> None:
+    """logits 1000, 0, −1000 with the true class 0: at T = 1 p is y exactly in floats and
+    the gradient is 0, which no log axis shows; the 1/T line then goes through the largest
+    temperature of the sweep, where e^(−1000/T) is still a float."""
+    g = temperature_gradient([1000.0, 0.0, -1000.0], [1.0, 0.0, 0.0], 1.0)
+    assert g.norm == 0.0
+    assert g.anchor == g.temperatures[-1] == TEMPERATURES[-1]
+    expected = float(ref_grad_norm([1000.0, 0.0, -1000.0], [1.0, 0.0, 0.0], g.anchor))
+    assert g.norms[-1] == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(g.reference * g.temperatures, expected * g.anchor, rtol=1e-12)
+
+
+@pytest.mark.parametrize("temperatures", [[1.0, 0.0], [-2.0], [[1.0, 2.0]], []])
+def test_temperature_gradient_rejects_bad_temperatures(temperatures: object) -> None:
+    """A sweep with a temperature that is not a finite number > 0 is a CEVizError."""
+    with pytest.raises(CEVizError, match="temperatures must be"):
+        temperature_gradient([1.0, 2.0], [1.0, 0.0], 1.0, temperatures)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -55,7 +57,10 @@ def test_jacobian_view_shows_the_matrix_and_the_chain_rule() -> None:
 #: Each tab of view=why, by its tab= name: the charts it draws and a table column it shows.
 WHY_TAB_CONTENT = {
     "mse": ({"ce_mse_chart"}, None),
-    "temperature": ({"temperature_chart", "distillation_chart"}, None),
+    "temperature": (
+        {"temperature_chart", "temperature_gradient_chart", "distillation_chart"},
+        None,
+    ),
     "smoothing": ({"smoothing_chart"}, None),
     "stability": (set(), "naive e^o / Σ e^o"),
     "binary": (set(), "quantity"),
@@ -78,6 +83,103 @@ def test_why_view_draws_only_the_tab_in_the_link(tab: str) -> None:
     assert (column in columns) if column else not columns
     assert len(at.tabs) == 5
     assert at.query_params.get("tab") == (None if tab == "mse" else tab)
+
+
+def alt_texts(at) -> dict[str, str]:
+    """Each Plotly chart's text alternative, by chart key."""
+    return {c.proto.id.rsplit("-", 1)[-1]: c.proto.alt for c in at.get("plotly_chart")}
+
+
+def readme_recipe(number: int) -> str:
+    """The query of the README's lecture recipe ``number`` (the text between ? and `)."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (query,) = re.findall(rf"^{number}\. `\?([^`]+)`", text, flags=re.MULTILINE)
+    return query
+
+
+def test_the_temperature_recipe_link_opens_on_the_temperature_tab() -> None:
+    """Lecture recipe 8 (high temperature) names its tab, and its link opens the why view on
+    Temperature, with the 1/T chart: it once opened on CE vs MSE."""
+    query = dict(part.split("=", 1) for part in readme_recipe(8).split("&"))
+    assert query["T"] == "5"
+    assert query["tab"] == "temperature"
+    at = run_app(**query)
+    assert "temperature_gradient_chart" in chart_payload(at)
+    assert at.query_params["tab"] == "temperature"
+
+
+def test_the_temperature_tab_plots_the_gradient_against_t_with_an_exact_1_over_t_line() -> None:
+    """At logits 2, 3, 4, true class 1 and T = 5 the chart draws ‖(p_T − y)/T‖ over T
+    (log–log), a line that is exactly c/T through the current T, and a marker at T = 5
+    with the gradient's size there, all from the closed form worked here."""
+    at = run_app(view="why", tab="temperature", logits="2,3,4", target="1", T="5")
+    fig = figure(at, "temperature_gradient_chart")
+    curve, line, marker = fig["data"]
+    ts = decode(curve["x"])
+    o, y = np.array([2.0, 3.0, 4.0]), np.array([0.0, 1.0, 0.0])
+
+    def size(t: float) -> float:
+        e = np.exp(o / t)
+        return float(np.linalg.norm((e / e.sum() - y) / t))
+
+    np.testing.assert_allclose(decode(curve["y"]), [size(t) for t in ts], rtol=1e-12)
+    np.testing.assert_allclose(decode(line["y"]) * decode(line["x"]), 5 * size(5.0), rtol=1e-13)
+    assert marker["x"] == [5.0]
+    assert marker["y"][0] == pytest.approx(size(5.0), rel=1e-14)
+    assert fig["layout"]["xaxis"]["type"] == fig["layout"]["yaxis"]["type"] == "log"
+    assert "1/T" in line["name"]
+    assert "5" in marker["name"]
+
+
+def test_every_why_chart_has_a_text_alternative_with_its_key_numbers() -> None:
+    """Each chart's alt says what it shows and the numbers a reader needs, worked here:
+    CE vs MSE at the wrong end and at the logits, p at T, the gradient's size at T, the
+    distillation gradients, the smoothing gap at ε."""
+    at = run_app(view="why", logits="-3,8,1", target="0")
+    (alt,) = alt_texts(at).values()
+    # CE's push at the true class: p_0 − 1 with p_0 = e^-3 / (e^-3 + e^8 + e^1).
+    p0 = math.exp(-3) / (math.exp(-3) + math.exp(8) + math.exp(1))
+    assert f"cross-entropy {1 - p0:.4f}" in alt
+    assert "MSE" in alt
+    assert "o0" in alt
+
+    at = run_app(view="why", tab="temperature", logits="2,3,4", target="1", T="5")
+    alts = alt_texts(at)
+    p = softmax(np.array([2.0, 3.0, 4.0]) / 5)
+    assert f"At your T = 5: class 0 {p[0]:.4f}, class 1 {p[1]:.4f}" in alts["temperature_chart"]
+    norm = np.linalg.norm((p - [0.0, 1.0, 0.0]) / 5)
+    assert f"{norm:.4f} at your T = 5" in alts["temperature_gradient_chart"]
+    assert "exactly like 1/T" in alts["temperature_gradient_chart"]
+    distill = alts["distillation_chart"]
+    assert "from 1 to 1000" in distill
+    assert "1/T²" in distill
+
+    at = run_app(view="why", tab="smoothing", smoothing="0.1", logits="2,3,4", target="1")
+    (alt,) = alt_texts(at).values()
+    gap = math.log((1 - 0.1 + 0.1 / 3) / (0.1 / 3))
+    assert f"Your ε = 0.1 gives {gap:.4f}" in alt
+    assert "K = 3" in alt
+
+
+def test_ce_vs_mse_legend_names_the_temperature_it_divides_by() -> None:
+    """At T = 5 the cross-entropy curve is |pₖ − yₖ| ÷ T and its legend says T = 5; at
+    T = 1 it is plain |pₖ − yₖ|."""
+    at = run_app(view="why", T="5")
+    assert figure(at, "ce_mse_chart")["data"][0]["name"] == "cross-entropy: |pₖ − yₖ| ÷ T (T = 5)"
+    at = run_app(view="why")
+    assert figure(at, "ce_mse_chart")["data"][0]["name"] == "cross-entropy: |pₖ − yₖ|"
+
+
+def test_the_distillation_text_speaks_of_the_gradient_not_the_loss() -> None:
+    """The axis shows the gradient's size: the text says that gradient fades like 1/T²,
+    not that the loss shrinks, and the legend entries are gradients."""
+    at = run_app(view="why", tab="temperature")
+    text = " ".join(m.value for m in at.markdown)
+    assert "that gradient fades like $1/T^2$" in text
+    assert "loss shrinks" not in text
+    assert "term fades" not in text
+    names = [t["name"] for t in figure(at, "distillation_chart")["data"]]
+    assert all(name.startswith("gradient of") for name in names)
 
 
 def test_stability_table_shows_naive_nan_and_stable_answer() -> None:

@@ -27,6 +27,7 @@ from ce_viz.figures.theory import (
     jacobian_figure,
     smoothing_figure,
     temperature_figure,
+    temperature_gradient_figure,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "slice_figure",
     "smoothing_figure",
     "temperature_figure",
+    "temperature_gradient_figure",
 ]

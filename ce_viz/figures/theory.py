@@ -26,7 +26,7 @@ from ce_viz.figures.style import (
     short_label,
     vline,
 )
-from ce_viz.fmt import fmt_short, plotly_text
+from ce_viz.fmt import fmt_short, fmt_sig, plotly_text
 
 __all__ = [
     "ce_vs_mse_figure",
@@ -34,7 +34,27 @@ __all__ = [
     "jacobian_figure",
     "smoothing_figure",
     "temperature_figure",
+    "temperature_gradient_figure",
 ]
+
+
+#: The most labelled powers of ten on a log y axis: more decades than this are labelled
+#: every second (third, ...) power, and none is labelled between them.
+MAX_DECADE_LABELS = 7
+
+
+def _log_yaxis(title: str, *curves: ArrayLike) -> Spec:
+    """A log y axis labelled at powers of ten only (no crowded "2" and "5" between them),
+    every n-th power where the curves span many decades.
+
+    >>> _log_yaxis("g", [1e-3, 1.0])["dtick"], _log_yaxis("g", [1e-30, 0.0, 10.0])["dtick"]
+    (1, 5)
+    """
+    values = np.concatenate([np.ravel(np.asarray(c, dtype=np.float64)) for c in curves])
+    shown = values[np.isfinite(values) & (values > 0)]
+    span = np.log10(shown.max()) - np.log10(shown.min()) if shown.size else 0.0
+    step = max(1, int(np.ceil(span / MAX_DECADE_LABELS)))
+    return axis(title={"text": title}, type="log", dtick=step, exponentformat="power")
 
 
 def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
@@ -81,6 +101,7 @@ def ce_vs_mse_figure(
     current: float,
     label: str,
     origin: float | None = None,
+    T: float = 1.0,
 ) -> go.Figure:
     """The size of the true-class gradient of cross-entropy and of MSE as its logit sweeps.
 
@@ -97,6 +118,9 @@ def ce_vs_mse_figure(
     origin : float, optional
         The current value of the logit when ``values`` and ``current`` (then 0) are moves
         from it, for a logit too large to draw at its own value.
+    T : float
+        The temperature: cross-entropy's curve is ``|p_k − y_k| / T``, and its legend says
+        so when ``T ≠ 1``.
     """
     x = np.asarray(values, dtype=np.float64)
     traces = [
@@ -104,7 +128,7 @@ def ce_vs_mse_figure(
             "type": "scatter",
             "x": x,
             "y": np.asarray(ce_grad),
-            "name": "cross-entropy: |pₖ − yₖ| ÷ T",
+            "name": "cross-entropy: |pₖ − yₖ|" + ("" if T == 1 else f" ÷ T (T = {fmt_short(T)})"),
             "mode": "lines",
             "line": {"color": PALETTE["p"], "width": 4},
         },
@@ -126,7 +150,7 @@ def ce_vs_mse_figure(
         "Gradient on the true class: cross-entropy against MSE",
         height=460,
         xaxis=axis(title={"text": title}, automargin=True),
-        yaxis=axis(title={"text": "|∂L/∂oₖ|  (log scale)"}, type="log", exponentformat="power"),
+        yaxis=_log_yaxis("|∂L/∂oₖ|  (log scale)", ce_grad, mse_grad),
         legend=FOOT_LEGEND,
         shapes=[vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
     )
@@ -211,7 +235,7 @@ def distillation_figure(
         "Distillation: why the soft-target loss is multiplied by T²",
         height=440,
         xaxis=axis(title={"text": "temperature T (log scale)"}, **LOG_TICKS, automargin=True),
-        yaxis=axis(title={"text": "‖∂/∂o of the student‖"}, type="log", exponentformat="power"),
+        yaxis=_log_yaxis("‖∂/∂oₛ‖ of the student  (log scale)", unscaled, scaled),
         legend=FOOT_LEGEND,
     )
     return figure(traces, layout)
@@ -256,5 +280,71 @@ def smoothing_figure(
         xaxis=axis(title={"text": "label smoothing ε (log scale)"}, **LOG_TICKS, automargin=True),
         yaxis=axis(title={"text": "gap at the minimum"}, rangemode="tozero"),
         legend=FOOT_LEGEND,
+    )
+    return figure(traces, layout)
+
+
+def temperature_gradient_figure(
+    temperatures: ArrayLike,
+    norms: ArrayLike,
+    reference: ArrayLike,
+    current: float,
+    current_norm: float,
+    anchor: float,
+) -> go.Figure:
+    """The gradient's size ``‖(p_T − y)/T‖`` against T on log–log axes, beside the line that
+    falls exactly like 1/T, with the current T marked.
+
+    Parameters
+    ----------
+    temperatures, norms, reference : array_like, shape (n,)
+        The sweep, the gradient's size at each T, and ``c/T`` through ``anchor``.
+    current, current_norm : float
+        The current T and the gradient's size there, marked (the point only when > 0).
+    anchor : float
+        The T where the 1/T line meets the curve: ``current``, unless the gradient is 0
+        there.
+    """
+    ts = np.asarray(temperatures, dtype=np.float64)
+    where = "your T" if anchor == current else f"T = {fmt_sig(anchor)}"
+    traces: list[Spec] = [
+        {
+            "type": "scatter",
+            "x": ts,
+            "y": np.asarray(norms, dtype=np.float64),
+            "name": "‖∂L/∂o‖ = ‖p − y‖ ÷ T",
+            "mode": "lines",
+            "line": {"color": PALETTE["p"], "width": 4},
+            "hovertemplate": "T = %{x:.3g}<br>‖∂L/∂o‖ = %{y:.4g}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": ts,
+            "y": np.asarray(reference, dtype=np.float64),
+            "name": f"exactly 1/T, through {where}",
+            "mode": "lines",
+            "line": {"color": PALETTE["lower"], "width": 3, "dash": "dash"},
+            "hovertemplate": "T = %{x:.3g}<br>c/T = %{y:.4g}<extra></extra>",
+        },
+    ]
+    if current_norm > 0:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [current],
+                "y": [current_norm],
+                "name": f"your T = {fmt_short(current)}",
+                "mode": "markers",
+                "marker": {"size": 14, "color": PALETTE["p"], "symbol": "diamond"},
+                "hovertemplate": "T = %{x:.4g}<br>‖∂L/∂o‖ = %{y:.4g}<extra></extra>",
+            }
+        )
+    layout = base_layout(
+        "The gradient scales like 1/T",
+        height=440,
+        xaxis=axis(title={"text": "temperature T (log scale)"}, **LOG_TICKS, automargin=True),
+        yaxis=_log_yaxis("‖∂L/∂o‖  (log scale)", norms, reference),
+        legend=FOOT_LEGEND,
+        shapes=[vline(current, {"color": PALETTE["neutral"], "dash": "dot"})],
     )
     return figure(traces, layout)

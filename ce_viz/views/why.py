@@ -12,8 +12,9 @@ from ce_viz.figures import (
     draws_absolute,
     smoothing_figure,
     temperature_figure,
+    temperature_gradient_figure,
 )
-from ce_viz.fmt import escape_markdown, fmt, fmt_short, logit_label, subscript, tex
+from ce_viz.fmt import escape_markdown, fmt, fmt_short, fmt_sig, logit_label, subscript, tex
 from ce_viz.landscape import grid_values, optimal_gaps, optimal_logit_gap
 from ce_viz.state import WHY_TABS, AppState
 from ce_viz.theory import (
@@ -21,11 +22,17 @@ from ce_viz.theory import (
     DISTILL_TEMPERATURES,
     SMOOTHING_VALUES,
     TEMPERATURES,
+    alt_ce_vs_mse,
+    alt_distillation,
+    alt_smoothing,
+    alt_temperature,
+    alt_temperature_gradient,
     binary_case,
     distillation_grad_norms,
     gradient_sweep,
     overflow_thresholds,
     stability,
+    temperature_gradient,
     temperature_sweep,
     value_nearest,
 )
@@ -65,30 +72,39 @@ def _ce_vs_mse(state: AppState, result) -> None:
     ce, mse = gradient_sweep(result.logits, result.y, k, values, state.T, relative=relative)
     st.markdown(
         "Sweep the true class's logit $o_k$ with the others fixed. Cross-entropy's gradient "
-        "$p_k - y_k$ is largest exactly when the model is confidently wrong. Squared error on "
-        "the probabilities, $\\sum_i (p_i - y_i)^2$, has gradient "
-        "$2p_k\\big[(p_k - y_k) - \\sum_j p_j (p_j - y_j)\\big]/T$: the factor $p_k$ makes it "
-        "**vanish** when $p_k \\to 0$, so a confidently wrong model barely learns."
+        "$(p_k - y_k)/T$ is largest exactly when the model is confidently wrong. Squared "
+        "error on the probabilities has the gradient"
     )
+    # Displayed, not inline: an inline formula this long breaks across lines.
+    st.latex(
+        r"\frac{\partial}{\partial o_k} \sum_i (p_i - y_i)^2"
+        r" = \frac{2p_k}{T}\Big[(p_k - y_k) - \sum_j p_j (p_j - y_j)\Big]"
+    )
+    st.markdown(
+        "The factor $p_k$ makes it **vanish** when $p_k \\to 0$, so a confidently wrong model "
+        "barely learns."
+    )
+    label = logit_label(k, state.class_names[k])
+    here = (abs(result.grad[k]), value_nearest(values, mse, centre))
     chart(
         ce_vs_mse_figure(
-            values,
-            ce,
-            mse,
-            centre,
-            logit_label(k, state.class_names[k]),
-            origin=o_k if relative else None,
+            values, ce, mse, centre, label, origin=o_k if relative else None, T=state.T
         ),
         key="ce_mse_chart",
-        alt="Gradient size on the true class for cross-entropy and for MSE as its logit varies.",
+        alt=alt_ce_vs_mse(
+            label,
+            f"{fmt_short(o_k)} − {fmt_short(SWEEP_HALF)}" if relative else fmt_short(values[0]),
+            ce,
+            mse,
+            here,
+        ),
     )
     at = 0  # the most wrong end of the sweep
     where = f"{tex(o_k, None)} - {tex(SWEEP_HALF, None)}" if relative else fmt_short(values[at])
     st.info(
         f"At $o_k = {where}$ (confidently wrong): cross-entropy pushes with "
-        f"{fmt(ce[at])}, MSE with {fmt(mse[at])}. At your logits: {fmt(abs(result.grad[k]))} "
-        "against "
-        f"{fmt(value_nearest(values, mse, centre))}."
+        f"{fmt(ce[at])}, MSE with {fmt(mse[at])}. At your logits: {fmt(here[0])} "
+        f"against {fmt(here[1])}."
     )
 
 
@@ -99,26 +115,45 @@ def _temperature(state: AppState, result) -> None:
         "**flattens** it for $T > 1$. The chain rule through $o/T$ divides the gradient by "
         f"$T$: here $\\partial L/\\partial o = (p - y)/T$ with $T = {fmt_short(state.T)}$."
     )
+    sweep = temperature_sweep(result.logits, TEMPERATURES)
     chart(
-        temperature_figure(
-            TEMPERATURES, temperature_sweep(result.logits, TEMPERATURES), names, state.T
-        ),
+        temperature_figure(TEMPERATURES, sweep, names, state.T),
         key="temperature_chart",
-        alt="Each class's probability against the temperature.",
+        alt=alt_temperature(names, TEMPERATURES, sweep, state.T, result.p),
     )
+    g = temperature_gradient(result.logits, result.y, state.T)
+    st.markdown(
+        "**The gradient scales like $1/T$.** Its size $\\lVert \\partial L/\\partial o "
+        "\\rVert = \\lVert p - y \\rVert / T$ for your logits at every $T$, beside a line "
+        "that falls exactly like $1/T$. Where the curve leaves the line, $p$ itself is "
+        "changing with $T$; where it runs along it ($p$ settled, e.g. flat at large $T$), "
+        "the $1/T$ of the chain rule is all that is left."
+    )
+    chart(
+        temperature_gradient_figure(g.temperatures, g.norms, g.reference, g.T, g.norm, g.anchor),
+        key="temperature_gradient_chart",
+        alt=alt_temperature_gradient(g),
+    )
+    if g.norm == 0:
+        st.caption(
+            f"At your T = {fmt_short(state.T)} the gradient is exactly 0 in float64 (p equals "
+            "y to the last bit), which a log axis cannot show: the 1/T line goes through "
+            f"T = {fmt_sig(g.anchor)} instead."
+        )
     unscaled = distillation_grad_norms(result.logits, DISTILL_TEMPERATURES, scaled=False)
     scaled = distillation_grad_norms(result.logits, DISTILL_TEMPERATURES)
     st.markdown(
         "**Distillation.** A student learns from a teacher's softened $p_t = "
         "\\mathrm{softmax}(o_t/T)$. The soft-target gradient is $(p_s - p_t)/T$, and "
-        "$p_s - p_t$ itself shrinks like $1/T$, so the whole term fades like $1/T^2$. "
-        "Multiplying that loss by $T^2$ keeps its pull steady as $T$ changes. (Teacher: "
-        "your logits; student: all zeros.)"
+        "$p_s - p_t$ itself shrinks like $1/T$, so that gradient fades like $1/T^2$. "
+        "Multiplying the soft-target loss by $T^2$ multiplies its gradient by $T^2$ too, "
+        "which keeps its pull steady as $T$ changes. (Teacher: your logits; student: all "
+        "zeros.)"
     )
     chart(
         distillation_figure(DISTILL_TEMPERATURES, unscaled, scaled),
         key="distillation_chart",
-        alt="Soft-target gradient size against temperature, with and without the T² factor.",
+        alt=alt_distillation(DISTILL_TEMPERATURES, unscaled, scaled),
     )
 
 
@@ -139,7 +174,7 @@ def _smoothing(state: AppState) -> None:
     chart(
         smoothing_figure(SMOOTHING_VALUES, gaps, eps, current),
         key="smoothing_chart",
-        alt="The optimal logit gap against the label-smoothing strength.",
+        alt=alt_smoothing(SMOOTHING_VALUES, gaps, K, eps, current),
     )
     if eps == 0:
         st.caption(f"Set ε > 0 (sidebar: {MORE_SETTINGS}) to mark your own value.")
@@ -175,7 +210,7 @@ def _stability(state: AppState) -> None:
         key="threshold_table",
     )
     st.caption(
-        "The stable form also gives log p directly as (o_i − m) − log Σ e^(o_j − m), so the "
+        "The stable form also gives log p directly as (oᵢ − m) − log Σ e^(oⱼ − m), so the "
         "loss of a confident wrong answer is a large finite number, never log 0: your "
         f"logits + 1000 still give L = {fmt(shown.loss)}, "
         f"log p = {', '.join(fmt(v, 3) for v in shown.log_p)}."
