@@ -12,10 +12,19 @@ from dataclasses import replace
 import numpy as np
 
 from ce_viz.fmt import fmt_short
-from ce_viz.state import DEFAULT, AppState, parse_names, preset_state, resize
+from ce_viz.state import (
+    DEFAULT,
+    PROBLEM_RANGE,
+    AppState,
+    parse_names,
+    preset_state,
+    resize,
+    with_problem,
+)
 
 __all__ = [
     "from_row",
+    "new_problem",
     "pick_axis",
     "pick_soft",
     "pick_tab",
@@ -125,3 +134,17 @@ def settings_in_force(state: AppState) -> list[str]:
     if state.names != DEFAULT.names:
         changed.append("names set")
     return changed
+
+
+def new_problem(state: AppState, seed: int) -> AppState:
+    """The check view's "New problem": problem ``seed``'s logits and true class, and blank
+    answer boxes (answers to the old problem would be marked against the new one). A seed
+    equal to the current problem's is moved on by one, so the problem always changes.
+
+    >>> s = new_problem(replace(DEFAULT, my_p=(0.1, 0.2, 0.7), view="check"), 42)
+    >>> s.problem, s.my_p, s.view
+    (42, None, 'check')
+    """
+    if seed == state.problem:
+        seed = seed % PROBLEM_RANGE[1] + PROBLEM_RANGE[0]
+    return replace(with_problem(state, seed), my_p=None, my_loss=None, my_grad=None)

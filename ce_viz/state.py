@@ -9,6 +9,14 @@ The URL format (every parameter is an entry of ``URL_FIELDS``, which both
 
     ?logits=2,3,4&target=1&T=1&smoothing=0&view=gradient
     ?logits=2,3,4&y=0.1,0.8,0.1&names=cat,dog,bird&h=1e-05&view=derivation
+    ?problem=4821&view=check
+
+``problem=N`` names a generated exercise (``ce_viz.check.make_problem``). A link with
+``problem=`` and none of ``logits=``, ``target=`` and ``y=`` takes its logits and true class
+from the seed, so ``?problem=4821&view=check`` on the board gives the whole class one
+problem. A link the app writes carries the logits and the true class as well; whenever a
+link has them, they are used as they stand, and ``problem=`` only says where they came from
+(the check view names the problem only while they are still the seed's).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ce_viz.check import make_problem
 from ce_viz.core import SUM_TOLERANCE, target_distribution
 from ce_viz.fmt import quote, url_number
 
@@ -52,6 +61,7 @@ __all__ = [
     "AppState",
     "Parsed",
     "UrlField",
+    "parse_answer",
     "parse_answers",
     "parse_axes",
     "parse_class",
@@ -61,8 +71,10 @@ __all__ = [
     "parse_trio",
     "parse_vector",
     "preset_state",
+    "problem_in_force",
     "resize",
     "to_query",
+    "with_problem",
 ]
 
 #: The views, by their ``view=`` name, with the label shown on the page.
@@ -145,11 +157,11 @@ class AppState:
     descent: str = "plane"
     # The simplex view's three classes; None until chosen (see ``simplex_classes``).
     trio: tuple[int, int, int] | None = None
-    # "Check my work": a student's hand-computed answers (the seed's own, to start) and
-    # the tolerance that counts as right (3 decimals).
-    my_p: tuple[float, ...] = (0.090, 0.245, 0.665)
-    my_loss: float = 1.406
-    my_grad: tuple[float, ...] = (0.090, -0.775, 0.665)
+    # "Check my work": a student's hand-computed answers, None until typed (a blank box is
+    # not answered, never 0), and the tolerance that counts as right (3 decimals).
+    my_p: tuple[float, ...] | None = None
+    my_loss: float | None = None
+    my_grad: tuple[float, ...] | None = None
     tol: float = 0.0005
     # Presentation mode: bigger type, the sidebar folded away.
     present: bool = False
@@ -162,7 +174,8 @@ class AppState:
     # The derivation's reveal: 0 shows every line, n only the first n (a lecturer's
     # "next line" steps through it).
     reveal: int = 0
-    # "Check my work": the seed of the generated problem, None for the logits as given.
+    # "Check my work": the seed of the generated problem, None for the logits as given
+    # (see ``problem_in_force``: the logits may have been changed since).
     problem: int | None = None
 
     @property
@@ -424,13 +437,77 @@ def parse_trio(text: str, K: int) -> Parsed:
 def parse_answers(text: str, what: str) -> Parsed:
     """Read a student's answer vector: 1 to K_RANGE[1] numbers (checked against K later).
 
-    >>> parse_answers("0.09, 0.245, 0.665", "my_p").value
+    Blank text is no answer yet: no value and no message. ``what`` names the box (its
+    label on the page, or the link's key) in every message.
+
+    >>> parse_answers("0.09, 0.245, 0.665", "Your p").value
     (0.09, 0.245, 0.665)
+    >>> parse_answers("abc", "Your p").messages
+    ("Your p: 'abc' is not a number.",)
+    >>> parse_answers("1,,2", "Your p").messages
+    ('Your p: entry 2 is empty; type a number between each two commas.',)
+    >>> parse_answers("  ", "Your p")
+    Parsed(value=None, messages=())
     """
+    if not text.strip():
+        return Parsed(None)
     parts = text.split(",")
-    if not 1 <= len(parts) <= K_RANGE[1]:
-        return Parsed(None, (f"{what}: {_plural(len(parts), 'value')} given.",))
+    if len(parts) > K_RANGE[1]:
+        return Parsed(
+            None, (f"{what}: {len(parts)} values given; ce-viz takes at most {K_RANGE[1]}.",)
+        )
+    for i, part in enumerate(parts, start=1):
+        if not part.strip():
+            return Parsed(
+                None, (f"{what}: entry {i} is empty; type a number between each two commas.",)
+            )
+    if len(parts) == 1:
+        one = parse_answer(text, what)
+        return Parsed((one.value,)) if one.ok else one
     return parse_vector(text, what, -LOGIT_LIMIT, LOGIT_LIMIT, count=len(parts))
+
+
+def parse_answer(text: str, what: str) -> Parsed:
+    """Read one answer (the loss); blank text is no answer yet, with no message.
+
+    >>> parse_answer("1.4076", "Your loss L").value
+    1.4076
+    >>> parse_answer("", "Your loss L")
+    Parsed(value=None, messages=())
+    """
+    if not text.strip():
+        return Parsed(None)
+    return parse_number(text, what, -LOGIT_LIMIT, LOGIT_LIMIT)
+
+
+def with_problem(state: AppState, seed: int) -> AppState:
+    """The state with problem ``seed``'s logits and true class (no soft target); T,
+    smoothing and the rest stay, and what no longer fits a new K is reset.
+
+    >>> s = with_problem(DEFAULT, 42)
+    >>> s.problem, s.logits == make_problem(42).logits, s.y
+    (42, True, None)
+    """
+    made = make_problem(seed)
+    return replace(
+        resize(state, len(made.logits)),
+        logits=made.logits,
+        target=made.target,
+        y=None,
+        problem=seed,
+    )
+
+
+def problem_in_force(state: AppState) -> bool:
+    """Whether the state's logits and true class are still those of its ``problem`` seed.
+
+    >>> problem_in_force(with_problem(DEFAULT, 42)), problem_in_force(DEFAULT)
+    (True, False)
+    """
+    if state.problem is None:
+        return False
+    made = make_problem(state.problem)
+    return state.y is None and (state.logits, state.target) == (made.logits, made.target)
 
 
 #: One click loads each of these: (label, the link's settings). The view stays as it is.
@@ -657,13 +734,13 @@ def _flag(key: str, attr: str | None = None) -> UrlField:
 
 
 def _answers(key: str) -> UrlField:
-    """A student's answer vector, written at full precision."""
-    return UrlField(
-        key,
-        key,
-        lambda t, s: parse_answers(t, key),
-        lambda s: ",".join(url_number(v) for v in getattr(s, key)),
-    )
+    """A student's answer vector, written at full precision once given."""
+
+    def write(s: AppState) -> str | None:
+        value = getattr(s, key)
+        return None if value is None else ",".join(url_number(v) for v in value)
+
+    return UrlField(key, key, lambda t, s: parse_answers(t, key), write)
 
 
 def _classes(key: str, attr: str, parse: _Parse) -> UrlField:
@@ -723,7 +800,12 @@ URL_FIELDS: tuple[UrlField, ...] = (
     _choice("descent", DESCENT_MODES),
     _classes("simplex", "trio", lambda t, s: parse_trio(t, s.K)),
     _answers("my_p"),
-    _number("my_loss", -LOGIT_LIMIT, LOGIT_LIMIT),
+    UrlField(
+        "my_loss",
+        "my_loss",
+        lambda t, s: parse_answer(t, "my_loss"),
+        lambda s: None if s.my_loss is None else url_number(s.my_loss),
+    ),
     _answers("my_grad"),
     _number("tol", *TOL_RANGE),
     _flag("present"),
@@ -784,6 +866,8 @@ def parse_query(
             # New logits set K: what no longer fits is reset before the rest is read.
             state = resize(state, len(parsed.value)) if f.key == "logits" else state
             state = replace(state, **{f.attr: parsed.value})
+            if f.key == "problem" and not {"logits", "target", "y"} & values.keys():
+                state = with_problem(state, parsed.value)
     if "y" in values and "target" in values and state.y is not None:
         messages.append("target and y were both given; the soft target y is used.")
     return state, tuple(messages)

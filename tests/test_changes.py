@@ -8,6 +8,7 @@ import pytest
 
 from ce_viz.changes import (
     from_row,
+    new_problem,
     pick_axis,
     pick_soft,
     pick_tab,
@@ -15,7 +16,16 @@ from ce_viz.changes import (
     settings_in_force,
     with_preset,
 )
-from ce_viz.state import DEFAULT, LANDSCAPE_TABS, PRESETS, WHY_TABS, preset_state
+from ce_viz.check import make_problem
+from ce_viz.state import (
+    DEFAULT,
+    LANDSCAPE_TABS,
+    PRESETS,
+    PROBLEM_RANGE,
+    WHY_TABS,
+    preset_state,
+    problem_in_force,
+)
 
 FOUR = replace(DEFAULT, logits=(1.0, 2.0, 3.0, 4.0), target=0)
 
@@ -72,3 +82,48 @@ def test_a_batch_row_becomes_the_sample_on_the_gradient_view() -> None:
 def test_settings_in_force_name_what_differs_from_the_defaults() -> None:
     assert settings_in_force(DEFAULT) == []
     assert settings_in_force(replace(DEFAULT, smoothing=0.1, T=0.5)) == ["T = 0.5", "ε = 0.1"]
+
+
+def test_a_new_problem_takes_its_seeds_logits_and_blanks_the_answers() -> None:
+    """New problem: the seed's logits and true class (no soft target), answers blank, the
+    seed in the state (so in the link), and T, smoothing and the view kept."""
+    start = replace(
+        DEFAULT,
+        y=(0.1, 0.8, 0.1),
+        T=2.0,
+        smoothing=0.1,
+        view="check",
+        my_p=(0.1, 0.2, 0.7),
+        my_loss=1.0,
+        my_grad=(0.1, -0.8, 0.7),
+    )
+    made = make_problem(77)
+    new = new_problem(start, 77)
+    assert (new.logits, new.target, new.y, new.problem) == (made.logits, made.target, None, 77)
+    assert (new.my_p, new.my_loss, new.my_grad) == (None, None, None)
+    assert (new.T, new.smoothing, new.view) == (2.0, 0.1, "check")
+    assert problem_in_force(new)
+
+
+def test_a_new_problem_always_changes_the_problem() -> None:
+    """A drawn seed equal to the current problem's moves on, so the button never does nothing."""
+    current = new_problem(DEFAULT, 5)
+    assert new_problem(current, 5).problem == 6
+    last = new_problem(DEFAULT, PROBLEM_RANGE[1])
+    assert new_problem(last, PROBLEM_RANGE[1]).problem == PROBLEM_RANGE[0]
+
+
+def test_a_new_problem_of_another_size_resets_what_no_longer_fits() -> None:
+    """From four named classes to a three-class problem: the names and the plane reset."""
+    seed = next(s for s in range(1, 100) if len(make_problem(s).logits) == 3)
+    start = replace(FOUR, names=("a", "b", "c", "d"), axes=(0, 3))
+    new = new_problem(start, seed)
+    assert new.K == 3
+    assert (new.names, new.axes) == ((), None)
+
+
+def test_changing_a_logit_ends_the_problem_in_force() -> None:
+    """Once a logit is changed the page no longer calls it problem N."""
+    new = new_problem(DEFAULT, 9)
+    assert problem_in_force(new)
+    assert not problem_in_force(set_logit(new, 0, new.logits[0] + 1))

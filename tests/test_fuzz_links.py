@@ -323,8 +323,10 @@ def _within_ranges(state: AppState) -> None:
     assert REVEAL_RANGE[0] <= state.reveal <= REVEAL_RANGE[1]
     assert state.problem is None or PROBLEM_RANGE[0] <= state.problem <= PROBLEM_RANGE[1]
     assert inside(state.tol, TOL_RANGE)
-    assert inside(state.my_loss, (-LOGIT_LIMIT, LOGIT_LIMIT))
+    assert state.my_loss is None or inside(state.my_loss, (-LOGIT_LIMIT, LOGIT_LIMIT))
     for answers in (state.my_p, state.my_grad):
+        if answers is None:  # not answered
+            continue
         assert 1 <= len(answers) <= K_RANGE[1]
         assert all(inside(v, (-LOGIT_LIMIT, LOGIT_LIMIT)) for v in answers)
 

@@ -61,7 +61,7 @@ CRASH_LINKS: list[tuple[dict[str, str], int, str | None]] = [
     (
         {"my_p": "0.09,0.245,0.665,0.9,0.9", "view": "check"},
         0,
-        "the extra 2 (0.9, 0.9) were not checked",
+        "Your p: 5 values for 3 classes",
     ),
 ]
 

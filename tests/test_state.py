@@ -19,7 +19,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from ce_viz.check import make_problem
 from ce_viz.core import SUM_TOLERANCE, target_distribution
+from ce_viz.fmt import url_number
 from ce_viz.state import (
     DATASETS,
     DEFAULT,
@@ -44,10 +46,14 @@ from ce_viz.state import (
     WHY_TABS,
     WORST_RANGE,
     AppState,
+    Parsed,
+    parse_answers,
     parse_query,
     preset_state,
+    problem_in_force,
     resize,
     to_query,
+    with_problem,
 )
 
 # --------------------------------------------------------------------------------------
@@ -619,7 +625,12 @@ def test_any_text_in_any_field_gives_a_state_or_a_readable_message(key: str, tex
         assert _message_is_readable(message, key), message
     if messages:
         assert getattr(state, ATTR[key]) == getattr(DEFAULT, ATTR[key])
-    if key != "logits":  # new logits may resize the state; nothing else changes another field
+    # New logits may resize the state, and problem= alone sets the logits and the true class
+    # (see test_a_problem_link_alone_sets_the_seeds_logits); nothing else changes another field.
+    if key == "problem" and state.problem is not None:
+        others = [k for k in KEYS if k not in {key, "T", "logits", "target"}]
+        assert all(getattr(state, ATTR[k]) == getattr(DEFAULT, ATTR[k]) for k in others)
+    elif key != "logits":
         others = [k for k in KEYS if k not in {key, "T"}]
         assert all(getattr(state, ATTR[k]) == getattr(DEFAULT, ATTR[k]) for k in others)
 
@@ -790,3 +801,64 @@ def test_each_preset_loads_exactly(name: str) -> None:
         assert written[key] == value
     assert state.view == "landscape"
     assert state == parse_query({**query, "view": "landscape"})[0]
+
+
+# --------------------------------------------------------------------------------------
+# The check view's fields: problem= and the student's answers
+# --------------------------------------------------------------------------------------
+
+
+def test_a_problem_link_alone_sets_the_seeds_logits() -> None:
+    """?problem=N (and no logits, target or y) gives problem N's logits and true class;
+    other settings in the link stand."""
+    made = make_problem(4821)
+    state, messages = parse_query({"problem": "4821", "T": "2", "view": "check"})
+    assert messages == ()
+    assert (state.logits, state.target, state.y) == (made.logits, made.target, None)
+    assert (state.problem, state.T, state.view) == (4821, 2.0, "check")
+    assert problem_in_force(state)
+
+
+def test_a_problem_link_with_logits_keeps_the_links_logits() -> None:
+    """A link that carries logits (as the app's own do) uses them as they stand; problem=
+    only says where they came from, and the page no longer names it once they differ."""
+    state, messages = parse_query({"logits": "1,2", "target": "0", "problem": "4821"})
+    assert messages == ()
+    assert (state.logits, state.target, state.problem) == ((1.0, 2.0), 0, 4821)
+    assert not problem_in_force(state)
+
+
+def test_a_link_from_a_problem_reads_back_as_the_same_problem() -> None:
+    """The app's link for a problem carries its seed, logits and true class, consistently."""
+    state = with_problem(replace(DEFAULT, view="check"), 4821)
+    query = to_query(state)
+    assert query["problem"] == "4821"
+    assert query["logits"] == ",".join(url_number(v) for v in make_problem(4821).logits)
+    assert parse_query(query) == (state, ())
+    alone, _ = parse_query({"problem": query["problem"], "view": "check"})
+    assert alone == state
+
+
+def test_answers_start_blank_and_a_blank_answer_is_none() -> None:
+    """The default state has no answers (a link leaves them out); an empty answer in a link
+    is no answer, with no message, never 0."""
+    assert (DEFAULT.my_p, DEFAULT.my_loss, DEFAULT.my_grad) == (None, None, None)
+    assert not {"my_p", "my_loss", "my_grad"} & to_query(DEFAULT).keys()
+    state, messages = parse_query({"my_p": "", "my_loss": " ", "my_grad": ""})
+    assert messages == ()
+    assert (state.my_p, state.my_loss, state.my_grad) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("abc", "Your p: 'abc' is not a number."),
+        ("1,,2", "Your p: entry 2 is empty; type a number between each two commas."),
+        ("0.1, 0.2,", "Your p: entry 3 is empty; type a number between each two commas."),
+        ("0.1,x", "Your p: entry 2, 'x', is not a number."),
+        (",".join(["1"] * 21), "Your p: 21 values given; ce-viz takes at most 20."),
+    ],
+)
+def test_bad_answer_text_names_the_box(text: str, message: str) -> None:
+    """Bad answer text gets a plain message naming the box by its label."""
+    assert parse_answers(text, "Your p") == Parsed(None, (message,))

@@ -437,33 +437,3 @@ def test_simplex_descent_path_whose_share_underflows_is_drawn() -> None:
     np.testing.assert_allclose(points.sum(axis=1), 1.0, atol=1e-6)
     # After the first step the trio's share is (0, 1/2, 1/2): class 0 fell, 1 and 2 tied.
     np.testing.assert_allclose(points[1], [0.0, 0.5, 0.5], atol=1e-6)
-
-
-def test_check_view_says_extra_answers_were_not_checked() -> None:
-    """?view=check&my_p= with 5 values for K = 3: the page says the extra 2 were not checked."""
-    at = run_app(view="check", my_p="0.09,0.245,0.665,0.9,0.9")
-    assert "You gave 5 values of p for 3 classes; the extra 2 (0.9, 0.9) were not checked." in (
-        warnings_text(at)
-    )
-    (table,) = [d.value for d in at.dataframe if "verdict" in d.value.columns]
-    assert len(table) == 7  # 3 values of p, L, 3 of the gradient
-
-
-def test_check_view_names_answers_typed_for_the_wrong_k() -> None:
-    """Typing 4 gradient values for 3 classes is named; fixing the answer clears the note."""
-    at = run_app(view="check")
-    assert not at.warning
-    at.text_input(key="my_grad_text").set_value("0.09, -0.755, 0.665, 0").run()
-    assert "You gave 4 values of ∂L/∂o for 3 classes; the extra 1 (0) was not checked." in (
-        warnings_text(at)
-    )
-    at.text_input(key="my_grad_text").set_value("0.09, -0.755, 0.665").run()
-    assert not at.warning
-
-
-def test_check_view_names_answers_missing_after_k_grows() -> None:
-    """With K = 4 the seed's three answers are one short, and the page says so."""
-    at = run_app(view="check", logits="2,3,4,5")
-    text = warnings_text(at)
-    assert "You gave 3 values of p for 4 classes; the missing 1 is marked wrong." in text
-    assert "You gave 3 values of ∂L/∂o for 4 classes; the missing 1 is marked wrong." in text
