@@ -783,9 +783,13 @@ def test_calibration_points_carry_their_row_counts() -> None:
     from ce_viz.figures import calibration_figure
 
     fig = calibration_figure([0.25, 0.75], [0.5, np.nan], [1200, 0])
-    (points,) = [t for t in fig.data if t.name.startswith("this data")]
-    assert "text" in points.mode
-    assert list(points.text) == ["1,200", "0"]
+    (counts,) = [t for t in fig.data if t.mode == "text"]
+    assert list(counts.text) == ["1,200", "0"]
+    assert plotted(counts.x).tolist() == [0.25, 0.75]
+    # In a strip above accuracy 1, inside the axis: no count sits on the line it labels.
+    y = plotted(counts.y)
+    assert np.all(y > 1.05)
+    assert np.all(y < fig.layout.yaxis.range[1])
 
 
 def test_no_chart_text_has_a_raw_underscore() -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import APP, chart_payload, metric, open_expander, run_app
+from tests.test_batch import TWENTY_FIVE, twenty_five_problems
 
 
 def upload(csv: bytes, **query: str) -> AppTest:
@@ -187,3 +188,58 @@ def test_the_preview_is_read_only_when_opened() -> None:
     (shown,) = at.dataframe
     assert shown.value.shape == (20, 30)
     assert any("of the 1,001 columns" in c.value for c in at.caption)
+
+
+def test_a_file_with_25_problems_lists_the_first_20_and_how_many_more() -> None:
+    """One error box names 25 problems' first 20, one line each with its row and column,
+    then "and 5 more"; it once named only the first. The URL state is untouched."""
+    at = upload(twenty_five_problems(), logits="1,2,3")
+    (box,) = at.error
+    text = box.value.replace("\\", "")
+    assert "it has 25 problems" in text
+    items = [line[2:] for line in text.splitlines() if line.startswith("- ")]
+    assert len(items) == 21
+    for item, (r, name, _, what) in zip(items[:20], TWENTY_FIVE[:20], strict=True):
+        assert item.startswith(f"row {r}, column '{name}': "), item
+        assert what in item
+    assert items[-1] == "and 5 more"
+    assert at.query_params["logits"] == "1,2,3"
+    assert not chart_payload(at)
+
+
+def test_the_batch_page_has_its_own_temperature_and_it_changes_the_loss() -> None:
+    """The sidebar holds no inputs on the batch view, so the page has a Temperature box,
+    bound to T= in the link; T = 2 gives the mean of the closed-form losses at T = 2."""
+    at = upload(b"logit_cat,logit_dog,label\n0,0,cat\n0,1,dog\n")
+    assert not list(at.sidebar.number_input)
+    at1 = float(metric(at, "Mean loss"))
+    at.number_input(key="T").set_value(2.0).run()
+    expected = (math.log(2) + math.log(1 + math.exp(-0.5))) / 2
+    assert float(metric(at, "Mean loss")) == pytest.approx(expected, abs=5e-5)
+    assert float(metric(at, "Mean loss")) != pytest.approx(at1, abs=1e-3)
+    assert at.query_params["T"] == "2"
+
+
+def test_batch_charts_say_what_they_show_with_their_key_numbers() -> None:
+    """The histogram's alt gives the rows, the mean and the largest loss; calibration's
+    each non-empty bin's accuracy and rows; the heatmap's its size and largest entry; all
+    worked out by hand for a three-row file."""
+    at = upload(b"logit_a,logit_b,label\n0,0,a\n3,0,b\n0,2,b\n")
+    alts = {c.proto.id.rsplit("-", 1)[-1]: c.proto.alt for c in at.get("plotly_chart")}
+    losses = [math.log(2), math.log(1 + math.exp(3)), math.log(1 + math.exp(-2))]
+    hist = alts["loss_histogram"]
+    assert "over 3 rows" in hist
+    assert f"mean {sum(losses) / 3:.4f}" in hist
+    assert f"the largest {losses[1]:.4f}" in hist
+    calibration = alts["calibration_chart"]
+    # Confidences 0.5 (right), e^3/(1+e^3) = 0.953 (wrong), e^2/(1+e^2) = 0.881 (right).
+    assert "0.5–0.6 accuracy 1.000 of 1 row" in calibration
+    assert "0.8–0.9 accuracy 1.000 of 1 row" in calibration
+    assert "0.9–1.0 accuracy 0.000 of 1 row" in calibration
+    assert "7 bins empty" in calibration
+    heatmap = alts["gradient_heatmap"]
+    p_a = math.exp(3) / (1 + math.exp(3))
+    assert "3 worst rows" in heatmap
+    assert "by 2 classes" in heatmap
+    assert f"+{p_a:.4f}, row 2, class a" in heatmap
+    assert "blue for negative" in heatmap

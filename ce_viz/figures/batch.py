@@ -22,6 +22,9 @@ from ce_viz.figures.style import (
 
 __all__ = ["calibration_figure", "gradient_heatmap", "loss_histogram"]
 
+#: The calibration chart writes each bin's row count at this height, above accuracy 1.
+COUNT_STRIP = 1.1
+
 
 def loss_histogram(losses: ArrayLike, mean_loss: float) -> go.Figure:
     """Histogram of the per-row loss, the mean marked.
@@ -113,6 +116,7 @@ def calibration_figure(centres: ArrayLike, accuracy: ArrayLike, counts: ArrayLik
         Bin centres, the accuracy in each (NaN when empty) and the rows in each.
     """
     c = np.asarray(centres, dtype=np.float64)
+    n = np.asarray(counts)
     traces = [
         {
             "type": "scatter",
@@ -126,23 +130,36 @@ def calibration_figure(centres: ArrayLike, accuracy: ArrayLike, counts: ArrayLik
             "type": "scatter",
             "x": c,
             "y": np.asarray(accuracy, dtype=np.float64),
-            "mode": "lines+markers+text",
-            "name": "this data (rows in each bin)",
+            "mode": "lines+markers",
+            "name": "this data",
             "line": {"color": PALETTE["p"], "width": 4},
             "marker": {"size": 10},
-            # Each bin's row count beside its point: a point of 3 rows means little.
-            "text": [f"{int(n):,}" for n in np.asarray(counts)],
-            "textposition": "top left",
-            "customdata": np.asarray(counts),
+            "customdata": n,
             "hovertemplate": "confidence %{x:.2f}<br>accuracy %{y:.3f}<br>"
             "%{customdata} rows<extra></extra>",
+        },
+        {
+            # Each bin's row count in a strip above the plot, clear of the line: a point
+            # of 3 rows means little.
+            "type": "scatter",
+            "x": c,
+            "y": np.full(len(c), COUNT_STRIP),
+            "mode": "text",
+            "text": [f"{int(k):,}" for k in n],
+            "textfont": {"color": PALETTE["readout"]},
+            "name": "rows in each bin (top)",
+            "hoverinfo": "skip",
         },
     ]
     layout = base_layout(
         "Calibration: accuracy against confidence",
         height=420,
         xaxis=axis(title={"text": "confidence max p"}, range=[0, 1], automargin=True),
-        yaxis=axis(title={"text": "accuracy"}, range=[0, 1.1]),  # room for the counts
+        yaxis=axis(
+            title={"text": "accuracy"},
+            range=[0, COUNT_STRIP + 0.06],
+            tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1],
+        ),
         legend=FOOT_LEGEND,
     )
     return figure(traces, layout)

@@ -17,10 +17,13 @@ from typing import Any
 import streamlit as st
 
 from ce_viz.batch import (
-    MAX_POINTS,
     RESULTS_MAX_BYTES,
+    BadCellsError,
     BatchSummary,
     ColumnMap,
+    alt_calibration,
+    alt_gradient_heatmap,
+    alt_loss_histogram,
     calibration_curve,
     detect_columns,
     heatmap_rows,
@@ -35,7 +38,7 @@ from ce_viz.changes import from_row
 from ce_viz.core import CEVizError
 from ce_viz.figures import calibration_figure, gradient_heatmap, loss_histogram
 from ce_viz.fmt import escape_markdown, fmt, shorten
-from ce_viz.state import DATASETS, K_RANGE, WORST_RANGE, AppState
+from ce_viz.state import DATASETS, K_RANGE, T_RANGE, WORST_RANGE, AppState
 from ce_viz.views import session
 from ce_viz.views.common import CACHE_TTL, chart
 
@@ -82,12 +85,23 @@ def render(state: AppState) -> None:
         "`label` column (a class index or name), or K soft-target columns (`y_0 …`, or "
         "`y_cat`, …, paired with the logits by class name)."
     )
-    st.segmented_control(
+    data_choice, temperature = st.columns([3, 1], vertical_alignment="bottom")
+    data_choice.segmented_control(
         "Data",
         options=list(DATASETS),
         format_func=DATASET_LABELS.__getitem__,
         required=True,
         **session.bound("dataset"),
+    )
+    # The batch view's own temperature: the sidebar holds no inputs here.
+    temperature.number_input(
+        "Temperature T",
+        min_value=T_RANGE[0],
+        max_value=T_RANGE[1],
+        step=0.1,
+        format="%g",
+        help="Every row's p = softmax(o / T); the loss and the gradient use it.",
+        **session.bound("T"),
     )
     if state.dataset == "upload":
         upload = st.file_uploader("CSV file", type=["csv"], key="upload")
@@ -102,6 +116,9 @@ def render(state: AppState) -> None:
         header = read_header(data)
         mapping = _column_choice(list(header), detect_columns(header))
         summary = _summary((*source, mapping, state.T), data, mapping, state.T)
+    except BadCellsError as exc:
+        _bad_cells(exc)
+        return
     except CEVizError as exc:
         st.error(f"This file can't be used: {escape_markdown(str(exc))}.", icon=":material/error:")
         return
@@ -110,6 +127,23 @@ def render(state: AppState) -> None:
     _overview(summary)
     _worst_rows(state, summary)
     _download(summary, data, mapping, state.T)
+
+
+def _bad_cells(exc: BadCellsError) -> None:
+    """Every problem of a file, up to the first ``MAX_PROBLEMS``, as a list in one box."""
+    count = len(exc.problems) + exc.more
+    if count == 1:
+        st.error(
+            f"This file can't be used: {escape_markdown(exc.problems[0])}.", icon=":material/error:"
+        )
+        return
+    lines = [f"- {escape_markdown(problem)}" for problem in exc.problems]
+    if exc.more:
+        lines.append(f"- and {exc.more:,} more")
+    st.error(
+        f"This file can't be used: it has {count:,} problems.\n\n" + "\n".join(lines),
+        icon=":material/error:",
+    )
 
 
 def _preview(data: bytes, header: tuple[str, ...], summary: BatchSummary) -> None:
@@ -145,8 +179,7 @@ def _overview(summary: BatchSummary) -> None:
         chart(
             loss_histogram(summary.loss_sample, summary.mean_loss),
             key="loss_histogram",
-            alt="Histogram of the loss per row"
-            + (f" (a sample of {MAX_POINTS:,} rows)." if summary.n > MAX_POINTS else "."),
+            alt=alt_loss_histogram(summary),
         )
     with right:
         chart(
@@ -154,7 +187,7 @@ def _overview(summary: BatchSummary) -> None:
                 *calibration_curve(summary.calibration_counts, summary.calibration_hits)
             ),
             key="calibration_chart",
-            alt="Accuracy against confidence, per confidence bin.",
+            alt=alt_calibration(summary),
         )
     rows = heatmap_rows(K)
     chart(
@@ -162,7 +195,7 @@ def _overview(summary: BatchSummary) -> None:
             summary.worst_result.grad[:rows], summary.names, summary.worst_rows[:rows] + 1
         ),
         key="gradient_heatmap",
-        alt=f"The gradient matrix for the {min(rows, summary.n):,} worst rows, rows by classes.",
+        alt=alt_gradient_heatmap(summary, rows),
     )
 
 
