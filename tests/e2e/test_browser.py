@@ -280,12 +280,28 @@ def test_preset_loads_in_one_click(page: Page, app_url: str) -> None:
     assert metric_value(page, "Loss") == "2000.0000"
 
 
+def _type_textbook_answers(page: Page) -> None:
+    """Type the textbook derivation's numbers for logits 2, 3, 4 and true class 1."""
+    _set_box(page, "Your p", "0.090, 0.245, 0.665")
+    expect(page.get_by_text("The 3 numbers you typed are right; 4 to go.")).to_be_visible()
+    _set_box(page, "Your loss L", "1.406")
+    expect(page.get_by_text("1 of the 4 numbers you typed need another look.")).to_be_visible()
+    _set_box(page, "Your ∂L/∂o", "0.090, -0.775, 0.665")
+
+
 def test_check_my_work_finds_the_seed_slip(page: Page, app_url: str) -> None:
-    """view=check, preloaded with the seed's numbers, flags −0.775 and says −0.7553."""
+    """view=check starts blank; the textbook derivation's numbers typed in get its two slips
+    named (1.406: a loss from rounded p; −0.775: a slip in pₖ − 1), and the exact −0.7553
+    stays hidden until asked for."""
     page.goto(f"{app_url}/?view=check")
     wait_for_app(page)
-    expect(page.get_by_text("2 of 7 numbers need another look.")).to_be_visible()
-    expect(page.get_by_text("check the subtraction", exact=False)).to_be_visible()
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    _type_textbook_answers(page)
+    expect(page.get_by_text("2 of the 7 numbers you typed need another look.")).to_be_visible()
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text("Loss from rounded p", exact=True).first).to_be_visible()
+    expect(main.get_by_text("Arithmetic slip in pₖ − 1", exact=True).first).to_be_visible()
+    assert "0.7553" not in main.inner_text()
     shoot(page, "check-seed")
 
 
@@ -429,7 +445,7 @@ def test_every_view_renders_at_every_size_and_theme(
         page.goto(f"{app_url}/?view={view}")
         wait_for_app(page)
         assert page.locator('[data-testid="stException"]').count() == 0, view
-        assert page.locator('[data-testid="stAlertContentError"]').count() == 0 or view == "check"
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0, view
         shoot(page, f"{view}-{viewport}-{scheme}")
     assert errors == []
     context.close()
@@ -541,8 +557,10 @@ def test_check_view_marks_a_corrected_answer(page: Page, app_url: str) -> None:
     """Fixing −0.775 to −0.755 and 1.406 to 1.408 turns the verdict to all right."""
     page.goto(f"{app_url}/?view=check")
     wait_for_app(page)
-    _set_box(page, "Your ∂L/∂o, comma-separated", "0.09, -0.755, 0.665")
-    expect(page.get_by_text("1 of 7 numbers need another look.")).to_be_visible()
+    _type_textbook_answers(page)
+    expect(page.get_by_text("2 of the 7 numbers you typed need another look.")).to_be_visible()
+    _set_box(page, "Your ∂L/∂o", "0.09, -0.755, 0.665")
+    expect(page.get_by_text("1 of the 7 numbers you typed need another look.")).to_be_visible()
     _set_box(page, "Your loss L", "1.408")
     expect(page.get_by_text("All 7 numbers are right.")).to_be_visible()
 
