@@ -203,6 +203,7 @@ def test_a_file_with_25_problems_lists_the_first_20_and_how_many_more() -> None:
         assert item.startswith(f"row {r}, column '{name}': "), item
         assert what in item
     assert items[-1] == "and 5 more"
+    assert not at.get("progress")  # the reading's bar goes with the reading
     assert at.query_params["logits"] == "1,2,3"
     assert not chart_payload(at)
 

@@ -65,14 +65,16 @@ def _summary(key: tuple[Any, ...], data: bytes, mapping: ColumnMap, T: float) ->
         return kept[1]
     session.forget("batch_summary")  # let the old summary go before reading
     bar = st.progress(0.0, text="Reading the file…")
-    summary, _ = summarise_batch(
-        data,
-        mapping,
-        T,
-        worst=max(WORST_RANGE[1], heatmap_rows(len(mapping.logits))),
-        progress=lambda done: bar.progress(done, text=f"Reading the file… {done:.0%}"),
-    )
-    bar.empty()
+    try:
+        summary, _ = summarise_batch(
+            data,
+            mapping,
+            T,
+            worst=max(WORST_RANGE[1], heatmap_rows(len(mapping.logits))),
+            progress=lambda done: bar.progress(done, text=f"Reading the file… {done:.0%}"),
+        )
+    finally:
+        bar.empty()  # a bad file's message takes its place
     session.keep("batch_summary", (key, summary))
     return summary
 
