@@ -75,10 +75,11 @@ def _ce_vs_mse(state: AppState, result) -> None:
         "$(p_k - y_k)/T$ is largest exactly when the model is confidently wrong. Squared "
         "error on the probabilities has the gradient"
     )
-    # Displayed, not inline: an inline formula this long breaks across lines.
+    # Displayed, not inline (an inline formula this long breaks across lines), in two rows
+    # that each fit a phone's width.
     st.latex(
-        r"\frac{\partial}{\partial o_k} \sum_i (p_i - y_i)^2"
-        r" = \frac{2p_k}{T}\Big[(p_k - y_k) - \sum_j p_j (p_j - y_j)\Big]"
+        r"\begin{aligned}&\frac{\partial}{\partial o_k} \sum_i (p_i - y_i)^2 \\"
+        r" &\quad= \frac{2p_k}{T}\Big[(p_k - y_k) - \sum_j p_j (p_j - y_j)\Big]\end{aligned}"
     )
     st.markdown(
         "The factor $p_k$ makes it **vanish** when $p_k \\to 0$, so a confidently wrong model "
