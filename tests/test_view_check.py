@@ -4,6 +4,8 @@ problem on the page, typed answers marked one by one, slips named, answers on re
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
@@ -235,3 +237,16 @@ def test_class_names_stay_plain_text() -> None:
     raw = "\n".join(w.value for w in at.warning)
     assert "∂L/∂o₁ \\(\\*\\*b\\*\\*\\)" in raw
     assert "\\<b\\>x\\</b\\>" in raw
+
+
+def test_the_readme_recipe_gives_the_whole_class_one_problem() -> None:
+    """Lecture recipe 10 is a problem link: it opens that problem, the same every time."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (query,) = re.findall(r"^10\. `\?([^`]+)`", text, flags=re.MULTILINE)
+    params = dict(part.split("=", 1) for part in query.split("&"))
+    made = make_problem(int(params["problem"]))
+    at = run_app(**params)
+    assert at.query_params["logits"] == ",".join(url_number(v) for v in made.logits)
+    assert at.query_params["target"] == str(made.target)
+    assert f"Problem {made.seed}." in page_text(at)
+    assert not at.warning

@@ -59,16 +59,17 @@ def _problem(state: AppState) -> None:
     if state.T != 1:
         given.append(f"the temperature **T = {fmt_short(state.T)}**")
     if state.smoothing:
-        given.append(f"label smoothing **ε = {fmt_short(state.smoothing)}**")
+        given.append(
+            f"label smoothing **ε = {fmt_short(state.smoothing)}** (so y becomes (1 − ε)·y + ε/K)"
+        )
     softmax = "softmax(o)" if state.T == 1 else "softmax(o / T)"
     loss = "−ln pₖ" if state.y is None and not state.smoothing else "−Σ yᵢ ln pᵢ"
     with st.container(border=True, key="check_problem"):
         st.markdown(
-            f"**{title}.** Given {', '.join(given[:-1])} and {given[-1]}, work out on paper\n"
-            f"- the probabilities **p** = {softmax},\n"
-            f"- the loss **L** = {loss},\n"
-            "- the gradient **∂L/∂o**,\n\n"
-            "then type them below. Each number is marked once you have typed it."
+            f"**{title}.** Given {', '.join(given[:-1])} and {given[-1]}.  \n"
+            f"Work out on paper the probabilities **p** = {softmax}, the loss **L** = {loss} "
+            "and the gradient **∂L/∂o**, then type them below: each number is marked once "
+            "you have typed it."
         )
         st.button(
             "New problem",
@@ -184,20 +185,33 @@ def _verdict_text(v: Verdict) -> str:
 
 
 def _table(state: AppState, verdicts: list[Verdict], reveal: bool) -> None:
-    """Every number of the problem: the student's, its verdict, its slip; the exact value
-    only when the answers are shown."""
+    """Every number of the problem: the student's, its verdict, the exact value when the
+    answers are shown, and the slip (last: on a phone it may scroll; the notes above have
+    it too)."""
     columns = {
         "number": [_label(v, state) for v in verdicts],
         "yours": ["" if v.given is None else fmt_short(v.given) for v in verdicts],
         "verdict": [_verdict_text(v) for v in verdicts],
-        "slip": [
-            "" if v.ok is not False else (v.slip.name if v.slip else "no common slip")
-            for v in verdicts
-        ],
     }
     if reveal:
         columns["exact"] = [fmt(v.correct) for v in verdicts]
-    st.dataframe(pd.DataFrame(columns), hide_index=True, width="stretch", key="check_table")
+    columns["slip"] = [
+        "" if v.ok is not False else (v.slip.name if v.slip else "no common slip") for v in verdicts
+    ]
+    small = st.column_config.TextColumn(width="small")
+    st.dataframe(
+        pd.DataFrame(columns),
+        hide_index=True,
+        width="stretch",
+        key="check_table",
+        column_config={
+            "number": small,
+            "yours": small,
+            "verdict": small,
+            "exact": small,
+            "slip": st.column_config.TextColumn(width="medium"),
+        },
+    )
 
 
 def _slip_lines(state: AppState, wrong: list[Verdict]) -> list[str]:
