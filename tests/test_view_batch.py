@@ -88,6 +88,7 @@ def test_charts_never_send_more_than_50000_points() -> None:
     x = json.loads(hist.proto.spec)["data"][0]["x"]
     count = len(base64.b64decode(x["bdata"])) // 4 if isinstance(x, dict) else len(x)
     assert count == 50_000
+    assert "a sample of 50,000 of the 60,000 rows" in hist.proto.alt
 
 
 def wide_csv(K: int, rows: int = 3) -> bytes:
@@ -244,3 +245,13 @@ def test_batch_charts_say_what_they_show_with_their_key_numbers() -> None:
     assert "by 2 classes" in heatmap
     assert f"+{p_a:.4f}, row 2, class a" in heatmap
     assert "blue for negative" in heatmap
+
+
+def test_the_worst_rows_name_the_prediction_and_the_true_class_p() -> None:
+    """Each worst row says its true class, the predicted class and p of the true class,
+    worked by hand: row 2 (logits 3, 0, label b) predicts a with p(b) = 1/(1 + e^3)."""
+    at = upload(b"logit_a,logit_b,label\n0,0,a\n3,0,b\n")
+    rows = [m.value.replace("\\", "") for m in at.markdown if "· row " in m.value]
+    assert rows[0].startswith("**#1** · row 2 · true: b · predicted: a · ")
+    assert f"p(true) = {1 / (1 + math.exp(3)):.3f}" in rows[0]
+    assert f"L = {math.log(1 + math.exp(3)):.3f}" in rows[0]

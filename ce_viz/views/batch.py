@@ -226,7 +226,7 @@ def _column_choice(header: list[str], detected: ColumnMap) -> ColumnMap:
 
 def _worst_rows(state: AppState, summary: BatchSummary) -> None:
     st.markdown("**The worst rows**: load one into the single-sample views to see its gradient.")
-    st.number_input("How many", *WORST_RANGE, step=1, **session.bound("worst"))
+    st.number_input("How many", *WORST_RANGE, step=1, width=220, **session.bound("worst"))
     names = summary.names
     worst, result = summary.worst, summary.worst_result
     loadable = len(names) <= K_RANGE[1]
@@ -236,7 +236,7 @@ def _worst_rows(state: AppState, summary: BatchSummary) -> None:
         predicted = shorten(names[result.predicted[rank]], NAME_CHARS)
         text.write(
             f"**#{rank + 1}** · row {row + 1:,} · true: {escape_markdown(true_name)} · "
-            f"predicted: {escape_markdown(predicted)} · p = {fmt(result.p_true[rank], 3)}, "
+            f"predicted: {escape_markdown(predicted)} · p(true) = {fmt(result.p_true[rank], 3)}, "
             f"L = {fmt(result.loss[rank], 3)}"
         )
         button.button(
