@@ -12,7 +12,7 @@ nearly-right answer is never blamed on a slip it only resembles.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,9 +172,11 @@ def check_work(
     loss = None if loss_given is None else np.array(float(loss_given))
     with np.errstate(all="ignore"):  # a slip's value may overflow; it is then no match
         return [
-            *_mark("p", exact.p, p_vec, _p_slips(exact, p_vec), exact),
-            *_mark("L", np.array(exact.loss), loss, _loss_slips(exact, p_vec), exact),
-            *_mark("dL/do", exact.grad, grad_vec, _grad_slips(exact, p_vec, grad_vec), exact),
+            *_mark("p", exact.p, p_vec, lambda: _p_slips(exact, p_vec), exact),
+            *_mark("L", np.array(exact.loss), loss, lambda: _loss_slips(exact, p_vec), exact),
+            *_mark(
+                "dL/do", exact.grad, grad_vec, lambda: _grad_slips(exact, p_vec, grad_vec), exact
+            ),
         ]
 
 
@@ -206,10 +208,12 @@ def _mark(
     quantity: str,
     correct: np.ndarray,
     given: np.ndarray | None,
-    candidates: list[_Candidate],
+    slips: Callable[[], list[_Candidate]],
     exact: _Exact,
 ) -> list[Verdict]:
-    """The verdicts of one answer (a vector, or the scalar L)."""
+    """The verdicts of one answer (a vector, or the scalar L); the slips' values are
+    computed only once a number is wrong."""
+    candidates: list[_Candidate] | None = None
     indices: list[int | None] = [None] if correct.ndim == 0 else list(range(correct.size))
     verdicts = []
     for i in indices:
@@ -221,6 +225,7 @@ def _mark(
         if abs(g - c) <= exact.tol:
             verdicts.append(Verdict(quantity, i, g, c, True))
             continue
+        candidates = slips() if candidates is None else candidates
         slip = _named(g, c, i, candidates) or _number_slip(g, c, exact.tol, quantity, exact)
         verdicts.append(Verdict(quantity, i, g, c, False, slip))
     return verdicts
