@@ -207,7 +207,6 @@ def _table(state: AppState, verdicts: list[Verdict], reveal: bool) -> None:
         column_config={
             "number": small,
             "yours": small,
-            "verdict": small,
             "exact": small,
             "slip": st.column_config.TextColumn(width="medium"),
         },
