@@ -4,8 +4,10 @@ view buttons at the top of the page. Each widget shows the state and writes thro
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode
 
+import segno
 import streamlit as st
 
 from ce_viz.changes import pick_soft, set_logit, settings_in_force, with_preset
@@ -108,20 +110,83 @@ def preset_picker() -> None:
     )
 
 
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)  # a few kB each
+def qr_png(link: str, size: int) -> bytes:
+    """``link`` as a QR code at most ``size`` pixels wide: a PNG, black on white whatever
+    the theme, so a phone reads it off a projector. Each module is a whole number of
+    pixels, so the page shows these very bytes, unscaled and sharp (segno draws it; about
+    25 ms, so only while the share box is open)."""
+    code = segno.make(link, error="m")
+    width, _ = code.symbol_size(scale=1, border=4)
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=max(1, size // width), border=4)
+    return buffer.getvalue()
+
+
+def _qr_image(link: str, size: int) -> bool:
+    """Show the QR code of ``link``; False (and say so) if the link is too long for one."""
+    try:
+        png = qr_png(link, size)
+    except segno.DataOverflowError:
+        st.caption("This link is too long for a QR code: copy it instead.")
+        return False
+    st.image(
+        png,
+        width="content",  # as drawn: Streamlit would otherwise resample it
+        output_format="PNG",
+        alt=f"QR code of the link {link}",
+    )
+    return True
+
+
+def _on_large_qr() -> None:
+    session.seed("share_open", False)
+    session.keep("qr_dialog", True)
+
+
+@st.dialog("Scan to open this view", width="large")
+def _large_qr(link: str) -> None:
+    with st.container(horizontal_alignment="center"):
+        _qr_image(link, 700)
+    st.caption(link)
+
+
 def share_link(state: AppState) -> None:
-    """A "Share" button that opens the link to this exact view, in a box with a copy button.
+    """A "Share" button that opens the link to this exact view, in a box with a copy button
+    and the same link as a QR code for the students in the hall (shown large on request).
 
     The box sits in a popover because the browser fetches the code block's highlighter
     (1.5 MB of script) only when it is first shown: keeping it out of the first paint is
-    part of the page-load budget (``python -m bench budget``).
+    part of the page-load budget (``python -m bench budget``). The QR code is drawn only
+    while the box is open.
     """
     base = (st.context.url or "").split("?", 1)[0]
-    with st.popover("Share this exact view", icon=":material/link:", width="stretch"):
-        st.code(f"{base}?{urlencode(to_query(state), safe=',')}", language=None, wrap_lines=True)
+    link = f"{base}?{urlencode(to_query(state), safe=',')}"
+    box = st.popover(
+        "Share this exact view",
+        icon=":material/link:",
+        width="stretch",
+        key="share_open",
+        on_change="rerun",
+    )
+    with box:
+        st.code(link, language=None, wrap_lines=True)
         st.caption(
             "Anyone who opens this link sees these inputs and this view. The address bar "
             "holds the same link and follows every change."
         )
+        if box.open and _qr_image(link, 300 if state.present else 240):
+            st.button(
+                "Show the QR code large",
+                icon=":material/qr_code_2:",
+                key="qr_large",
+                on_click=_on_large_qr,
+                help="For a hall: the code fills the screen, readable from the back rows.",
+            )
+    # Opened after the box closes: the open box would sit on top of the dialog.
+    if session.kept("qr_dialog"):
+        session.forget("qr_dialog")
+        _large_qr(link)
 
 
 def sidebar(state: AppState) -> None:
