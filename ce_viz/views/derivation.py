@@ -20,25 +20,65 @@ from ce_viz.views.common import cached_fd_sweep, chart, evaluate_state
 
 #: A check whose largest relative error is below this counts as agreeing.
 FD_PASS = 1e-6
+#: How many of the per-class gradients share one row of the derivation.
+ROW = 5
+
+
+def aligned(*rows: str) -> str:
+    r"""Equations one under another, lined up at their ``&``: a long formula split at its
+    '=' on purpose, rather than wider than the page (KaTeX never breaks a display formula).
+
+    >>> aligned("a &= 1", "b &= 2")
+    '\\begin{aligned}a &= 1\\\\ b &= 2\\end{aligned}'
+    """
+    return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
 
 
 class LatexLog:
-    """Typesets each equation with st.latex and keeps its source for the LaTeX download."""
+    """The derivation as a list of lines: each equation, with the text that leads into it
+    and the captions after it. Nothing is drawn until :meth:`show`, so a lecturer can
+    reveal it one equation at a time; ``equations`` is every equation, for the download."""
 
     def __init__(self) -> None:
-        self.equations: list[str] = []
+        self.lines: list[tuple[str, str]] = []
 
     def __call__(self, source: str) -> None:
-        st.latex(source)
-        self.equations.append(source)
+        self.lines.append(("latex", source))
+
+    def text(self, body: str) -> None:
+        """Markdown that leads into the next equation."""
+        self.lines.append(("text", body))
+
+    def caption(self, body: str) -> None:
+        """A note on the equation before it."""
+        self.lines.append(("caption", body))
+
+    @property
+    def equations(self) -> list[str]:
+        """Every equation's LaTeX source, in order."""
+        return [body for kind, body in self.lines if kind == "latex"]
+
+    def show(self, count: int) -> None:
+        """Draw the first ``count`` equations, with their text and captions (all if 0)."""
+        shown = 0
+        for kind, body in self.lines:
+            if count and shown == count and kind != "caption":
+                return
+            if kind == "latex":
+                st.latex(body)
+                shown += 1
+            elif kind == "text":
+                st.markdown(body)
+            else:
+                st.caption(body)
 
 
 def _one_hot_steps(latex: LatexLog, result: Evaluation, k: int, T: float) -> None:
     p = result.p
     over_t = "" if T == 1 else "/T"
     scale = tex_over_t(T)
-    st.markdown(
-        f"**3. The true class $k = {k}$.** Only $-\\log p_k$ depends on $o_k$ through its "
+    latex.text(
+        f"**3. The true class ${{k = {k}}}$.** Only ${{-\\log p_k}}$ depends on $o_k$ through its "
         "numerator and denominator, so use the quotient rule:"
     )
     latex(
@@ -57,7 +97,7 @@ def _one_hot_steps(latex: LatexLog, result: Evaluation, k: int, T: float) -> Non
         )
     )
     others = [j for j in range(len(p)) if j != k]
-    st.markdown(
+    latex.text(
         "**4. Every other class $j \\ne k$.** Now $e^{o_k}$ is a constant and only the "
         "denominator moves:"
     )
@@ -69,19 +109,20 @@ def _one_hot_steps(latex: LatexLog, result: Evaluation, k: int, T: float) -> Non
         r"\frac{\partial L}{\partial o_j} = -\frac{1}{p_k}\frac{\partial p_k}{\partial o_j}"
         rf"= {scale}p_j"
     )
-    latex(
-        r",\quad ".join(
-            rf"\frac{{\partial L}}{{\partial o_{{{j}}}}} = {tex(result.grad[j])}" for j in others
-        )
-    )
+    per_class = [
+        rf"\frac{{\partial L}}{{\partial o_{{{j}}}}} = {tex(result.grad[j])}" for j in others
+    ]
+    # Five to a row: at K = 20 one row would be three screens wide.
+    rows = [r",\quad ".join(per_class[i : i + ROW]) for i in range(0, len(per_class), ROW)]
+    latex(r"\begin{gathered}" + r",\\[0.4em] ".join(rows) + r"\end{gathered}")
 
 
 def _general_step(latex: LatexLog, result: Evaluation, T: float) -> None:
     scale = tex_over_t(T)
-    st.markdown(
-        "**3. Any target.** With $\\log p_j = o_j/T - \\log\\sum_i e^{o_i/T}$, "
-        "$\\partial \\log p_j / \\partial o_i = (\\delta_{ij} - p_i)/T$, and because "
-        "$\\sum_j y_j = 1$:"
+    latex.text(
+        "**3. Any target.** With ${\\log p_j = o_j/T - \\log\\sum_i e^{o_i/T}}$, "
+        "${\\partial \\log p_j / \\partial o_i = (\\delta_{ij} - p_i)/T}$, and because "
+        "${\\sum_j y_j = 1}$:"
     )
     latex(
         r"\frac{\partial L}{\partial o_i} = -\sum_j y_j \frac{\partial \log p_j}{\partial o_i}"
@@ -94,8 +135,46 @@ def render(state: AppState) -> None:
     """Draw the derivation view for ``state``."""
     result = evaluate_state(state)
     latex = _derivation(state, result)
+    st.subheader("Deriving ∂L/∂o = p − y")
+    latex.show(_reveal_controls(state, len(latex.equations)))
     _download_and_slips(latex)
     _numerical_check(state, result)
+
+
+def _on_reveal(count: int) -> None:
+    session.update(reveal=count)
+
+
+def _reveal_controls(state: AppState, total: int) -> int:
+    """First / Previous / Next / Show all, for a lecturer who talks through the derivation
+    one line at a time (``reveal=`` in the link); returns how many lines to show, 0 for
+    all. A reveal past the last line shows them all, and says so by line number."""
+    count = min(state.reveal, total) if state.reveal else total
+    # A presenter's clicker sends Page Down and Page Up; at a desk those keys scroll.
+    keys = ("PageUp", "PageDown") if state.present else (None, None)
+    with st.container(horizontal=True, vertical_alignment="center", key="reveal_row"):
+        buttons = (
+            ("First line", ":material/first_page:", 1, count <= 1, None),
+            ("Previous", ":material/navigate_before:", count - 1, count <= 1, keys[0]),
+            ("Next", ":material/navigate_next:", count + 1, count >= total, keys[1]),
+            ("Show all", ":material/unfold_more:", 0, not state.reveal, None),
+        )
+        for label, icon, target, disabled, key in buttons:
+            st.button(
+                label,
+                icon=icon,
+                key=f"reveal_{label.split()[0].lower()}",
+                on_click=_on_reveal,
+                args=(target,),
+                disabled=disabled,
+                shortcut=key,
+            )
+        st.caption(
+            f"Line {count} of {total}" if state.reveal else f"All {total} lines shown",
+            help="Step through the derivation one equation at a time; the link keeps the "
+            "step (reveal=).",
+        )
+    return count if state.reveal else 0
 
 
 def _derivation(state: AppState, result: Evaluation) -> LatexLog:
@@ -106,20 +185,22 @@ def _derivation(state: AppState, result: Evaluation) -> LatexLog:
     over_t = "" if T == 1 else "/T"
 
     latex = LatexLog()
-    st.subheader("Deriving ∂L/∂o = p − y")
-    st.markdown("**1. Softmax** turns the logits $o$ into probabilities:")
+    latex.text("**1. Softmax** turns the logits $o$ into probabilities:")
     latex(
-        rf"p_j = \frac{{e^{{o_j{over_t}}}}}{{\sum_i e^{{o_i{over_t}}}}},\qquad "
-        rf"o = {tex_vector(result.logits, None)}\ \Longrightarrow\ p = {tex_vector(result.p)}"
+        rf"p_j = \frac{{e^{{o_j{over_t}}}}}{{\sum_i e^{{o_i{over_t}}}}}:\qquad "
+        + aligned(f"o &= {tex_vector(result.logits, None)}", f"p &= {tex_vector(result.p)}")
     )
-    st.markdown("**2. Cross-entropy** against the target $y$:")
+    latex.text("**2. Cross-entropy** against the target $y$:")
     if one_hot:
         latex(
-            rf"y = {tex_vector(result.y, 0)},\qquad L = -\sum_i y_i \log p_i = -\log p_k"
-            rf"= -\log {tex(result.p[k])} = {tex(result.loss)}"
+            aligned(
+                f"y &= {tex_vector(result.y, 0)}",
+                r"L &= -\sum_i y_i \log p_i = -\log p_k"
+                rf"= -\log {tex(result.p[k])} = {tex(result.loss)}",
+            )
         )
         rounded, rounded_loss = loss_from_rounded(result.p[k])
-        st.caption(
+        latex.caption(
             "Computed from the unrounded p. Rounding p to three decimals first gives "
             f"−log {rounded:.3f} = {fmt(rounded_loss)}, which is how the textbook "
             "derivation (see its slips below) got 1.406 instead of 1.4076."
@@ -128,9 +209,14 @@ def _derivation(state: AppState, result: Evaluation) -> LatexLog:
         )
         _one_hot_steps(latex, result, k, T)
     else:
-        latex(rf"y = {tex_vector(result.y)},\qquad L = -\sum_i y_i \log p_i = {tex(result.loss)}")
+        latex(
+            aligned(
+                f"y &= {tex_vector(result.y)}",
+                rf"L &= -\sum_i y_i \log p_i = {tex(result.loss)}",
+            )
+        )
         _general_step(latex, result, T)
-    st.markdown(
+    latex.text(
         "**5. Together**: the gradient of the loss **with respect to the logits $o$** "
         "(not with respect to $p$):"
     )
@@ -157,14 +243,14 @@ def _download_and_slips(latex: LatexLog) -> None:
     with st.expander("The textbook derivation this started from, and its slips"):
         st.markdown(
             "A widely copied blog-style derivation, *Calculate gradient of cross entropy "
-            "loss*, works the same example: logits $o = (2, 3, 4)$, true class 1, "
-            "$p = (0.090, 0.245, 0.665)$. It reaches the right rule, $p_k - 1$ for the true "
+            "loss*, works the same example: logits ${o = (2, 3, 4)}$, true class 1, "
+            "${p = (0.090, 0.245, 0.665)}$. It reaches the right rule, ${p_k - 1}$ for the true "
             "class and $p_j$ for the others, but these lines of it slip:"
         )
         for written in SEED_LINES:
             st.latex(written)
         st.markdown(
-            "- Softmax was written $p_j = e^j / \\sum_i e^i$; the exponent is the logit, "
+            "- Softmax was written ${p_j = e^j / \\sum_i e^i}$; the exponent is the logit, "
             "$e^{o_j}$.\n"
             "- Derivatives were written $\\partial/o_k$; they are $\\partial/\\partial o_k$.\n"
             "- The loss −log(0.245) = 1.406 used p rounded to three decimals; from the exact "
@@ -189,8 +275,8 @@ def _numerical_check(state: AppState, result: Evaluation) -> None:
     T = state.T
     st.subheader("Check it numerically")
     st.markdown(
-        "Central differences, $\\dfrac{L(o + h e_i) - L(o - h e_i)}{2h}$, against the "
-        "analytic $(p - y)/T$. Their agreement is the derivation, verified."
+        "Central differences, ${\\dfrac{L(o + h e_i) - L(o - h e_i)}{2h}}$, against the "
+        "analytic ${(p - y)/T}$. Their agreement is the derivation, verified."
     )
     h = fd_step_picker(state)
     check = fd_check(result.logits, result.y, T, h)
