@@ -59,6 +59,7 @@ from ce_viz.core import (
 __all__ = [
     "ABSOLUTE_LIMIT",
     "Descent",
+    "contour_levels",
     "default_axes",
     "descend",
     "descend_relative",
@@ -634,6 +635,29 @@ def default_axes(logits: ArrayLike, k: int) -> tuple[int, int]:
     o = np.asarray(logits, dtype=np.float64)
     wrong = np.where(np.arange(o.size) == k, -np.inf, o)
     return int(k), int(np.argmax(wrong))
+
+
+def contour_levels(values: ArrayLike, most: int = 24) -> tuple[float, float, float]:
+    """Contour levels ``(start, end, size)`` through the finite ``values``: at most ``most``
+    of them, a round step apart (1, 2, 2.5 or 5 times a power of ten), the first and last
+    inside the values' range, so two charts that share them colour alike.
+
+    >>> contour_levels([0.03, 13.9])
+    (1.0, 13.0, 1.0)
+    >>> contour_levels([2.0, 2.0])
+    (2.0, 2.0, 1.0)
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 1.0)
+    if not hi > lo:
+        return lo, lo, 1.0
+    raw = (hi - lo) / (most + 1)
+    power = 10.0 ** np.floor(np.log10(raw))
+    size = float(next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw))
+    start = float(np.floor(lo / size) + 1) * size
+    end = float(np.ceil(hi / size) - 1) * size
+    return start, max(end, start), size
 
 
 def grid_values(center: float, span: float, n: int, include: ArrayLike = ()) -> FloatArray:

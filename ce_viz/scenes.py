@@ -8,8 +8,9 @@ figures. NumPy only: no Streamlit, no Plotly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 from numpy.typing import ArrayLike
 
 from ce_viz.analysis import Evaluation
@@ -17,6 +18,7 @@ from ce_viz.core import FloatArray
 from ce_viz.fmt import logit_label
 from ce_viz.landscape import (
     Descent,
+    contour_levels,
     descend,
     descend_relative,
     descent_field,
@@ -35,15 +37,25 @@ from ce_viz.landscape import (
     tangent_line,
 )
 from ce_viz.state import AppState
+from ce_viz.theory import (
+    restrict,
+    restricted_softmax,
+    simplex_bands,
+    simplex_grid,
+    simplex_losses,
+    trio_loss,
+)
 
 __all__ = [
     "DescentCurves",
     "LandscapeData",
+    "SimplexData",
     "SliceData",
     "descent_curves",
     "descent_run",
     "drawn_relative",
     "plane",
+    "simplex_scene",
     "slice_",
 ]
 
@@ -98,6 +110,11 @@ class LandscapeData:
         The current ``(o_a, o_b)`` and loss ``L₀`` when everything else is measured from
         them: the grid, ``current`` (then (0, 0)) and the path hold moves ``Δo``, and
         ``loss``, ``current_loss`` and ``path_losses`` the change ``L − L₀``.
+    others_move : bool
+        The descent moves logits that the surface holds fixed, so the path does not run on
+        it: the surface is drawn faded, and the figure says why.
+    levels : (float, float, float), optional
+        The contours' ``(start, end, size)``, when another chart shares their colours.
     """
 
     a_values: ArrayLike
@@ -113,6 +130,8 @@ class LandscapeData:
     surface: bool = False
     uirevision: str = "landscape"
     origin: tuple[float, float, float] | None = None
+    others_move: bool = False
+    levels: tuple[float, float, float] | None = None
 
 
 def plane(
@@ -152,6 +171,7 @@ def plane(
         surface=surface,
         uirevision=f"landscape-{i}-{j}-{int(surface)}-{int(run.relative)}",
         origin=(float(o[i]), float(o[j]), result.loss) if run.relative else None,
+        others_move=state.descent == "all" and state.K > 2 and state.steps > 0,
     )
 
 
@@ -241,4 +261,104 @@ def slice_(state: AppState, result: Evaluation) -> SliceData:
         slope=slope,
         tangent=tangent_line(current, current_loss, slope, state.span / 3),
         origin=(float(o[j]), result.loss) if relative else None,
+    )
+
+
+#: The simplex's bands are cut from a mesh of SIMPLEX_N^2 small triangles (about 3,000
+#: polygon corners, ~25 kB as float32); its hover is on a coarser grid of ~400 points.
+SIMPLEX_N = 72
+SIMPLEX_HOVER_N = 30
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimplexData:
+    """What :func:`simplex_figure` draws: the triangle of p over three classes, filled by
+    the loss, beside the plane of the first two classes' logits, with one descent run
+    on both.
+
+    Attributes
+    ----------
+    bands : list of array_like, each shape (m, 3)
+        For each band of the loss (see ``theory.band_index``), its polygons as rows
+        ``(p_a, p_b, p_c)``, each closed and followed by a row of NaN.
+    levels : (float, float, float)
+        The triangle's contour levels ``(start, end, size)``; band j of ``c`` levels takes
+        the colour at ``j / c`` of the scale.
+    shared : bool
+        The triangle's levels are the plane's: one colour scale for both panels. Not when
+        the plane shows the change ``L − L₀`` or a range of losses the triangle never
+        reaches; the triangle then has a colour bar of its own.
+    hover_points, hover_losses : array_like, shapes (h, 3), (h,)
+        Points inside the triangle and the loss there, for the hover.
+    names : (str, str, str)
+        The corners' classes, plain text.
+    target, current : array_like, shape (3,)
+        The target and the current p, renormalised over the three classes.
+    path : array_like, shape (steps + 1, 3)
+        p at each step of the descent run.
+    current_loss, final_loss : float
+        The loss over the three classes at the current p and at the run's last step.
+    plane : LandscapeData
+        The plane of the first two classes' logits, its levels set when ``shared``.
+    """
+
+    bands: list[FloatArray]
+    levels: tuple[float, float, float]
+    shared: bool
+    hover_points: FloatArray
+    hover_losses: FloatArray
+    names: tuple[str, str, str]
+    target: FloatArray
+    current: FloatArray
+    path: FloatArray
+    current_loss: float
+    final_loss: float
+    plane: LandscapeData
+
+
+def simplex_scene(
+    state: AppState, result: Evaluation, run: Descent, trio: tuple[int, int, int]
+) -> SimplexData:
+    """The simplex of the classes ``trio`` and the plane of the first two, with the run on
+    both. Their colour scale is one when the plane draws losses the triangle holds too:
+    the same levels cut the plane's contours and the triangle's bands."""
+    o, T = result.logits, state.T
+    y3 = restrict(result.y, trio)
+    # The plane the descent moves, when it is two of the three; else the first two, with the
+    # contours marked as holding logits that the run moves.
+    on_plane = state.descent == "plane" and set(state.plane) <= set(trio)
+    axes = state.plane if on_plane else (trio[0], trio[1])
+    shown = plane(state, result, run, axes, field=False)
+    if not on_plane and run.step_numbers.size > 1:
+        shown = replace(shown, others_move=True)
+    hover = simplex_grid(SIMPLEX_HOVER_N)
+    hover_losses = simplex_losses(hover, y3)
+    start, end, size = contour_levels(shown.loss)
+    shared = not run.relative and start - size <= float(np.median(hover_losses)) <= end + size
+    # Shared, the levels run up to the triangle's highest loss, not the plane's: the plane's
+    # far corner, where no descent goes, fills with the top colour, and both panels keep
+    # their contrast where the loss is low.
+    low, high = float(np.min(hover_losses)), float(np.max(hover_losses))
+    levels = contour_levels([min(start, low), min(end, high)] if shared else [low, high])
+    path = (
+        restricted_softmax(o, trio, T, offsets=run.path)
+        if run.relative
+        else restricted_softmax(run.path, trio, T)
+    )
+    current = restricted_softmax(o, trio, T)
+    bands, _ = simplex_bands(SIMPLEX_N, y3, levels)
+    names = state.class_names
+    return SimplexData(
+        bands=bands,
+        levels=levels,
+        shared=shared,
+        hover_points=hover,
+        hover_losses=hover_losses,
+        names=(names[trio[0]], names[trio[1]], names[trio[2]]),
+        target=y3,
+        current=current,
+        path=path,
+        current_loss=float(trio_loss(current, y3)),
+        final_loss=float(trio_loss(path[-1], y3)),
+        plane=replace(shown, levels=levels) if shared else shown,
     )

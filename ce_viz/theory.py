@@ -33,6 +33,7 @@ from ce_viz.fmt import fmt, fmt_short, fmt_sig, logit_label, named_values
 __all__ = [
     "BIG_SHIFT",
     "DISTILL_TEMPERATURES",
+    "SIMPLEX_HEIGHT",
     "SMOOTHING_VALUES",
     "TEMPERATURES",
     "BinaryCase",
@@ -44,6 +45,7 @@ __all__ = [
     "alt_smoothing",
     "alt_temperature",
     "alt_temperature_gradient",
+    "band_index",
     "binary_case",
     "binary_cross_entropy_with_logits",
     "binary_pair",
@@ -62,12 +64,15 @@ __all__ = [
     "restricted_softmax",
     "share",
     "sigmoid",
+    "simplex_bands",
     "simplex_grid",
     "simplex_losses",
     "simplex_problem",
+    "simplex_xy",
     "stability",
     "temperature_gradient",
     "temperature_sweep",
+    "trio_loss",
     "value_nearest",
 ]
 
@@ -538,6 +543,104 @@ def simplex_losses(points: ArrayLike, y: ArrayLike) -> FloatArray:
     if q.ndim != 2 or np.any(q <= 0):
         raise CEVizError("simplex points must be rows of positive probabilities")
     return np.asarray(cross_entropy(np.log(q), y))
+
+
+#: The height of the simplex drawn as an equilateral triangle of side 1.
+SIMPLEX_HEIGHT = float(np.sqrt(3.0) / 2.0)
+
+
+def simplex_xy(points: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Points ``(p_a, p_b, p_c)`` of the simplex as plane coordinates of the equilateral
+    triangle with corner a at the top, b bottom left and c bottom right, side 1.
+
+    >>> [v.round(4).tolist() for v in simplex_xy([[1, 0, 0], [0, 1, 0], [0, 0, 1]])]
+    [[0.5, 0.0, 1.0], [0.866, 0.0, 0.0]]
+    """
+    q = np.asarray(points, dtype=np.float64)
+    return q[..., 0] / 2.0 + q[..., 2], q[..., 0] * SIMPLEX_HEIGHT
+
+
+def trio_loss(p: ArrayLike, y: ArrayLike) -> FloatArray:
+    """Cross-entropy ``-sum y_i log p_i`` of each row of ``p`` (three classes), where a class
+    without target weight adds 0 even at ``p_i = 0`` and one with weight at ``p_i = 0``
+    makes it ``inf``.
+
+    >>> trio_loss([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]], [0.0, 1.0, 0.0]).tolist()
+    [0.6931471805599453, inf]
+    """
+    q = np.asarray(p, dtype=np.float64)
+    y_arr = np.asarray(y, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(y_arr > 0, -y_arr * np.log(q), 0.0)
+    return terms.sum(axis=-1)
+
+
+def band_index(values: ArrayLike, levels: tuple[float, float, float]) -> NDArray[np.intp]:
+    """The band of each value between filled contours at ``levels`` ``(start, end, size)``:
+    0 below ``start``, ``i + 1`` from the i-th level up to the next, the last band above
+    ``end``. The numbering Plotly's filled contours colour by (band j of c levels at
+    ``j / c`` of the colour scale).
+
+    >>> band_index([-1.0, 0.0, 0.4, 0.5, 9.0], (0.0, 1.0, 0.5)).tolist()
+    [0, 1, 1, 2, 3]
+    """
+    start, end, size = levels
+    count = int(np.floor((end - start) / size + 1e-9)) + 1
+    v = np.asarray(values, dtype=np.float64)
+    return np.clip(np.floor((v - start) / size) + 1, 0, count).astype(np.intp)
+
+
+def simplex_bands(
+    n: int, y: ArrayLike, levels: tuple[float, float, float]
+) -> tuple[list[FloatArray], int]:
+    """The simplex cut into filled bands of the loss of target ``y``, between the contour
+    ``levels`` ``(start, end, size)``: for each band (numbered as :func:`band_index` does)
+    the polygons that make it up, as rows ``(p_a, p_b, p_c)``, each polygon closed and
+    followed by a row of NaN; and the number of contour levels.
+
+    The triangle is cut into ``n^2`` small triangles, each in the band of the loss at its
+    centre; a run of neighbours in one row and one band goes as one four-cornered polygon,
+    so a band is a few hundred polygons rather than thousands of triangles.
+
+    >>> bands, count = simplex_bands(4, [1.0, 0.0, 0.0], (0.5, 1.5, 0.5))
+    >>> count, len(bands), [int(np.isnan(b[:, 0]).sum()) for b in bands]
+    (3, 4, [2, 4, 3, 1])
+    """
+    if not is_index(n) or n < 1:
+        raise CEVizError(f"the simplex bands need n >= 1, got {n!r}")
+    start, end, size = levels
+    count = int(np.floor((end - start) / size + 1e-9)) + 1
+    i, t = _row_slots(n)
+    j, odd = t // 2, t % 2
+    # The centre of each small triangle: up (even slot) or down (odd slot) in row i.
+    ca = (3 * i + 1 + odd) / (3.0 * n)
+    cb = (3 * j + 1 + odd) / (3.0 * n)
+    band = band_index(trio_loss(np.column_stack([ca, cb, 1.0 - ca - cb]), y), levels)
+    # Runs: a new one starts where the row or the band changes.
+    new = np.ones(i.size, dtype=bool)
+    new[1:] = (i[1:] != i[:-1]) | (band[1:] != band[:-1])
+    first = np.flatnonzero(new)
+    last = np.append(first[1:] - 1, i.size - 1)
+    row, s, e = i[first], t[first], t[last]
+    # The run's corners on grid rows i (bottom) and i + 1 (top), as (row, column b).
+    corners = [(row, (s + 1) // 2), (row, e // 2 + 1), (row + 1, (e + 1) // 2), (row + 1, s // 2)]
+    pa = np.stack([r for r, _ in corners] + [row], axis=1) / n
+    pb = np.stack([c for _, c in corners] + [(s + 1) // 2], axis=1) / n
+    polygons = np.stack([pa, pb, 1.0 - pa - pb], axis=2)  # (runs, 5, 3), closed
+    gap = np.full((len(first), 1, 3), np.nan)
+    shapes = np.concatenate([polygons, gap], axis=1)
+    run_band = band[first]
+    return [shapes[run_band == k].reshape(-1, 3) for k in range(count + 1)], count
+
+
+def _row_slots(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The small triangles of the simplex cut ``n`` times along each side, row by row from
+    the bottom (``i``, the grid row of p_a) and along each row (slot ``t``: even slots point
+    up, odd ones down), in the order they lie."""
+    widths = 2 * (n - np.arange(n)) - 1
+    i = np.repeat(np.arange(n), widths)
+    t = np.arange(i.size) - np.repeat(np.cumsum(widths) - widths, widths)
+    return i, t
 
 
 #: The "why" view's sweeps: temperatures for the softmax, temperatures for distillation,

@@ -121,8 +121,8 @@ def assert_finite_figure(spec: str) -> None:
         else:
             assert np.all(np.isfinite(values)), values
     for trace in figure["data"]:
-        if trace["type"] in {"contour", "surface", "heatmap"}:
-            for axis in ("x", "y"):
+        if trace["type"] in {"contour", "contourcarpet", "surface", "heatmap"}:
+            for axis in ("a", "b") if trace["type"] == "contourcarpet" else ("x", "y"):
                 grid, _ = next(numbers(trace.get(axis)), (None, False))
                 if grid is not None and grid.dtype.kind == "f":
                     assert np.all(np.diff(grid) > 0), f"{axis} collapsed: {grid[:5]}"
@@ -229,7 +229,7 @@ def test_landscape_of_huge_logits_is_drawn_as_moves_from_them() -> None:
     assert "Measured from the current logits" in note
     assert f"L₀ = {fmt(2e300)}" in note
     plane = figure(at, "landscape_chart")
-    x, y = (first_numbers(plane["data"][0][axis]) for axis in ("x", "y"))
+    x, y = (first_numbers(plane["data"][0][axis]) for axis in ("a", "b"))
     assert x[0] < -6.0 < 25.0 < x[-1]  # true class 1 rises by lr × 50 steps
     assert y[0] < -25.0 < 6.0 < y[-1]  # its rival, class 0, falls as much
     assert plane["data"][0]["colorbar"]["title"]["text"] == "L − L₀"
@@ -244,7 +244,7 @@ def test_moderate_logits_keep_the_landscape_at_their_own_values() -> None:
     assert not any("Measured from" in i.value for i in at.info)
     plane = figure(at, "landscape_chart")
     assert plane["data"][0]["colorbar"]["title"]["text"] == "L"
-    x = first_numbers(plane["data"][0]["x"])
+    x = first_numbers(plane["data"][0]["a"])
     assert x[0] <= -1006.0  # class 2's own logit, -1000, less the range of 6
 
 
@@ -252,9 +252,13 @@ def test_simplex_path_moves_where_the_float_logits_cannot() -> None:
     """At three equal logits of 1e300 descent still heads for the target's corner: the path
     of p leaves the centre of the triangle."""
     at = run_app(view="simplex", logits="1e300,1e300,1e300")
-    ternary = figure(at, "simplex_chart")
-    path = next(t for t in ternary["data"] if t.get("name") == "descent path")
-    b = first_numbers(path["b"])  # class 1, the true class
+    chart = figure(at, "simplex_chart")
+    path = next(
+        t for t in chart["data"] if t.get("name") == "descent path" and t.get("xaxis") == "x2"
+    )
+    # The triangle: class 1 (the true class) at the bottom left, (0, 0); p_1 = 1 - x - y/√3.
+    x, y = (first_numbers(path[axis]).astype(float) for axis in ("x", "y"))
+    b = 1.0 - x - y / np.sqrt(3.0)
     assert b[0] == pytest.approx(1 / 3, abs=1e-6)
     assert b[-1] > 0.9
     assert "moves Δo from the current logits" in " ".join(c.value for c in at.caption)

@@ -557,15 +557,22 @@ def test_temperature_legend_is_short_and_the_hover_whole() -> None:
 
 
 def test_simplex_corners_are_short_and_the_hover_names_them_whole() -> None:
-    """The ternary corners show short names; the loss field's hover gives the whole ones."""
+    """The triangle's corners show short names; the loss field's hover gives the whole ones."""
+    from ce_viz.analysis import evaluate
+    from ce_viz.figures import landscape_figure
+    from ce_viz.scenes import descent_run, simplex_scene
+    from ce_viz.state import preset_state
+
     names = [*LONG_NAMES[:2], "bird"]
-    pts = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    fig = simplex_figure(pts, [0.1, 0.2, 0.3], names, [1.0, 0.0, 0.0], [0.3, 0.3, 0.4])
-    ternary = fig.layout.ternary
-    corners = [ternary.aaxis.title.text, ternary.baxis.title.text, ternary.caxis.title.text]
-    assert all(len(_shown(c)) <= LABEL_CHARS for c in corners)
-    assert corners[2] == "bird"
-    field = fig.data[0]
+    state = dataclasses.replace(preset_state("seed", "simplex"), names=tuple(names))
+    result = evaluate(state.o(), state.y_vector(), state.T)
+    scene = simplex_scene(state, result, descent_run(state), (0, 1, 2))
+    fig = simplex_figure(scene, landscape_figure(scene.plane))
+    corners = [a.text for a in fig.layout.annotations if a.xref == "x2"]
+    assert len(corners) == 3
+    assert all(len(_shown(c.removesuffix(" (p = 1)"))) <= LABEL_CHARS for c in corners)
+    assert corners[2] == "bird (p = 1)"
+    (field,) = [t for t in fig.data if t.meta and "customdata[3]" in (t.hovertemplate or "")]
     assert list(field.meta) == [plotly_text(n) for n in names]
     assert all(f"%{{meta[{i}]}}" in field.hovertemplate for i in range(3))
 

@@ -69,15 +69,49 @@ def trace(fig, name: str):
     return [t for t in fig.data if t.name == name][-1]
 
 
+def hover_grid(fig):
+    """The unseen markers that carry the filled contours' hover."""
+    (grid,) = [t for t in fig.data if t.type == "scatter" and t.hovertemplate and t.meta]
+    return grid
+
+
 def test_contour_holds_the_loss_grid_transposed_for_plotly() -> None:
-    """The contour's z[row b][column a] equals loss_grid[a, b] (as float32)."""
+    """The contour's z[row b][column a] equals loss_grid[a, b] (as float32), on a carpet
+    that maps (a, b) straight to the axes' (x, y); the hover grid carries the same loss."""
     fig = build()
     contour = fig.data[0]
-    assert contour.type == "contour"
+    assert contour.type == "contourcarpet"
     z = plotted(contour.z)
     assert z.dtype == np.float32
     assert z.shape == (len(B), len(A))
-    np.testing.assert_allclose(z, loss_grid(LOGITS, Y, AXES, A, B).T, rtol=1e-6)
+    expected = loss_grid(LOGITS, Y, AXES, A, B)
+    np.testing.assert_allclose(z, expected.T, rtol=1e-6)
+    np.testing.assert_allclose(plotted(contour.a), A, rtol=1e-6)
+    np.testing.assert_allclose(plotted(contour.b), B, rtol=1e-6)
+    (carpet,) = [t for t in fig.data if t.type == "carpet"]
+    assert carpet.carpet == contour.carpet
+    # The carpet's corners: x follows a alone, y follows b alone.
+    assert np.asarray(carpet.x).tolist() == [[A[0], A[-1]], [A[0], A[-1]]]
+    assert np.asarray(carpet.y).tolist() == [[B[0], B[0]], [B[-1], B[-1]]]
+    grid = hover_grid(fig)
+    x, y, loss = (plotted(v).astype(float) for v in (grid.x, grid.y, grid.customdata))
+    i = np.searchsorted(A, x.round(6))
+    j = np.searchsorted(B, y.round(6))
+    np.testing.assert_allclose(loss, expected[i, j], rtol=1e-6)
+    assert grid.marker.opacity == 0
+
+
+def test_every_frame_moves_only_markers_and_play_never_redraws() -> None:
+    """A 2-D plane's frames list only the descent marker, and neither Play nor the slider
+    asks for a redraw (a redraw blanks the filled contours); a 3-D surface needs one."""
+    fig = build()
+    play = fig.layout.updatemenus[0].buttons[0].args[1]
+    assert play["frame"]["redraw"] is False
+    assert all(s.args[1]["frame"]["redraw"] is False for s in fig.layout.sliders[0].steps)
+    marker = [t.name for t in fig.data].index("descent position")
+    assert all(list(f["traces"]) == [marker] for f in fig.to_dict()["frames"])
+    surface = build(surface=True)
+    assert surface.layout.updatemenus[0].buttons[0].args[1]["frame"]["redraw"] is True
 
 
 def test_arrow_is_minus_the_gradient_to_scale() -> None:
@@ -182,7 +216,7 @@ def test_long_axis_titles_are_short_and_the_hover_whole(surface: bool) -> None:
         assert len(shown) <= AXIS_TITLE_CHARS
         assert shown.endswith("…")
         assert full.startswith(shown[:-1])
-    loss = fig.data[0]
+    loss = fig.data[0] if surface else hover_grid(fig)
     assert list(loss.meta) == [plotly_text(t) for t in LONG_LABELS]
     assert "%{meta[0]}" in loss.hovertemplate
     assert "%{meta[1]}" in loss.hovertemplate
@@ -332,7 +366,8 @@ def test_relative_landscape_draws_moves_and_the_change_of_the_loss(surface: bool
     Δo and L − L₀, and the current point's legend entry gives the logits and L₀."""
     fig = build_relative(surface=surface)
     loss = fig.data[0]
-    x, y, z = (plotted(v) for v in (loss.x, loss.y, loss.z))
+    grid = (loss.x, loss.y) if surface else (loss.a, loss.b)
+    x, y, z = (plotted(v) for v in (*grid, loss.z))
     assert z.dtype == np.float32
     np.testing.assert_array_equal(x, MOVES.astype(np.float32))
     np.testing.assert_array_equal(y, MOVES.astype(np.float32))
@@ -341,8 +376,9 @@ def test_relative_landscape_draws_moves_and_the_change_of_the_loss(surface: bool
     assert np.all(np.isfinite(z))
     assert loss.name == "loss L − L₀"
     assert loss.colorbar.title.text == "L − L₀"
-    assert "L − L₀ = %{z:.4f}" in loss.hovertemplate
-    assert "Δ%{meta[0]}" in loss.hovertemplate
+    hover = loss.hovertemplate if surface else hover_grid(fig).hovertemplate
+    assert f"L − L₀ = %{{{'z' if surface else 'customdata'}:.4f}}" in hover
+    assert "Δ%{meta[0]}" in hover
     axes = (
         (fig.layout.scene.xaxis, fig.layout.scene.yaxis)
         if surface

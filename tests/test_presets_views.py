@@ -24,7 +24,7 @@ CONTENT: dict[str, tuple[str, int, str | None]] = {
     "gradient": ("Probabilities, loss and gradient", 1, None),
     "derivation": ("Deriving ∂L/∂o = p − y", 1, None),
     "landscape": ("The loss landscape", 1, None),
-    "simplex": ("The probability simplex", 2, None),
+    "simplex": ("The probability simplex", 1, None),
     "jacobian": ("The softmax Jacobian", 1, None),
     "why": ("Why it works", 1, None),
     "check": ("Check my work", 0, "verdict"),
@@ -55,7 +55,7 @@ CRASH_LINKS: list[tuple[dict[str, str], int, str | None]] = [
             "descent": "all",
             "view": "simplex",
         },
-        2,
+        1,
         None,
     ),
     (

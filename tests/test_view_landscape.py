@@ -35,7 +35,7 @@ def test_default_landscape_shows_plane_descent_and_slice() -> None:
     at = run_app(view="landscape")
     assert set(chart_payload(at)) == {"landscape_chart", "descent_chart"}
     types = [t["type"] for t in figure(at, "landscape_chart")["data"]]
-    assert types[0] == "contour"
+    assert types[0] == "contourcarpet"
     assert not at.warning
     # The default plane: the true class (1) and the strongest wrong class (2).
     assert at.selectbox(key="axis_0").value == 1
@@ -155,3 +155,19 @@ def test_bad_landscape_link_values_are_named(query: dict[str, str], message: str
     at = run_app(view="landscape", **query)
     assert message in warnings_text(at)
     assert set(chart_payload(at)) == {"landscape_chart", "descent_chart"}
+
+
+def test_descent_over_all_logits_fades_the_contours_and_says_why() -> None:
+    """descent=all moves logits the plane holds fixed: its contours are drawn faded and the
+    chart says, under its title, that the path need not follow them; descent=plane keeps
+    them opaque and unannotated (the path runs on that surface)."""
+    moving = figure(run_app(view="landscape", descent="all"), "landscape_chart")
+    contour = moving["data"][0]
+    assert contour["type"] == "contourcarpet"
+    assert contour["opacity"] < 0.5
+    note = moving["layout"]["title"]["subtitle"]["text"]
+    assert "other logits at their start" in note
+    assert "Descent moves them too" in note
+    fixed = figure(run_app(view="landscape", descent="plane"), "landscape_chart")
+    assert fixed["data"][0]["opacity"] == 1.0
+    assert "subtitle" not in fixed["layout"]["title"]

@@ -309,14 +309,17 @@ def test_distillation_and_smoothing_figures() -> None:
 
 
 def test_simplex_view_draws_the_triangle_and_logit_space() -> None:
-    """view=simplex draws a ternary loss field with the target corner and the descent path."""
+    """view=simplex draws one chart: the triangle with the target at class 1's corner (the
+    bottom left, (0, 0)) beside the plane of logits, both with the descent path."""
     at = run_app(view="simplex", steps="30")
-    assert set(chart_payload(at)) == {"simplex_chart", "simplex_logit_chart"}
+    assert set(chart_payload(at)) == {"simplex_chart"}
     fig = figure(at, "simplex_chart")
     types = {t["type"] for t in fig["data"]}
-    assert types == {"scatterternary"}
-    target = next(t for t in fig["data"] if t["name"] == "target y")
-    assert (target["a"], target["b"], target["c"]) == ([0.0], [1.0], [0.0])
+    assert types == {"scatter", "contourcarpet", "carpet"}
+    target = next(t for t in fig["data"] if t.get("name") == "target y")
+    assert (target["x"], target["y"]) == ([0.0], [0.0])
+    paths = [t for t in fig["data"] if t.get("name") == "descent path"]
+    assert {t.get("xaxis", "x") for t in paths} == {"x", "x2"}
 
 
 def test_simplex_needs_three_classes() -> None:
@@ -349,21 +352,30 @@ def test_bad_simplex_link_values_are_named(value: str, message: str) -> None:
     """A bad simplex= value is named on the page and the default classes are drawn."""
     at = run_app(view="simplex", simplex=value)
     assert message in warnings_text(at)
-    assert len(chart_payload(at)) == 2
+    assert len(chart_payload(at)) == 1
 
 
-def test_simplex_figure_colours_points_by_the_loss() -> None:
-    """The loss field's colours are the cross-entropy at each simplex point."""
-    from ce_viz.figures import simplex_figure
-    from ce_viz.theory import simplex_grid, simplex_losses
+def test_simplex_bands_hold_the_loss_between_their_levels() -> None:
+    """Each band of the simplex holds the small triangles whose cross-entropy −log p_1, at
+    their centres, lies between its two levels; the bands cover the triangle once."""
+    from ce_viz.theory import simplex_bands, simplex_xy
 
-    points = simplex_grid(12)
-    y3 = np.array([0.0, 1.0, 0.0])
-    losses = simplex_losses(points, y3)
-    np.testing.assert_allclose(losses, -np.log(points[:, 1]), rtol=1e-12)
-    fig = simplex_figure(points, losses, ["a", "b", "<c>"], y3, [0.2, 0.3, 0.5])
-    np.testing.assert_allclose(plotted(fig.data[0].marker.color), losses, rtol=1e-6)
-    assert fig.layout.ternary.caxis.title.text == "&lt;c&gt;"
+    levels = (0.5, 3.0, 0.5)
+    bands, count = simplex_bands(12, [0.0, 1.0, 0.0], levels)
+    assert count == 6
+    assert len(bands) == count + 1
+    area = 0.0
+    for j, band in enumerate(bands):
+        polygons = band.reshape(-1, 6, 3)[:, :5]
+        for poly in polygons:
+            x, y = simplex_xy(poly)
+            area += 0.5 * abs(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
+            centre = poly[:4].mean(axis=0)
+            loss = -math.log(centre[1])
+            lo, hi = 0.5 * j, 0.5 * (j + 1)  # band j: from level j - 1 to level j
+            # A run's centre is within one small triangle of its band.
+            assert lo - 0.5 - 1e-9 <= loss <= (hi if j < count else math.inf) + 0.5
+    assert area == pytest.approx(math.sqrt(3) / 4, rel=1e-12)
 
 
 #: Logits where classes 0, 1 and 2 carry no probability next to class 3: e^-1000 is 0.
@@ -393,13 +405,13 @@ def test_simplex_picking_an_underflowed_trio_says_why_and_recovers() -> None:
     """Choosing classes 0, 1, 2 in the view is refused the same way; choosing the suggested
     trio draws both charts again."""
     at = run_app(view="simplex", **UNDERFLOW)
-    assert len(chart_payload(at)) == 2
+    assert len(chart_payload(at)) == 1
     at.multiselect(key="trio").set_value([0, 1, 2]).run()
     assert not at.exception
     assert_simplex_refused(at)
     at.multiselect(key="trio").set_value([0, 1, 3]).run()
     assert not at.exception
-    assert len(chart_payload(at)) == 2
+    assert len(chart_payload(at)) == 1
     assert not at.warning
 
 
@@ -428,12 +440,17 @@ def test_simplex_descent_path_whose_share_underflows_is_drawn() -> None:
     )
     assert not at.error
     assert not at.warning
-    assert len(chart_payload(at)) == 2
+    assert len(chart_payload(at)) == 1
     fig = figure(at, "simplex_chart")
-    (path, *_) = [t for t in fig["data"] if t["name"] == "descent path"]
-    points = np.column_stack([decode(path[axis]) for axis in "abc"])
+    (path, *_) = [
+        t for t in fig["data"] if t.get("name") == "descent path" and t.get("xaxis") == "x2"
+    ]
+    x, y = (decode(path[axis]).astype(float) for axis in "xy")
+    # Back from the triangle (class 0 at the top, 1 bottom left, 2 bottom right, side 1).
+    p0 = 2 * y / math.sqrt(3)
+    points = np.column_stack([p0, 1 - x - p0 / 2, x - p0 / 2])
     assert len(points) == 6
     assert np.all(np.isfinite(points))
-    np.testing.assert_allclose(points.sum(axis=1), 1.0, atol=1e-6)
+    assert np.all(points > -1e-6)
     # After the first step the trio's share is (0, 1/2, 1/2): class 0 fell, 1 and 2 tied.
     np.testing.assert_allclose(points[1], [0.0, 0.5, 0.5], atol=1e-6)

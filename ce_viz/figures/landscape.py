@@ -51,6 +51,17 @@ _F32 = np.float32
 #: default 50): each frame costs the server about 0.06 ms a rerun to build and send, and
 #: the path itself draws every step.
 MAX_FRAMES = 25
+#: The play controls, in pixels below the plot area: the buttons clear the x axis's
+#: labels and title, and the slider (its readout on top, at the right) starts under the
+#: buttons, so that neither covers the other on any width.
+BUTTONS_BELOW = 78
+SLIDER_BELOW = 122
+#: What the controls take below the plot area; the legend goes under them.
+CONTROLS_BELOW = 190
+#: The contours' hover is at every HOVER_EVERY-th grid point (26 x 26 of the 101 x 101).
+HOVER_EVERY = 4
+#: The opacity of a loss surface the descent path does not run on (``others_move``).
+FADED = 0.4
 
 
 def _f32(values: ArrayLike) -> np.ndarray:
@@ -102,27 +113,37 @@ def _field_trace(field_a: np.ndarray, field_b: np.ndarray, u: np.ndarray, v: np.
     }
 
 
-def _animation(labels: list[str]) -> Spec:
-    """Play and pause buttons and a step slider that move one trace along the path: the
-    layout's ``updatemenus`` and ``sliders``, for frames named ``labels``."""
+def animation(labels: list[str], plot_height: int, redraw: bool = False) -> Spec:
+    """Play and pause buttons and a step slider for frames named ``labels``: the layout's
+    ``updatemenus`` and ``sliders``, placed under the x axis's title of a plot area
+    ``plot_height`` pixels tall (the figure's height less its top and bottom margins).
+
+    ``redraw`` only for a 3-D scene, whose markers Plotly cannot move without a redraw. A 2-D
+    figure is never redrawn: a redraw clears and rebuilds the filled contours, so every
+    frame left them blank for a moment and the fill was gone mid-play. Without one, Plotly
+    moves just the scatter traces each frame lists.
+
+    The buttons sit on a row of their own above the slider, the slider's readout at that
+    row's right end: on a phone the buttons used to cover the readout.
+    """
     play = {
-        "frame": {"duration": 100, "redraw": True},  # 26 frames: 2.6 s
+        "frame": {"duration": 100, "redraw": redraw},  # 26 frames: 2.6 s
         "fromcurrent": True,
         "transition": {"duration": 0},
     }
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     # One options object for every step: a copy of the figure copies it once, not per step.
-    jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}
+    jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}}
     return {
         "updatemenus": [
             {
                 "type": "buttons",
                 "direction": "left",
                 "x": 0.0,
-                "y": -0.16,
+                "y": -BUTTONS_BELOW / plot_height,
                 "xanchor": "left",
                 "yanchor": "top",
-                "pad": {"r": 10, "t": 10},
+                "pad": {"r": 10},
                 "showactive": False,
                 "buttons": [
                     {"label": "▶ Play", "method": "animate", "args": [None, play]},
@@ -133,9 +154,9 @@ def _animation(labels: list[str]) -> Spec:
         "sliders": [
             {
                 "active": 0,
-                "x": 0.2,
-                "len": 0.8,
-                "y": -0.13,
+                "x": 0.0,
+                "len": 1.0,
+                "y": -SLIDER_BELOW / plot_height,
                 "yanchor": "top",
                 # Grey reads on light and dark pages; at the right end it clears the buttons.
                 "currentvalue": {
@@ -143,7 +164,7 @@ def _animation(labels: list[str]) -> Spec:
                     "xanchor": "right",
                     "font": {"size": FONT_SIZE, "color": PALETTE["readout"]},
                 },
-                "pad": {"t": 30},
+                "pad": {"t": 0, "b": 0, "l": 0, "r": 0},
                 # Up to 26 positions: the tick labels would overlap, the readout says it.
                 "ticklen": 0,
                 "font": {"color": PALETTE["clear"]},
@@ -160,14 +181,17 @@ def landscape_figure(data: LandscapeData) -> go.Figure:
     """The loss over the plane of two logits, with the current point and −∇L drawn to scale;
     see :class:`LandscapeData` for what is drawn.
 
-    The figure is laid out for a column about half a wide page across: the legend goes
-    below the plot, and the play controls below the axis title.
+    The figure is laid out for a column about half a wide page across: the play controls
+    go below the axis title, the legend below them.
     """
-    a, b = _f32(data.a_values), _f32(data.b_values)
     loss_name = "L" if data.origin is None else "L − L₀"
-    loss = _loss_trace(data, a, b, loss_name)
-    traces = _surface_traces(data, loss) if data.surface else _contour_traces(data, loss)
-    legend: Spec = {"orientation": "h", "x": 0.0, "y": -0.45, "yanchor": "top"}
+    if data.surface:
+        traces = _surface_traces(data, _loss_trace(data, loss_name))
+        plot = _scene(*plane_titles(data), loss_name)
+    else:
+        traces = plane_traces(data)
+        plot = plane_axes(data)
+    legend: Spec = {"orientation": "h", "x": 0.0, "y": -CONTROLS_BELOW / PLOT_HEIGHT}
     frames: list[Spec] = []
     controls: Spec = {}
     if data.path is not None and data.path_losses is not None:
@@ -175,37 +199,98 @@ def landscape_figure(data: LandscapeData) -> go.Figure:
         if data.surface:
             traces += _surface_path_traces(p, pl)
         else:
-            traces += _contour_path_traces(p)
             legend |= PATH_LEGEND
-        frames, steps = _position_frames(traces, p, pl if data.surface else None)
-        controls = _animation(steps)
-    delta = "" if data.origin is None else "Δ"
-    x_title, y_title = (delta + short_label(t, AXIS_TITLE_CHARS) for t in data.labels)
-    plot = (
-        _scene(x_title, y_title, loss_name)
-        if data.surface
-        else _plane(data, (a, b), x_title, y_title)
-    )
+        steps = frame_steps(len(p) - 1)
+        moves = {"x": p[steps, 0], "y": p[steps, 1]} | ({"z": pl[steps]} if data.surface else {})
+        frames, names = position_frames(steps, [(len(traces) - 1, traces[-1]["type"], moves)])
+        controls = animation(names, PLOT_HEIGHT, redraw=data.surface)
     layout = base_layout(
-        "Loss over two logits, the others held fixed"
-        if data.origin is None
-        else "Change of the loss over two logits",
-        height=700,
+        _title(data),
+        height=PLOT_HEIGHT + PLOT_MARGIN_T + PLOT_MARGIN_B,
         uirevision=data.uirevision,
-        margin={"b": 230, "r": 20},
+        margin={"t": PLOT_MARGIN_T, "b": PLOT_MARGIN_B, "r": 20},
         legend=legend,
         **controls,
         **plot,
     )
+    if data.others_move:
+        layout["title"] = {**layout["title"], "subtitle": {"text": OTHERS_MOVE_NOTE}}
     return figure(traces, layout, frames)
 
 
-def _loss_trace(data: LandscapeData, a: np.ndarray, b: np.ndarray, loss_name: str) -> Spec:
+#: The landscape's plot area and the margin under it, for the play controls and the legend.
+PLOT_HEIGHT = 410
+PLOT_MARGIN_T = 90
+PLOT_MARGIN_B = 260
+
+
+def _title(data: LandscapeData) -> str:
+    """The chart's title."""
+    if data.origin is not None:
+        return "Change of the loss over two logits"
+    return "Loss over two logits, the others held fixed"
+
+
+#: Under the title when the descent moves logits that the (faded) contours hold fixed.
+OTHERS_MOVE_NOTE = (
+    "Faded: drawn with the other logits at their start. Descent moves them too,<br>"
+    "so the path need not cross these contours at right angles."
+)
+
+
+def plane_titles(data: LandscapeData) -> tuple[str, str]:
+    """The plane's axis titles: the logits' names, shortened, with Δ when relative."""
+    delta = "" if data.origin is None else "Δ"
+    x_title, y_title = (delta + short_label(t, AXIS_TITLE_CHARS) for t in data.labels)
+    return x_title, y_title
+
+
+def plane_traces(data: LandscapeData) -> list[Spec]:
+    """The plane's traces, on the axes ``x`` and ``y``: the filled contours, the descent
+    field if given, the current point and, with a path, the path and last the marker that
+    the animation moves."""
+    loss_name = "L" if data.origin is None else "L − L₀"
+    traces = _contour_traces(data, _loss_trace(data, loss_name))
+    if data.path is not None and data.path_losses is not None:
+        traces += _contour_path_traces(_f32(data.path), data.path_losses, loss_name)
+    return traces
+
+
+def position_frames(
+    steps: np.ndarray, movers: list[tuple[int, str, dict[str, np.ndarray]]]
+) -> tuple[list[Spec], list[str]]:
+    """Animation frames, one per step of ``steps``, each moving only the traces ``movers``
+    lists: ``(trace index, trace type, {coordinate: value at each step})``; and the frames'
+    names, the step numbers."""
+    names = [str(int(s)) for s in steps]
+    # Each frame moves a marker to one step. Its coordinates go as plain floats, the
+    # float32 values exactly: a one-element array per coordinate cost ~0.2 ms a frame,
+    # as graph_objects validates frames in full and Streamlit encodes every array.
+    columns = [
+        (kind, {axis: np.asarray(v).tolist() for axis, v in moves.items()})
+        for _, kind, moves in movers
+    ]
+    indices = [index for index, _, _ in movers]
+    frames = [
+        {
+            "data": [
+                {"type": kind, **{axis: [values[n]] for axis, values in coords.items()}}
+                for kind, coords in columns
+            ],
+            "traces": indices,
+            "name": name,
+        }
+        for n, name in enumerate(names)
+    ]
+    return frames, names
+
+
+def _loss_trace(data: LandscapeData, loss_name: str) -> Spec:
     """What the contour and the surface of the loss share: the grid, z, colours and hover."""
     delta = "" if data.origin is None else "Δ"
     return {
-        "x": a,
-        "y": b,
+        "x": _f32(data.a_values),
+        "y": _f32(data.b_values),
         "z": _f32(data.loss).T,  # Plotly wants z[row = b][column = a]
         "colorscale": VIRIDIS,
         "colorbar": {"title": {"text": loss_name}},
@@ -232,7 +317,7 @@ def _surface_traces(data: LandscapeData, loss: Spec) -> list[Spec]:
     ca, cb = data.current
     ua, ub = data.descent_step
     return [
-        {"type": "surface", **loss, "opacity": 0.95},
+        {"type": "surface", **loss, "opacity": FADED if data.others_move else 0.95},
         {
             "type": "scatter3d",
             "x": [ca, ca + ua],
@@ -255,18 +340,76 @@ def _surface_traces(data: LandscapeData, loss: Spec) -> list[Spec]:
     ]
 
 
+def _filled_contours(data: LandscapeData, loss: Spec) -> list[Spec]:
+    """The loss as filled contours drawn on a carpet (the first trace), the carpet, and an
+    unseen grid for their hover.
+
+    Why a carpet: when Play moves a marker without redrawing the figure, Plotly takes off
+    the screen every trace on the axes that it cannot animate and that is not on a carpet
+    (plotly.js issue 4491): a ``contour`` trace vanished at the first frame, and redrawing
+    each frame instead blanked it every frame. A ``contourcarpet`` is drawn again with
+    each frame. Its carpet is the plane itself, spanned by its four corners (a straight
+    map from the logits to the axes), so it costs four numbers; the hover, which a
+    contourcarpet lacks, comes from every fourth grid point as an unseen marker.
+    """
+    a0, a1 = (float(v) for v in loss["x"][[0, -1]])
+    b0, b1 = (float(v) for v in loss["y"][[0, -1]])
+    hidden = {"showgrid": False, "showline": False, "showticklabels": "none", "smoothing": 0}
+    contours: Spec = {"showlabels": True, "labelfont": {"size": 12, "color": "white"}}
+    levels: Spec = {"ncontours": 24}
+    if data.levels is not None:
+        start, end, size = data.levels
+        contours |= {"start": start, "end": end, "size": size}
+        levels = {"autocontour": False}
+    every = slice(None, None, HOVER_EVERY)
+    A, B = np.meshgrid(loss["x"][every], loss["y"][every])
+    return [
+        {
+            "type": "contourcarpet",
+            "carpet": "plane",
+            "a": loss["x"],
+            "b": loss["y"],
+            "z": loss["z"],
+            "colorscale": loss["colorscale"],
+            "colorbar": loss["colorbar"],
+            "name": loss["name"],
+            **levels,
+            "contours": contours,
+            "line": {"width": 0.5},
+            # Faded when the descent moves logits these contours hold fixed: the path does
+            # not run on this surface.
+            "opacity": FADED if data.others_move else 1.0,
+        },
+        {
+            "type": "carpet",
+            "carpet": "plane",
+            "name": "the plane",
+            "a": [a0, a1],
+            "b": [b0, b1],
+            "x": [[a0, a1], [a0, a1]],
+            "y": [[b0, b0], [b1, b1]],
+            "aaxis": hidden,
+            "baxis": hidden,
+        },
+        {
+            "type": "scatter",
+            "x": A.ravel(),
+            "y": B.ravel(),
+            "customdata": loss["z"][every, every].ravel(),
+            "mode": "markers",
+            "marker": {"size": 10, "opacity": 0},
+            "hovertemplate": loss["hovertemplate"].replace("%{z:", "%{customdata:"),
+            "meta": loss["meta"],
+            "name": loss["name"],
+            "showlegend": False,
+        },
+    ]
+
+
 def _contour_traces(data: LandscapeData, loss: Spec) -> list[Spec]:
     """The loss as filled contours, the descent field if given, a legend entry for the
     arrow (drawn as an annotation) and the current point."""
-    traces: list[Spec] = [
-        {
-            "type": "contour",
-            **loss,
-            "ncontours": 24,
-            "contours": {"showlabels": True, "labelfont": {"size": 12, "color": "white"}},
-            "line": {"width": 0.5},
-        }
-    ]
+    traces = _filled_contours(data, loss)
     if data.field is not None:
         traces.append(_field_trace(*(np.asarray(f, dtype=np.float64) for f in data.field)))
     ca, cb = data.current
@@ -321,14 +464,15 @@ def _surface_path_traces(path: np.ndarray, losses: np.ndarray) -> list[Spec]:
     ]
 
 
-def _contour_path_traces(path: np.ndarray) -> list[Spec]:
-    """The descent run over the contours, its steps in the hover, and the marker the
+def _contour_path_traces(path: np.ndarray, losses: ArrayLike, loss_name: str) -> list[Spec]:
+    """The descent run over the contours, each step's number and loss in the hover (the
+    run's own loss, also where the contours hold other logits fixed), and the marker the
     animation moves, at its start. The layout's legend must include ``PATH_LEGEND``."""
     return [
         *path_traces(
             "scatter",
-            "step %{customdata}<extra></extra>",
-            np.arange(len(path)),
+            f"step %{{customdata[0]}}<br>{loss_name} = %{{customdata[1]:.4f}}<extra></extra>",
+            np.column_stack([np.arange(len(path)), _f32(losses)]).astype(_F32),
             x=path[:, 0],
             y=path[:, 1],
         ),
@@ -348,30 +492,6 @@ def _contour_path_traces(path: np.ndarray) -> list[Spec]:
     ]
 
 
-def _position_frames(
-    traces: list[Spec], path: np.ndarray, heights: np.ndarray | None
-) -> tuple[list[Spec], list[str]]:
-    """Frames that move the last of ``traces`` (the descent position) along ``path``, and
-    up to ``heights`` on a surface, at the steps :func:`frame_steps` picks; and their names,
-    the step numbers."""
-    steps = frame_steps(len(path) - 1)
-    position = len(traces) - 1
-    names = [str(int(s)) for s in steps]
-    # Each frame moves the marker to one step. Its coordinates go as plain floats, the
-    # float32 values exactly: a one-element array per coordinate cost ~0.2 ms a frame,
-    # as graph_objects validates frames in full and Streamlit encodes every array.
-    moves = [{"x": [xa], "y": [xb]} for xa, xb in path[steps].tolist()]
-    if heights is not None:
-        for move, height in zip(moves, heights[steps].tolist(), strict=True):
-            move["z"] = [height]
-    kind = traces[position]["type"]
-    frames = [
-        {"data": [{"type": kind, **move}], "traces": [position], "name": name}
-        for move, name in zip(moves, names, strict=True)
-    ]
-    return frames, names
-
-
 def _scene(x_title: str, y_title: str, loss_name: str) -> Spec:
     """The layout's 3-D scene for the surface: a cube, its axes titled."""
     return {
@@ -384,12 +504,12 @@ def _scene(x_title: str, y_title: str, loss_name: str) -> Spec:
     }
 
 
-def _plane(
-    data: LandscapeData, grid: tuple[np.ndarray, np.ndarray], x_title: str, y_title: str
-) -> Spec:
-    """The layout's axes for the contours, at equal scales so that −∇L meets the contours at
-    right angles (the axes shrink to fit), and the arrow −∇L from the current point."""
-    a, b = grid
+def plane_axes(data: LandscapeData) -> Spec:
+    """The layout's axes ``x`` and ``y`` for the contours, at equal scales so that −∇L meets
+    the contours at right angles (the axes shrink to fit), and the arrow −∇L from the
+    current point."""
+    a, b = _f32(data.a_values), _f32(data.b_values)
+    x_title, y_title = plane_titles(data)
     ca, cb = data.current
     ua, ub = data.descent_step
     return {

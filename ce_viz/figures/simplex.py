@@ -1,14 +1,14 @@
-"""The probability simplex of three classes: the loss over it, the target, p and its path."""
+"""The probability simplex of three classes beside the plane of two of their logits: the
+loss filling both, the target, p and one descent run that Play moves on both."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
-from numpy.typing import ArrayLike
 
 from ce_viz.figures.style import (
+    FONT_SIZE,
     PALETTE,
     PATH_LEGEND,
     VIRIDIS,
@@ -19,106 +19,269 @@ from ce_viz.figures.style import (
     short_label,
 )
 from ce_viz.fmt import plotly_text
+from ce_viz.scenes import SimplexData
+from ce_viz.theory import SIMPLEX_HEIGHT, simplex_xy
 
 __all__ = ["simplex_figure"]
 
+_F32 = np.float32
+#: The grid lines p = 0.2, 0.4, 0.6, 0.8 of each class, across the triangle.
+_TICKS = (0.2, 0.4, 0.6, 0.8)
+#: The triangle's axes (x2, y2) around the unit triangle, room for the corner labels.
+_RANGE_X = [-0.12, 1.12]
+_RANGE_Y = [-0.16, SIMPLEX_HEIGHT + 0.12]
 
-def simplex_figure(
-    points: ArrayLike,
-    losses: ArrayLike,
-    names: Sequence[str],
-    target: ArrayLike,
-    current: ArrayLike,
-    path: ArrayLike | None = None,
-) -> go.Figure:
-    """The probability simplex of three classes: the loss over it, the target, p and its path.
 
-    Parameters
-    ----------
-    points : array_like, shape (m, 3)
-        Points of the simplex (rows summing to 1), coloured by ``losses`` (shape (m,)).
-    names : sequence of str, length 3
-        The corners: shortened on the axes, whole in the hover.
-    target : array_like, shape (3,)
-        The (renormalised) target: a corner for a one-hot target.
-    current : array_like, shape (3,)
-        The current probabilities, renormalised over the three classes.
-    path : array_like, shape (n, 3), optional
-        Gradient descent's path in probability space.
+def simplex_figure(data: SimplexData, plane: go.Figure) -> go.Figure:
+    """The simplex (left, axes x2 and y2) and the logit plane (right, axes x and y) in one
+    figure, so that Play moves p on the triangle and the logits on the plane together;
+    see :class:`SimplexData` for what is drawn. ``plane`` is the landscape figure of
+    ``data.plane``: its traces, axes, play controls and frames are taken over, each frame
+    moving the triangle's p too.
+
+    The triangle is filled by the loss in bands, coloured as the plane's filled contours
+    are when ``data.shared`` (one colour bar, the plane's), and drawn on plain axes rather
+    than Plotly's ternary ones: Plotly moves a marker without redrawing only on x/y axes,
+    and a redraw blanks the plane's filled contours.
     """
-    traces = [_simplex_loss_trace(points, losses, names)]
-    legend: Spec = {"y": -0.08}
-    if path is not None:
-        pp = np.asarray(path, dtype=np.float32)
-        traces += path_traces("scatterternary", a=pp[:, 0], b=pp[:, 1], c=pp[:, 2])
-        legend |= PATH_LEGEND
-    traces += _simplex_markers(target, current)
-    corners = [short_label(n) for n in names]
-    layout = base_layout(
-        "Probability simplex: where p can be",
-        height=560,
-        ternary={
-            "aaxis": {"title": {"text": corners[0]}, "min": 0},
-            "baxis": {"title": {"text": corners[1]}, "min": 0},
-            "caxis": {"title": {"text": corners[2]}, "min": 0},
-            "sum": 1,
-        },
-        margin={"t": 90, "b": 60},
-        legend=legend,
+    spec = plane.to_dict()
+    traces = list(spec["data"])
+    traces += _bands(data)
+    traces += _hover(data)
+    traces += _frame_traces()
+    px, py = simplex_xy(data.path)
+    traces += path_traces(
+        "scatter",
+        "step %{customdata}<extra></extra>",
+        np.arange(len(px)),
+        x=px.astype(_F32),
+        y=py.astype(_F32),
+        xaxis="x2",
+        yaxis="y2",
     )
-    return figure(traces, layout)
+    traces += _markers(data)
+    moving = len(traces) - 1
+    x, y = px.astype(_F32).tolist(), py.astype(_F32).tolist()
+    frames = [
+        {
+            **frame,
+            "data": [
+                {"type": "scatter", "x": [x[int(frame["name"])]], "y": [y[int(frame["name"])]]},
+                *frame["data"],
+            ],
+            "traces": [moving, *frame["traces"]],
+        }
+        for frame in spec.get("frames", [])
+    ]
+    return figure(traces, _layout(data, spec["layout"]), frames)
 
 
-def _simplex_loss_trace(points: ArrayLike, losses: ArrayLike, names: Sequence[str]) -> Spec:
-    """The simplex's points coloured by the loss, the corners named whole in the hover."""
-    q = np.asarray(points, dtype=np.float32)
-    return {
-        "type": "scatterternary",
-        "a": q[:, 0],
-        "b": q[:, 1],
-        "c": q[:, 2],
-        "mode": "markers",
-        "name": "loss L",
-        "meta": [plotly_text(n) for n in names],
-        "marker": {
-            "color": np.asarray(losses, dtype=np.float32),
-            "colorscale": VIRIDIS,
-            "size": 7,
-            "symbol": "triangle-up",
-            "showscale": True,
-            "colorbar": {"title": {"text": "L"}},
-        },
-        "hovertemplate": "p(%{meta[0]}) = %{a:.3f}<br>p(%{meta[1]}) = %{b:.3f}<br>"
-        "p(%{meta[2]}) = %{c:.3f}<br>L = %{marker.color:.4f}<extra></extra>",
-    }
+def _colours(data: SimplexData) -> list[str]:
+    """Each band's colour: band j of c levels at j / c of the scale, as Plotly colours the
+    plane's filled contours."""
+    start, end, size = data.levels
+    count = round((end - start) / size) + 1
+    return plotly.colors.sample_colorscale(VIRIDIS, [j / count for j in range(count + 1)])
 
 
-def _simplex_markers(target: ArrayLike, current: ArrayLike) -> list[Spec]:
-    """The target, a star (at a corner when one-hot), and the current p, a white dot."""
-    t = np.asarray(target, dtype=np.float64)
-    c = np.asarray(current, dtype=np.float64)
+def _bands(data: SimplexData) -> list[Spec]:
+    """The loss over the triangle: one filled trace per band, no legend entries; and, when
+    the triangle has its own scale, an unseen marker that carries its colour bar."""
+    traces: list[Spec] = []
+    for band, colour in zip(data.bands, _colours(data), strict=True):
+        if len(band) == 0:
+            continue
+        x, y = simplex_xy(band)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x.astype(_F32),
+                "y": y.astype(_F32),
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "mode": "lines",
+                "fill": "toself",
+                "fillcolor": colour,
+                # An edge of the fill's own colour closes the hairline seams between bands.
+                "line": {"color": colour, "width": 0.6},
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
+    if not data.shared:
+        start, end, size = data.levels
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [None],
+                "y": [None],
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "mode": "markers",
+                "marker": {
+                    "color": [start],
+                    "colorscale": VIRIDIS,
+                    "cmin": start - size / 2,
+                    "cmax": end + size / 2,
+                    "showscale": True,
+                    "colorbar": {"title": {"text": "L on the<br>triangle"}, "x": 0.44},
+                },
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
+    return traces
+
+
+def _hover(data: SimplexData) -> list[Spec]:
+    """Unseen points over the triangle whose hover tells p of each class and the loss."""
+    q = np.asarray(data.hover_points, dtype=np.float64)
+    x, y = simplex_xy(q)
     return [
         {
-            "type": "scatterternary",
-            "a": [t[0]],
-            "b": [t[1]],
-            "c": [t[2]],
+            "type": "scatter",
+            "x": x.astype(_F32),
+            "y": y.astype(_F32),
+            "xaxis": "x2",
+            "yaxis": "y2",
+            "customdata": np.column_stack([q, data.hover_losses]).astype(_F32),
             "mode": "markers",
+            "marker": {"size": 12, "opacity": 0},
+            "meta": [plotly_text(n) for n in data.names],
+            "hovertemplate": "p(%{meta[0]}) = %{customdata[0]:.3f}<br>"
+            "p(%{meta[1]}) = %{customdata[1]:.3f}<br>p(%{meta[2]}) = %{customdata[2]:.3f}"
+            "<br>L = %{customdata[3]:.4f}<extra></extra>",
+            "name": "loss L",
+            "showlegend": False,
+        }
+    ]
+
+
+def _frame_traces() -> list[Spec]:
+    """The triangle's edges and its grid lines p = 0.2 … 0.8 of each class."""
+    corners = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [1.0, 0, 0]])
+    ex, ey = simplex_xy(corners)
+    lines = []
+    for k in range(3):
+        for t in _TICKS:
+            # From the edge where the next class is 0 to the edge where the one after is.
+            ends = np.zeros((2, 3))
+            ends[:, k] = t
+            ends[0, (k + 1) % 3] = 1 - t
+            ends[1, (k + 2) % 3] = 1 - t
+            lines.append(ends)
+    gx, gy = simplex_xy(np.concatenate([np.vstack([e, [np.nan] * 3]) for e in lines]))
+    common = {"xaxis": "x2", "yaxis": "y2", "mode": "lines", "hoverinfo": "skip"}
+    return [
+        {
+            **common,
+            "type": "scatter",
+            "x": gx.astype(_F32),
+            "y": gy.astype(_F32),
+            "line": {"color": PALETTE["arrows"], "width": 0.6, "dash": "dot"},
+            "showlegend": False,
+        },
+        {
+            **common,
+            "type": "scatter",
+            "x": ex,
+            "y": ey,
+            "line": {"color": PALETTE["neutral"], "width": 1.5},
+            "showlegend": False,
+        },
+    ]
+
+
+def _markers(data: SimplexData) -> list[Spec]:
+    """The target, a big star (at a corner when one-hot), the current p, and last the p
+    that Play moves along the run."""
+    tx, ty = simplex_xy(np.asarray(data.target, dtype=np.float64))
+    cx, cy = simplex_xy(np.asarray(data.current, dtype=np.float64))
+    common = {"type": "scatter", "xaxis": "x2", "yaxis": "y2", "mode": "markers"}
+    return [
+        {
+            **common,
+            "x": [float(tx)],
+            "y": [float(ty)],
             "name": "target y",
+            "cliponaxis": False,
             "marker": {
                 "symbol": "star",
-                "size": 22,
+                "size": 34,
                 "color": PALETTE["y"],
-                "line": {"color": "black", "width": 1.5},
+                "line": {"color": "black", "width": 2},
             },
         },
         {
-            "type": "scatterternary",
-            "a": [c[0]],
-            "b": [c[1]],
-            "c": [c[2]],
-            "mode": "markers",
+            **common,
+            "x": [float(cx)],
+            "y": [float(cy)],
             "name": "current p",
             "marker": {"size": 15, "color": "white", "line": {"color": "black", "width": 2}},
         },
+        {
+            **common,
+            "x": [float(cx)],
+            "y": [float(cy)],
+            "name": "p during descent",
+            "marker": {
+                "size": 13,
+                "color": PALETTE["y"],
+                "symbol": "diamond",
+                "line": {"color": "black", "width": 1.5},
+            },
+        },
     ]
+
+
+def _corner_labels(names: tuple[str, str, str]) -> list[Spec]:
+    """Each corner named, shortened (the hover names it whole), with p = 1 there."""
+    spots = [(0.5, SIMPLEX_HEIGHT, "bottom"), (0.0, 0.0, "top"), (1.0, 0.0, "top")]
+    return [
+        {
+            "x": x,
+            "y": y,
+            "xref": "x2",
+            "yref": "y2",
+            "text": f"{short_label(name)} (p = 1)",
+            "showarrow": False,
+            "yanchor": anchor,
+            "yshift": 8 if anchor == "bottom" else -8,
+            "font": {"size": FONT_SIZE},
+        }
+        for (x, y, anchor), name in zip(spots, names, strict=True)
+    ]
+
+
+def _layout(data: SimplexData, plane: Spec) -> Spec:
+    """Two panels side by side: the triangle at the left, the plane (its axes, arrow, play
+    controls and, if any, the note under the title, from ``plane``) at the right, the
+    legend under both."""
+    left, right = ([0.0, 0.4], [0.56, 0.9]) if not data.shared else ([0.0, 0.46], [0.52, 0.9])
+    hidden = {"visible": False, "fixedrange": True}
+    title = "Where p can be, and the same descent in logit space"
+    layout = base_layout(
+        title,
+        height=plane["height"],
+        uirevision="simplex",
+        margin={**plane["margin"], "l": 20},
+        legend={**plane["legend"], **PATH_LEGEND},
+        xaxis={**plane["xaxis"], "domain": right},
+        yaxis=plane["yaxis"],
+        xaxis2={**hidden, "domain": left, "range": _RANGE_X, "anchor": "y2"},
+        yaxis2={
+            **hidden,
+            "domain": [0.0, 1.0],
+            "range": _RANGE_Y,
+            "anchor": "x2",
+            "scaleanchor": "x2",
+            "constrain": "domain",
+            "constraintoward": "top",
+        },
+    )
+    for key in ("updatemenus", "sliders"):
+        if key in plane:
+            layout[key] = plane[key]
+    layout["title"] = {**plane["title"], "text": title}
+    layout["annotations"] = [*plane.get("annotations", []), *_corner_labels(data.names)]
+    return layout

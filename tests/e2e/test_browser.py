@@ -241,13 +241,14 @@ def test_why_view_tabs_switch(page: Page, app_url: str) -> None:
 
 
 def test_simplex_view_draws_the_ternary_plot(page: Page, app_url: str) -> None:
-    """view=simplex draws the ternary loss field and the logit-space plane."""
+    """view=simplex draws one chart: the triangle filled by the loss in bands, beside the
+    logit-space plane's filled contours."""
     page.goto(f"{app_url}/?view=simplex&steps=30")
     wait_for_app(page)
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    expect(charts).to_have_count(2)
-    expect(charts.first.locator("g.ternary").first).to_be_attached()
-    assert charts.first.locator("g.ternary path.point").count() > 1000
+    expect(charts).to_have_count(1)
+    expect(charts.first.locator("g.contourfill path").first).to_be_attached()
+    assert charts.first.locator("g.scatterlayer path.js-fill").count() >= 5
     shoot(page, "simplex-default")
 
 
@@ -573,6 +574,5 @@ def test_simplex_view_follows_a_preset(page: Page, app_url: str) -> None:
     page.wait_for_url(re.compile(r"logits=0(%2C|,)0(%2C|,)0"))
     wait_for_app(page)
     assert "view=simplex" in page.url
-    expect(page.locator('[data-testid="stPlotlyChart"]').first.locator("g.ternary")).to_have_count(
-        1
-    )
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(chart.locator("g.scatterlayer path.js-fill").first).to_be_attached()
