@@ -570,8 +570,8 @@ def test_simplex_corners_are_short_and_the_hover_names_them_whole() -> None:
     fig = simplex_figure(scene, landscape_figure(scene.plane))
     corners = [a.text for a in fig.layout.annotations if a.xref == "x2"]
     assert len(corners) == 3
-    assert all(len(_shown(c.removesuffix(" (p = 1)"))) <= LABEL_CHARS for c in corners)
-    assert corners[2] == "bird (p = 1)"
+    assert all(len(_shown(c)) <= LABEL_CHARS for c in corners)
+    assert corners[2] == "bird"
     (field,) = [t for t in fig.data if t.meta and "customdata[3]" in (t.hovertemplate or "")]
     assert list(field.meta) == [plotly_text(n) for n in names]
     assert all(f"%{{meta[{i}]}}" in field.hovertemplate for i in range(3))

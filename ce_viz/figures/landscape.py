@@ -54,10 +54,10 @@ MAX_FRAMES = 25
 #: The play controls, in pixels below the plot area: the buttons clear the x axis's
 #: labels and title, and the slider (its readout on top, at the right) starts under the
 #: buttons, so that neither covers the other on any width.
-BUTTONS_BELOW = 78
-SLIDER_BELOW = 122
+BUTTONS_BELOW = 92
+SLIDER_BELOW = 138
 #: What the controls take below the plot area; the legend goes under them.
-CONTROLS_BELOW = 190
+CONTROLS_BELOW = 204
 #: The contours' hover is at every HOVER_EVERY-th grid point (26 x 26 of the 101 x 101).
 HOVER_EVERY = 4
 #: The opacity of a loss surface the descent path does not run on (``others_move``).

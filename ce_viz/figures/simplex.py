@@ -50,15 +50,19 @@ def simplex_figure(data: SimplexData, plane: go.Figure) -> go.Figure:
     traces += _hover(data)
     traces += _frame_traces()
     px, py = simplex_xy(data.path)
-    traces += path_traces(
-        "scatter",
-        "step %{customdata}<extra></extra>",
-        np.arange(len(px)),
-        x=px.astype(_F32),
-        y=py.astype(_F32),
-        xaxis="x2",
-        yaxis="y2",
-    )
+    # The plane's path already has the legend entry "descent path": one is enough.
+    traces += [
+        {**t, "showlegend": False}
+        for t in path_traces(
+            "scatter",
+            "step %{customdata}<extra></extra>",
+            np.arange(len(px)),
+            x=px.astype(_F32),
+            y=py.astype(_F32),
+            xaxis="x2",
+            yaxis="y2",
+        )
+    ]
     traces += _markers(data)
     moving = len(traces) - 1
     x, y = px.astype(_F32).tolist(), py.astype(_F32).tolist()
@@ -124,7 +128,7 @@ def _bands(data: SimplexData) -> list[Spec]:
                     "cmin": start - size / 2,
                     "cmax": end + size / 2,
                     "showscale": True,
-                    "colorbar": {"title": {"text": "L on the<br>triangle"}, "x": 0.44},
+                    "colorbar": {"title": {"text": "L on the<br>triangle"}, "x": 0.38},
                 },
                 "hoverinfo": "skip",
                 "showlegend": False,
@@ -224,6 +228,7 @@ def _markers(data: SimplexData) -> list[Spec]:
             "x": [float(cx)],
             "y": [float(cy)],
             "name": "p during descent",
+            "showlegend": False,
             "marker": {
                 "size": 13,
                 "color": PALETTE["y"],
@@ -235,21 +240,27 @@ def _markers(data: SimplexData) -> list[Spec]:
 
 
 def _corner_labels(names: tuple[str, str, str]) -> list[Spec]:
-    """Each corner named, shortened (the hover names it whole), with p = 1 there."""
-    spots = [(0.5, SIMPLEX_HEIGHT, "bottom"), (0.0, 0.0, "top"), (1.0, 0.0, "top")]
+    """Each corner named, shortened (the hover names it whole)."""
+    # The bottom names run inwards from their corners: on a narrow screen they stay on it.
+    spots = [
+        (0.5, SIMPLEX_HEIGHT, "center", "bottom"),
+        (_RANGE_X[0], 0.0, "left", "top"),
+        (_RANGE_X[1], 0.0, "right", "top"),
+    ]
     return [
         {
             "x": x,
             "y": y,
             "xref": "x2",
             "yref": "y2",
-            "text": f"{short_label(name)} (p = 1)",
+            "text": short_label(name),
             "showarrow": False,
-            "yanchor": anchor,
-            "yshift": 8 if anchor == "bottom" else -8,
+            "xanchor": xanchor,
+            "yanchor": yanchor,
+            "yshift": 8 if yanchor == "bottom" else -12,
             "font": {"size": FONT_SIZE},
         }
-        for (x, y, anchor), name in zip(spots, names, strict=True)
+        for (x, y, xanchor, yanchor), name in zip(spots, names, strict=True)
     ]
 
 
@@ -257,7 +268,8 @@ def _layout(data: SimplexData, plane: Spec) -> Spec:
     """Two panels side by side: the triangle at the left, the plane (its axes, arrow, play
     controls and, if any, the note under the title, from ``plane``) at the right, the
     legend under both."""
-    left, right = ([0.0, 0.4], [0.56, 0.9]) if not data.shared else ([0.0, 0.46], [0.52, 0.9])
+    # Apart enough for the plane's tick labels and axis title on a phone.
+    left, right = ([0.0, 0.36], [0.58, 0.9]) if not data.shared else ([0.0, 0.42], [0.58, 0.9])
     hidden = {"visible": False, "fixedrange": True}
     title = "Where p can be, and the same descent in logit space"
     layout = base_layout(
