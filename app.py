@@ -7,7 +7,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from ce_viz.views import batch, check, derivation, gradient, jacobian, landscape, simplex, why
+from ce_viz.views import (
+    batch,
+    check,
+    derivation,
+    gradient,
+    jacobian,
+    landscape,
+    quick,
+    simplex,
+    why,
+)
 from ce_viz.views.session import current_state, presenting, sync_url
 from ce_viz.views.sidebar import show_url_messages, sidebar, view_picker
 
@@ -38,7 +48,10 @@ if state.present:
     st.html(STYLES / "present.css")
 sidebar(state)
 if not presenting():
-    st.title("ce-viz: why the gradient is p − y")
+    st.title("ce-viz: why the gradient is p\u00a0−\u00a0y")
 show_url_messages()
-VIEW_RENDERERS[view_picker(state)](state)
+view = view_picker(state)
+if view in quick.VIEWS:  # on a phone the sidebar covers the page: the sample's inputs here
+    quick.quick_inputs(state)
+VIEW_RENDERERS[view](state)
 sync_url(state)

@@ -849,3 +849,55 @@ def test_log_y_axes_of_the_why_charts_label_powers_of_ten_only() -> None:
         assert decades / axis.dtick <= 7
         assert axis.dtick == 1 or decades / (axis.dtick - 1) > 7
     assert cases[0][0].layout.yaxis.dtick >= 2  # about 1e-12 to 1
+
+
+# --------------------------------------------------------------------------------------
+# Many classes: every label legible at K = 20, on a phone as on a projector
+# --------------------------------------------------------------------------------------
+
+
+def _twenty() -> list[tuple[str, go.Figure]]:
+    names = [f"class {i}" for i in range(20)]
+    _, p, y, g = _example(np.arange(20.0), k=3)
+    return [
+        ("probability", probability_figure(names, p, y, 3)),
+        ("gradient", gradient_figure(names, g, 3)),
+    ]
+
+
+@pytest.mark.parametrize(("name", "fig"), _twenty(), ids=["probability", "gradient"])
+def test_twenty_classes_each_get_a_row_with_room_for_its_labels(name, fig) -> None:
+    """At K = 20 the bars lie down, one class a row, first class on top: each name is
+    level and whole, each row is tall enough for its value label at 12 px or more (a
+    label is never shrunk below 11 px: left out instead), no arrow crosses into another
+    row, and the legend sits at the foot, away from the class names on the left."""
+    bars = _bars(fig)
+    assert all(t.orientation == "h" for t in bars)
+    classes = fig.layout.yaxis
+    assert list(classes.tickvals) == list(range(20))
+    assert [_shown(t) for t in classes.ticktext] == [f"class {i}" for i in range(20)]
+    assert list(classes.autotickangles) == [0]
+    low, high = sorted(classes.range)
+    assert (low, high) == (-0.5, 19.5)
+    assert classes.range[0] > classes.range[1]  # class 0 on top
+    margin = fig.layout.margin
+    row = (fig.layout.height - margin.t - margin.b) / 20
+    for trace in bars:
+        if trace.text is not None:
+            assert trace.textfont.size >= 12
+            assert row >= 1.5 * trace.textfont.size
+    assert fig.layout.uniformtext.minsize >= 11
+    assert fig.layout.uniformtext.mode == "hide"
+    assert _arrows(fig) == []
+    legend = fig.layout.legend
+    assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
+    assert fig.layout.xaxis.automargin is True  # the value axis's title keeps its strip
+
+
+def test_three_classes_keep_standing_bars_and_arrows() -> None:
+    """The seed's three classes stay as standing bars with their descent arrows."""
+    names, k, args = EXAMPLES["seed"]
+    *_, g = _example(**args)
+    fig = gradient_figure(names, g, k)
+    assert all(t.orientation in (None, "v") for t in _bars(fig))
+    assert len(_arrows(fig)) == 3

@@ -38,6 +38,7 @@ __all__ = [
     "category_axis",
     "class_categories",
     "class_xaxis",
+    "class_yaxis",
     "figure",
     "for_projector",
     "hline",
@@ -265,6 +266,18 @@ LOG_TICKS: Spec = {"type": "log", "dtick": 1, "tickformat": "~g"}
 FOOT_LEGEND: Spec = {"yref": "container", "y": 0.0, "yanchor": "bottom"}
 
 
+#: The title hangs below the strip where the mode bar appears (26 px from the top, across
+#: the right of the chart, and on a phone across most of its width: a tap shows it), and
+#: pushes the plot down if it needs more room (a projector's larger type).
+TITLE_BELOW_MODE_BAR: Spec = {
+    "yref": "container",
+    "y": 1.0,
+    "yanchor": "top",
+    "pad": {"t": 34},
+    "automargin": True,
+}
+
+
 def base_layout(title: str, height: int = 480, uirevision: str = "keep", **more: Any) -> Spec:
     """The shared layout, type large enough to read when projected, with ``more`` merged.
 
@@ -274,10 +287,16 @@ def base_layout(title: str, height: int = 480, uirevision: str = "keep", **more:
     """
     return merge(
         {
-            "title": {"text": title, "font": {"size": TITLE_SIZE}, "x": 0.0, "xanchor": "left"},
+            "title": {
+                "text": title,
+                "font": {"size": TITLE_SIZE},
+                "x": 0.0,
+                "xanchor": "left",
+                **TITLE_BELOW_MODE_BAR,
+            },
             "font": {"size": FONT_SIZE},
             "height": height,
-            "margin": {"l": 60, "r": 20, "t": 60, "b": 40},
+            "margin": {"l": 60, "r": 20, "t": 72, "b": 40},
             "legend": {
                 "orientation": "h",
                 "yanchor": "top",
@@ -312,6 +331,17 @@ def class_xaxis(names: Sequence[str], k: int | None) -> Spec:
         autotickangles=TICK_ANGLES,
         automargin=True,
     )
+
+
+def class_yaxis(names: Sequence[str], k: int | None) -> Spec:
+    """A y axis of the classes at 0..K-1 for lying bars, the first class on top and the
+    true class starred; the names lie level, so they are never slanted or crowded.
+
+    >>> ax = class_yaxis(["a", "b"], 0)
+    >>> ax["ticktext"], ax["range"]
+    (['a ★', 'b'], [1.5, -0.5])
+    """
+    return merge(class_xaxis(names, k), {"range": [len(names) - 0.5, -0.5], "autotickangles": [0]})
 
 
 def arrow(

@@ -51,7 +51,8 @@ def _metrics(state: AppState, result: Evaluation) -> None:
     """The loss, p of the true class, the prediction and the gradient's sum."""
     names = state.class_names
     k = state.true_class
-    metrics = st.columns(4)
+    # Keyed so that page.css can set the four two by two on a phone.
+    metrics = st.container(key="sample_metrics").columns(4)
     metrics[0].metric("Loss", fmt(result.loss), help="L = −Σ yᵢ log pᵢ, in nats")
     true_label = "p of true class" if state.y is None else "p of heaviest target class"
     metrics[1].metric(true_label, f"{result.p[k]:.4f}", help=f"class {k}")
