@@ -40,9 +40,9 @@ from ce_viz.state import AppState
 from ce_viz.theory import (
     restrict,
     restricted_softmax,
-    simplex_bands,
     simplex_grid,
     simplex_losses,
+    simplex_sheet,
     trio_loss,
 )
 
@@ -264,9 +264,9 @@ def slice_(state: AppState, result: Evaluation) -> SliceData:
     )
 
 
-#: The simplex's bands are cut from a mesh of SIMPLEX_N^2 small triangles (about 3,000
-#: polygon corners, ~25 kB as float32); its hover is on a coarser grid of ~400 points.
-SIMPLEX_N = 72
+#: The simplex's loss is drawn from a 61 x 61 sheet (~15 kB as float32); its hover is on
+#: a coarser grid of ~400 points.
+SIMPLEX_N = 60
 SIMPLEX_HOVER_N = 30
 
 
@@ -278,12 +278,12 @@ class SimplexData:
 
     Attributes
     ----------
-    bands : list of array_like, each shape (m, 3)
-        For each band of the loss (see ``theory.band_index``), its polygons as rows
-        ``(p_a, p_b, p_c)``, each closed and followed by a row of NaN.
+    sheet : (array_like, array_like, array_like)
+        ``a``, ``s`` and the loss over the triangle (see ``theory.simplex_sheet``), the
+        loss capped two levels above the last (where it is infinite on an edge) so the top
+        band fills to the edges.
     levels : (float, float, float)
-        The triangle's contour levels ``(start, end, size)``; band j of ``c`` levels takes
-        the colour at ``j / c`` of the scale.
+        The triangle's contour levels ``(start, end, size)``.
     shared : bool
         The triangle's levels are the plane's: one colour scale for both panels. Not when
         the plane shows the change ``L − L₀`` or a range of losses the triangle never
@@ -302,7 +302,7 @@ class SimplexData:
         The plane of the first two classes' logits, its levels set when ``shared``.
     """
 
-    bands: list[FloatArray]
+    sheet: tuple[FloatArray, FloatArray, FloatArray]
     levels: tuple[float, float, float]
     shared: bool
     hover_points: FloatArray
@@ -321,7 +321,7 @@ def simplex_scene(
 ) -> SimplexData:
     """The simplex of the classes ``trio`` and the plane of the first two, with the run on
     both. Their colour scale is one when the plane draws losses the triangle holds too:
-    the same levels cut the plane's contours and the triangle's bands."""
+    the same levels cut the plane's contours and the triangle's."""
     o, T = result.logits, state.T
     y3 = restrict(result.y, trio)
     # The plane the descent moves, when it is two of the three; else the first two, with the
@@ -346,10 +346,10 @@ def simplex_scene(
         else restricted_softmax(run.path, trio, T)
     )
     current = restricted_softmax(o, trio, T)
-    bands, _ = simplex_bands(SIMPLEX_N, y3, levels)
+    a, s, loss = simplex_sheet(SIMPLEX_N, y3)
     names = state.class_names
     return SimplexData(
-        bands=bands,
+        sheet=(a, s, np.minimum(loss, levels[1] + 2 * levels[2])),
         levels=levels,
         shared=shared,
         hover_points=hover,

@@ -45,7 +45,6 @@ __all__ = [
     "alt_smoothing",
     "alt_temperature",
     "alt_temperature_gradient",
-    "band_index",
     "binary_case",
     "binary_cross_entropy_with_logits",
     "binary_pair",
@@ -64,10 +63,10 @@ __all__ = [
     "restricted_softmax",
     "share",
     "sigmoid",
-    "simplex_bands",
     "simplex_grid",
     "simplex_losses",
     "simplex_problem",
+    "simplex_sheet",
     "simplex_xy",
     "stability",
     "temperature_gradient",
@@ -575,72 +574,27 @@ def trio_loss(p: ArrayLike, y: ArrayLike) -> FloatArray:
     return terms.sum(axis=-1)
 
 
-def band_index(values: ArrayLike, levels: tuple[float, float, float]) -> NDArray[np.intp]:
-    """The band of each value between filled contours at ``levels`` ``(start, end, size)``:
-    0 below ``start``, ``i + 1`` from the i-th level up to the next, the last band above
-    ``end``. The numbering Plotly's filled contours colour by (band j of c levels at
-    ``j / c`` of the colour scale).
+def simplex_sheet(n: int, y: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The loss of target ``y`` over the simplex on an ``(n + 1) x (n + 1)`` grid of
+    coordinates ``(a, s)`` that cover the triangle: ``p = (a, s (1 − a), (1 − s)(1 − a))``.
 
-    >>> band_index([-1.0, 0.0, 0.4, 0.5, 9.0], (0.0, 1.0, 0.5)).tolist()
-    [0, 1, 1, 2, 3]
-    """
-    start, end, size = levels
-    count = int(np.floor((end - start) / size + 1e-9)) + 1
-    v = np.asarray(values, dtype=np.float64)
-    return np.clip(np.floor((v - start) / size) + 1, 0, count).astype(np.intp)
+    The map from ``(a, s)`` to the triangle's plane (see :func:`simplex_xy`) is bilinear,
+    so a grid of four corners (two of them the top corner) carries it exactly: the loss
+    can be drawn as filled contours over that sheet. Returns ``a``, ``s`` and the loss,
+    ``loss[j, i]`` at ``(a[i], s[j])``: ``inf`` on an edge where a class with target weight
+    has ``p = 0``.
 
-
-def simplex_bands(
-    n: int, y: ArrayLike, levels: tuple[float, float, float]
-) -> tuple[list[FloatArray], int]:
-    """The simplex cut into filled bands of the loss of target ``y``, between the contour
-    ``levels`` ``(start, end, size)``: for each band (numbered as :func:`band_index` does)
-    the polygons that make it up, as rows ``(p_a, p_b, p_c)``, each polygon closed and
-    followed by a row of NaN; and the number of contour levels.
-
-    The triangle is cut into ``n^2`` small triangles, each in the band of the loss at its
-    centre; a run of neighbours in one row and one band goes as one four-cornered polygon,
-    so a band is a few hundred polygons rather than thousands of triangles.
-
-    >>> bands, count = simplex_bands(4, [1.0, 0.0, 0.0], (0.5, 1.5, 0.5))
-    >>> count, len(bands), [int(np.isnan(b[:, 0]).sum()) for b in bands]
-    (3, 4, [2, 4, 3, 1])
+    >>> a, s, loss = simplex_sheet(2, [0.0, 1.0, 0.0])
+    >>> a.tolist(), loss[2].round(4).tolist()
+    ([0.0, 0.5, 1.0], [0.0, 0.6931, inf])
     """
     if not is_index(n) or n < 1:
-        raise CEVizError(f"the simplex bands need n >= 1, got {n!r}")
-    start, end, size = levels
-    count = int(np.floor((end - start) / size + 1e-9)) + 1
-    i, t = _row_slots(n)
-    j, odd = t // 2, t % 2
-    # The centre of each small triangle: up (even slot) or down (odd slot) in row i.
-    ca = (3 * i + 1 + odd) / (3.0 * n)
-    cb = (3 * j + 1 + odd) / (3.0 * n)
-    band = band_index(trio_loss(np.column_stack([ca, cb, 1.0 - ca - cb]), y), levels)
-    # Runs: a new one starts where the row or the band changes.
-    new = np.ones(i.size, dtype=bool)
-    new[1:] = (i[1:] != i[:-1]) | (band[1:] != band[:-1])
-    first = np.flatnonzero(new)
-    last = np.append(first[1:] - 1, i.size - 1)
-    row, s, e = i[first], t[first], t[last]
-    # The run's corners on grid rows i (bottom) and i + 1 (top), as (row, column b).
-    corners = [(row, (s + 1) // 2), (row, e // 2 + 1), (row + 1, (e + 1) // 2), (row + 1, s // 2)]
-    pa = np.stack([r for r, _ in corners] + [row], axis=1) / n
-    pb = np.stack([c for _, c in corners] + [(s + 1) // 2], axis=1) / n
-    polygons = np.stack([pa, pb, 1.0 - pa - pb], axis=2)  # (runs, 5, 3), closed
-    gap = np.full((len(first), 1, 3), np.nan)
-    shapes = np.concatenate([polygons, gap], axis=1)
-    run_band = band[first]
-    return [shapes[run_band == k].reshape(-1, 3) for k in range(count + 1)], count
-
-
-def _row_slots(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """The small triangles of the simplex cut ``n`` times along each side, row by row from
-    the bottom (``i``, the grid row of p_a) and along each row (slot ``t``: even slots point
-    up, odd ones down), in the order they lie."""
-    widths = 2 * (n - np.arange(n)) - 1
-    i = np.repeat(np.arange(n), widths)
-    t = np.arange(i.size) - np.repeat(np.cumsum(widths) - widths, widths)
-    return i, t
+        raise CEVizError(f"the simplex sheet needs n >= 1, got {n!r}")
+    a = np.linspace(0.0, 1.0, n + 1)
+    s = np.linspace(0.0, 1.0, n + 1)
+    A, S = np.meshgrid(a, s)
+    p = np.stack([A, S * (1.0 - A), (1.0 - S) * (1.0 - A)], axis=-1)
+    return a, s, trio_loss(p, y)
 
 
 #: The "why" view's sweeps: temperatures for the softmax, temperatures for distillation,

@@ -43,59 +43,62 @@ def named(fig: dict, name: str) -> list[dict]:
     return [t for t in fig["data"] if t.get("name") == name]
 
 
-def bands(fig: dict) -> list[dict]:
-    """The triangle's filled bands."""
-    return [t for t in fig["data"] if t.get("fill") == "toself"]
+def triangle_field(fig: dict) -> dict:
+    """The triangle's filled contours."""
+    (field,) = [t for t in fig["data"] if t.get("carpet") == "triangle" and "z" in t]
+    return field
 
 
-def test_the_triangle_is_filled_regions_without_legend_entries() -> None:
-    """The loss field is filled polygons on the triangle, none in the legend, no markers and
-    no ternary trace; together they cover the triangle exactly once, and each polygon lies
-    in its band of −log p₁ (class 1 is the target), read at its centre."""
+def test_the_triangle_is_filled_contours_without_legend_entries() -> None:
+    """The loss field is filled contours on a carpet that is the triangle, no markers, no
+    ternary trace and no legend entry: at each sheet point (a, s) the loss is −log p₁ of
+    p = (a, s(1 − a), (1 − s)(1 − a)) (class 1 is the target), capped where it is
+    infinite; the carpet's corners put that p at its place on the triangle."""
     fig = figure(run_app(view="simplex"))
     assert not [t for t in fig["data"] if t["type"] == "scatterternary"]
-    filled = bands(fig)
-    assert len(filled) >= 5
-    assert all(t["showlegend"] is False for t in filled)
-    assert all(t["mode"] == "lines" for t in filled)
-    contour = fig["data"][0]
-    start, end, size = (contour["contours"][k] for k in ("start", "end", "size"))
-    total = 0.0
-    bands_seen = []
-    for t in filled:
-        x, y = plotted(t["x"]).astype(float), plotted(t["y"]).astype(float)
-        gaps = np.flatnonzero(np.isnan(x))
-        losses = []
-        for lo, hi in zip(np.r_[0, gaps[:-1] + 1], gaps, strict=True):
-            px, py = x[lo:hi], y[lo:hi]
-            total += 0.5 * abs(np.dot(px[:-1], py[1:]) - np.dot(px[1:], py[:-1]))
-            centre = to_p(np.array([px[:-1].mean()]), np.array([py[:-1].mean()]))[0]
-            losses.append(-math.log(centre[1]))
-        # Every polygon of one trace sits in one band between two levels (a run of small
-        # triangles: its centre's loss is within a level's width of the band).
-        band = np.floor((np.array(losses) - start) / size)
-        assert np.ptp(np.clip(band, -1, (end - start) / size)) <= 1
-        bands_seen.append(float(np.median(band)))
-    assert total == np.float32(ROOT3 / 4) or abs(total - ROOT3 / 4) < 1e-5
-    assert bands_seen == sorted(bands_seen)  # distinct bands, in order of the loss
+    assert not [
+        t
+        for t in fig["data"]
+        if t.get("mode") == "markers"
+        and len(t.get("x", [])) > 50
+        and t.get("marker", {}).get("opacity", 1) > 0
+    ]
+    field = triangle_field(fig)
+    assert field["type"] == "contourcarpet"
+    assert field.get("showlegend") is not True
+    a, s = plotted(field["a"]).astype(float), plotted(field["b"]).astype(float)
+    z = plotted(field["z"]).astype(float).reshape(len(s), len(a))
+    A, S = np.meshgrid(a, s)
+    with np.errstate(divide="ignore"):
+        expected = -np.log(S * (1 - A))
+    finite = np.isfinite(expected) & (expected < z.max())
+    np.testing.assert_allclose(z[finite], expected[finite], rtol=1e-5)
+    assert np.all(z[~np.isfinite(expected)] == z.max())
+    (carpet,) = [t for t in fig["data"] if t["type"] == "carpet" and t["carpet"] == "triangle"]
+    # Bilinear over the four corners, the carpet must put (a, s) at p's place.
+    (x00, x10), (x01, x11) = carpet["x"]
+    (y00, y10), (y01, y11) = carpet["y"]
+    for ai, si in [(0.3, 0.2), (0.7, 0.9), (0.1, 0.5)]:
+        x = (1 - ai) * (1 - si) * x00 + ai * (1 - si) * x10 + (1 - ai) * si * x01 + ai * si * x11
+        y = (1 - ai) * (1 - si) * y00 + ai * (1 - si) * y10 + (1 - ai) * si * y01 + ai * si * y11
+        p = [ai, si * (1 - ai), (1 - si) * (1 - ai)]
+        np.testing.assert_allclose(to_p(np.array([x]), np.array([y]))[0], p, atol=1e-12)
 
 
 def test_one_colour_scale_for_both_panels() -> None:
-    """The plane's filled contours and the triangle's bands share their levels: each band
-    takes the colour the contour gives the same loss (band j of c levels at j / c of the
-    colour scale), and only the plane's colour bar is shown."""
+    """The plane's filled contours and the triangle's share their levels and colour scale,
+    and only the plane's colour bar is shown."""
     fig = figure(run_app(view="simplex"))
-    contour = fig["data"][0]
-    assert contour["type"] == "contourcarpet"
-    start, end, size = (contour["contours"][k] for k in ("start", "end", "size"))
-    assert contour["autocontour"] is False
-    count = round((end - start) / size) + 1
-    colours = [t["fillcolor"] for t in bands(fig)]
-    assert len(set(colours)) == len(colours)
-    # The darkest band is the lowest loss: Viridis runs from purple (68, 1, 84).
-    first = [int(v) for v in colours[0][4:-1].split(",")]
-    assert first == [68, 1, 84]
-    assert len(colours) <= count + 1
+    plane, field = fig["data"][0], triangle_field(fig)
+    assert plane["type"] == "contourcarpet"
+    assert plane["carpet"] != field["carpet"]
+    assert plane["autocontour"] is False
+    assert field["autocontour"] is False
+    assert plane["contours"]["start"] == field["contours"]["start"]
+    assert plane["contours"]["end"] == field["contours"]["end"]
+    assert plane["contours"]["size"] == field["contours"]["size"]
+    assert plane["colorscale"] == field["colorscale"]
+    assert field["showscale"] is False
     bars = [t for t in fig["data"] if t.get("marker", {}).get("showscale")]
     assert bars == []
 
@@ -164,8 +167,9 @@ def test_far_apart_losses_get_two_colour_bars_and_say_so() -> None:
     says why."""
     at = run_app(view="simplex", logits="1000,0,-1000", target="2")
     fig = figure(at)
-    bars = [t for t in fig["data"] if t.get("marker", {}).get("showscale")]
-    assert len(bars) == 1
+    field = triangle_field(fig)
+    assert field["showscale"] is True
+    assert "triangle" in field["colorbar"]["title"]["text"]
     assert "own colour scale" in " ".join(c.value for c in at.caption)
     contour = fig["data"][0]
     assert "start" not in contour.get("contours", {})

@@ -355,27 +355,19 @@ def test_bad_simplex_link_values_are_named(value: str, message: str) -> None:
     assert len(chart_payload(at)) == 1
 
 
-def test_simplex_bands_hold_the_loss_between_their_levels() -> None:
-    """Each band of the simplex holds the small triangles whose cross-entropy −log p_1, at
-    their centres, lies between its two levels; the bands cover the triangle once."""
-    from ce_viz.theory import simplex_bands, simplex_xy
+def test_simplex_sheet_holds_the_cross_entropy_over_the_triangle() -> None:
+    """The sheet's loss at (a, s) is −Σ y log p of p = (a, s(1 − a), (1 − s)(1 − a)), by
+    the core's cross-entropy at logits log p; infinite where the target's class has p = 0."""
+    from ce_viz.core import cross_entropy
+    from ce_viz.theory import simplex_sheet
 
-    levels = (0.5, 3.0, 0.5)
-    bands, count = simplex_bands(12, [0.0, 1.0, 0.0], levels)
-    assert count == 6
-    assert len(bands) == count + 1
-    area = 0.0
-    for j, band in enumerate(bands):
-        polygons = band.reshape(-1, 6, 3)[:, :5]
-        for poly in polygons:
-            x, y = simplex_xy(poly)
-            area += 0.5 * abs(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
-            centre = poly[:4].mean(axis=0)
-            loss = -math.log(centre[1])
-            lo, hi = 0.5 * j, 0.5 * (j + 1)  # band j: from level j - 1 to level j
-            # A run's centre is within one small triangle of its band.
-            assert lo - 0.5 - 1e-9 <= loss <= (hi if j < count else math.inf) + 0.5
-    assert area == pytest.approx(math.sqrt(3) / 4, rel=1e-12)
+    y = np.array([0.2, 0.5, 0.3])
+    a, s, loss = simplex_sheet(8, y)
+    for i, j in [(1, 1), (3, 5), (7, 2)]:
+        p = np.array([a[i], s[j] * (1 - a[i]), (1 - s[j]) * (1 - a[i])])
+        assert loss[j, i] == pytest.approx(float(cross_entropy(np.log(p), y)), rel=1e-12)
+    assert np.isinf(loss[0, 0])  # p = (0, 0, 1): classes 0 and 1 have weight
+    assert np.all(np.isfinite(loss[1:-1, 1:-1]))
 
 
 #: Logits where classes 0, 1 and 2 carry no probability next to class 3: e^-1000 is 0.

@@ -4,7 +4,6 @@ loss filling both, the target, p and one descent run that Play moves on both."""
 from __future__ import annotations
 
 import numpy as np
-import plotly.colors
 import plotly.graph_objects as go
 
 from ce_viz.figures.style import (
@@ -80,61 +79,47 @@ def simplex_figure(data: SimplexData, plane: go.Figure) -> go.Figure:
     return figure(traces, _layout(data, spec["layout"]), frames)
 
 
-def _colours(data: SimplexData) -> list[str]:
-    """Each band's colour: band j of c levels at j / c of the scale, as Plotly colours the
-    plane's filled contours."""
-    start, end, size = data.levels
-    count = round((end - start) / size) + 1
-    return plotly.colors.sample_colorscale(VIRIDIS, [j / count for j in range(count + 1)])
-
-
 def _bands(data: SimplexData) -> list[Spec]:
-    """The loss over the triangle: one filled trace per band, no legend entries; and, when
-    the triangle has its own scale, an unseen marker that carries its colour bar."""
-    traces: list[Spec] = []
-    for band, colour in zip(data.bands, _colours(data), strict=True):
-        if len(band) == 0:
-            continue
-        x, y = simplex_xy(band)
-        traces.append(
-            {
-                "type": "scatter",
-                "x": x.astype(_F32),
-                "y": y.astype(_F32),
-                "xaxis": "x2",
-                "yaxis": "y2",
-                "mode": "lines",
-                "fill": "toself",
-                "fillcolor": colour,
-                # An edge of the fill's own colour closes the hairline seams between bands.
-                "line": {"color": colour, "width": 0.6},
-                "hoverinfo": "skip",
-                "showlegend": False,
-            }
-        )
+    """The loss over the triangle as filled contours at the plane's levels, so one colour
+    means one loss on both panels; drawn on a carpet that is the triangle (its four
+    corners carry the map exactly, see ``theory.simplex_sheet``), which Play also keeps.
+    With a scale of its own, the triangle shows its own colour bar."""
+    a, s, loss = data.sheet
+    start, end, size = data.levels
+    top = float(np.sqrt(3.0) / 2.0)
+    hidden = {"showgrid": False, "showline": False, "showticklabels": "none", "smoothing": 0}
+    field: Spec = {
+        "type": "contourcarpet",
+        "carpet": "triangle",
+        "a": np.asarray(a, dtype=_F32),
+        "b": np.asarray(s, dtype=_F32),
+        "z": np.asarray(loss, dtype=_F32),
+        "autocontour": False,
+        "contours": {"start": start, "end": end, "size": size},
+        "colorscale": VIRIDIS,
+        "line": {"width": 0.5},
+        "name": "loss L on the triangle",
+        "showscale": not data.shared,
+    }
     if not data.shared:
-        start, end, size = data.levels
-        traces.append(
-            {
-                "type": "scatter",
-                "x": [None],
-                "y": [None],
-                "xaxis": "x2",
-                "yaxis": "y2",
-                "mode": "markers",
-                "marker": {
-                    "color": [start],
-                    "colorscale": VIRIDIS,
-                    "cmin": start - size / 2,
-                    "cmax": end + size / 2,
-                    "showscale": True,
-                    "colorbar": {"title": {"text": "L on the<br>triangle"}, "x": 0.38},
-                },
-                "hoverinfo": "skip",
-                "showlegend": False,
-            }
-        )
-    return traces
+        field["colorbar"] = {"title": {"text": "L on the<br>triangle"}, "x": 0.38}
+    return [
+        field,
+        {
+            "type": "carpet",
+            "carpet": "triangle",
+            "name": "the simplex",
+            "a": [0.0, 1.0],
+            "b": [0.0, 1.0],
+            # (a, s) = (0, 0), (1, 0) / (0, 1), (1, 1): corners c and a / b and a.
+            "x": [[1.0, 0.5], [0.0, 0.5]],
+            "y": [[0.0, top], [0.0, top]],
+            "xaxis": "x2",
+            "yaxis": "y2",
+            "aaxis": hidden,
+            "baxis": hidden,
+        },
+    ]
 
 
 def _hover(data: SimplexData) -> list[Spec]:

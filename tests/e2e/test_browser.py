@@ -241,14 +241,14 @@ def test_why_view_tabs_switch(page: Page, app_url: str) -> None:
 
 
 def test_simplex_view_draws_the_ternary_plot(page: Page, app_url: str) -> None:
-    """view=simplex draws one chart: the triangle filled by the loss in bands, beside the
-    logit-space plane's filled contours."""
+    """view=simplex draws one chart: the triangle and the logit-space plane, each filled
+    by the loss's contours."""
     page.goto(f"{app_url}/?view=simplex&steps=30")
     wait_for_app(page)
     charts = page.locator('[data-testid="stPlotlyChart"]')
     expect(charts).to_have_count(1)
     expect(charts.first.locator("g.contourfill path").first).to_be_attached()
-    assert charts.first.locator("g.scatterlayer path.js-fill").count() >= 5
+    assert charts.first.locator("g.contourcarpetlayer g.contour").count() == 2
     shoot(page, "simplex-default")
 
 
@@ -575,4 +575,4 @@ def test_simplex_view_follows_a_preset(page: Page, app_url: str) -> None:
     wait_for_app(page)
     assert "view=simplex" in page.url
     chart = page.locator('[data-testid="stPlotlyChart"]').first
-    expect(chart.locator("g.scatterlayer path.js-fill").first).to_be_attached()
+    expect(chart.locator("g.contourcarpetlayer g.contour")).to_have_count(2)
