@@ -508,22 +508,28 @@ def path_traces(
     return [casing, line]
 
 
-#: How much larger type is in presentation mode.
-PRESENTATION_SCALE = 1.4
+#: How much larger type and charts are in presentation mode: the page's own text grows 2x
+#: (``views/present.css``); chart type, set in px, grows to about the same size as it.
+PRESENTATION_SCALE = 1.75
 
 
-def for_projector(fig: go.Figure) -> go.Figure:
-    """The figure with every font scaled for the back of a lecture hall.
+def for_projector(fig: go.Figure, max_height: int = 820) -> go.Figure:
+    """The figure with every font scaled for the back of a lecture hall, and taller.
 
-    Every 2-D axis, the title, the legend, the hover labels and the annotations grow by
-    ``PRESENTATION_SCALE``; the figure is rebuilt from its dicts, as :func:`figure` does.
+    Every 2-D, ternary and 3-D axis, the title, the legend, the hover labels, colour bars,
+    trace text and the annotations grow by ``PRESENTATION_SCALE``; so does the height, up to
+    ``max_height`` (a 1080-pixel screen less the tabs above the chart). The figure is
+    rebuilt from its dicts, as :func:`figure` does.
+
+    >>> fig = for_projector(figure([], base_layout("p", 400)))
+    >>> fig.layout.height, fig.layout.font.size, fig.layout.xaxis.tickfont.size
+    (700, 28, 28)
     """
     big = round(FONT_SIZE * PRESENTATION_SCALE)
-    spec = fig.to_dict()
-    layout = spec.get("layout", {})
     sized = {"font": {"size": big}}
+    spec = fig.to_dict()
     layout = merge(
-        layout,
+        spec.get("layout", {}),
         {
             "font": {"size": big},
             "title": {"font": {"size": round(TITLE_SIZE * PRESENTATION_SCALE)}},
@@ -531,9 +537,30 @@ def for_projector(fig: go.Figure) -> go.Figure:
             "hoverlabel": sized,
         },
     )
-    for key in list(layout):
+    if "height" in layout:
+        layout["height"] = min(round(layout["height"] * PRESENTATION_SCALE), max_height)
+    axis_font = {"tickfont": {"size": big}, "title": sized}
+    for key, value in list(layout.items()):
         if key.startswith(("xaxis", "yaxis")):
-            layout[key] = merge(layout[key], {"tickfont": {"size": big}, "title": sized})
+            layout[key] = merge(value, axis_font)
+        elif key.startswith(("ternary", "scene")):
+            layout[key] = {
+                name: merge(part, axis_font) if name.endswith("axis") else part
+                for name, part in value.items()
+            }
     if "annotations" in layout:
         layout["annotations"] = [merge(a, sized) for a in layout["annotations"]]
-    return figure(spec.get("data", []), layout, spec.get("frames", ()))
+    data = [_projected_trace(trace, big) for trace in spec.get("data", [])]
+    return figure(data, layout, spec.get("frames", ()))
+
+
+def _projected_trace(trace: Spec, big: int) -> Spec:
+    """A trace's own type (colour bar, text in bars and cells) at the projector's size."""
+    if "colorbar" in trace:
+        trace = merge(
+            trace, {"colorbar": {"tickfont": {"size": big}, "title": {"font": {"size": big}}}}
+        )
+    size = trace.get("textfont", {}).get("size")
+    if isinstance(size, (int, float)):
+        trace = merge(trace, {"textfont": {"size": round(size * PRESENTATION_SCALE)}})
+    return trace
