@@ -201,9 +201,9 @@ def _derivation(state: AppState, result: Evaluation) -> LatexLog:
         )
         rounded, rounded_loss = loss_from_rounded(result.p[k])
         latex.caption(
-            "Computed from the unrounded p. Rounding p to three decimals first gives "
-            f"−log {rounded:.3f} = {fmt(rounded_loss)}, which is how the textbook "
-            "derivation (see its slips below) got 1.406 instead of 1.4076."
+            "Computed from the unrounded p. Rounding p to three decimals first would give "
+            f"−log {rounded:.3f} = {fmt(rounded_loss)}, not {fmt(result.loss)}: the slip by "
+            "which the textbook derivation (below) got 1.406 instead of 1.4076."
             if rounded > 0
             else "Computed from the unrounded p."
         )
