@@ -3,6 +3,9 @@ that are split on purpose rather than wider than the page."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -161,3 +164,13 @@ def test_a_link_too_long_for_a_qr_code_says_so() -> None:
     assert not at.exception
     assert not at.get("image")
     assert any("too long for a QR code" in c.value for c in at.caption)
+
+
+def test_the_readme_recipe_opens_the_derivation_one_line_at_a_time() -> None:
+    """Lecture recipe 1 is the derivation in presentation mode at its first line."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (query,) = re.findall(r"^1\. `\?([^`]+)`", text, flags=re.MULTILINE)
+    at = run_app(**dict(part.split("=", 1) for part in query.split("&")))
+    assert len(derivation_lines(at)) == 1
+    assert reveal_caption(at) == f"Line 1 of {ONE_HOT_LINES}"
+    assert at.query_params["present"] == "1"
