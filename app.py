@@ -3,8 +3,6 @@
 Run with ``streamlit run app.py``. This file only sets up the page and routes to a view.
 """
 
-from pathlib import Path
-
 import streamlit as st
 
 from ce_viz.views import (
@@ -18,6 +16,7 @@ from ce_viz.views import (
     simplex,
     why,
 )
+from ce_viz.views.common import page_style
 from ce_viz.views.session import current_state, presenting, sync_url
 from ce_viz.views.sidebar import show_url_messages, sidebar, view_picker
 
@@ -27,9 +26,6 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="collapsed" if presenting() else "auto",
 )
-
-#: The page's own style: ``page.css`` always (phones), ``present.css`` in presentation mode.
-STYLES = Path(__file__).parent / "ce_viz" / "views"
 
 VIEW_RENDERERS = {
     "gradient": gradient.render,
@@ -43,9 +39,7 @@ VIEW_RENDERERS = {
 }
 
 state = current_state()
-st.html(STYLES / "page.css")
-if state.present:
-    st.html(STYLES / "present.css")
+page_style(state.present)
 sidebar(state)
 if not presenting():
     st.title("ce-viz: why the gradient is p\u00a0−\u00a0y")

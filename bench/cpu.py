@@ -36,18 +36,21 @@ VIEW_TARGET = 5.0
 class Driver:
     """One app under AppTest, rerun with a new value in one number box each time."""
 
-    def __init__(self, script: Path, box: str, query: dict[str, str]) -> None:
+    def __init__(self, script: Path, box: str, query: dict[str, str], whole: bool = False) -> None:
         self.at = AppTest.from_file(str(script), default_timeout=120)
         self.at.query_params.update(query)
         self.at.run()
         assert not self.at.exception, [e.value for e in self.at.exception]
         self.box = box
+        self.whole = whole
         self.edits = 0
 
     def rerun(self) -> float:
         """CPU seconds of one rerun after typing a new value."""
         self.edits += 1
         value = 3.0 + 0.001 * self.edits  # new every time: no cache can answer
+        if self.whole:  # a whole-number box: a new value on every edit, cycling
+            value = 1 + self.edits % 100
         widget = self.at.number_input(key=self.box).set_value(value)
         start = time.process_time()
         widget.run()
@@ -60,7 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     rounds = int(args[0]) if args else ROUNDS
     minimal = Driver(ROOT / "bench" / "minimal_app.py", "num_1", {})
-    views = {view: Driver(ROOT / "app.py", "num_0", {"view": view}) for view in VIEWS}
+    views = {
+        view: Driver(ROOT / "app.py", "num_0", {"view": view}) for view in VIEWS if view != "batch"
+    }
+    # The batch view has no logit boxes (its sidebar holds no inputs): the edit there is
+    # the number of worst rows, which reruns the view on the file's cached summary.
+    views["batch"] = Driver(ROOT / "app.py", "worst", {"view": "batch"}, whole=True)
     # The landscape's second tab builds other charts: measured too.
     views["landscape/slice"] = Driver(
         ROOT / "app.py", "num_0", {"view": "landscape", "part": "slice"}

@@ -234,9 +234,12 @@ def latex_document(equations: list[str], title: str) -> str:
     (True, True, True)
     """
     body = "\n".join(f"\\begin{{equation*}}\n{eq}\n\\end{{equation*}}" for eq in equations)
+    # amsmath's matrices take 10 columns unless told more: a 20-class vector needs 20.
+    columns = max((row.count("&") + 1 for eq in equations for row in eq.split("\\\\")), default=1)
+    wide = f"\\setcounter{{MaxMatrixCols}}{{{columns}}}\n" if columns > 10 else ""
     return (
-        "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
-        f"\\section*{{{title}}}\n{body}\n\\end{{document}}\n"
+        "\\documentclass{article}\n\\usepackage{amsmath}\n"
+        f"{wide}\\begin{{document}}\n\\section*{{{title}}}\n{body}\n\\end{{document}}\n"
     )
 
 

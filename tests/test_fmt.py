@@ -18,8 +18,10 @@ from ce_viz.fmt import (
     fmt,
     fmt_short,
     fmt_signed,
+    latex_document,
     plotly_text,
     tex,
+    tex_vector,
     url_number,
 )
 
@@ -366,3 +368,18 @@ def test_plotly_text_shows_any_text_literally(text: str) -> None:
     assert "<" not in out
     assert ">" not in out
     assert html.unescape(out) == text
+
+
+@pytest.mark.parametrize("K", [3, 10, 11, 20])
+def test_latex_download_allows_a_vector_of_every_class(K: int) -> None:
+    """amsmath's pmatrix takes 10 columns unless MaxMatrixCols says more: a derivation
+    with a K-class vector must raise it to K (K > 10), or LaTeX stops with an error."""
+    vector = tex_vector(range(K))
+    doc = latex_document([rf"p = {vector}", r"\begin{aligned} a &= 1 \\ b &= 2 \end{aligned}"], "T")
+    found = re.findall(r"\\setcounter\{MaxMatrixCols\}\{(\d+)\}", doc)
+    if K <= 10:
+        assert found == []
+    else:
+        assert len(found) == 1
+        assert int(found[0]) >= K
+        assert doc.index("MaxMatrixCols") < doc.index(r"\begin{document}")

@@ -170,18 +170,44 @@ def _typed_arrays(value: Any) -> Any:
 
 class TypedFigure(go.Figure):
     """A ``go.Figure`` as :func:`figure` builds it: its arrays already typed arrays, and its
-    animation frames kept as the plain dicts they were written as.
+    traces, layout and frames kept as the plain dicts they were written as until something
+    asks for Plotly's objects.
 
-    ``to_dict`` copies the figure as Plotly's does, but skips Plotly's search of every
-    value for NumPy arrays to encode (``convert_to_base64``), which finds nothing here and
-    was a third of what Streamlit spends to send a figure. An array put in later by
-    Plotly's API is still sent right: as a list, by Plotly's JSON encoder.
+    Sending a figure needs only its dicts (Streamlit calls ``to_dict``). Plotly's own
+    ``__init__`` builds an object for every trace and copies the whole spec even
+    unvalidated: about a tenth of the landscape view's rerun (py-spy). So it runs only when
+    an attribute Plotly keeps (``.data``, ``.layout``, ``update_layout`` ...) is first read;
+    then the figure is an ordinary ``go.Figure``.
 
-    The frames become ``go.Frame`` objects only when something asks for them (``.frames``,
-    or any of Plotly's own methods): at about 40 µs a frame even unvalidated, building 26 of
-    them was a fifth of the landscape view's rerun, and sending the figure needs only the
-    dicts.
+    ``to_dict`` copies the dicts as Plotly's does, but skips Plotly's search of every value
+    for NumPy arrays to encode (``convert_to_base64``), which finds nothing here. An array
+    put in later by Plotly's API is still sent right: as a list, by Plotly's JSON encoder.
+
+    The frames become ``go.Frame`` objects only when something asks for them (``.frames``):
+    at about 40 µs a frame even unvalidated, building 26 of them was a fifth of the
+    landscape view's rerun.
+
+    >>> fig = TypedFigure({"data": [{"type": "bar", "y": [1]}], "layout": {}})
+    >>> fig.to_dict()["data"], fig.data[0].type
+    ([{'type': 'bar', 'y': [1]}], 'bar')
     """
+
+    def __init__(self, spec: Spec, frames: Sequence[Spec] = ()) -> None:
+        self.__dict__.update(
+            _spec=spec, _pending_frames=tuple(frames), _built_frames=(), _lazy=True
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only when normal lookup fails: on a figure not yet built, any of
+        # Plotly's attributes. Build it, then look again.
+        state = self.__dict__
+        if not state.get("_lazy"):
+            raise AttributeError(name)
+        state["_lazy"] = False
+        pending = state["_pending_frames"]
+        go.Figure.__init__(self, state["_spec"], _validate=False)
+        state["_pending_frames"], state["_built_frames"] = pending, ()
+        return getattr(self, name)
 
     @property
     def _frame_objs(self) -> tuple[go.Frame, ...]:
@@ -198,14 +224,14 @@ class TypedFigure(go.Figure):
         self.__dict__["_pending_frames"] = ()
         self.__dict__["_built_frames"] = tuple(frames)
 
-    def _set_frame_dicts(self, frames: Sequence[Spec]) -> None:
-        """Set the frames as plain dicts, to be built into ``go.Frame`` objects on demand."""
-        self.__dict__["_built_frames"] = ()
-        self.__dict__["_pending_frames"] = tuple(frames)
-
     def to_dict(self) -> dict[str, Any]:
-        spec: dict[str, Any] = {"data": deepcopy(self._data), "layout": deepcopy(self._layout)}
-        pending = self.__dict__.get("_pending_frames")
+        state = self.__dict__
+        if state.get("_lazy"):
+            data, layout = state["_spec"]["data"], state["_spec"]["layout"]
+        else:
+            data, layout = self._data, self._layout
+        spec: dict[str, Any] = {"data": deepcopy(data), "layout": deepcopy(layout)}
+        pending = state.get("_pending_frames")
         frames = list(pending) if pending else [frame._props for frame in self._frame_objs]
         if frames:
             spec["frames"] = deepcopy(frames)
@@ -222,12 +248,9 @@ def figure(data: Sequence[Spec], layout: Spec, frames: Sequence[Spec] = ()) -> g
     """
     data, layout, frames = _typed_arrays([list(data), layout, list(frames)])
     spec: Spec = {"data": data, "layout": {"template": NO_TEMPLATE, **layout}}
-    fig = TypedFigure(spec, _validate=False)
-    if frames:
-        # graph_objects validates frames in full even when the figure skips validation
-        # (a quarter of the landscape view's rerun): kept as dicts instead (TypedFigure).
-        fig._set_frame_dicts(frames)
-    return fig
+    # graph_objects validates frames in full even when the figure skips validation (a
+    # quarter of the landscape view's rerun): kept as dicts instead (TypedFigure).
+    return TypedFigure(spec, frames)
 
 
 def merge(base: Mapping[str, Any], *more: Mapping[str, Any]) -> Spec:

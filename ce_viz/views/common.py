@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -19,6 +22,24 @@ MORE_SETTINGS = "Temperature, smoothing, names"
 #: inputs (K <= 20, at most 500 steps, a 101 x 101 grid), by bytes: a few MB in all, shared
 #: by every session.
 CACHE_TTL = "1h"
+
+
+def _style(name: str) -> str:
+    """A style sheet beside this file, without its comments and runs of white space, in a
+    style element: read once per process, not once per rerun."""
+    text = (Path(__file__).parent / name).read_text(encoding="utf-8")
+    return "<style>" + " ".join(re.sub(r"/\*.*?\*/", " ", text, flags=re.S).split()) + "</style>"
+
+
+#: ``page.css`` on every page (mostly for phones); ``present.css`` in presentation mode.
+PAGE_STYLE = _style("page.css")
+PRESENT_STYLE = _style("present.css")
+
+
+def page_style(present: bool) -> None:
+    """Put the page's style sheets on the page (Streamlit sends style-only HTML to a
+    container that takes no space)."""
+    st.html(PAGE_STYLE + PRESENT_STYLE if present else PAGE_STYLE)
 
 
 def chart(fig: go.Figure, key: str, alt: str) -> None:
