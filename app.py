@@ -18,7 +18,7 @@ from ce_viz.views import (
 )
 from ce_viz.views.common import page_style
 from ce_viz.views.session import current_state, presenting, sync_url
-from ce_viz.views.sidebar import show_url_messages, sidebar, view_picker
+from ce_viz.views.sidebar import qr_button, show_url_messages, sidebar, view_picker
 
 st.set_page_config(
     page_title="ce-viz · softmax + cross-entropy",
@@ -44,6 +44,8 @@ sidebar(state)
 if not presenting():
     st.title("ce-viz: why the gradient is p\u00a0−\u00a0y")
 show_url_messages()
+if state.present:
+    qr_button()
 view = view_picker(state)
 if view in quick.VIEWS:  # on a phone the sidebar covers the page: the sample's inputs here
     quick.quick_inputs(state)

@@ -19,7 +19,7 @@ from ce_viz.figures import (
     slice_figure,
 )
 from ce_viz.figures.landscape import MAX_FRAMES, frame_steps
-from ce_viz.figures.style import AXIS_TITLE_CHARS
+from ce_viz.figures.style import AXIS_TITLE_CHARS, for_projector
 from ce_viz.fmt import fmt_signed, plotly_text
 from ce_viz.landscape import (
     descend,
@@ -298,6 +298,20 @@ def test_landscape_type_is_projector_sized(surface: bool) -> None:
     fig = build(surface=surface, uirevision="landscape-1-2")
     assert fig.layout.font.size >= FONT_SIZE
     assert fig.layout.uirevision == "landscape-1-2"
+
+
+def test_presentation_mode_scales_the_play_controls_and_the_step_readout() -> None:
+    """In presentation mode the Play/Pause buttons and the slider's "step n" readout grow
+    with the rest of the chart's type, to be read from the back of a hall."""
+    fig = for_projector(build(surface=False))
+    layout = fig.to_dict()["layout"]
+    big = 1.5 * FONT_SIZE
+    assert layout["sliders"], "the landscape is animated"
+    for slider in layout["sliders"]:
+        assert slider["currentvalue"]["font"]["size"] >= big
+        assert slider["font"]["size"] >= big
+    for menu in layout["updatemenus"]:
+        assert menu["font"]["size"] >= big
 
 
 # --------------------------------------------------------------------------------------

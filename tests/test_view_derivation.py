@@ -174,3 +174,16 @@ def test_the_readme_recipe_opens_the_derivation_one_line_at_a_time() -> None:
     assert len(derivation_lines(at)) == 1
     assert reveal_caption(at) == f"Line 1 of {ONE_HOT_LINES}"
     assert at.query_params["present"] == "1"
+
+
+def test_presenting_offers_the_qr_code_on_the_page_itself() -> None:
+    """In presentation mode the sidebar is folded away: a button on the page opens the
+    large QR code of the current link in one click; at a desk there is no such button."""
+    assert not [b for b in run_app(view="gradient").button if b.key == "qr_main"]
+    at = run_app(view="gradient", logits="1,2,3", present="1")
+    at.button(key="qr_main").click().run()
+    assert not at.exception
+    (image,) = at.get("image")
+    assert image.proto.imgs[0].alt.startswith("QR code of the link ")
+    assert "logits=1,2,3" in image.proto.imgs[0].alt
+    assert "present=1" in image.proto.imgs[0].alt

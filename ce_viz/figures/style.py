@@ -573,6 +573,11 @@ def for_projector(fig: go.Figure, max_height: int = 820) -> go.Figure:
             }
     if "annotations" in layout:
         layout["annotations"] = [merge(a, sized) for a in layout["annotations"]]
+    # The animation's buttons and its step readout, read from the back as well.
+    if "updatemenus" in layout:
+        layout["updatemenus"] = [merge(menu, sized) for menu in layout["updatemenus"]]
+    if "sliders" in layout:
+        layout["sliders"] = [merge(s, sized, {"currentvalue": sized}) for s in layout["sliders"]]
     data = [_projected_trace(trace, big) for trace in spec.get("data", [])]
     return figure(data, layout, spec.get("frames", ()))
 

@@ -151,6 +151,18 @@ def _large_qr(link: str) -> None:
     st.caption(link)
 
 
+def qr_button() -> None:
+    """In presentation mode, one click on the page itself shows the link as a large QR
+    code (the sidebar, where the share box is, is folded away)."""
+    st.button(
+        "QR code of this view",
+        icon=":material/qr_code_2:",
+        key="qr_main",
+        on_click=_on_large_qr,
+        help="For the students in the hall: scan to open this exact view.",
+    )
+
+
 def share_link(state: AppState) -> None:
     """A "Share" button that opens the link to this exact view, in a box with a copy button
     and the same link as a QR code for the students in the hall (shown large on request).
