@@ -533,6 +533,20 @@ def test_jacobian_shortens_both_axes_and_names_classes_whole_in_the_hover() -> N
     assert "%{y}" in trace.hovertemplate
 
 
+@pytest.mark.parametrize("K", [3, 10, 11, 20])
+def test_jacobian_cells_show_their_numbers_only_where_they_fit(K: int) -> None:
+    """Up to 10 classes each cell shows its value at 12 px or more; from 11 on, where
+    the numbers ran together ("0.00.00.0"), the cells are bare and the hover has them."""
+    J = softmax_jacobian(np.linspace(0.0, 3.0, K))
+    (trace,) = jacobian_figure(J, [f"c{i}" for i in range(K)]).data
+    assert "%{z" in trace.hovertemplate
+    if K <= 10:
+        assert trace.texttemplate.startswith("%{z:.")
+        assert trace.textfont.size >= 12
+    else:
+        assert trace.texttemplate is None
+
+
 def test_jacobian_names_that_look_like_numbers_stay_categories() -> None:
     """Names such as 10, 2, 5 are labels, not positions on a number line."""
     fig = jacobian_figure(softmax_jacobian([0.0, 1.0, 2.0]), ["10", "2", "5"])

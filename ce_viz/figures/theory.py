@@ -57,6 +57,11 @@ def _log_yaxis(title: str, *curves: ArrayLike) -> Spec:
     return axis(title={"text": title}, type="log", dtick=step, exponentformat="power")
 
 
+#: Up to this many classes each Jacobian cell shows its value (at 12 px, in cells about
+#: 40 px wide on a desk); from 11 on the numbers would run together, and the hover has them.
+JACOBIAN_TEXT_CLASSES = 10
+
+
 def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
     """Heatmap of the softmax Jacobian ``J[i, j] = dp_i/do_j`` with each value in its cell.
 
@@ -78,11 +83,13 @@ def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
         "zmin": -limit,
         "zmax": limit,
         "colorscale": DIVERGING,
-        "texttemplate": "%{z:.3f}" if len(names) <= 8 else "%{z:.2f}",
-        "textfont": {"size": FONT_SIZE if len(names) <= 6 else 12},
         "hovertemplate": "∂p(%{y}) / ∂o(%{x}) = %{z:.6f}<extra></extra>",
         "colorbar": {"title": {"text": "∂pᵢ/∂oⱼ"}},
     }
+    K = len(names)
+    if K <= JACOBIAN_TEXT_CLASSES:  # beyond, a cell is too small for its number: hover
+        heatmap["texttemplate"] = "%{z:.3f}" if K <= 8 else "%{z:.2f}"
+        heatmap["textfont"] = {"size": FONT_SIZE if K <= 6 else 12}
     layout = base_layout(
         "Softmax Jacobian (diag(p) − ppᵀ)/T",
         height=520,
