@@ -44,9 +44,14 @@ sidebar(state)
 if not presenting():
     st.title("ce-viz: why the gradient is p\u00a0−\u00a0y")
 show_url_messages()
-if state.present:
-    qr_button()
-view = view_picker(state)
+if state.present:  # one row: the views, and the QR code for the hall at its right
+    views, qr = st.columns([6, 1], vertical_alignment="center")
+    with qr:
+        qr_button()
+    with views:
+        view = view_picker(state)
+else:
+    view = view_picker(state)
 if view in quick.VIEWS:  # on a phone the sidebar covers the page: the sample's inputs here
     quick.quick_inputs(state)
 VIEW_RENDERERS[view](state)

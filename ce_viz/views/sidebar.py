@@ -155,7 +155,7 @@ def qr_button() -> None:
     """In presentation mode, one click on the page itself shows the link as a large QR
     code (the sidebar, where the share box is, is folded away)."""
     st.button(
-        "QR code of this view",
+        "QR code",
         icon=":material/qr_code_2:",
         key="qr_main",
         on_click=_on_large_qr,
