@@ -1,0 +1,366 @@
+"""Training a classifier on 2-D points, with backprop written out from ``p − y``.
+
+NumPy only. Two models, each row ``x`` a point and the weights stored ``(out, in)`` so
+that a layer is ``o = W x + b`` as on the blackboard:
+
+* ``"linear"``, softmax regression: ``o = W x + b``.
+* ``"mlp"``, one hidden layer: ``z = W1 x + b1``, ``h = act(z)`` (tanh or ReLU),
+  ``o = W2 h + b2``.
+
+The objective over a batch of ``n`` points is the mean per-point loss plus
+``l2 / 2`` times the sum of the squared *weights* (the biases are not penalised: shifting a
+boundary costs nothing, only tilting it steeply does). The per-point loss is on
+``p = softmax(o / T)`` against the label-smoothed one-hot target ``y``:
+
+* ``"ce"``: the cross-entropy, ``∂L/∂o = (p − y) / T`` (the core's ``grad_logits``).
+* ``"mse"``: ``½ Σ_k (p_k − y_k)²``, ``∂L/∂o = J (p − y)`` with the softmax's Jacobian
+  ``J = (diag p − p pᵀ) / T``: near zero when ``p`` is confidently wrong, so such points
+  learn slowly.
+
+Backward: ``∂L/∂W = (∂L/∂o)ᵀ x`` summed over the batch, ``∂L/∂b = ∂L/∂o``,
+``∂L/∂x = Wᵀ ∂L/∂o``; through the hidden layer ``δ = W2ᵀ ∂L/∂o ⊙ act′(z)``.
+Training is reproducible: the initial weights and the mini-batch order come from
+``numpy.random.default_rng(config.seed)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ce_viz._checks import (
+    CEVizError,
+    check_positive,
+    check_smoothing,
+    check_step_count,
+    check_temperature,
+    is_index,
+)
+from ce_viz.core import cross_entropy, grad_logits, softmax, target_distribution
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "MAX_SNAPSHOTS",
+    "MAX_STEPS",
+    "MAX_WIDTH",
+    "MIN_WIDTH",
+    "MODELS",
+    "Layer",
+    "Pull",
+    "TrainConfig",
+    "Training",
+    "check_config",
+    "forward_logits",
+    "gradients",
+    "grid_probabilities",
+    "init_params",
+    "objective",
+    "point_pull",
+    "snapshot_steps",
+    "targets",
+    "train",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: The most training steps.
+MAX_STEPS = 500
+#: The hidden layer's width, fewest and most units.
+MIN_WIDTH, MAX_WIDTH = 2, 32
+#: The most parameter snapshots a training run keeps (animation frames).
+MAX_SNAPSHOTS = 25
+MODELS = ("linear", "mlp")
+ACTIVATIONS = ("tanh", "relu")
+LOSSES = ("ce", "mse")
+
+
+class Layer(NamedTuple):
+    """One layer's weights ``W`` (out, in) and biases ``b`` (out,)."""
+
+    W: FloatArray
+    b: FloatArray
+
+
+Params = tuple[Layer, ...]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every training setting. ``batch`` 0 means full batch; ``width`` and ``activation``
+    are the hidden layer's (used by ``"mlp"`` only, checked always)."""
+
+    model: str = "linear"
+    width: int = 8
+    activation: str = "tanh"
+    lr: float = 0.5
+    steps: int = 100
+    batch: int = 0
+    l2: float = 0.0
+    smoothing: float = 0.0
+    T: float = 1.0
+    loss: str = "ce"
+    seed: int = 0
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise CEVizError(f"the {what} must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def check_config(config: TrainConfig) -> TrainConfig:
+    """The config, unchanged, or a ``CEVizError`` naming its first bad setting.
+
+    >>> check_config(TrainConfig(width=0))
+    Traceback (most recent call last):
+    ...
+    ce_viz.core.CEVizError: the hidden width must be a whole number from 2 to 32, got 0
+    """
+    _choice(config.model, MODELS, "model")
+    _choice(config.activation, ACTIVATIONS, "activation")
+    _choice(config.loss, LOSSES, "loss")
+    if not is_index(config.width) or not MIN_WIDTH <= config.width <= MAX_WIDTH:
+        raise CEVizError(
+            f"the hidden width must be a whole number from {MIN_WIDTH} to {MAX_WIDTH}, "
+            f"got {config.width!r}"
+        )
+    if check_step_count(config.steps) > MAX_STEPS:
+        raise CEVizError(f"the training steps must be at most {MAX_STEPS}, got {config.steps}")
+    if not is_index(config.batch) or config.batch < 0:
+        raise CEVizError(f"the batch size must be 0 (full batch) or more, got {config.batch!r}")
+    l2 = float(config.l2) if isinstance(config.l2, (int, float)) else np.nan
+    if not (np.isfinite(l2) and l2 >= 0.0):
+        raise CEVizError(f"the L2 strength must be 0 or more, got {config.l2!r}")
+    check_positive(config.lr, "the learning rate")
+    check_smoothing(config.smoothing)
+    check_temperature(config.T)
+    return config
+
+
+def init_params(config: TrainConfig, K: int, rng: np.random.Generator) -> Params:
+    """Initial parameters: weights normal with variance 1 / fan-in (linear: 0.01), biases 0."""
+    if config.model == "linear":
+        return (Layer(0.1 * rng.standard_normal((K, 2)), np.zeros(K)),)
+    H = config.width
+    W1 = rng.standard_normal((H, 2)) / np.sqrt(2.0)
+    W2 = rng.standard_normal((K, H)) / np.sqrt(H)
+    return (Layer(W1, np.zeros(H)), Layer(W2, np.zeros(K)))
+
+
+def targets(labels: NDArray[np.intp], K: int, smoothing: float) -> FloatArray:
+    """The label-smoothed one-hot targets (n, K), from the core's ``target_distribution``."""
+    table = np.stack([target_distribution(K, k, smoothing=smoothing) for k in range(K)])
+    return table[labels]
+
+
+class _Pass(NamedTuple):
+    """The forward pass: the hidden pre-activations and activations (None for linear)."""
+
+    z: FloatArray | None
+    h: FloatArray | None
+    o: FloatArray
+
+
+def _forward(params: Params, X: FloatArray, activation: str) -> _Pass:
+    if len(params) == 1:
+        W, b = params[0]
+        return _Pass(None, None, X @ W.T + b)
+    (W1, b1), (W2, b2) = params
+    z = X @ W1.T + b1
+    h = np.tanh(z) if activation == "tanh" else np.maximum(z, 0.0)
+    return _Pass(z, h, h @ W2.T + b2)
+
+
+def forward_logits(params: Params, X: FloatArray, activation: str = "tanh") -> FloatArray:
+    """The logits ``o`` (n, K) of the points ``X`` (n, 2)."""
+    return _forward(params, np.asarray(X, dtype=np.float64), activation).o
+
+
+def _point_losses(o: FloatArray, Y: FloatArray, config: TrainConfig) -> FloatArray:
+    """Each point's loss (n,), and nothing else."""
+    if config.loss == "ce":
+        return np.asarray(cross_entropy(o, Y, config.T))
+    d = softmax(o, config.T) - Y
+    return 0.5 * np.einsum("nk,nk->n", d, d)
+
+
+def _grad_o(o: FloatArray, Y: FloatArray, config: TrainConfig) -> FloatArray:
+    """Each point's ``∂L_i/∂o`` (n, K), from ``p − y``."""
+    if config.loss == "ce":
+        return grad_logits(o, Y, config.T)
+    p = softmax(o, config.T)
+    d = p - Y
+    return p * (d - np.einsum("nk,nk->n", p, d)[:, None]) / config.T
+
+
+def _penalty(params: Params, l2: float) -> float:
+    return 0.5 * l2 * sum(float(np.vdot(layer.W, layer.W)) for layer in params)
+
+
+def objective(params: Params, X: FloatArray, Y: FloatArray, config: TrainConfig) -> float:
+    """The mean loss over the points plus ``l2 / 2 · Σ ‖W‖²`` (weights only)."""
+    o = _forward(params, X, config.activation).o
+    return float(_point_losses(o, Y, config).mean()) + _penalty(params, config.l2)
+
+
+def _backward(
+    params: Params, X: FloatArray, fwd: _Pass, G: FloatArray, config: TrainConfig
+) -> tuple[Params, FloatArray]:
+    """The parameters' gradients for the output gradients ``G`` (n, K), and ``∂/∂x`` (n, 2)."""
+    if fwd.h is None:
+        W = params[0].W
+        return (Layer(G.T @ X + config.l2 * W, G.sum(axis=0)),), G @ W
+    (W1, _), (W2, _) = params
+    back = G @ W2
+    delta = back * (1.0 - fwd.h**2 if config.activation == "tanh" else fwd.z > 0.0)
+    grads = (
+        Layer(delta.T @ X + config.l2 * W1, delta.sum(axis=0)),
+        Layer(G.T @ fwd.h + config.l2 * W2, G.sum(axis=0)),
+    )
+    return grads, delta @ W1
+
+
+def gradients(
+    params: Params, X: FloatArray, Y: FloatArray, config: TrainConfig
+) -> tuple[float, Params]:
+    """The :func:`objective` and its gradient with respect to every parameter.
+
+    >>> p = (Layer(np.zeros((2, 2)), np.zeros(2)),)
+    >>> loss, g = gradients(p, np.array([[1.0, 2.0]]), np.array([[1.0, 0.0]]), TrainConfig())
+    >>> round(loss, 6), g[0].W.tolist(), g[0].b.tolist()
+    (0.693147, [[-0.5, -1.0], [0.5, 1.0]], [-0.5, 0.5])
+    """
+    fwd = _forward(params, X, config.activation)
+    return _loss_at(params, fwd, Y, config), _grads_at(params, X, fwd, Y, config)
+
+
+def _loss_at(params: Params, fwd: _Pass, Y: FloatArray, config: TrainConfig) -> float:
+    """The objective, from a forward pass."""
+    return float(_point_losses(fwd.o, Y, config).mean()) + _penalty(params, config.l2)
+
+
+def _grads_at(
+    params: Params, X: FloatArray, fwd: _Pass, Y: FloatArray, config: TrainConfig
+) -> Params:
+    """The objective's gradient, from a forward pass."""
+    G = _grad_o(fwd.o, Y, config) / len(X)
+    return _backward(params, X, fwd, G, config)[0]
+
+
+@dataclass(frozen=True)
+class Training:
+    """A training run: the objective on the whole data set and the accuracy after each
+    step (``steps + 1`` entries, the first before training), the final parameters, and
+    parameter snapshots after the steps in ``snapshot_steps`` (at most ``MAX_SNAPSHOTS``,
+    evenly spread, the first 0 and the last ``steps``)."""
+
+    config: TrainConfig
+    loss: FloatArray
+    accuracy: FloatArray
+    params: Params
+    snapshot_steps: NDArray[np.intp]
+    snapshots: tuple[Params, ...]
+
+
+def snapshot_steps(steps: int) -> NDArray[np.intp]:
+    """The steps whose parameters are kept: at most ``MAX_SNAPSHOTS``, evenly spread.
+
+    >>> snapshot_steps(3).tolist(), len(snapshot_steps(500)), snapshot_steps(500)[-1]
+    ([0, 1, 2, 3], 25, np.int64(500))
+    """
+    count = min(MAX_SNAPSHOTS, steps + 1)
+    return np.unique(np.round(np.linspace(0, steps, count)).astype(np.intp))
+
+
+def _batches(n: int, size: int, rng: np.random.Generator) -> NDArray[np.intp] | None:
+    """The next mini-batch's indices; None means the whole data set."""
+    if size == 0 or size >= n:
+        return None
+    return rng.permutation(n)[:size]
+
+
+def train(X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig) -> Training:
+    """Gradient descent on the :func:`objective`, full batch or mini-batches of
+    ``config.batch`` points drawn afresh (without replacement) at every step.
+
+    >>> from ce_viz.datasets import make_dataset
+    >>> d = make_dataset("blobs", n=60, K=3, seed=0)
+    >>> run = train(d.X, d.labels, d.K, TrainConfig(steps=50))
+    >>> bool(run.loss[-1] < run.loss[0]), float(run.accuracy[-1])
+    (True, 1.0)
+    """
+    config = check_config(config)
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.intp)
+    rng = np.random.default_rng(config.seed)
+    params = init_params(config, K, rng)
+    Y = targets(labels, K, config.smoothing)
+    keep = snapshot_steps(config.steps)
+    loss = np.empty(config.steps + 1)
+    accuracy = np.empty(config.steps + 1)
+    snapshots = []
+    for step in range(config.steps + 1):
+        fwd = _forward(params, X, config.activation)
+        loss[step] = _loss_at(params, fwd, Y, config)
+        accuracy[step] = float(np.mean(fwd.o.argmax(axis=1) == labels))
+        if step in keep:
+            snapshots.append(tuple(Layer(W.copy(), b.copy()) for W, b in params))
+        if step == config.steps:
+            break
+        rows = _batches(len(X), config.batch, rng)
+        if rows is None:  # full batch: the gradient from the forward pass just made
+            grads = _grads_at(params, X, fwd, Y, config)
+        else:
+            grads = gradients(params, X[rows], Y[rows], config)[1]
+        params = tuple(
+            Layer(W - config.lr * gW, b - config.lr * gb)
+            for (W, b), (gW, gb) in zip(params, grads, strict=True)
+        )
+    return Training(config, loss, accuracy, params, keep, tuple(snapshots))
+
+
+def grid_probabilities(
+    params: Params, config: TrainConfig, xs: FloatArray, ys: FloatArray
+) -> FloatArray:
+    """``p = softmax(o / T)`` at every grid point: shape (len(ys), len(xs), K), row ``i``
+    at ``ys[i]``, for the decision regions.
+
+    >>> p = (Layer(np.array([[1.0, 0.0], [-1.0, 0.0]]), np.zeros(2)),)
+    >>> grid_probabilities(p, TrainConfig(), np.array([-1.0, 0.0, 1.0]), np.zeros(1))[0, :, 0]
+    array([0.11920292, 0.5       , 0.88079708])
+    """
+    gx, gy = np.meshgrid(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+    points = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    p = softmax(_forward(params, points, config.activation).o, config.T)
+    return p.reshape(*gx.shape, -1)
+
+
+@dataclass(frozen=True)
+class Pull:
+    """Each point's pull on the model: ``p − y`` (n, K), its size ``Σ_k |p_k − y_k|`` (n,),
+    and ``∂L_i/∂x`` (n, 2), the direction in which its own loss grows fastest."""
+
+    residual: FloatArray
+    size: FloatArray
+    dx: FloatArray
+
+
+def point_pull(
+    params: Params, X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig
+) -> Pull:
+    """Each point's :class:`Pull`: its own loss's gradient, not divided by ``n``.
+
+    >>> p = (Layer(np.array([[1.0, 0.0], [-1.0, 0.0]]), np.zeros(2)),)
+    >>> pull = point_pull(p, np.zeros((1, 2)), np.array([0]), 2, TrainConfig())
+    >>> pull.residual.tolist(), pull.size.tolist(), pull.dx.tolist()
+    ([[-0.5, 0.5]], [1.0], [[-1.0, 0.0]])
+    """
+    X = np.asarray(X, dtype=np.float64)
+    Y = targets(np.asarray(labels, dtype=np.intp), K, config.smoothing)
+    fwd = _forward(params, X, config.activation)
+    residual = softmax(fwd.o, config.T) - Y
+    dx = _backward(params, X, fwd, _grad_o(fwd.o, Y, config), config)[1]
+    return Pull(residual, np.abs(residual).sum(axis=1), dx)
