@@ -25,6 +25,7 @@ Training is reproducible: the initial weights and the mini-batch order come from
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -58,6 +59,7 @@ __all__ = [
     "gradients",
     "grid_probabilities",
     "init_params",
+    "minibatches",
     "objective",
     "point_pull",
     "snapshot_steps",
@@ -275,16 +277,28 @@ def snapshot_steps(steps: int) -> NDArray[np.intp]:
     return np.unique(np.round(np.linspace(0, steps, count)).astype(np.intp))
 
 
-def _batches(n: int, size: int, rng: np.random.Generator) -> NDArray[np.intp] | None:
-    """The next mini-batch's indices; None means the whole data set."""
-    if size == 0 or size >= n:
-        return None
-    return rng.permutation(n)[:size]
+def minibatches(n: int, size: int, rng: np.random.Generator) -> Iterator[NDArray[np.intp] | None]:
+    """The rows of each step's batch, endlessly: None (the whole data set) when ``size`` is
+    0 or at least ``n``; else each epoch a fresh shuffle from ``rng`` cut into batches of
+    ``size`` rows, the last one shorter when ``size`` does not divide ``n``.
+
+    >>> from itertools import islice
+    >>> epoch = list(islice(minibatches(5, 2, np.random.default_rng(0)), 3))
+    >>> [len(b) for b in epoch], sorted(np.concatenate(epoch).tolist())
+    ([2, 2, 1], [0, 1, 2, 3, 4])
+    """
+    while True:
+        if size == 0 or size >= n:
+            yield None
+            continue
+        order = rng.permutation(n)
+        for start in range(0, n, size):
+            yield order[start : start + size]
 
 
 def train(X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig) -> Training:
     """Gradient descent on the :func:`objective`, full batch or mini-batches of
-    ``config.batch`` points drawn afresh (without replacement) at every step.
+    ``config.batch`` points, reshuffled every epoch (see :func:`minibatches`).
 
     >>> from ce_viz.datasets import make_dataset
     >>> d = make_dataset("blobs", n=60, K=3, seed=0)
@@ -302,6 +316,7 @@ def train(X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig) 
     loss = np.empty(config.steps + 1)
     accuracy = np.empty(config.steps + 1)
     snapshots = []
+    batches = minibatches(len(X), config.batch, rng)
     for step in range(config.steps + 1):
         fwd = _forward(params, X, config.activation)
         loss[step] = _loss_at(params, fwd, Y, config)
@@ -310,7 +325,7 @@ def train(X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig) 
             snapshots.append(tuple(Layer(W.copy(), b.copy()) for W, b in params))
         if step == config.steps:
             break
-        rows = _batches(len(X), config.batch, rng)
+        rows = next(batches)
         if rows is None:  # full batch: the gradient from the forward pass just made
             grads = _grads_at(params, X, fwd, Y, config)
         else:

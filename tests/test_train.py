@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import replace
+from itertools import islice
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from ce_viz.train import (
     gradients,
     grid_probabilities,
     init_params,
+    minibatches,
     objective,
     point_pull,
     targets,
@@ -211,3 +213,30 @@ def test_a_bad_setting_is_a_named_error(change: dict, message: str) -> None:
     data = make_dataset("blobs", n=20, K=2)
     with pytest.raises(CEVizError, match=message):
         train(data.X, data.labels, 2, replace(TrainConfig(), **change))
+
+
+def test_minibatches_cover_every_point_once_an_epoch_in_a_new_order() -> None:
+    """Each epoch's batches partition the rows; the next epoch is shuffled afresh."""
+    batches = list(islice(minibatches(10, 4, np.random.default_rng(1)), 6))
+    assert [len(b) for b in batches] == [4, 4, 2, 4, 4, 2]
+    first, second = np.concatenate(batches[:3]), np.concatenate(batches[3:])
+    assert sorted(first.tolist()) == sorted(second.tolist()) == list(range(10))
+    assert not np.array_equal(first, second)
+    assert next(minibatches(10, 0, np.random.default_rng(1))) is None
+    assert next(minibatches(10, 10, np.random.default_rng(1))) is None
+
+
+def test_a_minibatch_step_follows_that_batchs_gradient() -> None:
+    """One step of size-8 batches moves the parameters by −lr times the gradient on the
+    rows that minibatches draws from the run's generator, after the initial weights."""
+    data = make_dataset("blobs", n=40, K=3, seed=2)
+    config = TrainConfig(steps=1, batch=8, lr=0.3, seed=11)
+    run = train(data.X, data.labels, data.K, config)
+    rng = np.random.default_rng(11)
+    params = init_params(config, 3, rng)
+    rows = next(minibatches(40, 8, rng))
+    Y = targets(data.labels, 3, 0.0)
+    _, grads = gradients(params, data.X[rows], Y[rows], config)
+    assert np.allclose(run.params[0].W, params[0].W - 0.3 * grads[0].W, rtol=0, atol=1e-15)
+    full = gradients(params, data.X, Y, config)[1]
+    assert not np.allclose(run.params[0].W, params[0].W - 0.3 * full[0].W)
