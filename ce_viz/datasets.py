@@ -6,8 +6,9 @@ and ``n`` at most ``MAX_POINTS``. Every preset is drawn from ``numpy.random.defa
 so the same preset, size, class count and seed give the same points, bit for bit.
 
 A CSV has the columns ``x1``, ``x2`` and a label (integers or names). It is read row by row
-and refused as soon as it passes ``MAX_POINTS`` rows, so the memory a file costs is bounded by
-that limit, not by its length. Its problems are raised as ``CEVizError`` (bad cells as
+and refused as soon as it passes ``MAX_POINTS`` rows, ``MAX_LINES`` lines (blank ones
+included) or a line of ``MAX_LINE_BYTES``, so the memory and time a file costs are bounded by
+those limits, not by its length. Its problems are raised as ``CEVizError`` (bad cells as
 batch mode's ``BadCellsError``: each names its row and column).
 """
 
@@ -44,6 +45,9 @@ MAX_POINTS = 1000
 MIN_CLASSES, MAX_CLASSES = 2, 5
 #: The presets, by their URL names; "mislabelled" is blobs with one point's label changed.
 PRESETS = ("blobs", "moons", "spiral", "overlapping", "mislabelled")
+#: The longest line a CSV of points may have, in bytes, and the most lines (blank included).
+MAX_LINE_BYTES = 200
+MAX_LINES = 10 * MAX_POINTS
 #: The coordinate columns of a CSV.
 COORDINATES = ("x1", "x2")
 
@@ -148,18 +152,31 @@ overlapping, mislabelled, got 'rings'
 
 
 def _lines(source: bytes | str | io.IOBase) -> Iterator[str]:
-    """The source's text, line by line, decoded lazily (a stream is never read whole)."""
-    if isinstance(source, str):
-        yield from io.StringIO(source)
-        return
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    """The source's text, line by line, decoded lazily: a stream is never read whole, no line
+    past ``MAX_LINE_BYTES`` and no more than ``MAX_LINES`` lines (blank ones included)."""
+    if isinstance(source, (bytes, str)):
+        source = io.BytesIO(source.encode() if isinstance(source, str) else source)
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    try:
-        for raw in stream:
-            yield decoder.decode(raw)
-        yield decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise CEVizError("the file is not text (UTF-8): is it a CSV?") from exc
+    for number in range(1, MAX_LINES + 2):
+        raw = source.readline(MAX_LINE_BYTES + 1)
+        final = not raw
+        if number > MAX_LINES and not final:
+            raise CEVizError(
+                f"the file has over {MAX_LINES:,} lines; the trainer takes at most "
+                f"{MAX_POINTS:,} points"
+            )
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            raise CEVizError(
+                f"line {number} is over {MAX_LINE_BYTES} bytes long: a point is one line "
+                "of x1, x2, label"
+            )
+        try:
+            text = decoder.decode(raw, final=final)
+        except UnicodeDecodeError as exc:
+            raise CEVizError("the file is not text (UTF-8): is it a CSV?") from exc
+        if final:
+            return
+        yield text
 
 
 def _columns(header: list[str]) -> tuple[int, int, int, str]:

@@ -11,7 +11,15 @@ import pytest
 
 from ce_viz.batch import BadCellsError
 from ce_viz.core import CEVizError
-from ce_viz.datasets import MAX_CLASSES, MAX_POINTS, PRESETS, make_dataset, read_points
+from ce_viz.datasets import (
+    MAX_CLASSES,
+    MAX_LINE_BYTES,
+    MAX_LINES,
+    MAX_POINTS,
+    PRESETS,
+    make_dataset,
+    read_points,
+)
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -123,9 +131,10 @@ def test_bad_cells_are_listed_with_a_count_of_the_rest() -> None:
     assert len(info.value.problems) == 20
 
 
-def test_a_file_that_is_not_utf8_is_named() -> None:
+@pytest.mark.parametrize("data", [b"x1,x2,label\n\xff\xfe,0,0\n", b"x1,x2,label\n1,2,\xc3"])
+def test_a_file_that_is_not_utf8_is_named(data: bytes) -> None:
     with pytest.raises(CEVizError, match="not text"):
-        read_points(b"x1,x2,label\n\xff\xfe,0,0\n")
+        read_points(data)
 
 
 class _Endless(io.RawIOBase):
@@ -163,3 +172,18 @@ def test_exactly_the_limit_is_accepted() -> None:
     assert d.n == MAX_POINTS
     assert d.K == 3 <= MAX_CLASSES
     assert read_points(b"".join([b"x1,x2,label\n", *[b"1,2,0\n", b"3,4,1\n"] * 500])).n == 1000
+
+
+def test_a_line_too_long_is_refused_without_reading_it_all() -> None:
+    """One endless line (no line breaks): refused after reading just past the line limit."""
+    stream = io.BytesIO(b"x1,x2,label\n" + b"1" * 10**7)
+    with pytest.raises(CEVizError, match="line 2 is over 200 bytes long"):
+        read_points(stream)
+    assert stream.tell() <= 12 + MAX_LINE_BYTES + 1
+
+
+def test_endless_blank_lines_are_refused_by_the_line_limit() -> None:
+    stream = io.BytesIO(b"x1,x2,label\n" + b"\n" * 10**6)
+    with pytest.raises(CEVizError, match="over 10,000 lines"):
+        read_points(stream)
+    assert stream.tell() <= 12 + MAX_LINES
