@@ -34,11 +34,18 @@ LAYERS = [
     ("ce_viz.__main__", NO_UI),
     ("ce_viz.changes", NO_UI_NO_PANDAS),
     ("ce_viz.scenes", NO_UI),
+    ("ce_viz.layer", NO_UI_NO_PANDAS),
+    ("ce_viz.digits", NO_UI_NO_PANDAS),
+    ("ce_viz.datasets", NO_UI),
+    ("ce_viz.train", NO_UI_NO_PANDAS),
     ("ce_viz.figures", ("streamlit",)),
 ]
 
 #: The maths modules, whose input checks must come from ce_viz._checks.
-MATHS = ["core", "landscape", "theory", "analysis", "check", "batch", "fmt", "__main__"]
+MATHS = [
+    *("core", "landscape", "theory", "analysis", "check", "batch", "fmt", "__main__"),
+    *("layer", "digits", "datasets", "train"),
+]
 
 #: Message stems of the shared checks: each is written once, in ce_viz/_checks.py.
 CHECK_MESSAGES = [
@@ -424,3 +431,14 @@ def test_colours_are_written_only_in_the_style_module() -> None:
         if path.name != "fmt.py":
             assert not label.search(text), path
             assert over_t not in text, path
+
+
+def test_every_module_of_the_package_has_a_layer() -> None:
+    """A new module must be placed in LAYERS (and its maths in MATHS) before its imports and
+    messages are checked: a module nobody listed would escape both checks."""
+    root = Path(__file__).resolve().parents[1] / "ce_viz"
+    modules = {f"ce_viz.{p.stem}" for p in root.glob("*.py") if p.stem != "__init__"}
+    listed = {name for name, _ in LAYERS}
+    assert modules - listed == set()
+    private = {"_checks", "_reduce", "state", "changes", "scenes"}
+    assert {m.removeprefix("ce_viz.") for m in modules} - set(MATHS) <= private
