@@ -13,6 +13,12 @@ from ce_viz.figures.landscape import (
     landscape_figure,
     slice_figure,
 )
+from ce_viz.figures.layer import (
+    computation_graph_figure,
+    digit_gradient_figure,
+    digit_image_figure,
+    outer_product_figure,
+)
 from ce_viz.figures.sample import fd_error_figure, gradient_figure, probability_figure
 from ce_viz.figures.simplex import simplex_figure
 from ce_viz.figures.style import (
@@ -29,6 +35,12 @@ from ce_viz.figures.theory import (
     temperature_figure,
     temperature_gradient_figure,
 )
+from ce_viz.figures.train import (
+    RegionsData,
+    history_figure,
+    regions_figure,
+    weights_figure,
+)
 
 __all__ = [
     "ABSOLUTE_LIMIT",
@@ -36,23 +48,31 @@ __all__ = [
     "PALETTE",
     "PLOTLY_CONFIG",
     "LandscapeData",
+    "RegionsData",
     "SliceData",
     "calibration_figure",
     "ce_vs_mse_figure",
+    "computation_graph_figure",
     "descent_figure",
+    "digit_gradient_figure",
+    "digit_image_figure",
     "distillation_figure",
     "draws_absolute",
     "fd_error_figure",
     "for_projector",
     "gradient_figure",
     "gradient_heatmap",
+    "history_figure",
     "jacobian_figure",
     "landscape_figure",
     "loss_histogram",
+    "outer_product_figure",
     "probability_figure",
+    "regions_figure",
     "simplex_figure",
     "slice_figure",
     "smoothing_figure",
     "temperature_figure",
     "temperature_gradient_figure",
+    "weights_figure",
 ]

@@ -1,0 +1,220 @@
+"""The figures of one layer back: every number drawn is the one passed in, signed colours
+are centred and shared, the true class is marked, the text is readable, the payload small,
+and every figure valid in full for Plotly."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from ce_viz.digits import digit_model, evaluate_digit
+from ce_viz.figures.layer import (
+    computation_graph_figure,
+    digit_gradient_figure,
+    digit_image_figure,
+    outer_product_figure,
+    short_vector,
+)
+from ce_viz.figures.style import DIVERGING
+from ce_viz.layer import HiddenWeights, hidden_layer, linear_layer
+from tests.plotted import plotted
+
+MINUS = "\u2212"
+
+LINEAR = linear_layer(
+    [1.0, 2.0, -0.5], [[1.0, 0.0, 0.5], [0.0, 1.0, -1.0], [0.3, 0.2, 0.1]], [0.0, 0.1, 0.0], y=0
+)
+HIDDEN = hidden_layer(
+    [1.0, -2.0],
+    HiddenWeights(
+        W1=[[1.0, 0.5], [-1.0, 0.2], [0.3, 0.3]],
+        b1=[0.0, 0.0, 0.1],
+        W2=[[1.0, 0.0, 0.5], [0.0, 1.0, -1.0]],
+        b2=[0.0, 0.0],
+    ),
+    y=1,
+)
+
+
+def _wrong_digit() -> int:
+    return int(digit_model().wrong()[0])
+
+
+def _numbers(text: str) -> list[float]:
+    """The decimal numbers written in ``text`` (Unicode minus read as a sign)."""
+    return [float(m) for m in re.findall(r"-?\d+\.\d+", text.replace(MINUS, "-"))]
+
+
+def _texts(fig: go.Figure) -> list[str]:
+    """Every piece of text a reader sees: titles, annotations, tick labels, cell text."""
+    spec = fig.to_dict()
+    layout = spec["layout"]
+    texts = [layout["title"]["text"]]
+    texts += [a["text"] for a in layout.get("annotations", [])]
+    for key, value in layout.items():
+        if key.startswith(("xaxis", "yaxis")):
+            texts += list(value.get("ticktext", []))
+            texts.append(value.get("title", {}).get("text", ""))
+    for trace in spec["data"]:
+        text = trace.get("text")
+        if isinstance(text, list):
+            texts += [t for row in text for t in (row if isinstance(row, list) else [row])]
+    return texts
+
+
+def _fonts(value: object) -> list[float]:
+    """Every font size anywhere in a figure's spec."""
+    if isinstance(value, dict):
+        found = [value["size"]] if "size" in value and isinstance(value["size"], int) else []
+        return found + [s for key, v in value.items() if key != "size" for s in _fonts(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _fonts(v)]
+    return []
+
+
+def _all_figures() -> list[go.Figure]:
+    e = evaluate_digit(_wrong_digit())
+    return [
+        computation_graph_figure(LINEAR),
+        computation_graph_figure(HIDDEN),
+        computation_graph_figure(e.layer),
+        outer_product_figure(LINEAR.grad_W, LINEAR.grad_o, LINEAR.x, ["cat", "dog", "bird"]),
+        digit_image_figure(e.image, e.label, e.predicted),
+        digit_gradient_figure(e.grad_images, e.p_minus_y, e.label),
+    ]
+
+
+def test_short_vector_shows_its_first_entries_and_how_many() -> None:
+    assert short_vector([0.5, -1.25, 2.0, 3.0, 4.0]) == f"[0.50, {MINUS}1.25, 2.00, …] (5)"
+    assert short_vector([0.25, -1.0]) == f"[0.25, {MINUS}1.00]"
+
+
+def test_graph_nodes_carry_the_forward_values_and_edges_the_gradients() -> None:
+    notes = [a["text"] for a in computation_graph_figure(LINEAR).to_dict()["layout"]["annotations"]]
+    joined = "\n".join(notes)
+
+    def shown(prefix: str) -> list[float]:
+        (note,) = [n for n in notes if n.startswith(prefix)]
+        return _numbers(note.split("=")[-1])
+
+    np.testing.assert_allclose(shown("x ="), LINEAR.x, atol=0.005)
+    np.testing.assert_allclose(shown("o ="), LINEAR.o, atol=0.005)
+    np.testing.assert_allclose(shown("p ="), LINEAR.p, atol=0.005)
+    np.testing.assert_allclose(shown("L ="), [LINEAR.loss], atol=5e-5)
+    # The gradients, from their own lines on the edges.
+    grad_lines = {n.split("<br>")[0]: n for n in notes if n.startswith("↑")}
+    dx = next(v for k, v in grad_lines.items() if "∂L/∂x" in k)
+    do = next(v for k, v in grad_lines.items() if "∂L/∂o" in k)
+    np.testing.assert_allclose(_numbers(dx.split("<br>")[1]), LINEAR.grad_x, atol=0.005)
+    np.testing.assert_allclose(_numbers(do.split("<br>")[1]), LINEAR.grad_o, atol=0.005)
+    for name in ("W, b", "y", "∂L/∂W", "∂L/∂b", "softmax"):
+        assert name in joined
+
+
+def test_graph_hovers_give_every_entry() -> None:
+    notes = computation_graph_figure(LINEAR).to_dict()["layout"]["annotations"]
+    hovers = [a["hovertext"] for a in notes if "hovertext" in a]
+    np.testing.assert_allclose(_numbers(hovers[0]), LINEAR.x, atol=5e-5)
+    by_text = {a["text"].split("<br>")[0]: a.get("hovertext", "") for a in notes}
+    (do,) = [h for text, h in by_text.items() if "∂L/∂o" in text]
+    np.testing.assert_allclose(_numbers(do), LINEAR.grad_o, atol=5e-5)
+    e = evaluate_digit(0)  # 64 inputs: the hover still gives them all
+    notes = computation_graph_figure(e.layer).to_dict()["layout"]["annotations"]
+    (x,) = [a["hovertext"] for a in notes if a["text"].startswith("x =")]
+    np.testing.assert_allclose(_numbers(x), e.layer.x, atol=5e-5)
+
+
+def test_hidden_graph_shows_the_hidden_error() -> None:
+    notes = [a["text"] for a in computation_graph_figure(HIDDEN).to_dict()["layout"]["annotations"]]
+    (delta,) = [n for n in notes if n.startswith("↑ δ")]
+    np.testing.assert_allclose(_numbers(delta.split("<br>")[1]), HIDDEN.delta, atol=0.005)
+    (h,) = [n for n in notes if n.startswith("h =")]
+    np.testing.assert_allclose(_numbers(h.split("=")[-1]), HIDDEN.h, atol=0.005)
+    assert any("W₂, b₂" in n for n in notes)
+    assert any("W₁, b₁" in n for n in notes)
+
+
+def test_outer_product_draws_the_matrix_centred_with_its_factors_on_the_axes() -> None:
+    names = ["cat", "dog", "bird"]
+    fig = outer_product_figure(LINEAR.grad_W, LINEAR.grad_o, LINEAR.x, names)
+    spec = fig.to_dict()
+    (heat,) = spec["data"]
+    np.testing.assert_array_equal(plotted(heat["z"]), LINEAR.grad_W)
+    assert heat["zmid"] == 0
+    assert heat["zmin"] == -heat["zmax"]
+    assert heat["zmax"] == pytest.approx(np.abs(LINEAR.grad_W).max())
+    assert heat["colorscale"] == DIVERGING
+    cells = np.array([[_numbers(t)[0] for t in row] for row in heat["text"]])
+    np.testing.assert_allclose(cells, LINEAR.grad_W, atol=0.005)
+    rows = spec["layout"]["yaxis"]["ticktext"]
+    np.testing.assert_allclose([_numbers(t)[0] for t in rows], LINEAR.grad_o, atol=0.005)
+    assert [t.split(":")[0] for t in rows] == names
+    columns = spec["layout"]["xaxis"]["ticktext"]
+    np.testing.assert_allclose([_numbers(t)[0] for t in columns], LINEAR.x, atol=0.005)
+
+
+def test_outer_product_leaves_cell_text_out_when_too_many_columns() -> None:
+    e = evaluate_digit(0)
+    fig = outer_product_figure(e.layer.grad_W, e.p_minus_y, e.layer.x, [str(i) for i in range(10)])
+    assert "text" not in fig.to_dict()["data"][0]
+
+
+def test_digit_image_is_the_image_rows_down_square() -> None:
+    e = evaluate_digit(_wrong_digit())
+    spec = digit_image_figure(e.image, e.label, e.predicted).to_dict()
+    np.testing.assert_array_equal(plotted(spec["data"][0]["z"]), e.image)
+    y = spec["layout"]["yaxis"]
+    assert y["autorange"] == "reversed"
+    assert y["scaleanchor"] == "x"
+    title = spec["layout"]["title"]["text"]
+    assert f"Digit {e.label}" in title
+    assert f"predicted {e.predicted}" in title
+
+
+def test_digit_gradients_share_one_symmetric_range_and_mark_the_true_class() -> None:
+    e = evaluate_digit(_wrong_digit())
+    spec = digit_gradient_figure(e.grad_images, e.p_minus_y, e.label).to_dict()
+    traces, layout = spec["data"], spec["layout"]
+    assert len(traces) == 10
+    for j, trace in enumerate(traces):
+        np.testing.assert_allclose(plotted(trace["z"]), e.grad_images[j], rtol=1e-6, atol=1e-7)
+        assert trace["coloraxis"] == "coloraxis"
+        assert "zmin" not in trace
+    colours = layout["coloraxis"]
+    assert colours["cmin"] == -colours["cmax"]
+    assert colours["cmax"] == pytest.approx(np.abs(e.grad_images).max())
+    assert colours["colorscale"] == DIVERGING
+    titles = [a["text"] for a in layout["annotations"]]
+    np.testing.assert_allclose([_numbers(t)[0] for t in titles], e.p_minus_y, atol=0.005)
+    starred = [j for j, t in enumerate(titles) if "★" in t]
+    assert starred == [e.label]
+    (frame,) = layout["shapes"]
+    suffix = "" if e.label == 0 else str(e.label + 1)
+    assert frame["xref"] == f"x{suffix}"
+    for j in range(10):  # every image square, rows down
+        y = layout["yaxis" if j == 0 else f"yaxis{j + 1}"]
+        assert y["autorange"] == "reversed"
+        assert y["scaleanchor"] == ("x" if j == 0 else f"x{j + 1}")
+
+
+def test_text_is_readable_and_has_no_raw_underscores() -> None:
+    for fig in _all_figures():
+        for text in _texts(fig):
+            assert "_" not in text, text
+        assert min(_fonts(fig.to_dict())) >= 12
+
+
+def test_digit_grid_payload_is_small() -> None:
+    e = evaluate_digit(_wrong_digit())
+    fig = digit_gradient_figure(e.grad_images, e.p_minus_y, e.label)
+    assert len(json.dumps(fig.to_dict())) < 200_000
+    assert len(fig.to_json()) < 200_000
+
+
+def test_every_figure_validates_in_full() -> None:
+    for fig in _all_figures():
+        go.Figure(fig.to_dict())
