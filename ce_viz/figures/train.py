@@ -1,0 +1,337 @@
+"""Figures of a classifier learning on 2-D points: its decision regions shaded by how sure it
+is, each point's pull on it, the linear model's weight vectors and their descent steps, and
+the loss and accuracy by step.
+
+Every number drawn is passed in, computed by ``ce_viz.train`` (``grid_probabilities``,
+``point_pull``, ``train``); here they are only arranged. The regions are one ``image``
+trace of RGBA bytes (:func:`region_rgba`): 100 x 100 cells are 40 kB before base64,
+far less than a heatmap per class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from numpy.typing import ArrayLike
+
+from ce_viz.figures.style import (
+    CLASS_COLOURS,
+    FOOT_LEGEND,
+    PALETTE,
+    Spec,
+    axis,
+    base_layout,
+    figure,
+    merge,
+    short_label,
+)
+from ce_viz.fmt import fmt_sig, plotly_text
+
+__all__ = [
+    "RegionsData",
+    "history_figure",
+    "region_rgba",
+    "regions_figure",
+    "weights_figure",
+]
+
+_F32 = np.float32
+#: A region's opacity where its class is only as likely as any other (p = 1/K), and where it
+#: is certain (p = 1): the page shows through a guess, and the points stay readable on
+#: the surest shade.
+ALPHA_UNSURE, ALPHA_SURE = 0.06, 0.62
+#: A point's marker size, in pixels, at no pull (p = y) and the most, Σ|p − y| = 2.
+PULL_SMALLEST, PULL_LARGEST = 5.0, 17.0
+#: The largest Σ_k |p_k − y_k| can be: all of p on a class where y has none.
+MOST_PULL = 2.0
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    """A "#rrggbb" colour as three bytes."""
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def region_rgba(p: ArrayLike) -> np.ndarray:
+    """The colour of each grid cell from its class probabilities ``p`` (rows, columns, K):
+    the predicted class's colour (``CLASS_COLOURS``), opaque in step with its probability,
+    from ``ALPHA_UNSURE`` at 1/K to ``ALPHA_SURE`` at 1. Bytes (rows, columns, 4).
+
+    >>> region_rgba([[[0.5, 0.5], [0.0, 1.0]]])[0, :, 3].tolist()
+    [15, 158]
+    """
+    p = np.asarray(p, dtype=np.float64)
+    K = p.shape[-1]
+    predicted = p.argmax(axis=-1)
+    sure = (p.max(axis=-1) - 1.0 / K) / (1.0 - 1.0 / K)
+    alpha = ALPHA_UNSURE + (ALPHA_SURE - ALPHA_UNSURE) * np.clip(sure, 0.0, 1.0)
+    rgba = np.empty((*p.shape[:-1], 4), dtype=np.uint8)
+    rgba[..., :3] = np.array([_rgb(c) for c in CLASS_COLOURS[:K]], dtype=np.uint8)[predicted]
+    rgba[..., 3] = np.round(255 * alpha).astype(np.uint8)
+    return rgba
+
+
+def pull_sizes(pull: ArrayLike) -> np.ndarray:
+    """Marker sizes in pixels for pulls Σ|p − y| from 0 to 2, in step with the pull.
+
+    >>> pull_sizes([0.0, 1.0, 2.0]).tolist()
+    [5.0, 11.0, 17.0]
+    """
+    share = np.asarray(pull, dtype=np.float64) / MOST_PULL
+    return (PULL_SMALLEST + (PULL_LARGEST - PULL_SMALLEST) * share).astype(_F32)
+
+
+@dataclass(frozen=True)
+class RegionsData:
+    """What the decision-region figure draws.
+
+    xs, ys : (nx,), (ny,) the evenly spaced grid the probabilities were computed on.
+    p : (ny, nx, K) class probabilities at the grid, row ``i`` at ``ys[i]``
+        (``train.grid_probabilities``).
+    X, labels : (n, 2) the points and (n,) their labels in 0..K-1.
+    names : the K class names.
+    pull : (n,) each point's Σ_k |p_k − y_k| (``train.point_pull(...).size``).
+    flipped : the index of the point whose label was changed, ringed; None for none.
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    p: np.ndarray
+    X: np.ndarray
+    labels: np.ndarray
+    names: Sequence[str]
+    pull: np.ndarray
+    flipped: int | None = None
+
+
+def _image_trace(data: RegionsData) -> Spec:
+    """The shaded regions as one image of RGBA bytes, its cells centred on the grid."""
+    xs, ys = np.asarray(data.xs, dtype=np.float64), np.asarray(data.ys, dtype=np.float64)
+    return {
+        "type": "image",
+        "z": region_rgba(data.p),
+        "colormodel": "rgba256",
+        "x0": float(xs[0]),
+        "dx": float(xs[-1] - xs[0]) / max(len(xs) - 1, 1),
+        "y0": float(ys[0]),
+        "dy": float(ys[-1] - ys[0]) / max(len(ys) - 1, 1),
+        "zsmooth": "fast",
+        "hoverinfo": "skip",
+        "name": "decision regions",
+    }
+
+
+def _point_traces(data: RegionsData) -> list[Spec]:
+    """The points, one trace (and legend entry) a class, sized by their pull."""
+    X, labels = np.asarray(data.X, dtype=np.float64), np.asarray(data.labels)
+    pull = np.asarray(data.pull, dtype=np.float64)
+    traces = []
+    for k, name in enumerate(data.names):
+        mine = labels == k
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": X[mine, 0].astype(_F32),
+                "y": X[mine, 1].astype(_F32),
+                "customdata": pull[mine].astype(_F32),
+                "name": short_label(name),
+                "meta": [plotly_text(name)],
+                "marker": {
+                    "color": CLASS_COLOURS[k],
+                    "size": pull_sizes(pull[mine]),
+                    "line": {"color": "black", "width": 1},
+                },
+                "hovertemplate": "label %{meta[0]}<br>x1 = %{x:.3f}, x2 = %{y:.3f}<br>"
+                "Σ|p − y| = %{customdata:.3f}<extra></extra>",
+            }
+        )
+    return traces
+
+
+def _ring_trace(X: np.ndarray, index: int) -> Spec:
+    """A ring round the mislabelled point."""
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": X[index : index + 1, 0].astype(_F32),
+        "y": X[index : index + 1, 1].astype(_F32),
+        "name": "mislabelled point",
+        "marker": {
+            "symbol": "circle-open",
+            "size": 26,
+            "color": PALETTE["lower"],
+            "line": {"width": 3},
+        },
+        "hoverinfo": "skip",
+    }
+
+
+def square_axes(x_range: Sequence[float], y_range: Sequence[float]) -> Spec:
+    """The layout's x1 and x2 axes over the given ranges at one scale: a square grid cell
+    stays square, and a direction (an arrow, a boundary's normal) keeps its angle."""
+    return {
+        "xaxis": axis(
+            title={"text": "x1"},
+            range=list(x_range),
+            constrain="domain",
+            zeroline=False,
+            automargin=True,
+        ),
+        "yaxis": axis(
+            title={"text": "x2"},
+            range=list(y_range),
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+            zeroline=False,
+        ),
+    }
+
+
+def _grid_edges(values: ArrayLike) -> list[float]:
+    """The outer edges of an evenly spaced grid's first and last cells."""
+    v = np.asarray(values, dtype=np.float64)
+    half = (v[-1] - v[0]) / max(len(v) - 1, 1) / 2
+    return [float(v[0] - half), float(v[-1] + half)]
+
+
+def regions_figure(data: RegionsData) -> go.Figure:
+    """The decision regions: each grid cell in its predicted class's colour, the surer the
+    deeper; the points in their labels' colours, larger the more they pull (Σ|p − y|), the
+    mislabelled one ringed. See :class:`RegionsData`."""
+    traces = [_image_trace(data), *_point_traces(data)]
+    if data.flipped is not None:
+        traces.append(_ring_trace(np.asarray(data.X, dtype=np.float64), data.flipped))
+    layout = base_layout(
+        "Decision regions",
+        height=600,
+        margin={"l": 60, "r": 16, "t": 112, "b": 40},
+        legend=merge(FOOT_LEGEND, {"title": {"text": "label"}, "itemsizing": "constant"}),
+        **square_axes(_grid_edges(data.xs), _grid_edges(data.ys)),
+    )
+    layout["title"]["subtitle"] = {
+        "text": "shade: predicted class, deeper = surer<br>dot size: its pull Σ|p − y|",
+        "font": {"size": 14},
+    }
+    return figure(traces, layout)
+
+
+def _arrow_trace(tails: np.ndarray, heads: np.ndarray, colour: str, dash: str) -> Spec:
+    """Arrows from each tail to its head: segments with an arrowhead marker at the head."""
+    nan = np.full(len(tails), np.nan)
+    xs = np.column_stack([tails[:, 0], heads[:, 0], nan]).ravel()
+    ys = np.column_stack([tails[:, 1], heads[:, 1], nan]).ravel()
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "x": xs.astype(_F32),
+        "y": ys.astype(_F32),
+        "line": {"color": colour, "width": 4, "dash": dash},
+        "marker": {
+            "symbol": "arrow",
+            "angleref": "previous",
+            "size": np.tile([0, 16, 0], len(tails)),
+            "color": colour,
+            "line": {"width": 0},
+        },
+    }
+
+
+def weights_figure(
+    W: ArrayLike,
+    gradient: ArrayLike,
+    names: Sequence[str],
+    x_range: Sequence[float],
+    y_range: Sequence[float],
+) -> go.Figure:
+    """The linear model's weight vectors, one arrow from the origin per class in its colour,
+    and from each tip a dashed arrow along −∂L/∂w_k, where a descent step moves it.
+
+    The descent arrows are drawn ``scale`` times their length (in the legend and the
+    figure's ``meta``): the longest is half the longest weight vector, or half the axes'
+    width when the weights are all 0. The axes span ``x_range`` and ``y_range`` (the
+    data's), grown to hold every arrow.
+    """
+    W, G = np.asarray(W, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
+    longest_g = float(np.max(np.hypot(G[:, 0], G[:, 1])))
+    longest_w = float(np.max(np.hypot(W[:, 0], W[:, 1])))
+    reach = longest_w if longest_w > 0 else (x_range[1] - x_range[0]) / 2
+    scale = 0.5 * reach / longest_g if longest_g > 0 else 0.0
+    heads = W - scale * G
+    traces: list[Spec] = []
+    for k, name in enumerate(names):
+        colour = CLASS_COLOURS[k]
+        w = _arrow_trace(np.zeros((1, 2)), W[k : k + 1], colour, "solid")
+        step = _arrow_trace(W[k : k + 1], heads[k : k + 1], colour, "dash")
+        short = short_label(name)
+        w |= {"name": f"w · {short}", "legendgroup": str(k), "hoverinfo": "skip"}
+        step |= {"name": f"−∂L/∂w · {short}", "legendgroup": str(k), "hoverinfo": "skip"}
+        traces += [w, step]
+    tips = np.vstack([W, heads, np.zeros((1, 2))])
+    layout = base_layout(
+        "Weight vectors and their descent steps",
+        height=600,
+        meta={"scale": scale},
+        margin={"l": 60, "r": 16, "t": 112, "b": 40},
+        legend=FOOT_LEGEND,
+        **square_axes(
+            [min(x_range[0], tips[:, 0].min()), max(x_range[1], tips[:, 0].max())],
+            [min(y_range[0], tips[:, 1].min()), max(y_range[1], tips[:, 1].max())],
+        ),
+    )
+    layout["title"]["subtitle"] = {
+        "text": f"solid: wₖ · dashed: −∂L/∂wₖ × {fmt_sig(scale)}",
+        "font": {"size": 14},
+    }
+    return figure(traces, layout)
+
+
+def history_figure(
+    steps: ArrayLike, loss: ArrayLike, accuracy: ArrayLike, loss_name: str = "loss"
+) -> go.Figure:
+    """The training loss (left axis) and accuracy (right axis, 0 to 100 %) by step, each
+    axis in its curve's colour."""
+    s = np.asarray(steps)
+    left = {"type": "scatter", "mode": "lines", "x": s, "xaxis": "x", "yaxis": "y"}
+    traces = [
+        {
+            **left,
+            "y": np.asarray(loss, dtype=np.float64).astype(_F32),
+            "name": loss_name,
+            "line": {"color": PALETTE["p"], "width": 4},
+        },
+        {
+            **left,
+            "yaxis": "y2",
+            "y": np.asarray(accuracy, dtype=np.float64).astype(_F32),
+            "name": "accuracy",
+            "line": {"color": PALETTE["y"], "width": 4},
+        },
+    ]
+    layout = base_layout(
+        "Training: loss and accuracy by step",
+        height=440,
+        xaxis=axis(title={"text": "step"}, automargin=True, anchor="y", domain=[0.0, 0.9]),
+        yaxis=axis(
+            anchor="x",
+            rangemode="tozero",
+            tickfont={"color": PALETTE["p"]},
+            title={"text": loss_name, "font": {"color": PALETTE["p"]}},
+        ),
+        yaxis2=axis(
+            anchor="x",
+            overlaying="y",
+            side="right",
+            showgrid=False,
+            range=[0, 1.02],
+            tickformat=".0%",
+            dtick=0.25,
+            tickfont={"color": PALETTE["y"]},
+            title={"text": "accuracy", "font": {"color": PALETTE["y"]}},
+        ),
+        legend=FOOT_LEGEND,
+    )
+    return figure(traces, layout)

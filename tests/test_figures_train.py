@@ -1,0 +1,304 @@
+"""The training figures (decision regions, weight vectors, loss and accuracy by step),
+inspected as objects: every number drawn is the one passed in."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.colors
+import plotly.graph_objects as go
+import pytest
+
+from ce_viz.datasets import make_dataset
+from ce_viz.figures.style import CLASS_COLOURS, PALETTE, for_projector
+from ce_viz.figures.train import (
+    ALPHA_SURE,
+    ALPHA_UNSURE,
+    RegionsData,
+    history_figure,
+    region_rgba,
+    regions_figure,
+    weights_figure,
+)
+from ce_viz.train import (
+    TrainConfig,
+    gradients,
+    grid_probabilities,
+    point_pull,
+    targets,
+    train,
+)
+from tests.plotted import plotted
+
+CONFIG = TrainConfig(steps=40, lr=0.5)
+
+
+def _regions(preset: str = "mislabelled", n: int = 120, K: int = 3, grid: int = 31):
+    """The regions figure of a trained linear model, with what went into it."""
+    d = make_dataset(preset, n=n, K=K, seed=1)
+    run = train(d.X, d.labels, d.K, CONFIG)
+    xs = np.linspace(-5.0, 5.0, grid)
+    ys = np.linspace(-4.0, 6.0, grid)
+    data = RegionsData(
+        xs=xs,
+        ys=ys,
+        p=grid_probabilities(run.params, CONFIG, xs, ys),
+        X=d.X,
+        labels=d.labels,
+        names=("<b>cat</b>", *d.names[1:]),
+        pull=point_pull(run.params, d.X, d.labels, d.K, CONFIG).size,
+        flipped=d.flipped,
+    )
+    return regions_figure(data), data
+
+
+def _weights():
+    """The weights figure after a few steps of the blobs' linear model, and its inputs."""
+    d = make_dataset("blobs", n=90, K=3, seed=2)
+    run = train(d.X, d.labels, d.K, TrainConfig(steps=3, lr=0.5))
+    W = run.params[0].W
+    G = gradients(run.params, d.X, targets(d.labels, d.K, 0.0), CONFIG)[1][0][0]
+    return weights_figure(W, G, d.names, (-5.0, 5.0), (-4.0, 4.0)), W, G
+
+
+def _history():
+    """The history figure of a short run, and the run."""
+    d = make_dataset("moons", n=80, K=2, seed=0)
+    run = train(d.X, d.labels, d.K, CONFIG)
+    steps = np.arange(len(run.loss))
+    return history_figure(steps, run.loss, run.accuracy, "cross-entropy"), run
+
+
+def _hex_bytes(colour: str) -> list[int]:
+    return list(plotly.colors.hex_to_rgb(colour))
+
+
+def _all_figures():
+    return {
+        "regions": _regions()[0],
+        "weights": _weights()[0],
+        "history": _history()[0],
+    }
+
+
+FIGURES = ["regions", "weights", "history"]
+
+
+def test_points_are_drawn_where_they_are_labelled_and_as_large_as_their_pull() -> None:
+    """Each class's trace holds exactly its points, their pulls in the hover, and larger
+    markers for larger pulls."""
+    fig, data = _regions()
+    spec = fig.to_dict()
+    points = [t for t in spec["data"] if t["type"] == "scatter" and "customdata" in t]
+    assert len(points) == len(data.names)
+    for k, trace in enumerate(points):
+        mine = data.labels == k
+        np.testing.assert_array_equal(plotted(trace["x"]), data.X[mine, 0].astype(np.float32))
+        np.testing.assert_array_equal(plotted(trace["y"]), data.X[mine, 1].astype(np.float32))
+        np.testing.assert_array_equal(
+            plotted(trace["customdata"]), data.pull[mine].astype(np.float32)
+        )
+        assert trace["marker"]["color"] == CLASS_COLOURS[k]
+        sizes = plotted(trace["marker"]["size"])
+        order = np.argsort(data.pull[mine])
+        assert np.all(np.diff(sizes[order]) >= 0)
+        assert sizes.min() > 0
+
+
+def test_regions_image_is_the_rgba_of_the_grid_and_sits_on_it() -> None:
+    """The image's bytes are region_rgba of the probabilities passed in, one cell a grid
+    point, centred on it."""
+    fig, data = _regions()
+    image = fig.to_dict()["data"][0]
+    assert image["type"] == "image"
+    assert image["colormodel"] == "rgba256"
+    z = plotted(image["z"])
+    assert z.shape == (len(data.ys), len(data.xs), 4)
+    np.testing.assert_array_equal(z, region_rgba(data.p))
+    assert image["x0"] == pytest.approx(data.xs[0])
+    assert image["y0"] == pytest.approx(data.ys[0])
+    assert image["dx"] == pytest.approx(data.xs[1] - data.xs[0])
+    assert image["dy"] == pytest.approx(data.ys[1] - data.ys[0])
+
+
+@pytest.mark.parametrize("K", [2, 3, 4, 5])
+def test_region_colour_is_the_predicted_class_colour(K: int) -> None:
+    """Every cell takes the colour of its most probable class, for K = 2 to 5."""
+    rng = np.random.default_rng(K)
+    p = rng.dirichlet(np.ones(K), size=(7, 9))
+    rgba = region_rgba(p)
+    predicted = p.argmax(axis=-1)
+    for i in range(7):
+        for j in range(9):
+            assert rgba[i, j, :3].tolist() == _hex_bytes(CLASS_COLOURS[predicted[i, j]])
+
+
+@pytest.mark.parametrize("K", [2, 3, 5])
+def test_region_shading_deepens_with_the_probability(K: int) -> None:
+    """The surer the prediction, the more opaque the cell: from ALPHA_UNSURE at p = 1/K
+    (a tie) to ALPHA_SURE at p = 1, never falling in between."""
+    top = np.linspace(1.0 / K, 1.0, 50)
+    rest = (1.0 - top) / (K - 1)
+    p = np.repeat(rest[:, None], K, axis=1)
+    p[:, 0] = top
+    alpha = region_rgba(p[None])[0, :, 3].astype(int)
+    assert np.all(np.diff(alpha) >= 0)
+    assert alpha[-1] > alpha[0]
+    assert alpha[0] == round(255 * ALPHA_UNSURE)
+    assert alpha[-1] == round(255 * ALPHA_SURE)
+
+
+def test_the_mislabelled_point_is_ringed_and_only_it() -> None:
+    """The flipped point gets a ring at its own coordinates; without one, no ring."""
+    fig, data = _regions()
+    assert data.flipped is not None
+    rings = [t for t in fig.to_dict()["data"] if t.get("name") == "mislabelled point"]
+    assert len(rings) == 1
+    assert plotted(rings[0]["x"]).tolist() == [np.float32(data.X[data.flipped, 0])]
+    assert plotted(rings[0]["y"]).tolist() == [np.float32(data.X[data.flipped, 1])]
+    assert rings[0]["marker"]["symbol"] == "circle-open"
+    clean = _regions("blobs")[0]
+    assert not [t for t in clean.to_dict()["data"] if t.get("name") == "mislabelled point"]
+
+
+def test_legend_names_the_classes_escaped() -> None:
+    """The legend has one entry a class, its name (HTML escaped), in the class's colour."""
+    fig, data = _regions()
+    named = [t for t in fig.to_dict()["data"] if "customdata" in t]
+    assert [t["name"] for t in named] == ["&lt;b&gt;cat&lt;/b&gt;", *data.names[1:]]
+
+
+@pytest.mark.parametrize("name", ["regions", "weights"])
+def test_axes_are_square(name: str) -> None:
+    """x1 and x2 share one scale, so a direction keeps its angle."""
+    layout = _all_figures()[name].to_dict()["layout"]
+    assert layout["yaxis"]["scaleanchor"] == "x"
+    assert layout["yaxis"].get("scaleratio", 1) == 1
+
+
+def test_weight_arrows_are_the_weights_and_their_descent_steps() -> None:
+    """Solid arrows run from 0 to w_k; dashed ones from w_k to w_k − scale·∂L/∂w_k, with
+    the scale in the figure's meta, the longest step half the longest weight."""
+    fig, W, G = _weights()
+    spec = fig.to_dict()
+    scale = spec["layout"]["meta"]["scale"]
+    traces = spec["data"]
+    assert len(traces) == 2 * len(W)
+    for k in range(len(W)):
+        solid, dashed = traces[2 * k], traces[2 * k + 1]
+        assert solid["line"]["dash"] == "solid"
+        assert dashed["line"]["dash"] == "dash"
+        assert solid["line"]["color"] == dashed["line"]["color"] == CLASS_COLOURS[k]
+        xs, ys = plotted(solid["x"]), plotted(solid["y"])
+        np.testing.assert_array_equal(xs[:2], np.float32([0.0, W[k, 0]]))
+        np.testing.assert_array_equal(ys[:2], np.float32([0.0, W[k, 1]]))
+        head = W[k] - scale * G[k]
+        np.testing.assert_array_equal(plotted(dashed["x"])[:2], np.float32([W[k, 0], head[0]]))
+        np.testing.assert_array_equal(plotted(dashed["y"])[:2], np.float32([W[k, 1], head[1]]))
+    longest_step = scale * np.max(np.linalg.norm(G, axis=1))
+    assert longest_step == pytest.approx(0.5 * np.max(np.linalg.norm(W, axis=1)))
+
+
+def test_weight_axes_hold_the_data_range_and_every_arrow() -> None:
+    """The axes span at least the data's range, and every arrow's tip lies inside them."""
+    fig, _, _ = _weights()
+    layout = fig.to_dict()["layout"]
+    x0, x1 = layout["xaxis"]["range"]
+    y0, y1 = layout["yaxis"]["range"]
+    assert x0 <= -5.0
+    assert x1 >= 5.0
+    assert y0 <= -4.0
+    assert y1 >= 4.0
+    for trace in fig.to_dict()["data"]:
+        xs, ys = plotted(trace["x"]), plotted(trace["y"])
+        xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(ys)]
+        assert np.all((x0 <= xs) & (xs <= x1))
+        assert np.all((y0 <= ys) & (ys <= y1))
+
+
+def test_zero_gradient_draws_no_step_and_no_nan() -> None:
+    """At a minimum (∂L/∂w = 0) the descent arrows have no length and the scale is 0."""
+    W = np.array([[1.0, 0.0], [0.0, 1.0]])
+    fig = weights_figure(W, np.zeros_like(W), ("a", "b"), (-2, 2), (-2, 2))
+    assert fig.to_dict()["layout"]["meta"]["scale"] == 0.0
+    dashed = fig.to_dict()["data"][1]
+    np.testing.assert_array_equal(plotted(dashed["x"])[:2], np.float32([1.0, 1.0]))
+
+
+def test_history_draws_the_loss_and_accuracy_on_their_own_axes() -> None:
+    """The loss on the left axis and the accuracy on the right, each exactly as passed."""
+    fig, run = _history()
+    loss, accuracy = fig.to_dict()["data"]
+    np.testing.assert_array_equal(plotted(loss["y"]), run.loss.astype(np.float32))
+    np.testing.assert_array_equal(plotted(accuracy["y"]), run.accuracy.astype(np.float32))
+    np.testing.assert_array_equal(plotted(loss["x"]), np.arange(len(run.loss)))
+    assert loss["yaxis"] == "y"
+    assert accuracy["yaxis"] == "y2"
+    layout = fig.to_dict()["layout"]
+    assert layout["yaxis"]["title"]["font"]["color"] == loss["line"]["color"] == PALETTE["p"]
+    assert layout["yaxis2"]["title"]["font"]["color"] == accuracy["line"]["color"]
+    assert layout["yaxis2"]["range"][0] == 0
+    assert layout["yaxis2"]["range"][1] >= 1
+
+
+def _texts(spec: dict) -> list[str]:
+    """Every label a reader sees: titles, subtitles, trace and legend names."""
+    layout = spec["layout"]
+    out = [layout["title"]["text"], layout["title"].get("subtitle", {}).get("text", "")]
+    out += [t.get("name", "") for t in spec["data"]]
+    out += [
+        value["title"]["text"]
+        for key, value in layout.items()
+        if key.startswith(("xaxis", "yaxis")) and "text" in value.get("title", {})
+    ]
+    out.append(layout.get("legend", {}).get("title", {}).get("text", ""))
+    return out
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_no_raw_underscores_in_labels(name: str) -> None:
+    """Subscripts are written as subscripts (wₖ), never as TeX's w_k."""
+    texts = _texts(_all_figures()[name].to_dict())
+    assert texts
+    assert not [t for t in texts if "_" in t]
+
+
+def _font_sizes(value: object) -> list[float]:
+    """Every font size set anywhere in a layout or trace (font, tickfont, labelfont ...)."""
+    sizes: list[float] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.endswith("font") and isinstance(item, dict) and "size" in item:
+                sizes.append(item["size"])
+            sizes += _font_sizes(item)
+    elif isinstance(value, list):
+        for item in value:
+            sizes += _font_sizes(item)
+    return sizes
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_text_is_at_least_12_px(name: str) -> None:
+    """Every font set is 12 px or more, readable on a phone."""
+    spec = _all_figures()[name].to_dict()
+    sizes = _font_sizes(spec["layout"]) + _font_sizes(spec["data"])
+    assert sizes
+    assert min(sizes) >= 12, sizes
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figures_validate_in_full(name: str) -> None:
+    """Plotly accepts every property (the builders skip its validation), also scaled for a
+    projector."""
+    fig = _all_figures()[name]
+    go.Figure(fig.to_dict())
+    go.Figure(for_projector(fig).to_dict())
+
+
+def test_regions_payload_is_under_a_megabyte() -> None:
+    """A 100 x 100 grid with 1,000 points goes to the browser in well under 1 MB."""
+    fig, _ = _regions("spiral", n=1000, K=5, grid=100)
+    size = len(json.dumps(fig.to_dict()))
+    print(f"regions payload: {size} bytes")
+    assert size < 1_000_000
