@@ -50,10 +50,12 @@ GREYS = spelled_out(plotly.colors.sequential.Greys)
 # The computation graph
 # --------------------------------------------------------------------------------------
 
-#: Columns of the graph, in data units: side inputs (W, b and y), the chain, the text.
-SIDE_X, CHAIN_X, TEXT_X, RIGHT_X = 0.0, 1.3, 2.1, 10.0
+#: Columns of the graph, in pixels from the plot's left edge, the same on a phone and on a
+#: wide screen: side inputs (W, b and y), the chain, the text; the forward and backward
+#: arrows run this far either side of the chain.
+SIDE_PX, CHAIN_PX, TEXT_PX, ARROW_PX = 34, 90, 110, 7
 #: Vertical room per row of the graph, in pixels.
-GRAPH_ROW_PX = 52
+GRAPH_ROW_PX = 60
 
 
 def short_vector(values: ArrayLike) -> str:
@@ -75,12 +77,14 @@ def _full_vector(values: ArrayLike) -> str:
     return "[" + ", ".join(fmt(float(a), 4, scientific=False) for a in v[:64]) + "]"
 
 
-def _node(label: str, row: float, column: float, colour: str) -> Spec:
-    """A box on the graph at ``row`` (rows go down)."""
+def _node(label: str, row: float, column: int, colour: str) -> Spec:
+    """A box on the graph at ``row`` (rows go down), ``column`` pixels from the left."""
     return {
-        "x": column,
+        "x": 0,
+        "xshift": column,
+        "xanchor": "center",
         "y": row,
-        "xref": "x",
+        "xref": "paper",
         "yref": "y",
         "text": f"<b>{label}</b>",
         "showarrow": False,
@@ -95,9 +99,10 @@ def _node(label: str, row: float, column: float, colour: str) -> Spec:
 def _text(lines: Sequence[str], row: float, colour: str, hover: str = "") -> Spec:
     """Lines of text left-aligned in the text column at ``row``."""
     note: Spec = {
-        "x": TEXT_X,
+        "x": 0,
+        "xshift": TEXT_PX,
         "y": row,
-        "xref": "x",
+        "xref": "paper",
         "yref": "y",
         "xanchor": "left",
         "align": "left",
@@ -113,16 +118,25 @@ def _text(lines: Sequence[str], row: float, colour: str, hover: str = "") -> Spe
     return note
 
 
-def _edge(tail: tuple[float, float], head: tuple[float, float], colour: str) -> Spec:
-    """An arrow between two nodes, stopping short of their boxes."""
+def _side_input(label: str, row: float, colour: str) -> Spec:
+    """A side input's box, a row above and to the left of the chain's node at ``row``,
+    pointing at it. (An arrow with its tail in pixels lost its sideways offset in
+    plotly.js, and one in axis units stretches with the screen.)"""
+    return _node(f"{label} ↘", row - 1, SIDE_PX, colour)
+
+
+def _edge(tail: tuple[int, float], head: tuple[int, float], colour: str) -> Spec:
+    """An arrow between two nodes, stopping short of their boxes: each end is (pixels from
+    the left, row)."""
     return {
-        "x": head[0],
+        "x": 0,
+        "xshift": head[0],
         "y": head[1],
-        "ax": tail[0],
+        "ax": tail[0] - head[0],
         "ay": tail[1],
-        "xref": "x",
+        "xref": "paper",
         "yref": "y",
-        "axref": "x",
+        "axref": "pixel",
         "ayref": "y",
         "showarrow": True,
         "arrowhead": 2,
@@ -151,13 +165,14 @@ def _linear_steps(step: LinearPass, x_name: str) -> list[_Step]:
         (x_name, f"{x_name} = " + short_vector(step.x), step.x, "", [], None),
         (
             "o",
-            "o = Wx + b = " + short_vector(step.o),
+            "o = " + short_vector(step.o),
             step.o,
             "W, b",
             [
                 f"↑ ∂L/∂{x_name} = Wᵀ({g})",
                 "   = " + short_vector(step.grad_x),
                 f"↑ ∂L/∂W = ({g}) {x_name}ᵀ, ∂L/∂b = {g}",
+                f"↓ o = W{x_name} + b",
             ],
             step.grad_x,
         ),
@@ -166,7 +181,11 @@ def _linear_steps(step: LinearPass, x_name: str) -> list[_Step]:
             "p = " + short_vector(step.p),
             step.p,
             "",
-            [f"↑ ∂L/∂o = {g}", "   = " + short_vector(step.grad_o), "↓ softmax"],
+            [
+                f"↑ ∂L/∂o = {g}",
+                "   = " + short_vector(step.grad_o),
+                "↓ p = softmax(o)" if step.T == 1 else "↓ p = softmax(o/T)",
+            ],
             step.grad_o,
         ),
         ("L", f"L = {fmt(step.loss, 4)}", [step.loss], "y", ["↓ L = −Σ y log p"], None),
@@ -182,37 +201,39 @@ def _hidden_steps(step: HiddenLayerPass) -> list[_Step]:
         ("x", "x = " + short_vector(step.x), step.x, "", [], None),
         (
             "z",
-            "z = W₁x + b₁ = " + short_vector(step.z),
+            "z = " + short_vector(step.z),
             step.z,
             "W₁, b₁",
             [
                 "↑ ∂L/∂x = W₁ᵀδ",
                 "   = " + short_vector(step.grad_x),
                 "↑ ∂L/∂W₁ = δxᵀ, ∂L/∂b₁ = δ",
+                "↓ z = W₁x + b₁",
             ],
             step.grad_x,
         ),
         (
             "h",
-            f"h = {sigma}(z) = " + short_vector(step.h),
+            "h = " + short_vector(step.h),
             step.h,
             "",
             [
                 "↑ δ = ∂L/∂h ⊙ σ′(z)",
                 "   = " + short_vector(step.delta),
-                f"↓ {sigma}, σ′(z) = " + short_vector(step.slope),
+                f"↓ h = {sigma}(z), σ′(z) = " + short_vector(step.slope),
             ],
             step.delta,
         ),
         (
             "o",
-            "o = W₂h + b₂ = " + short_vector(out.o),
+            "o = " + short_vector(out.o),
             out.o,
             "W₂, b₂",
             [
                 f"↑ ∂L/∂h = W₂ᵀ({g})",
                 "   = " + short_vector(out.grad_x),
                 f"↑ ∂L/∂W₂ = ({g}) hᵀ, ∂L/∂b₂ = {g}",
+                "↓ o = W₂h + b₂",
             ],
             out.grad_x,
         ),
@@ -235,24 +256,24 @@ def computation_graph_figure(step: LinearPass | HiddenLayerPass) -> go.Figure:
     forward, backward = PALETTE["neutral"], PALETTE["lower"]
     for i, (name, value, raw, side, lines, grad) in enumerate(steps):
         row = 2.0 * i
-        notes.append(_node(name, row, CHAIN_X, PALETTE["p"]))
+        notes.append(_node(name, row, CHAIN_PX, PALETTE["p"]))
         notes.append(_text([value], row, PALETTE["p"], _full_vector(raw)))
         if i == 0:
             continue
-        notes.append(_edge((CHAIN_X - 0.12, row - 2), (CHAIN_X - 0.12, row), forward))
-        notes.append(_edge((CHAIN_X + 0.12, row), (CHAIN_X + 0.12, row - 2), backward))
+        left, right = CHAIN_PX - ARROW_PX, CHAIN_PX + ARROW_PX
+        notes.append(_edge((left, row - 2), (left, row), forward))
+        notes.append(_edge((right, row), (right, row - 2), backward))
         hover = _full_vector(grad) if grad is not None else ""
         notes.append(_text(lines, row - 1, backward, hover))
         if side:
-            notes.append(_node(side, row - 1, SIDE_X, PALETTE["y"]))
-            notes.append(_edge((SIDE_X, row - 1), (CHAIN_X, row), PALETTE["y"]))
+            notes.append(_side_input(side, row, PALETTE["y"]))
     rows = 2 * len(steps) - 1
     layout = base_layout(
         "Forward down, gradients up",
-        height=110 + GRAPH_ROW_PX * rows,
+        height=70 + GRAPH_ROW_PX * rows,  # one row of the axis is GRAPH_ROW_PX
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        xaxis=axis(visible=False, fixedrange=True, range=[SIDE_X - 0.5, RIGHT_X]),
-        yaxis=axis(visible=False, fixedrange=True, range=[rows - 0.5, -0.6]),
+        xaxis=axis(visible=False, fixedrange=True, range=[0, 1]),
+        yaxis=axis(visible=False, fixedrange=True, range=[rows - 0.5, -0.5]),
         annotations=notes,
         showlegend=False,
     )
