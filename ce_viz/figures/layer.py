@@ -387,6 +387,7 @@ def _grid_title(
         "xref": "paper",
         "yref": "paper",
         "x": sum(domains[0]) / 2,
+        "xanchor": "center",
         "y": domains[1][1],
         "yanchor": "bottom",
         "showarrow": False,
@@ -405,6 +406,7 @@ def _square_axes(n: int, x_domain: list[float], y_domain: list[float]) -> tuple[
         "anchor": f"x{suffix}",
         "autorange": "reversed",
         "scaleanchor": f"x{suffix}",
+        "constraintoward": "top",  # on a narrow screen, close under its title
     }
     return x_axis, y_axis
 
