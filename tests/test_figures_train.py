@@ -16,8 +16,11 @@ from ce_viz.figures.train import (
     ALPHA_SURE,
     ALPHA_UNSURE,
     RegionsData,
+    RegionsFrames,
     history_figure,
+    pull_sizes,
     region_rgba,
+    regions_animation,
     regions_figure,
     weights_figure,
 )
@@ -301,4 +304,63 @@ def test_regions_payload_is_under_a_megabyte() -> None:
     fig, _ = _regions("spiral", n=1000, K=5, grid=100)
     size = len(json.dumps(fig.to_dict()))
     print(f"regions payload: {size} bytes")
+    assert size < 1_000_000
+
+
+def _animation(n: int = 120, K: int = 3, grid: int = 21, model: str = "linear"):
+    """The regions animated over a run's snapshots, with what went into it."""
+    d = make_dataset("spiral", n=n, K=K, seed=3)
+    config = TrainConfig(model=model, steps=60, lr=0.5)
+    run = train(d.X, d.labels, d.K, config)
+    xs = ys = np.linspace(-1.5, 1.5, grid)
+    p = np.stack([grid_probabilities(s, config, xs, ys) for s in run.snapshots])
+    pull = np.stack([point_pull(s, d.X, d.labels, d.K, config).size for s in run.snapshots])
+    data = RegionsData(xs, ys, p[-1], d.X, d.labels, d.names, pull[-1], d.flipped)
+    frames = RegionsFrames(run.snapshot_steps, p, pull)
+    return regions_animation(data, frames), data, frames
+
+
+def test_animation_frames_carry_only_the_regions_and_the_point_sizes() -> None:
+    """One frame a snapshot (at most 25), each holding the image of that step's
+    probabilities and each class's marker sizes from that step's pulls, nothing else."""
+    fig, data, frames = _animation()
+    spec = fig.to_dict()
+    K = len(data.names)
+    assert 1 < len(spec["frames"]) == len(frames.steps) <= 25
+    for m, frame in enumerate(spec["frames"]):
+        assert frame["name"] == str(frames.steps[m])
+        assert frame["traces"] == list(range(K + 1))
+        image, *points = frame["data"]
+        assert set(image) == {"type", "z"}
+        np.testing.assert_array_equal(plotted(image["z"]), region_rgba(frames.p[m]))
+        for k, trace in enumerate(points):
+            assert set(trace) == {"type", "marker"}
+            expected = pull_sizes(frames.pull[m][data.labels == k])
+            np.testing.assert_array_equal(plotted(trace["marker"]["size"]), expected)
+    assert spec["data"][0]["type"] == "image"
+    assert [t["type"] for t in spec["data"][1 : K + 1]] == ["scatter"] * K
+
+
+def test_animation_redraws_each_frame_without_a_transition() -> None:
+    """Play and the slider redraw every frame with no transition: with one, Plotly took
+    the regions' image off the plot for the whole of Play (seen in Chromium)."""
+    fig, _, frames = _animation()
+    layout = fig.to_dict()["layout"]
+    play = layout["updatemenus"][0]["buttons"][0]["args"][1]
+    assert play["frame"]["redraw"] is True
+    assert play["transition"]["duration"] == 0
+    steps = layout["sliders"][0]["steps"]
+    assert [s["args"][0] for s in steps] == [[str(s)] for s in frames.steps]
+    assert all(s["args"][1]["frame"]["redraw"] for s in steps)
+    assert all(s["args"][1]["transition"]["duration"] == 0 for s in steps)
+    assert layout["sliders"][0]["active"] == len(steps) - 1
+
+
+def test_animation_validates_and_stays_under_a_megabyte() -> None:
+    """25 frames of a 60 x 60 grid with 1,000 points and 5 classes: Plotly accepts it, and
+    it goes to the browser in under 1 MB."""
+    fig, _, _ = _animation(n=1000, K=5, grid=60, model="mlp")
+    go.Figure(fig.to_dict())
+    size = len(json.dumps(fig.to_dict()))
+    print(f"animation payload: {size} bytes")
     assert size < 1_000_000

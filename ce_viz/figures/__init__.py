@@ -37,7 +37,9 @@ from ce_viz.figures.theory import (
 )
 from ce_viz.figures.train import (
     RegionsData,
+    RegionsFrames,
     history_figure,
+    regions_animation,
     regions_figure,
     weights_figure,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "PLOTLY_CONFIG",
     "LandscapeData",
     "RegionsData",
+    "RegionsFrames",
     "SliceData",
     "calibration_figure",
     "ce_vs_mse_figure",
@@ -68,6 +71,7 @@ __all__ = [
     "loss_histogram",
     "outer_product_figure",
     "probability_figure",
+    "regions_animation",
     "regions_figure",
     "simplex_figure",
     "slice_figure",
