@@ -18,7 +18,6 @@ from numpy.typing import ArrayLike
 from ce_viz.core import CEVizError
 from ce_viz.figures.style import (
     AXIS_TITLE_CHARS,
-    FONT_SIZE,
     FOOT_LEGEND,
     PALETTE,
     PATH_LEGEND,
@@ -29,6 +28,7 @@ from ce_viz.figures.style import (
     base_layout,
     figure,
     path_traces,
+    play_controls,
     short_label,
 )
 from ce_viz.fmt import fmt, fmt_signed, plotly_text
@@ -113,70 +113,6 @@ def _field_trace(field_a: np.ndarray, field_b: np.ndarray, u: np.ndarray, v: np.
     }
 
 
-def animation(labels: list[str], plot_height: int, redraw: bool = False) -> Spec:
-    """Play and pause buttons and a step slider for frames named ``labels``: the layout's
-    ``updatemenus`` and ``sliders``, placed under the x axis's title of a plot area
-    ``plot_height`` pixels tall (the figure's height less its top and bottom margins).
-
-    ``redraw`` only for a 3-D scene, whose markers Plotly cannot move without a redraw. A 2-D
-    figure is never redrawn: a redraw clears and rebuilds the filled contours, so every
-    frame left them blank for a moment and the fill was gone mid-play. Without one, Plotly
-    moves just the scatter traces each frame lists.
-
-    The buttons sit on a row of their own above the slider, the slider's readout at that
-    row's right end: on a phone the buttons used to cover the readout.
-    """
-    play = {
-        "frame": {"duration": 100, "redraw": redraw},  # 26 frames: 2.6 s
-        "fromcurrent": True,
-        "transition": {"duration": 0},
-    }
-    pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
-    # One options object for every step: a copy of the figure copies it once, not per step.
-    jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}}
-    return {
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "y": -BUTTONS_BELOW / plot_height,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"r": 10},
-                "showactive": False,
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
-                ],
-            }
-        ],
-        "sliders": [
-            {
-                "active": 0,
-                "x": 0.0,
-                "len": 1.0,
-                "y": -SLIDER_BELOW / plot_height,
-                "yanchor": "top",
-                # Grey reads on light and dark pages; at the right end it clears the buttons.
-                "currentvalue": {
-                    "prefix": "step ",
-                    "xanchor": "right",
-                    "font": {"size": FONT_SIZE, "color": PALETTE["readout"]},
-                },
-                "pad": {"t": 0, "b": 0, "l": 0, "r": 0},
-                # Up to 26 positions: the tick labels would overlap, the readout says it.
-                "ticklen": 0,
-                "font": {"color": PALETTE["clear"]},
-                "steps": [
-                    {"label": label, "method": "animate", "args": [[label], jump]}
-                    for label in labels
-                ],
-            }
-        ],
-    }
-
-
 def landscape_figure(data: LandscapeData) -> go.Figure:
     """The loss over the plane of two logits, with the current point and −∇L drawn to scale;
     see :class:`LandscapeData` for what is drawn.
@@ -203,7 +139,8 @@ def landscape_figure(data: LandscapeData) -> go.Figure:
         steps = frame_steps(len(p) - 1)
         moves = {"x": p[steps, 0], "y": p[steps, 1]} | ({"z": pl[steps]} if data.surface else {})
         frames, names = position_frames(steps, [(len(traces) - 1, traces[-1]["type"], moves)])
-        controls = animation(names, PLOT_HEIGHT, redraw=data.surface)
+        below = (BUTTONS_BELOW, SLIDER_BELOW)
+        controls = play_controls(names, PLOT_HEIGHT, below, redraw=data.surface)
     layout = base_layout(
         _title(data),
         height=PLOT_HEIGHT + PLOT_MARGIN_T + PLOT_MARGIN_B,

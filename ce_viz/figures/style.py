@@ -592,3 +592,82 @@ def _projected_trace(trace: Spec, big: int) -> Spec:
     if isinstance(size, (int, float)):
         trace = merge(trace, {"textfont": {"size": round(size * PRESENTATION_SCALE)}})
     return trace
+
+
+def play_controls(
+    labels: Sequence[str],
+    plot_height: int,
+    below: tuple[int, int],
+    *,
+    redraw: bool = False,
+    start: int = 0,
+    frame_ms: int = 100,
+) -> Spec:
+    """Play and pause buttons and a step slider for frames named ``labels``: the layout's
+    ``updatemenus`` and ``sliders``, the buttons ``below[0]`` and the slider ``below[1]``
+    pixels under a plot area ``plot_height`` pixels tall (the figure's height less its top
+    and bottom margins). The slider starts at ``labels[start]``; frames last ``frame_ms``.
+
+    ``redraw`` only for what Plotly cannot move without one (a 3-D scene's markers, an
+    image): a redraw clears and rebuilds filled contours, so a 2-D plot with contours is
+    never redrawn; Plotly then moves just the traces each frame lists. A redrawn frame has
+    no transition: with one, an image left the plot for the whole of Play.
+
+    The buttons sit on a row of their own above the slider, the slider's readout at that
+    row's right end: on a phone the buttons used to cover the readout.
+
+    >>> controls = play_controls(["0", "1"], 400, (90, 130), start=1)
+    >>> menu, slider = controls["updatemenus"][0], controls["sliders"][0]
+    >>> slider["active"], [b["label"] for b in menu["buttons"]]
+    (1, ['▶ Play', '❚❚ Pause'])
+    """
+    still = {"duration": 0}
+    play = {"frame": {"duration": frame_ms, "redraw": redraw}, "fromcurrent": True}
+    play["transition"] = still
+    pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
+    # One options object for every step: a copy of the figure copies it once, not per step.
+    jump: Spec = {"mode": "immediate", "frame": {"duration": 0, "redraw": redraw}}
+    if redraw:
+        jump["transition"] = still
+    buttons = [
+        {"label": "▶ Play", "method": "animate", "args": [None, play]},
+        {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
+    ]
+    return {
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -below[0] / plot_height,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"r": 10},
+                "showactive": False,
+                "buttons": buttons,
+            }
+        ],
+        "sliders": [
+            {
+                "active": start,
+                "x": 0.0,
+                "len": 1.0,
+                "y": -below[1] / plot_height,
+                "yanchor": "top",
+                # Grey reads on light and dark pages; at the right end it clears the buttons.
+                "currentvalue": {
+                    "prefix": "step ",
+                    "xanchor": "right",
+                    "font": {"size": FONT_SIZE, "color": PALETTE["readout"]},
+                },
+                "pad": {"t": 0, "b": 0, "l": 0, "r": 0},
+                # Up to 26 positions: the tick labels would overlap, the readout says it.
+                "ticklen": 0,
+                "font": {"color": PALETTE["clear"]},
+                "steps": [
+                    {"label": label, "method": "animate", "args": [[label], jump]}
+                    for label in labels
+                ],
+            }
+        ],
+    }

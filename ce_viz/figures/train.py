@@ -19,7 +19,6 @@ from numpy.typing import ArrayLike
 
 from ce_viz.figures.style import (
     CLASS_COLOURS,
-    FONT_SIZE,
     FOOT_LEGEND,
     PALETTE,
     Spec,
@@ -27,6 +26,7 @@ from ce_viz.figures.style import (
     base_layout,
     figure,
     merge,
+    play_controls,
     short_label,
 )
 from ce_viz.fmt import fmt_sig, plotly_text
@@ -360,55 +360,6 @@ class RegionsFrames:
     pull: np.ndarray
 
 
-def _controls(names: list[str], plot_height: int) -> Spec:
-    """Play and pause buttons over a step slider, under the x axis of a plot area
-    ``plot_height`` pixels tall, at the last step (the one the figure shows). Every frame is
-    redrawn with no transition: the image of the regions is not a trace Plotly can move,
-    and a transition took it off the plot for the whole of Play."""
-    still = {"duration": 0}
-    play = {"frame": {"duration": 150, "redraw": True}, "fromcurrent": True, "transition": still}
-    jump = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": still}
-    pause = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}
-    return {
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "xanchor": "left",
-                "y": -BUTTONS_BELOW / plot_height,
-                "yanchor": "top",
-                "pad": {"r": 10},
-                "showactive": False,
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
-                ],
-            }
-        ],
-        "sliders": [
-            {
-                "active": len(names) - 1,
-                "x": 0.0,
-                "len": 1.0,
-                "y": -SLIDER_BELOW / plot_height,
-                "yanchor": "top",
-                "pad": {"t": 0, "b": 0, "l": 0, "r": 0},
-                # Grey reads on light and dark pages; at the right end it clears the buttons.
-                "currentvalue": {
-                    "prefix": "step ",
-                    "xanchor": "right",
-                    "font": {"size": FONT_SIZE, "color": PALETTE["readout"]},
-                },
-                # Up to 25 positions: their labels would overlap, the readout says it.
-                "ticklen": 0,
-                "font": {"color": PALETTE["clear"]},
-                "steps": [{"label": n, "method": "animate", "args": [[n], jump]} for n in names],
-            }
-        ],
-    }
-
-
 def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
     """:func:`regions_figure` with Play and a step slider over ``frames``: each frame
     carries only what moves, the regions' image and the points' sizes. Every frame sends
@@ -438,7 +389,14 @@ def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
     plot_height = layout["height"] - margin["t"] - layout["margin"]["b"]
     layout = merge(
         layout,
-        _controls(names, plot_height),
+        play_controls(
+            names,
+            plot_height,
+            (BUTTONS_BELOW, SLIDER_BELOW),
+            redraw=True,
+            start=len(names) - 1,
+            frame_ms=150,
+        ),
         {"height": layout["height"] + CONTROLS_HEIGHT, "margin": margin},
     )
     return figure(spec["data"], layout, specs)
