@@ -12,8 +12,8 @@ The URL format (every parameter is an entry of ``URL_FIELDS``, which both
     ?problem=4821&view=check
 
 ``problem=N`` names a generated exercise (``ce_viz.check.make_problem``). A link with
-``problem=`` and none of ``logits=``, ``target=`` and ``y=`` takes its logits and true class
-from the seed, so ``?problem=4821&view=check`` on the board gives the whole class one
+``problem=`` and none of ``logits=``, ``target=`` and ``y=`` takes its logits and true
+class from the seed, so ``?problem=4821&view=check`` on the board gives the whole class one
 problem. A link the app writes carries the logits and the true class as well; whenever a
 link has them, they are used as they stand, and ``problem=`` only says where they came from
 (the check view names the problem only while they are still the seed's).

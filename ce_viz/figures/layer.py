@@ -243,8 +243,8 @@ def _hidden_steps(step: HiddenLayerPass) -> list[_Step]:
 
 def computation_graph_figure(step: LinearPass | HiddenLayerPass) -> go.Figure:
     """The computation graph, top to bottom, forward values on the nodes and backward
-    gradients on the edges: x → o = Wx + b → p = softmax(o) → L, with W, b and y feeding in
-    from the side; for a :class:`HiddenLayerPass` the hidden layer z, h = σ(z) and its error
+    gradients on the edges: x → o = Wx + b → p = softmax(o) → L, with W, b and y feeding
+    in from the side; for a :class:`HiddenLayerPass` the hidden layer z, h = σ(z) and its error
     δ come first.
 
     Forward arrows point down (grey), the gradients flow up beside them (orange). Each text

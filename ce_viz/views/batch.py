@@ -38,9 +38,9 @@ from ce_viz.changes import from_row
 from ce_viz.core import CEVizError
 from ce_viz.figures import calibration_figure, gradient_heatmap, loss_histogram
 from ce_viz.fmt import escape_markdown, fmt, shorten
-from ce_viz.state import DATASETS, K_RANGE, T_RANGE, WORST_RANGE, AppState
+from ce_viz.state import DATASETS, K_RANGE, WORST_RANGE, AppState
 from ce_viz.views import session
-from ce_viz.views.common import CACHE_TTL, chart
+from ce_viz.views.common import CACHE_TTL, chart, temperature_input
 
 DATASET_LABELS = {
     "sample3": "3-class sample",
@@ -96,14 +96,8 @@ def render(state: AppState) -> None:
         **session.bound("dataset"),
     )
     # The batch view's own temperature: the sidebar holds no inputs here.
-    temperature.number_input(
-        "Temperature T",
-        min_value=T_RANGE[0],
-        max_value=T_RANGE[1],
-        step=0.1,
-        format="%g",
-        help="Every row's p = softmax(o / T); the loss and the gradient use it.",
-        **session.bound("T"),
+    temperature_input(
+        temperature, "Every row's p = softmax(o / T); the loss and the gradient use it."
     )
     if state.dataset == "upload":
         upload = st.file_uploader("CSV file", type=["csv"], key="upload")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -12,7 +13,7 @@ from ce_viz.analysis import FD_STEPS, Evaluation, evaluate, fd_sweep
 from ce_viz.core import FloatArray
 from ce_viz.figures import PLOTLY_CONFIG, for_projector
 from ce_viz.fmt import escape_markdown
-from ce_viz.state import AppState
+from ce_viz.state import T_RANGE, AppState
 from ce_viz.views import session
 
 #: The sidebar expander with the settings most links leave at their defaults (views name
@@ -66,3 +67,17 @@ def show_error(field: str) -> None:
     message = session.error(field)
     if message:
         st.error(escape_markdown(message), icon=":material/error:")
+
+
+def temperature_input(where: Any, help_text: str) -> None:
+    """The temperature T's box, bound to the state, placed in ``where`` (``st``, a column,
+    the sidebar): the one-sample sidebar and the batch view each have one."""
+    where.number_input(
+        "Temperature T",
+        min_value=T_RANGE[0],
+        max_value=T_RANGE[1],
+        step=0.1,
+        format="%g",
+        help=help_text,
+        **session.bound("T"),
+    )

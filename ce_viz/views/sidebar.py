@@ -17,7 +17,6 @@ from ce_viz.state import (
     LOGIT_LIMIT,
     PRESETS,
     SMOOTHING_RANGE,
-    T_RANGE,
     VIEWS,
     AppState,
     parse_names,
@@ -26,7 +25,7 @@ from ce_viz.state import (
     to_query,
 )
 from ce_viz.views import session
-from ce_viz.views.common import MORE_SETTINGS, show_error
+from ce_viz.views.common import MORE_SETTINGS, show_error, temperature_input
 
 #: The sliders cover the interesting range; the number boxes take any logit.
 SLIDER_RANGE = (-10.0, 10.0)
@@ -314,15 +313,7 @@ def _more_settings(state: AppState) -> None:
             **session.bound("smoothing"),
             help="y ← (1 − ε)·y + ε/K",
         )
-        st.number_input(
-            "Temperature T",
-            min_value=T_RANGE[0],
-            max_value=T_RANGE[1],
-            step=0.1,
-            format="%g",
-            **session.bound("T"),
-            help="p = softmax(o / T)",
-        )
+        temperature_input(st, "p = softmax(o / T)")
         st.text_input(
             "Class names (optional)",
             key="names_text",
