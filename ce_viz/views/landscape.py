@@ -161,7 +161,7 @@ def _descent_story(state: AppState, curves: DescentCurves) -> None:
         st.info(
             f"**Hard target.** In {state.steps} steps the loss fell from {fmt(first)} to "
             f"{fmt(last)} while the logit gap grew from {fmt(gaps[0], 2)} to {fmt(gaps[-1], 2)}. "
-            "It never reaches 0: that takes p_k = 1, which needs an infinite gap, so the "
+            "It never reaches 0: that takes pₖ = 1, which needs an infinite gap, so the "
             "logits keep growing. Label smoothing (ε > 0, in the sidebar under "
             f"{MORE_SETTINGS}) gives the loss a finite minimum."
         )
@@ -185,7 +185,7 @@ def _relative_story(state: AppState, curves: DescentCurves, start_loss: float) -
         st.info("Set a number of steps to run gradient descent.")
         return
     if state.y is None and state.smoothing == 0:
-        floor = "With a hard target the loss never reaches 0: that takes p_k = 1, an infinite gap."
+        floor = "With a hard target the loss never reaches 0: that takes pₖ = 1, an infinite gap."
     else:
         floor = f"It never falls below H(y) = {fmt(curves.min_loss)}, the entropy of the target."
     st.info(
