@@ -51,9 +51,9 @@ def render(state: AppState) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _column(values) -> str:
-    """A vector as a LaTeX column."""
-    return tex_matrix([[v] for v in values])
+def _column(values, digits: int | None = 4) -> str:
+    """A vector as a LaTeX column (``digits=None``: as short as it reads exactly)."""
+    return tex_matrix([[v] for v in values], digits)
 
 
 def _x_box(state: AppState) -> None:
@@ -91,7 +91,9 @@ def _linear(state: AppState) -> None:
     _x_box(state)
     W, b = example_weights(state.K, X_FEATURES)
     step = linear_layer(state.x, W, b, state.y_vector(), state.T)
-    st.latex(rf"W = {tex_matrix(W, None)},\quad b = {_column(b)},\quad x = {_column(step.x)}")
+    st.latex(
+        rf"W = {tex_matrix(W, None)},\quad b = {_column(b, None)},\quad x = {_column(step.x, None)}"
+    )
     st.latex(rf"o = Wx + b = {_column(step.o)},\quad p = \mathrm{{softmax}}(o) = {_column(step.p)}")
     _linear_gradients(state, W, step)
     graph, outer = st.columns([2, 3])
