@@ -136,23 +136,30 @@ def _graph_alt(step: LinearPass | HiddenLayerPass) -> str:
 
 
 def _hidden(state: AppState) -> None:
-    st.markdown(
-        f"#### With one hidden layer\n$z = W_1 x + b_1$, $h = \\tanh(z)$ ({EXAMPLE_WIDTH} "
-        "units), $o = W_2 h + b_2$, the weights fixed as above. The output layer is the "
-        "linear layer with input $h$; one step further back the error is"
-    )
+    st.markdown("#### With one hidden layer")
     step = hidden_layer(
         state.x, example_hidden_weights(state.K, X_FEATURES), state.y_vector(), "tanh", state.T
     )
-    st.latex(
-        r"\delta = W_2^\top (p - y) \odot \sigma'(z) "
-        rf"= {_column(step.output.grad_x)} \odot {_column(step.slope)} = {_column(step.delta)}"
-    )
-    st.markdown(
-        r"so $\partial L/\partial W_1 = \delta\, x^\top$ and "
-        r"$\partial L/\partial x = W_1^\top \delta$."
-    )
-    chart(computation_graph_figure(step), "hidden_graph_chart", _graph_alt(step))
+    over_t = "" if state.T == 1 else "/T"
+    words, graph = st.columns([3, 2])
+    with words:
+        st.markdown(
+            f"$z = W_1 x + b_1$, $h = \\sigma(z) = \\tanh(z)$ ({EXAMPLE_WIDTH} units), "
+            "$o = W_2 h + b_2$, the weights fixed as above. The output layer is the linear "
+            "layer with input $h$; one step further back the error is"
+        )
+        st.latex(
+            rf"\delta = W_2^\top (p - y){over_t} \odot \sigma'(z) "
+            rf"= {_column(step.output.grad_x)} \odot {_column(step.slope)} "
+            rf"= {_column(step.delta)}"
+        )
+        st.markdown(
+            r"so $\partial L/\partial W_1 = \delta\, x^\top$ and "
+            r"$\partial L/\partial x = W_1^\top \delta$: the same outer product and "
+            r"transpose as the linear layer, with $\delta$ in the place of $p - y$."
+        )
+    with graph:
+        chart(computation_graph_figure(step), "hidden_graph_chart", _graph_alt(step))
 
 
 # --------------------------------------------------------------------------------------
