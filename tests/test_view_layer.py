@@ -80,3 +80,18 @@ def test_the_link_round_trips_and_follows_the_widgets() -> None:
     at.text_input(key="x_text").input("2, 0").run()
     assert "x: 2 values given for 3 features." in warnings_text(at)
     assert at.query_params["x"] == "2,0,-1"
+
+
+def test_the_gallery_of_wrong_digits_opens_one() -> None:
+    """The pills list exactly the digits whose logits' arg-max is not their label; picking
+    one opens it (digit= in the link) and it is shown as wrong."""
+    d, model = load_digits(), digit_model()
+    logits = (d.pixels / 16.0) @ model.W.T + model.b
+    wrong = np.flatnonzero(np.argmax(logits, axis=1) != d.labels).tolist()
+    at = run_app(view="layer", layer="digits")
+    pills = at.button_group(key="wrong_pick")
+    assert list(pills.options) == [f"#{i}" for i in wrong]
+    pills.set_value(wrong[0]).run()
+    assert at.query_params["digit"] == str(wrong[0])
+    assert metric(at, "True class") == str(int(d.labels[wrong[0]]))
+    assert metric(at, "Predicted") != metric(at, "True class")
