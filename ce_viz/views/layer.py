@@ -91,10 +91,12 @@ def _linear(state: AppState) -> None:
     _x_box(state)
     W, b = example_weights(state.K, X_FEATURES)
     step = linear_layer(state.x, W, b, state.y_vector(), state.T)
-    st.latex(
-        rf"W = {tex_matrix(W, None)},\quad b = {_column(b, None)},\quad x = {_column(step.x, None)}"
-    )
-    st.latex(rf"o = Wx + b = {_column(step.o)},\quad p = \mathrm{{softmax}}(o) = {_column(step.p)}")
+    # One short equation a line, or a row of an aligned block: each fits a phone's width.
+    st.latex(rf"W = {tex_matrix(W, None)}")
+    st.latex(rf"b = {_column(b, None)},\quad x = {_column(step.x, None)}")
+    st.latex(rf"o = Wx + b = {_column(step.o)}")
+    over_t = "" if state.T == 1 else "/T"
+    st.latex(rf"p = \mathrm{{softmax}}(o{over_t}) = {_column(step.p)}")
     _linear_gradients(state, W, step)
     graph, outer = st.columns([2, 3])
     with graph:
@@ -117,8 +119,9 @@ def _linear_gradients(state: AppState, W, step: LinearPass) -> None:
         rf"= (p - y){over_t} = {_column(step.grad_b)}"
     )
     st.latex(
-        rf"\frac{{\partial L}}{{\partial x}} = W^\top (p - y){over_t} "
-        rf"= {tex_matrix(W.T, None)}{_column(step.grad_o)} = {_column(step.grad_x)}"
+        rf"\begin{{aligned}}\frac{{\partial L}}{{\partial x}} &= W^\top (p - y){over_t} \\"
+        rf"&= {tex_matrix(W.T, None)}{_column(step.grad_o)} \\"
+        rf"&= {_column(step.grad_x)}\end{{aligned}}"
     )
     st.markdown(
         r"and $\partial L/\partial W = (p - y)\,x^\top$: each class's row of $W$ moves along "
@@ -149,9 +152,9 @@ def _hidden(state: AppState) -> None:
             "layer with input $h$; one step further back the error is"
         )
         st.latex(
-            rf"\delta = W_2^\top (p - y){over_t} \odot \sigma'(z) "
-            rf"= {_column(step.output.grad_x)} \odot {_column(step.slope)} "
-            rf"= {_column(step.delta)}"
+            rf"\begin{{aligned}}\delta &= W_2^\top (p - y){over_t} \odot \sigma'(z) \\"
+            rf"&= {_column(step.output.grad_x)} \odot {_column(step.slope)} \\"
+            rf"&= {_column(step.delta)}\end{{aligned}}"
         )
         st.markdown(
             r"so $\partial L/\partial W_1 = \delta\, x^\top$ and "
