@@ -12,6 +12,7 @@ from ce_viz.views import (
     gradient,
     jacobian,
     landscape,
+    layer,
     quick,
     simplex,
     why,
@@ -36,6 +37,7 @@ VIEW_RENDERERS = {
     "why": why.render,
     "check": check.render,
     "batch": batch.render,
+    "layer": layer.render,
 }
 
 state = current_state()

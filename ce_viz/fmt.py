@@ -25,6 +25,7 @@ __all__ = [
     "quote",
     "shorten",
     "tex",
+    "tex_matrix",
     "tex_over_t",
     "tex_vector",
     "url_number",
@@ -139,6 +140,16 @@ def tex_vector(values: Iterable[float], digits: int | None = 4) -> str:
     '\\begin{pmatrix}0.5 & -2.0\\end{pmatrix}'
     """
     return r"\begin{pmatrix}" + r" & ".join(tex(v, digits) for v in values) + r"\end{pmatrix}"
+
+
+def tex_matrix(rows: Iterable[Iterable[float]], digits: int | None = 4) -> str:
+    r"""A matrix as LaTeX, one row per item of ``rows`` (a column vector: one value a row).
+
+    >>> tex_matrix([[1.0, -0.5], [2.0, 0.0]], None)
+    '\\begin{pmatrix}1 & -0.5 \\\\ 2 & 0\\end{pmatrix}'
+    """
+    body = r" \\ ".join(r" & ".join(tex(v, digits) for v in row) for row in rows)
+    return r"\begin{pmatrix}" + body + r"\end{pmatrix}"
 
 
 def url_number(x: float) -> str:

@@ -29,9 +29,13 @@ from ce_viz.core import cross_entropy, grad_logits, softmax, target_distribution
 
 __all__ = [
     "ACTIVATIONS",
+    "EXAMPLE_SEED",
+    "EXAMPLE_WIDTH",
     "HiddenLayerPass",
     "HiddenWeights",
     "LinearPass",
+    "example_hidden_weights",
+    "example_weights",
     "hidden_layer",
     "linear_layer",
 ]
@@ -42,6 +46,9 @@ Activation = Literal["tanh", "relu"]
 
 #: The hidden layer's activations, by name.
 ACTIVATIONS: tuple[Activation, ...] = ("tanh", "relu")
+#: The page's example layers: weights drawn from this seed, and the hidden layer's width.
+EXAMPLE_SEED = 15
+EXAMPLE_WIDTH = 4
 
 
 @dataclass(frozen=True)
@@ -258,3 +265,37 @@ def hidden_layer(
         grad_b1=delta.copy(),
         grad_x=W1s.T @ delta,
     )
+
+
+def example_weights(K: int, D: int, seed: int = EXAMPLE_SEED) -> tuple[FloatArray, FloatArray]:
+    """Fixed weights for the page's linear layer: ``W`` (K, D) and ``b`` (K,), standard
+    normal draws from ``seed``, rounded to one decimal so that they can be read off the page
+    and checked by hand. The same ``K``, ``D`` and seed always give the same weights.
+
+    >>> W, b = example_weights(3, 2)
+    >>> W.shape, b.shape, bool((W == W.round(1)).all())
+    ((3, 2), (3,), True)
+    """
+    check_K(K)
+    if D < 1:
+        raise CEVizError(f"the input x must have at least 1 feature, got D = {D}")
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((K, D)).round(1), rng.standard_normal(K).round(1)
+
+
+def example_hidden_weights(
+    K: int, D: int, width: int = EXAMPLE_WIDTH, seed: int = EXAMPLE_SEED
+) -> HiddenWeights:
+    """Fixed weights for the page's hidden-layer example, drawn and rounded as in
+    :func:`example_weights`: ``W1`` (width, D), ``b1``, ``W2`` (K, width), ``b2``.
+
+    >>> w = example_hidden_weights(3, 2)
+    >>> [np.shape(a) for a in w]
+    [(4, 2), (4,), (3, 4), (3,)]
+    """
+    if width < 1:
+        raise CEVizError(f"the hidden layer's width must be at least 1, got {width}")
+    W1, b1 = example_weights(max(width, 2), D, seed + 1)
+    W1, b1 = W1[:width], b1[:width]
+    W2, b2 = example_weights(K, width, seed)
+    return HiddenWeights(W1=W1, b1=b1, W2=W2, b2=b2)

@@ -38,9 +38,11 @@ __all__ = [
     "DATASETS",
     "DEFAULT",
     "DESCENT_MODES",
+    "DIGIT_RANGE",
     "H_RANGE",
     "K_RANGE",
     "LANDSCAPE_TABS",
+    "LAYER_TABS",
     "LOGIT_LIMIT",
     "LR_RANGE",
     "NAME_MAX_CHARS",
@@ -58,6 +60,8 @@ __all__ = [
     "VIEWS",
     "WHY_TABS",
     "WORST_RANGE",
+    "X_FEATURES",
+    "X_LIMIT",
     "AppState",
     "Parsed",
     "UrlField",
@@ -87,6 +91,7 @@ VIEWS: dict[str, str] = {
     "why": "Why it works",
     "check": "Check my work",
     "batch": "Batch",
+    "layer": "One layer back",
 }
 #: The batch view's data: a built-in sample, or an uploaded file.
 DATASETS = ("sample3", "sample10", "upload")
@@ -102,6 +107,11 @@ WHY_TABS: dict[str, str] = {
 LANDSCAPE_TABS: dict[str, str] = {
     "plane": "The plane and gradient descent",
     "slice": "One logit at a time",
+}
+#: The "One layer back" view's tabs, by their ``layer=`` name, with the label shown.
+LAYER_TABS: dict[str, str] = {
+    "linear": "A linear layer",
+    "digits": "Handwritten digits",
 }
 #: How the landscape is drawn, and which logits gradient descent may move.
 PLOTS = ("contour", "surface")
@@ -120,6 +130,11 @@ WORST_RANGE = (1, 100)
 REVEAL_RANGE = (0, 40)
 #: "Check my work": the seeds a "New problem" may carry.
 PROBLEM_RANGE = (1, 999_999)
+#: "One layer back": the editable sample x (D features, each within X_LIMIT in size) and
+#: the digits' indices (the 1797 images of ``ce_viz.digits``).
+X_FEATURES = 3
+X_LIMIT = 100.0
+DIGIT_RANGE = (0, 1796)
 #: The core is accurate for any finite logit; the UI accepts up to this magnitude.
 LOGIT_LIMIT = 1e300
 NAME_MAX_CHARS = 24
@@ -177,6 +192,10 @@ class AppState:
     # "Check my work": the seed of the generated problem, None for the logits as given
     # (see ``problem_in_force``: the logits may have been changed since).
     problem: int | None = None
+    # "One layer back": the open tab, the linear layer's sample x, and the chosen digit.
+    layer_tab: str = "linear"
+    x: tuple[float, ...] = (1.0, -0.5, 2.0)
+    digit: int = 0
 
     @property
     def K(self) -> int:
@@ -306,8 +325,11 @@ def parse_number(text: str, what: str, lo: float, hi: float) -> Parsed:
     return Parsed(0.0 if x == 0 else x)
 
 
-def parse_vector(text: str, what: str, lo: float, hi: float, count: int | None = None) -> Parsed:
-    """Read comma-separated numbers in ``[lo, hi]``, ``count`` of them or ``K_RANGE`` many.
+def parse_vector(
+    text: str, what: str, lo: float, hi: float, count: int | None = None, unit: str = "classes"
+) -> Parsed:
+    """Read comma-separated numbers in ``[lo, hi]``, ``count`` of them (one per ``unit``,
+    named in the message when the count is wrong) or ``K_RANGE`` many.
 
     >>> parse_vector("2, 3, 4", "logits", -1e300, 1e300).value
     (2.0, 3.0, 4.0)
@@ -332,7 +354,7 @@ def parse_vector(text: str, what: str, lo: float, hi: float, count: int | None =
             ),
         )
     if count is not None and len(parts) != count:
-        return Parsed(None, (f"{what}: {_plural(len(parts), 'value')} given for {count} classes.",))
+        return Parsed(None, (f"{what}: {_plural(len(parts), 'value')} given for {count} {unit}.",))
     values = []
     for i, part in enumerate(parts, start=1):
         one = parse_number(part, what, lo, hi)
@@ -814,6 +836,14 @@ URL_FIELDS: tuple[UrlField, ...] = (
     _choice("tab", WHY_TABS, attr="why_tab"),
     _choice("part", LANDSCAPE_TABS, attr="landscape_tab"),
     _whole("reveal", *REVEAL_RANGE),
+    _choice("layer", LAYER_TABS, attr="layer_tab"),
+    UrlField(
+        "x",
+        "x",
+        lambda t, s: parse_vector(t, "x", -X_LIMIT, X_LIMIT, count=X_FEATURES, unit="features"),
+        lambda s: ",".join(url_number(v) for v in s.x),
+    ),
+    _whole("digit", *DIGIT_RANGE),
     UrlField(
         "problem",
         "problem",

@@ -24,10 +24,12 @@ from ce_viz.fmt import url_number
 from ce_viz.state import (
     DATASETS,
     DESCENT_MODES,
+    DIGIT_RANGE,
     FOREIGN_PARAMS,
     H_RANGE,
     K_RANGE,
     LANDSCAPE_TABS,
+    LAYER_TABS,
     LOGIT_LIMIT,
     LR_RANGE,
     NAME_MAX_CHARS,
@@ -43,6 +45,8 @@ from ce_viz.state import (
     VIEWS,
     WHY_TABS,
     WORST_RANGE,
+    X_FEATURES,
+    X_LIMIT,
     AppState,
     parse_query,
     to_query,
@@ -130,6 +134,9 @@ VALID_ISH: dict[str, st.SearchStrategy[str]] = {
     "tab": _words(tuple(WHY_TABS)),
     "part": _words(tuple(LANDSCAPE_TABS)),
     "reveal": st.integers(REVEAL_RANGE[0] - 2, REVEAL_RANGE[1] + 2).map(str),
+    "layer": _words(tuple(LAYER_TABS)),
+    "x": _list_text(_number_text(-X_LIMIT, X_LIMIT), hi=5),
+    "digit": st.integers(DIGIT_RANGE[0] - 2, DIGIT_RANGE[1] + 2).map(str),
     "problem": st.integers(PROBLEM_RANGE[0] - 2, PROBLEM_RANGE[1] + 2).map(str),
     "view": _words(tuple(VIEWS)),
 }
@@ -202,6 +209,11 @@ def good_values(K: int, weights: list[int]) -> dict[str, st.SearchStrategy[str]]
         "tab": st.sampled_from(list(WHY_TABS)),
         "part": st.sampled_from(list(LANDSCAPE_TABS)),
         "reveal": st.integers(*REVEAL_RANGE).map(str),
+        "layer": st.sampled_from(list(LAYER_TABS)),
+        "x": st.lists(_floats(-X_LIMIT, X_LIMIT), min_size=X_FEATURES, max_size=X_FEATURES).map(
+            _join
+        ),
+        "digit": st.integers(*DIGIT_RANGE).map(str),
         "problem": st.integers(*PROBLEM_RANGE).map(str),
         "view": st.sampled_from(list(VIEWS)),
     }
@@ -314,6 +326,10 @@ def _within_ranges(state: AppState) -> None:
     assert state.view in VIEWS
     assert state.why_tab in WHY_TABS
     assert state.landscape_tab in LANDSCAPE_TABS
+    assert state.layer_tab in LAYER_TABS
+    assert len(state.x) == X_FEATURES
+    assert all(inside(v, (-X_LIMIT, X_LIMIT)) for v in state.x)
+    assert DIGIT_RANGE[0] <= state.digit <= DIGIT_RANGE[1]
     assert isinstance(state.arrows, bool)
     assert isinstance(state.present, bool)
     assert inside(state.span, SPAN_RANGE)

@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 
 from ce_viz.core import CEVizError
-from ce_viz.layer import HiddenWeights, hidden_layer, linear_layer
+from ce_viz.layer import (
+    HiddenWeights,
+    example_hidden_weights,
+    example_weights,
+    hidden_layer,
+    linear_layer,
+)
 
 RTOL = 1e-7
 STEP = 1e-5
@@ -232,3 +238,27 @@ BAD_HIDDEN = [
 def test_hidden_layer_names_bad_input(w: HiddenWeights, activation: str, message: str) -> None:
     with pytest.raises(CEVizError, match=message):
         hidden_layer([1.0, 2.0], w, 0, activation)  # type: ignore[arg-type]
+
+
+def test_example_weights_are_fixed_readable_and_sized() -> None:
+    """The page's example weights: the same on every call, one decimal, the asked shapes,
+    and different classes get different rows (a fixed seed, not zeros)."""
+    W, b = example_weights(4, 3)
+    again = example_weights(4, 3)
+    assert W.shape == (4, 3)
+    assert b.shape == (4,)
+    assert np.array_equal(W, again[0])
+    assert np.array_equal(b, again[1])
+    assert np.allclose(W * 10, np.round(W * 10), rtol=0, atol=1e-9)
+    assert np.allclose(b * 10, np.round(b * 10), rtol=0, atol=1e-9)
+    assert len({tuple(row) for row in W}) == 4
+    w = example_hidden_weights(3, 3, width=1)
+    assert [np.shape(a) for a in w] == [(1, 3), (1,), (3, 1), (3,)]
+
+
+def test_example_weights_name_bad_sizes() -> None:
+    """A width of 0 or no features is refused with a message naming it."""
+    with pytest.raises(CEVizError, match="width must be at least 1, got 0"):
+        example_hidden_weights(3, 3, width=0)
+    with pytest.raises(CEVizError, match="at least 1 feature, got D = 0"):
+        example_weights(3, 0)

@@ -26,9 +26,11 @@ from ce_viz.state import (
     DATASETS,
     DEFAULT,
     DESCENT_MODES,
+    DIGIT_RANGE,
     H_RANGE,
     K_RANGE,
     LANDSCAPE_TABS,
+    LAYER_TABS,
     LOGIT_LIMIT,
     LR_RANGE,
     NAME_MAX_CHARS,
@@ -45,6 +47,8 @@ from ce_viz.state import (
     VIEWS,
     WHY_TABS,
     WORST_RANGE,
+    X_FEATURES,
+    X_LIMIT,
     AppState,
     Parsed,
     parse_answers,
@@ -93,6 +97,9 @@ EXAMPLES: dict[str, tuple[object, str]] = {
     "tab": ("binary", "binary"),
     "part": ("slice", "slice"),
     "reveal": (4, "4"),
+    "layer": ("digits", "digits"),
+    "x": ((0.5, -2.0, 3.25), "0.5,-2,3.25"),
+    "digit": (1234, "1234"),
     "problem": (1234, "1234"),
     "view": ("check", "check"),
 }
@@ -430,6 +437,11 @@ VALID_VALUES: dict[str, Callable[[int], st.SearchStrategy[object]]] = {
     "tab": lambda K: st.sampled_from(sorted(WHY_TABS)),
     "part": lambda K: st.sampled_from(sorted(LANDSCAPE_TABS)),
     "reveal": lambda K: st.integers(*REVEAL_RANGE),
+    "layer": lambda K: st.sampled_from(sorted(LAYER_TABS)),
+    "x": lambda K: st.lists(
+        _finite(-X_LIMIT, X_LIMIT), min_size=X_FEATURES, max_size=X_FEATURES
+    ).map(tuple),
+    "digit": lambda K: st.integers(*DIGIT_RANGE),
     "problem": lambda K: st.integers(*PROBLEM_RANGE),
     "view": lambda K: st.sampled_from(sorted(VIEWS)),
 }

@@ -19,6 +19,7 @@ from ce_viz.changes import pick_tab, settings_in_force
 from ce_viz.state import (
     DEFAULT,
     LANDSCAPE_TABS,
+    LAYER_TABS,
     WHY_TABS,
     AppState,
     parse_flag,
@@ -52,6 +53,7 @@ ss = st.session_state
 _TABS: dict[str, tuple[str, dict[str, str]]] = {
     "why": ("why_tab", WHY_TABS),
     "landscape": ("landscape_tab", LANDSCAPE_TABS),
+    "layer": ("layer_tab", LAYER_TABS),
 }
 
 

@@ -1,0 +1,97 @@
+"""The "One layer back" view (view=layer) through AppTest: both tabs drawn with their live
+numbers, the digit picked by the link, bad link values named, and the link written back.
+
+Expected numbers come from NumPy written out here (o = Wx + b, softmax by exp and sum,
+Wᵀ(p − y), the arg-max over the digit's logits), not from the view's own code path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ce_viz.digits import digit_model, load_digits
+from ce_viz.fmt import fmt
+from ce_viz.layer import example_weights
+from ce_viz.state import X_FEATURES
+from tests.apptest import chart_payload, metric, run_app, warnings_text
+
+
+def _latex(at) -> str:
+    return " ".join(t.value for t in at.latex)
+
+
+def _tex4(v: float) -> str:
+    return fmt(float(v), 4).replace("\u2212", "-")
+
+
+def test_linear_tab_shows_o_and_the_gradients_with_live_numbers() -> None:
+    """view=layer opens the linear layer: o = Wx + b, ∂L/∂b = p − y and ∂L/∂x = Wᵀ(p − y)
+    for the link's x and true class, each checked against NumPy, and its three charts."""
+    x = np.array([0.5, -2.0, 3.0])
+    at = run_app(view="layer", x="0.5,-2,3", target="2")
+    assert not [e.value for e in at.error]
+    assert set(chart_payload(at)) == {"layer_graph_chart", "outer_chart", "hidden_graph_chart"}
+    W, b = example_weights(3, X_FEATURES)
+    o = W @ x + b
+    p = np.exp(o - o.max()) / np.exp(o - o.max()).sum()
+    g = p - np.array([0.0, 0.0, 1.0])
+    text = _latex(at)
+    for value in (*o, *g, *(W.T @ g)):
+        assert _tex4(value) in text, (value, text[:300])
+    assert "sidebar's logit values are not used here" in " ".join(m.value for m in at.markdown)
+
+
+def test_digits_tab_shows_the_true_class_and_the_prediction() -> None:
+    """layer=digits&digit=5 shows digit 5's label and the arg-max of its logits."""
+    at = run_app(view="layer", layer="digits", digit="5")
+    d, model = load_digits(), digit_model()
+    logits = model.W @ (d.pixels[5] / 16.0) + model.b
+    assert metric(at, "True class") == str(int(d.labels[5]))
+    assert metric(at, "Predicted") == str(int(np.argmax(logits)))
+    assert {"digit_chart", "digit_p_chart", "digit_grad_chart", "digit_dw_chart"} <= set(
+        chart_payload(at)
+    )
+
+
+def test_bad_digit_and_bad_x_are_named_and_the_rest_kept() -> None:
+    """An out-of-range digit and a non-number in x are each named in the link's warning;
+    the digit falls back to 0 and the tab asked for stays open."""
+    at = run_app(view="layer", layer="digits", digit="1797", x="1,a,3")
+    said = warnings_text(at)
+    assert "digit: 1797 is out of range; it must be between 0 and 1796." in said
+    assert "x: entry 2, 'a', is not a number." in said
+    assert metric(at, "True class") == str(int(load_digits().labels[0]))
+    assert "digit_dw_chart" in chart_payload(at)
+
+
+def test_the_link_round_trips_and_follows_the_widgets() -> None:
+    """A link's layer=, x= and digit= are written back unchanged; typing a digit index and
+    a new x changes the link, and bad x text is named under its box, the old x kept."""
+    query = {"view": "layer", "layer": "digits", "x": "0.5,-2,3.25", "digit": "42"}
+    at = run_app(**query)
+    assert {k: at.query_params[k] for k in query} == query
+    at.number_input(key="digit").set_value(7).run()
+    assert at.query_params["digit"] == "7"
+    assert metric(at, "True class") == str(int(load_digits().labels[7]))
+
+    at = run_app(view="layer")
+    at.text_input(key="x_text").input("2, 0, -1").run()
+    assert at.query_params["x"] == "2,0,-1"
+    at.text_input(key="x_text").input("2, 0").run()
+    assert "x: 2 values given for 3 features." in warnings_text(at)
+    assert at.query_params["x"] == "2,0,-1"
+
+
+def test_the_gallery_of_wrong_digits_opens_one() -> None:
+    """The pills list exactly the digits whose logits' arg-max is not their label; picking
+    one opens it (digit= in the link) and it is shown as wrong."""
+    d, model = load_digits(), digit_model()
+    logits = (d.pixels / 16.0) @ model.W.T + model.b
+    wrong = np.flatnonzero(np.argmax(logits, axis=1) != d.labels).tolist()
+    at = run_app(view="layer", layer="digits")
+    pills = at.button_group(key="wrong_pick")
+    assert list(pills.options) == [f"#{i}" for i in wrong]
+    pills.set_value(wrong[0]).run()
+    assert at.query_params["digit"] == str(wrong[0])
+    assert metric(at, "True class") == str(int(d.labels[wrong[0]]))
+    assert metric(at, "Predicted") != metric(at, "True class")
