@@ -14,6 +14,7 @@ from ce_viz.views import (
     landscape,
     quick,
     simplex,
+    train,
     why,
 )
 from ce_viz.views.common import page_style
@@ -36,6 +37,7 @@ VIEW_RENDERERS = {
     "why": why.render,
     "check": check.render,
     "batch": batch.render,
+    "train": train.render,
 }
 
 state = current_state()
