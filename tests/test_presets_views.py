@@ -29,6 +29,7 @@ CONTENT: dict[str, tuple[str, int, str | None]] = {
     "why": ("Why it works", 1, None),
     "check": ("Check my work", 0, "verdict"),
     "batch": ("Batch: a whole dataset at once", 1, None),
+    "train": ("Watch it learn", 2, None),
 }
 
 #: The check view marks wrong answers in a red box on purpose: that one is no failure.
