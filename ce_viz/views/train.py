@@ -9,7 +9,7 @@ import streamlit as st
 from ce_viz.core import CEVizError
 from ce_viz.figures import history_figure, regions_animation, weights_figure
 from ce_viz.fmt import escape_markdown, fmt
-from ce_viz.scenes import TrainScene, train_scene
+from ce_viz.scenes import TrainScene
 from ce_viz.state import (
     ACTIVATIONS,
     BATCH_RANGE,
@@ -26,7 +26,7 @@ from ce_viz.state import (
     AppState,
 )
 from ce_viz.views import session
-from ce_viz.views.common import MORE_SETTINGS, chart
+from ce_viz.views.common import MORE_SETTINGS, chart, training
 
 DATA_LABELS = {
     "blobs": "Blobs",
@@ -53,7 +53,7 @@ def render(state: AppState) -> None:
     _model_controls(state)
     st.caption(f"Temperature T and label smoothing are in the sidebar, under {MORE_SETTINGS}.")
     try:
-        scene = train_scene(state)
+        scene = training(state)
     except CEVizError as exc:
         st.error(escape_markdown(f"These settings cannot be trained: {exc}."))
         return
