@@ -99,3 +99,14 @@ def test_the_link_round_trips_and_a_widget_writes_it() -> None:
         k: v for k, v in FULL_LINK.items() if k != "train_steps"
     }
     assert "over 80 steps" in alts(at)["train_history"]
+
+
+def test_the_sidebar_holds_only_what_training_uses() -> None:
+    """On this view the sidebar has no logit or class inputs, and T and smoothing set there
+    reach the training (a link's T shows in its settings expander)."""
+    at = run_app(view="train", T="2", smoothing="0.1")
+    sidebar_keys = {w.key for w in at.sidebar.number_input}
+    assert "K" not in sidebar_keys
+    assert {"T", "smoothing"} <= sidebar_keys
+    cold = run_app(view="train")
+    assert alts(at)["train_history"] != alts(cold)["train_history"]
