@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ce_viz.analysis import Evaluation
-from ce_viz.core import FloatArray
+from ce_viz.core import CEVizError, FloatArray
 from ce_viz.datasets import Dataset, make_dataset
 from ce_viz.fmt import logit_label
 from ce_viz.landscape import (
@@ -50,6 +50,7 @@ from ce_viz.theory import (
 from ce_viz.train import (
     TrainConfig,
     Training,
+    check_config,
     gradients,
     grid_probabilities,
     point_pull,
@@ -531,14 +532,23 @@ def _frames(
 def train_scene(state: AppState) -> TrainScene:
     """Train the state's model on the state's data and gather what the charts draw.
 
-    Raises ``CEVizError`` naming the first bad setting (``train.check_config``).
+    Raises ``CEVizError`` naming the first bad setting (``train.check_config``), or saying
+    that the training diverged (logits past float64's range).
 
     >>> scene = train_scene(AppState(train_n=60, train_steps=20))
     >>> scene.frames.p.shape, scene.W.shape, scene.diverged
     ((21, 60, 60, 3), (3, 2), False)
     """
     data = train_dataset(state)
-    run = train(data.X, data.labels, data.K, train_config(state))
+    config = check_config(train_config(state))
+    try:  # the settings are fine: an overflow means the weights left float64's range
+        with np.errstate(over="raise", invalid="raise"):
+            run = train(data.X, data.labels, data.K, config)
+    except (CEVizError, FloatingPointError) as exc:
+        raise CEVizError(
+            "the training diverged (its numbers grew past float64's range); lower the "
+            "learning rate or raise T"
+        ) from exc
     xs, ys = train_grid(data.X)
     ranges = ((float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1])))
     steps = np.arange(len(run.loss))

@@ -110,3 +110,21 @@ def test_the_sidebar_holds_only_what_training_uses() -> None:
     assert {"T", "smoothing"} <= sidebar_keys
     cold = run_app(view="train")
     assert alts(at)["train_history"] != alts(cold)["train_history"]
+
+
+def test_a_diverging_training_is_named_not_a_traceback() -> None:
+    """A learning rate that drives the logits past float64's range says the training
+    diverged and what to change, with no chart of nonsense."""
+    at = run_app(
+        view="train",
+        model="mlp",
+        activation="relu",
+        width="32",
+        train_lr="10",
+        T="0.01",
+        train_steps="200",
+    )
+    (error,) = [e.value for e in at.error]
+    assert "the training diverged" in error
+    assert "lower the learning rate" in error
+    assert "train_regions" not in charts(at)

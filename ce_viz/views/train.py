@@ -55,7 +55,7 @@ def render(state: AppState) -> None:
     try:
         scene = training(state)
     except CEVizError as exc:
-        st.error(escape_markdown(f"These settings cannot be trained: {exc}."))
+        st.error(escape_markdown(f"Training stopped: {exc}."), icon=":material/error:")
         return
     _charts(state, scene)
 
