@@ -15,6 +15,7 @@ from ce_viz.views import (
     layer,
     quick,
     simplex,
+    train,
     why,
 )
 from ce_viz.views.common import page_style
@@ -38,6 +39,7 @@ VIEW_RENDERERS = {
     "check": check.render,
     "batch": batch.render,
     "layer": layer.render,
+    "train": train.render,
 }
 
 state = current_state()

@@ -64,8 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     rounds = int(args[0]) if args else ROUNDS
     minimal = Driver(ROOT / "bench" / "minimal_app.py", "num_1", {})
     views = {
-        view: Driver(ROOT / "app.py", "num_0", {"view": view}) for view in VIEWS if view != "batch"
+        view: Driver(ROOT / "app.py", "num_0", {"view": view})
+        for view in VIEWS
+        if view not in ("batch", "train")
     }
+    # Watch it learn has no logit boxes either (the sample does not train it): the edit is
+    # its learning rate, a new one each time, so every rerun trains again.
+    views["train"] = Driver(ROOT / "app.py", "train_lr", {"view": "train"})
     # The batch view has no logit boxes (its sidebar holds no inputs): the edit there is
     # the number of worst rows, which reruns the view on the file's cached summary.
     views["batch"] = Driver(ROOT / "app.py", "worst", {"view": "batch"}, whole=True)

@@ -8,13 +8,15 @@ figures. NumPy only: no Streamlit, no Plotly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ce_viz.analysis import Evaluation
-from ce_viz.core import FloatArray
+from ce_viz.core import CEVizError, FloatArray
+from ce_viz.datasets import Dataset, make_dataset
 from ce_viz.fmt import logit_label
 from ce_viz.landscape import (
     Descent,
@@ -45,18 +47,35 @@ from ce_viz.theory import (
     simplex_sheet,
     trio_loss,
 )
+from ce_viz.train import (
+    TrainConfig,
+    Training,
+    check_config,
+    gradients,
+    grid_probabilities,
+    point_pull,
+    targets,
+    train,
+)
 
 __all__ = [
     "DescentCurves",
     "LandscapeData",
+    "RegionsData",
+    "RegionsFrames",
     "SimplexData",
     "SliceData",
+    "TrainScene",
     "descent_curves",
     "descent_run",
     "drawn_relative",
     "plane",
     "simplex_scene",
     "slice_",
+    "train_config",
+    "train_dataset",
+    "train_grid",
+    "train_scene",
 ]
 
 #: Grid sizes: enough for a smooth picture, small enough to send (float32) in ~40 kB.
@@ -362,3 +381,183 @@ def simplex_scene(
         final_loss=float(trio_loss(path[-1], y3)),
         plane=replace(shown, levels=levels) if shared else shown,
     )
+
+
+# --------------------------------------------------------------------------------------
+# "Watch it learn": a training run and what its charts draw
+# --------------------------------------------------------------------------------------
+
+#: The animated regions' grid: 25 frames of 60 x 60 cells with 1,000 points stay under 1 MB.
+TRAIN_GRID_N = 60
+#: The grid reaches this share of the data's widest extent beyond it on every side.
+TRAIN_GRID_MARGIN = 0.12
+
+
+@dataclass(frozen=True)
+class RegionsData:
+    """What the decision-region figure draws.
+
+    xs, ys : (nx,), (ny,) the evenly spaced grid the probabilities were computed on; the
+        axes span it at one scale, so a grid as tall as it is wide fills a phone's width.
+    p : (ny, nx, K) class probabilities at the grid, row ``i`` at ``ys[i]``
+        (``train.grid_probabilities``).
+    X, labels : (n, 2) the points and (n,) their labels in 0..K-1.
+    names : the K class names.
+    pull : (n,) each point's Σ_k |p_k − y_k| (``train.point_pull(...).size``).
+    flipped : the index of the point whose label was changed, ringed; None for none.
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    p: np.ndarray
+    X: np.ndarray
+    labels: np.ndarray
+    names: Sequence[str]
+    pull: np.ndarray
+    flipped: int | None = None
+
+
+@dataclass(frozen=True)
+class RegionsFrames:
+    """The regions as training goes: at each of ``steps`` (m,) the grid's probabilities
+    ``p`` (m, ny, nx, K) and the points' pulls ``pull`` (m, n), on the grid and points of
+    the :class:`RegionsData` they animate."""
+
+    steps: np.ndarray
+    p: np.ndarray
+    pull: np.ndarray
+
+
+@dataclass(frozen=True)
+class TrainScene:
+    """A training run on the state's data and what its charts draw.
+
+    ``regions`` and ``frames`` are None when the training diverged (a loss that is not
+    finite); ``W`` and ``W_grad`` (K, 2) are the linear model's final weights and the
+    objective's gradient there, None for the hidden-layer model. ``steps`` (steps + 1,) are
+    the history's steps, ``x_range`` and ``y_range`` the grid's span.
+    """
+
+    data: Dataset
+    run: Training
+    steps: np.ndarray
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    regions: RegionsData | None
+    frames: RegionsFrames | None
+    W: FloatArray | None
+    W_grad: FloatArray | None
+
+    @property
+    def diverged(self) -> bool:
+        """Whether the loss stopped being a finite number."""
+        return self.regions is None
+
+    @property
+    def largest_pull(self) -> tuple[int, float]:
+        """The point pulling hardest at the end, and its pull Σ|p − y| (-1, 0 if diverged)."""
+        if self.regions is None:
+            return -1, 0.0
+        index = int(np.argmax(self.regions.pull))
+        return index, float(self.regions.pull[index])
+
+    @property
+    def W_vectors(self) -> list[tuple[float, float]]:
+        """The linear model's final weight vectors as pairs (none for the hidden layer)."""
+        return [] if self.W is None else [(float(a), float(b)) for a, b in self.W]
+
+
+def train_config(state: AppState) -> TrainConfig:
+    """The state's training settings; T and smoothing are the sample's (the sidebar's).
+
+    >>> train_config(AppState(model="mlp", train_lr=0.1)).model, train_config(AppState()).lr
+    ('mlp', 0.5)
+    """
+    return TrainConfig(
+        model="linear" if state.model == "softmax" else "mlp",
+        width=state.width,
+        activation=state.activation,
+        lr=state.train_lr,
+        steps=state.train_steps,
+        batch=state.batch,
+        l2=state.l2,
+        smoothing=state.smoothing,
+        T=state.T,
+        loss=state.loss,
+        seed=state.train_seed,
+    )
+
+
+def train_dataset(state: AppState) -> Dataset:
+    """The state's data set: its preset's points, drawn from its seed.
+
+    >>> train_dataset(AppState(train_n=40, train_classes=4)).X.shape
+    (40, 2)
+    """
+    return make_dataset(state.train_data, state.train_n, state.train_classes, state.train_seed)
+
+
+def train_grid(X: ArrayLike, n: int = TRAIN_GRID_N) -> tuple[FloatArray, FloatArray]:
+    """A square ``n`` x ``n`` grid round the points ``X`` (m, 2), centred on their box and a
+    margin wider than its longer side, so the axes keep one scale and fill a square.
+
+    >>> xs, ys = train_grid([[0.0, 0.0], [2.0, 1.0]], n=3)
+    >>> np.round(xs, 6).tolist(), float(ys[1])
+    ([-0.24, 1.0, 2.24], 0.5)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    centre = (lo + hi) / 2
+    half = float(np.max(hi - lo)) * (0.5 + TRAIN_GRID_MARGIN) or 1.0
+    return (
+        np.linspace(centre[0] - half, centre[0] + half, n),
+        np.linspace(centre[1] - half, centre[1] + half, n),
+    )
+
+
+def _frames(
+    data: Dataset, run: Training, xs: FloatArray, ys: FloatArray
+) -> tuple[RegionsData, RegionsFrames]:
+    """The regions and pulls at every snapshot, the last one the still picture."""
+    config = run.config
+    # float32: ample for shading, and half the bytes a cached run holds.
+    p = np.stack([grid_probabilities(s, config, xs, ys) for s in run.snapshots]).astype(np.float32)
+    pull = np.stack(
+        [point_pull(s, data.X, data.labels, data.K, config).size for s in run.snapshots]
+    )
+    regions = RegionsData(xs, ys, p[-1], data.X, data.labels, data.names, pull[-1], data.flipped)
+    return regions, RegionsFrames(run.snapshot_steps, p, pull)
+
+
+def train_scene(state: AppState) -> TrainScene:
+    """Train the state's model on the state's data and gather what the charts draw.
+
+    Raises ``CEVizError`` naming the first bad setting (``train.check_config``), or saying
+    that the training diverged (logits past float64's range).
+
+    >>> scene = train_scene(AppState(train_n=60, train_steps=20))
+    >>> scene.frames.p.shape, scene.W.shape, scene.diverged
+    ((21, 60, 60, 3), (3, 2), False)
+    """
+    data = train_dataset(state)
+    config = check_config(train_config(state))
+    try:  # the settings are fine: an overflow means the weights left float64's range
+        with np.errstate(over="raise", invalid="raise"):
+            run = train(data.X, data.labels, data.K, config)
+    except (CEVizError, FloatingPointError) as exc:
+        raise CEVizError(
+            "the training diverged (its numbers grew past float64's range); lower the "
+            "learning rate or raise T"
+        ) from exc
+    xs, ys = train_grid(data.X)
+    ranges = ((float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1])))
+    steps = np.arange(len(run.loss))
+    if not np.all(np.isfinite(run.loss)):
+        return TrainScene(data, run, steps, *ranges, None, None, None, None)
+    regions, frames = _frames(data, run, xs, ys)
+    W = W_grad = None
+    if run.config.model == "linear":
+        Y = targets(data.labels, data.K, run.config.smoothing)
+        W = run.params[0].W
+        W_grad = gradients(run.params, data.X, Y, run.config)[1][0].W
+    return TrainScene(data, run, steps, *ranges, regions, frames, W, W_grad)

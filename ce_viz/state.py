@@ -35,12 +35,15 @@ from ce_viz.core import SUM_TOLERANCE, target_distribution
 from ce_viz.fmt import quote, url_number
 
 __all__ = [
+    "ACTIVATIONS",
+    "BATCH_RANGE",
     "DATASETS",
     "DEFAULT",
     "DESCENT_MODES",
     "DIGIT_RANGE",
     "H_RANGE",
     "K_RANGE",
+    "L2_RANGE",
     "LANDSCAPE_TABS",
     "LAYER_TABS",
     "LOGIT_LIMIT",
@@ -54,11 +57,20 @@ __all__ = [
     "SPAN_RANGE",
     "STEPS_RANGE",
     "TOL_RANGE",
+    "TRAIN_DATA",
+    "TRAIN_K_RANGE",
+    "TRAIN_LOSSES",
+    "TRAIN_LR_RANGE",
+    "TRAIN_MODELS",
+    "TRAIN_N_RANGE",
+    "TRAIN_SEED_RANGE",
+    "TRAIN_STEPS_RANGE",
     "T_RANGE",
     "URL_FIELDS",
     "URL_KEYS",
     "VIEWS",
     "WHY_TABS",
+    "WIDTH_RANGE",
     "WORST_RANGE",
     "X_FEATURES",
     "X_LIMIT",
@@ -92,7 +104,14 @@ VIEWS: dict[str, str] = {
     "check": "Check my work",
     "batch": "Batch",
     "layer": "One layer back",
+    "train": "Watch it learn",
 }
+#: "Watch it learn": the data presets (``ce_viz.datasets.PRESETS``), the models and their
+#: settings, as a link names them.
+TRAIN_DATA = ("blobs", "moons", "spiral", "overlapping", "mislabelled")
+TRAIN_MODELS = ("softmax", "mlp")
+ACTIVATIONS = ("tanh", "relu")
+TRAIN_LOSSES = ("ce", "mse")
 #: The batch view's data: a built-in sample, or an uploaded file.
 DATASETS = ("sample3", "sample10", "upload")
 #: The "Why it works" view's tabs, by their ``tab=`` name, with the label shown.
@@ -126,6 +145,17 @@ STEPS_RANGE = (0, 500)
 SPAN_RANGE = (1.0, 50.0)
 TOL_RANGE = (1e-12, 1.0)
 WORST_RANGE = (1, 100)
+#: "Watch it learn": the data's seed, points (two per class at K = 5 up to
+#: ``datasets.MAX_POINTS``) and classes, the hidden width, the training's learning rate,
+#: steps (``train.MAX_STEPS``), mini-batch size (0: full batch) and L2 strength.
+TRAIN_SEED_RANGE = (0, 999_999)
+TRAIN_N_RANGE = (10, 1000)
+TRAIN_K_RANGE = (2, 5)
+WIDTH_RANGE = (2, 32)
+TRAIN_LR_RANGE = (0.001, 10.0)
+TRAIN_STEPS_RANGE = (0, 500)
+BATCH_RANGE = (0, 1000)
+L2_RANGE = (0.0, 1.0)
 #: The derivation's step-by-step reveal: 0 shows every line, n the first n.
 REVEAL_RANGE = (0, 40)
 #: "Check my work": the seeds a "New problem" may carry.
@@ -196,6 +226,20 @@ class AppState:
     layer_tab: str = "linear"
     x: tuple[float, ...] = (1.0, -0.5, 2.0)
     digit: int = 0
+    # "Watch it learn": the data, the model and how it is trained (T and smoothing are the
+    # sample's, set in the sidebar).
+    train_data: str = "blobs"
+    train_seed: int = 0
+    train_n: int = 200
+    train_classes: int = 3
+    model: str = "softmax"
+    width: int = 8
+    activation: str = "tanh"
+    train_lr: float = 0.5
+    train_steps: int = 100
+    batch: int = 0
+    l2: float = 0.0
+    loss: str = "ce"
 
     @property
     def K(self) -> int:
@@ -733,10 +777,11 @@ def _number(key: str, lo: float, hi: float, *, always: bool = False) -> UrlField
     )
 
 
-def _whole(key: str, lo: int, hi: int) -> UrlField:
+def _whole(key: str, lo: int, hi: int, attr: str | None = None) -> UrlField:
     """A whole number in ``[lo, hi]``."""
+    attr = attr or key
     return UrlField(
-        key, key, lambda t, s: parse_int(t, key, lo, hi), lambda s: str(getattr(s, key))
+        key, attr, lambda t, s: parse_int(t, key, lo, hi), lambda s: str(getattr(s, attr))
     )
 
 
@@ -850,6 +895,18 @@ URL_FIELDS: tuple[UrlField, ...] = (
         lambda t, s: parse_int(t, "problem", *PROBLEM_RANGE),
         lambda s: None if s.problem is None else str(s.problem),
     ),
+    _choice("train_data", TRAIN_DATA),
+    _whole("train_seed", *TRAIN_SEED_RANGE),
+    _whole("train_n", *TRAIN_N_RANGE),
+    _whole("classes", *TRAIN_K_RANGE, attr="train_classes"),
+    _choice("model", TRAIN_MODELS),
+    _whole("width", *WIDTH_RANGE),
+    _choice("activation", ACTIVATIONS),
+    _number("train_lr", *TRAIN_LR_RANGE),
+    _whole("train_steps", *TRAIN_STEPS_RANGE),
+    _whole("batch", *BATCH_RANGE),
+    _number("l2", *L2_RANGE),
+    _choice("loss", TRAIN_LOSSES),
     UrlField("view", "view", lambda t, s: parse_view(t), lambda s: s.view, always=True),
 )
 #: The keys a link may carry.

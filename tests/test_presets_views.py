@@ -30,6 +30,7 @@ CONTENT: dict[str, tuple[str, int, str | None]] = {
     "check": ("Check my work", 0, "verdict"),
     "batch": ("Batch: a whole dataset at once", 1, None),
     "layer": ("One layer back", 1, None),
+    "train": ("Watch it learn", 2, None),
 }
 
 #: The check view marks wrong answers in a red box on purpose: that one is no failure.

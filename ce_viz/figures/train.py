@@ -11,7 +11,6 @@ far less than a heatmap per class.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -30,6 +29,7 @@ from ce_viz.figures.style import (
     short_label,
 )
 from ce_viz.fmt import fmt_sig, plotly_text
+from ce_viz.scenes import RegionsData, RegionsFrames
 
 __all__ = [
     "RegionsData",
@@ -84,30 +84,6 @@ def pull_sizes(pull: ArrayLike) -> np.ndarray:
     """
     share = np.asarray(pull, dtype=np.float64) / MOST_PULL
     return (PULL_SMALLEST + (PULL_LARGEST - PULL_SMALLEST) * share).astype(_F32)
-
-
-@dataclass(frozen=True)
-class RegionsData:
-    """What the decision-region figure draws.
-
-    xs, ys : (nx,), (ny,) the evenly spaced grid the probabilities were computed on; the
-        axes span it at one scale, so a grid as tall as it is wide fills a phone's width.
-    p : (ny, nx, K) class probabilities at the grid, row ``i`` at ``ys[i]``
-        (``train.grid_probabilities``).
-    X, labels : (n, 2) the points and (n,) their labels in 0..K-1.
-    names : the K class names.
-    pull : (n,) each point's Σ_k |p_k − y_k| (``train.point_pull(...).size``).
-    flipped : the index of the point whose label was changed, ringed; None for none.
-    """
-
-    xs: np.ndarray
-    ys: np.ndarray
-    p: np.ndarray
-    X: np.ndarray
-    labels: np.ndarray
-    names: Sequence[str]
-    pull: np.ndarray
-    flipped: int | None = None
 
 
 def _image_trace(data: RegionsData) -> Spec:
@@ -347,17 +323,6 @@ def history_figure(
 BUTTONS_BELOW = 70
 SLIDER_BELOW = 112
 CONTROLS_HEIGHT = 180
-
-
-@dataclass(frozen=True)
-class RegionsFrames:
-    """The regions as training goes: at each of ``steps`` (m,) the grid's probabilities
-    ``p`` (m, ny, nx, K) and the points' pulls ``pull`` (m, n), on the grid and points of
-    the :class:`RegionsData` they animate."""
-
-    steps: np.ndarray
-    p: np.ndarray
-    pull: np.ndarray
 
 
 def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:

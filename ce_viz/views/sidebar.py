@@ -210,6 +210,14 @@ def sidebar(state: AppState) -> None:
             _presentation_toggle()
             return
     _seed_widgets(state)
+    if state.view == "train":
+        # Watch it learn trains on its own points: of the sample's inputs only T and the
+        # smoothing apply to it.
+        with st.sidebar:
+            st.caption("Watch it learn has its settings on the page; T and ε apply here.")
+            _more_settings(state)
+            _presentation_toggle()
+        return
     with st.sidebar:
         preset_picker()
         st.header("Inputs")
