@@ -529,8 +529,9 @@ def _frames(
     return regions, RegionsFrames(run.snapshot_steps, p, pull)
 
 
-def train_scene(state: AppState) -> TrainScene:
-    """Train the state's model on the state's data and gather what the charts draw.
+def train_scene(state: AppState, data: Dataset | None = None) -> TrainScene:
+    """Train the state's model on ``data`` (an uploaded data set), or when None on the
+    state's preset data, and gather what the charts draw.
 
     Raises ``CEVizError`` naming the first bad setting (``train.check_config``), or saying
     that the training diverged (logits past float64's range).
@@ -539,7 +540,7 @@ def train_scene(state: AppState) -> TrainScene:
     >>> scene.frames.p.shape, scene.W.shape, scene.diverged
     ((21, 60, 60, 3), (3, 2), False)
     """
-    data = train_dataset(state)
+    data = train_dataset(state) if data is None else data
     config = check_config(train_config(state))
     try:  # the settings are fine: an overflow means the weights left float64's range
         with np.errstate(over="raise", invalid="raise"):

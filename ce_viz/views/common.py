@@ -11,6 +11,7 @@ import streamlit as st
 
 from ce_viz.analysis import FD_STEPS, Evaluation, evaluate, fd_sweep
 from ce_viz.core import FloatArray
+from ce_viz.datasets import Dataset
 from ce_viz.figures import PLOTLY_CONFIG, for_projector
 from ce_viz.fmt import escape_markdown
 from ce_viz.scenes import TrainScene, train_scene
@@ -74,13 +75,14 @@ TRAIN_FIELDS = (
 # A run of 1,000 points x 500 steps takes 0.25 s (linear) to 1.3 s (width 32, mini-batches);
 # a hit unpickles its at most ~2 MB in about 2 ms. 8 entries: at most ~16 MB.
 @st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner="Training…")
-def _cached_training(settings: tuple[object, ...]) -> TrainScene:
-    return train_scene(AppState(**dict(zip(TRAIN_FIELDS, settings, strict=True))))
+def _cached_training(settings: tuple[object, ...], data: Dataset | None) -> TrainScene:
+    return train_scene(AppState(**dict(zip(TRAIN_FIELDS, settings, strict=True))), data)
 
 
-def training(state: AppState) -> TrainScene:
-    """The state's training run and what its charts draw, cached per training settings."""
-    return _cached_training(tuple(getattr(state, name) for name in TRAIN_FIELDS))
+def training(state: AppState, data: Dataset | None = None) -> TrainScene:
+    """The state's training run and what its charts draw, cached per training settings (and
+    per uploaded data set ``data``; None: the state's preset data)."""
+    return _cached_training(tuple(getattr(state, name) for name in TRAIN_FIELDS), data)
 
 
 def show_error(field: str) -> None:
