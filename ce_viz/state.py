@@ -50,6 +50,7 @@ __all__ = [
     "LR_RANGE",
     "NAME_MAX_CHARS",
     "PLOTS",
+    "POINT_RANGE",
     "PRESETS",
     "PROBLEM_RANGE",
     "REVEAL_RANGE",
@@ -63,6 +64,7 @@ __all__ = [
     "TRAIN_LR_RANGE",
     "TRAIN_MODELS",
     "TRAIN_N_RANGE",
+    "TRAIN_PRESETS",
     "TRAIN_SEED_RANGE",
     "TRAIN_STEPS_RANGE",
     "T_RANGE",
@@ -90,6 +92,7 @@ __all__ = [
     "problem_in_force",
     "resize",
     "to_query",
+    "train_preset_state",
     "with_problem",
 ]
 
@@ -156,6 +159,9 @@ TRAIN_LR_RANGE = (0.001, 10.0)
 TRAIN_STEPS_RANGE = (0, 500)
 BATCH_RANGE = (0, 1000)
 L2_RANGE = (0.0, 1.0)
+#: The selected point's index: within the most points a data set may have (the view
+#: checks it against the data it trained on).
+POINT_RANGE = (0, TRAIN_N_RANGE[1] - 1)
 #: The derivation's step-by-step reveal: 0 shows every line, n the first n.
 REVEAL_RANGE = (0, 40)
 #: "Check my work": the seeds a "New problem" may carry.
@@ -240,6 +246,9 @@ class AppState:
     batch: int = 0
     l2: float = 0.0
     loss: str = "ce"
+    # The point opened in "one layer back for point i"; None for the point with the
+    # largest pull.
+    point: int | None = None
 
     @property
     def K(self) -> int:
@@ -597,6 +606,64 @@ PRESETS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+#: "Watch it learn"'s stories, one click each: (label, the link's settings), on view=train.
+#: Every setting training reads is spelt out, so a story is the same whatever came before.
+TRAIN_PRESETS: dict[str, tuple[str, dict[str, str]]] = {
+    "linear_blobs": (
+        "Linear on blobs",
+        {"train_data": "blobs", "model": "softmax", "train_lr": "0.5", "train_steps": "100"},
+    ),
+    # Softmax regression's boundaries are lines: it stalls near 88 % on two moons.
+    "linear_moons": (
+        "A line cannot split moons",
+        {
+            "train_data": "moons",
+            "classes": "2",
+            "model": "softmax",
+            "train_lr": "1",
+            "train_steps": "300",
+        },
+    ),
+    # 16 tanh units reach 99 % of the 3-arm spiral in 500 steps at lr 1 (tests measure it).
+    "mlp_spiral": (
+        "A hidden layer learns the spiral",
+        {
+            "train_data": "spiral",
+            "model": "mlp",
+            "width": "16",
+            "activation": "tanh",
+            "train_lr": "1",
+            "train_steps": "500",
+        },
+    ),
+    # MSE on p barely moves a confidently wrong point: its pull is near zero.
+    "mislabelled_mse": (
+        "One mislabelled point: CE vs MSE",
+        {"train_data": "mislabelled", "loss": "mse", "train_lr": "1", "train_steps": "300"},
+    ),
+    # Each step overshoots: the loss bounces from 0.4 to over 4 and ends above its start.
+    "lr_high": (
+        "Learning rate too high",
+        {"train_data": "overlapping", "model": "softmax", "train_lr": "10", "train_steps": "100"},
+    ),
+}
+
+
+def train_preset_state(name: str, present: bool = False) -> AppState:
+    """The state a "Watch it learn" story loads: its settings on view=train, presentation
+    mode as it was, the rest the defaults.
+
+    >>> s = train_preset_state("mlp_spiral")
+    >>> s.view, s.train_data, s.model, s.width
+    ('train', 'spiral', 'mlp', 16)
+    """
+    _, query = TRAIN_PRESETS[name]
+    state, messages = parse_query({**query, "view": "train"})
+    if messages:  # a preset is ours: a message here is a bug, caught by the tests
+        raise ValueError(f"train preset {name!r}: {messages}")
+    return replace(state, present=present)
+
+
 def preset_state(name: str, view: str = DEFAULT.view) -> AppState:
     """The state a preset loads, on the given view.
 
@@ -907,6 +974,12 @@ URL_FIELDS: tuple[UrlField, ...] = (
     _whole("batch", *BATCH_RANGE),
     _number("l2", *L2_RANGE),
     _choice("loss", TRAIN_LOSSES),
+    UrlField(
+        "point",
+        "point",
+        lambda t, s: parse_int(t, "point", *POINT_RANGE),
+        lambda s: None if s.point is None else str(s.point),
+    ),
     UrlField("view", "view", lambda t, s: parse_view(t), lambda s: s.view, always=True),
 )
 #: The keys a link may carry.

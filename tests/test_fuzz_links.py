@@ -37,6 +37,7 @@ from ce_viz.state import (
     LR_RANGE,
     NAME_MAX_CHARS,
     PLOTS,
+    POINT_RANGE,
     PROBLEM_RANGE,
     REVEAL_RANGE,
     SMOOTHING_RANGE,
@@ -162,6 +163,7 @@ VALID_ISH: dict[str, st.SearchStrategy[str]] = {
     "batch": st.integers(BATCH_RANGE[0] - 2, BATCH_RANGE[1] + 2).map(str),
     "l2": _number_text(*L2_RANGE),
     "loss": _words(TRAIN_LOSSES),
+    "point": st.integers(POINT_RANGE[0] - 2, POINT_RANGE[1] + 2).map(str),
     "view": _words(tuple(VIEWS)),
 }
 
@@ -251,6 +253,7 @@ def good_values(K: int, weights: list[int]) -> dict[str, st.SearchStrategy[str]]
         "batch": st.integers(*BATCH_RANGE).map(str),
         "l2": _floats(*L2_RANGE).map(url_number),
         "loss": st.sampled_from(TRAIN_LOSSES),
+        "point": st.integers(*POINT_RANGE).map(str),
         "view": st.sampled_from(list(VIEWS)),
     }
 
@@ -366,6 +369,7 @@ def _within_ranges(state: AppState) -> None:
     assert len(state.x) == X_FEATURES
     assert all(inside(v, (-X_LIMIT, X_LIMIT)) for v in state.x)
     assert DIGIT_RANGE[0] <= state.digit <= DIGIT_RANGE[1]
+    assert state.point is None or POINT_RANGE[0] <= state.point <= POINT_RANGE[1]
     assert isinstance(state.arrows, bool)
     assert isinstance(state.present, bool)
     assert inside(state.span, SPAN_RANGE)

@@ -38,6 +38,7 @@ from ce_viz.state import (
     LR_RANGE,
     NAME_MAX_CHARS,
     PLOTS,
+    POINT_RANGE,
     PRESETS,
     PROBLEM_RANGE,
     REVEAL_RANGE,
@@ -52,6 +53,7 @@ from ce_viz.state import (
     TRAIN_LR_RANGE,
     TRAIN_MODELS,
     TRAIN_N_RANGE,
+    TRAIN_PRESETS,
     TRAIN_SEED_RANGE,
     TRAIN_STEPS_RANGE,
     URL_FIELDS,
@@ -69,6 +71,7 @@ from ce_viz.state import (
     problem_in_force,
     resize,
     to_query,
+    train_preset_state,
     with_problem,
 )
 
@@ -125,6 +128,7 @@ EXAMPLES: dict[str, tuple[object, str]] = {
     "batch": (32, "32"),
     "l2": (0.001, "0.001"),
     "loss": ("mse", "mse"),
+    "point": (42, "42"),
     "view": ("check", "check"),
 }
 #: The state the examples are given in: the example logits, everything else default.
@@ -266,6 +270,10 @@ BAD_VALUES: list[tuple[str, str, tuple[str, ...]]] = [
     ("names", "a\nb,c,d", ("control character",)),
     ("names", "<script>alert(1)</script>,b,c", ("longer than 24 characters",)),
     ("view", "nope", ("'nope'", "not a view", "gradient", "derivation")),
+    ("point", "1000", ("1000 is out of range", "between 0 and 999")),
+    ("point", "-1", ("-1 is out of range",)),
+    ("point", "x", ("'x'", "not a whole number")),
+    ("point", "2.5", ("'2.5'", "not a whole number")),
 ]
 
 #: Queries that are accepted without any message: (query, the fields they set).
@@ -479,6 +487,7 @@ VALID_VALUES: dict[str, Callable[[int], st.SearchStrategy[object]]] = {
     "batch": lambda K: st.integers(*BATCH_RANGE),
     "l2": lambda K: _finite(*L2_RANGE),
     "loss": lambda K: st.sampled_from(TRAIN_LOSSES),
+    "point": lambda K: st.one_of(st.none(), st.integers(*POINT_RANGE)),
     "view": lambda K: st.sampled_from(sorted(VIEWS)),
 }
 
@@ -849,6 +858,29 @@ def test_each_preset_loads_exactly(name: str) -> None:
         assert written[key] == value
     assert state.view == "landscape"
     assert state == parse_query({**query, "view": "landscape"})[0]
+
+
+@pytest.mark.parametrize("name", list(TRAIN_PRESETS))
+def test_each_train_preset_loads_exactly_on_the_train_view(name: str) -> None:
+    """A "Watch it learn" story is its link's settings on view=train, read with no message
+    and written back as given."""
+    _, query = TRAIN_PRESETS[name]
+    state, messages = parse_query({**query, "view": "train"})
+    assert messages == ()
+    assert train_preset_state(name) == state
+    assert state.view == "train"
+    written = to_query(state)
+    for key, value in query.items():
+        assert written.get(key, next(f for f in URL_FIELDS if f.key == key).write(DEFAULT)) == (
+            value
+        )
+
+
+def test_a_chosen_point_is_written_and_none_is_left_out() -> None:
+    """point= is in the link once a point is chosen (0 included), and absent before."""
+    assert "point" not in to_query(DEFAULT)
+    assert to_query(replace(DEFAULT, point=0))["point"] == "0"
+    assert parse_query({"point": "0"}) == (replace(DEFAULT, point=0), ())
 
 
 # --------------------------------------------------------------------------------------

@@ -5,11 +5,16 @@ layer with ReLU draws, and the link carries every training setting both ways."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
-from ce_viz.state import TRAIN_DATA
-from ce_viz.train import MAX_SNAPSHOTS
+from ce_viz.layer import linear_layer
+from ce_viz.scenes import train_scene
+from ce_viz.state import TRAIN_DATA, TRAIN_PRESETS, to_query, train_preset_state
+from ce_viz.train import MAX_SNAPSHOTS, forward_logits
 from tests.apptest import chart_payload, run_app, warnings_text
 
 #: Every training setting, none at its default.
@@ -128,3 +133,97 @@ def test_a_diverging_training_is_named_not_a_traceback() -> None:
     assert "the training diverged" in error
     assert "lower the learning rate" in error
     assert "train_regions" not in charts(at)
+
+
+# --------------------------------------------------------------------------------------
+# Presets: the stories in the sidebar
+# --------------------------------------------------------------------------------------
+
+
+def _accuracy(scene) -> float:
+    """The trained model's accuracy on its own points, recomputed from its final weights."""
+    o = forward_logits(scene.run.params, scene.data.X, scene.run.config.activation)
+    return float(np.mean(np.argmax(o, axis=1) == scene.data.labels))
+
+
+@pytest.mark.parametrize("name", list(TRAIN_PRESETS))
+def test_each_story_loads_from_the_sidebar_and_trains(name: str) -> None:
+    """Clicking a story in the sidebar loads its settings into the link and the page, which
+    trains and draws with no error."""
+    at = run_app(view="train", logits="1,2", present="1")
+    at.pills(key="train_preset").set_value(name).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == []
+    expected = to_query(train_preset_state(name, present=True))
+    assert {k: at.query_params[k] for k in expected} == expected
+    assert at.query_params["view"] == "train"
+    assert at.query_params["present"] == "1"  # presentation mode is kept
+    assert "train_regions" in charts(at)
+    assert at.pills(key="train_preset").value is None  # the same story can be clicked again
+
+
+def test_the_spiral_story_learns_the_spiral() -> None:
+    """A hidden layer of 16 tanh units ends the spiral story above 95 % accuracy, where
+    softmax regression on the same points stays below 70 %."""
+    state = train_preset_state("mlp_spiral")
+    assert _accuracy(train_scene(state)) >= 0.95
+    assert _accuracy(train_scene(replace(state, model="softmax"))) < 0.7
+    at = run_app(**to_query(state))
+    reached = re.search(r"the accuracy is (\d+)%", alts(at)["train_regions"])
+    assert reached is not None
+    assert int(reached.group(1)) >= 95
+
+
+def test_a_line_cannot_split_the_moons() -> None:
+    """Softmax regression stays below 90 % on the moons story; a hidden layer on the same
+    points passes 95 %."""
+    state = train_preset_state("linear_moons")
+    assert _accuracy(train_scene(state)) < 0.9
+    assert _accuracy(train_scene(replace(state, model="mlp", width=16))) > 0.95
+
+
+def test_a_learning_rate_too_high_oscillates() -> None:
+    """In the learning-rate story the loss keeps overshooting: again and again it climbs
+    back above where it started, while the same training at lr 0.5 never does."""
+    state = train_preset_state("lr_high")
+    loss = train_scene(state).run.loss
+    above = loss[1:] > loss[0]
+    climbs = int(np.sum(above[1:] & ~above[:-1]))  # rises back above the start
+    assert climbs >= 4, loss
+    assert loss.max() > 3 * loss[0]
+    calm = train_scene(replace(state, train_lr=0.5)).run.loss
+    assert np.all(calm[1:] < calm[0])
+    assert calm[-1] < min(loss[-1], loss[0] / 2)
+
+
+def _mse_grad_x(W: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∂/∂x of ½ Σ (softmax(W x + b) − y)², by central finite differences."""
+
+    def loss(v: np.ndarray) -> float:
+        o = W @ v + b
+        p = np.exp(o - o.max())
+        p /= p.sum()
+        return 0.5 * float(np.sum((p - y) ** 2))
+
+    h = 1e-6
+    return np.array([(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(len(x))])
+
+
+def test_the_mislabelled_story_uses_mse_and_mse_ignores_the_point() -> None:
+    """The mislabelled-point story trains with MSE on p; after training, cross-entropy's
+    ∂L/∂x at the flipped point is the largest of all points, MSE's is over 10 times
+    smaller (the slow learning on a confidently wrong point)."""
+    state = train_preset_state("mislabelled_mse")
+    assert (state.train_data, state.loss, state.model) == ("mislabelled", "mse", "softmax")
+    mse, ce = train_scene(state), train_scene(replace(state, loss="ce"))
+    flipped = mse.data.flipped
+    assert flipped is not None
+    X, labels = ce.data.X, ce.data.labels
+    W, b = ce.run.params[0].W, ce.run.params[0].b
+    ce_pulls = [
+        np.linalg.norm(linear_layer(x, W, b, int(k)).grad_x) for x, k in zip(X, labels, strict=True)
+    ]
+    assert int(np.argmax(ce_pulls)) == flipped
+    y = np.eye(mse.data.K)[labels[flipped]]
+    W, b = mse.run.params[0].W, mse.run.params[0].b
+    assert np.linalg.norm(_mse_grad_x(W, b, X[flipped], y)) < ce_pulls[flipped] / 10

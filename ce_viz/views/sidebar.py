@@ -17,12 +17,14 @@ from ce_viz.state import (
     LOGIT_LIMIT,
     PRESETS,
     SMOOTHING_RANGE,
+    TRAIN_PRESETS,
     VIEWS,
     AppState,
     parse_names,
     parse_y,
     resize,
     to_query,
+    train_preset_state,
 )
 from ce_viz.views import session
 from ce_viz.views.common import MORE_SETTINGS, show_error, temperature_input
@@ -106,6 +108,25 @@ def preset_picker() -> None:
         key="preset",
         on_change=_on_preset,
         help="Each loads a ready-made example; the link in the address bar follows.",
+    )
+
+
+def _on_train_preset() -> None:
+    name = session.value("train_preset")
+    if name:
+        session.replace_all(train_preset_state(name, session.state().present))
+        session.seed("train_preset", None)
+
+
+def train_preset_picker() -> None:
+    """One click loads a "Watch it learn" story: its data, model and training settings."""
+    st.pills(
+        "Presets",
+        options=list(TRAIN_PRESETS),
+        format_func=lambda name: TRAIN_PRESETS[name][0],
+        key="train_preset",
+        on_change=_on_train_preset,
+        help="Each loads a ready-made training; the link in the address bar follows.",
     )
 
 
@@ -214,7 +235,11 @@ def sidebar(state: AppState) -> None:
         # Watch it learn trains on its own points: of the sample's inputs only T and the
         # smoothing apply to it.
         with st.sidebar:
-            st.caption("Watch it learn has its settings on the page; T and ε apply here.")
+            train_preset_picker()
+            st.caption(
+                "Watch it learn has its settings on the page; T and ε apply here. A link "
+                "carries every setting but not an uploaded file."
+            )
             _more_settings(state)
             _presentation_toggle()
         return
