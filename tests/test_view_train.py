@@ -10,12 +10,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from ce_viz.layer import linear_layer
 from ce_viz.scenes import train_scene
 from ce_viz.state import TRAIN_DATA, TRAIN_PRESETS, to_query, train_preset_state
 from ce_viz.train import MAX_SNAPSHOTS, forward_logits
 from tests.apptest import chart_payload, run_app, warnings_text
+from tests.plotted import plotted
 
 #: Every training setting, none at its default.
 FULL_LINK = {
@@ -227,3 +229,79 @@ def test_the_mislabelled_story_uses_mse_and_mse_ignores_the_point() -> None:
     y = np.eye(mse.data.K)[labels[flipped]]
     W, b = mse.run.params[0].W, mse.run.params[0].b
     assert np.linalg.norm(_mse_grad_x(W, b, X[flipped], y)) < ce_pulls[flipped] / 10
+
+
+# --------------------------------------------------------------------------------------
+# Uploading points
+# --------------------------------------------------------------------------------------
+
+
+def upload(csv: bytes, **query: str) -> AppTest:
+    """Open the train view (moons by default), choose "Upload" and upload ``csv``."""
+    at = run_app(**{"view": "train", "train_data": "moons", "train_steps": "30", **query})
+    at.selectbox(key="train_data").set_value("upload").run()
+    assert not at.exception
+    assert [f.label for f in at.file_uploader] == ["CSV of points: columns x1, x2 and label"]
+    at.file_uploader[0].set_value(("points.csv", csv, "text/csv")).run()
+    assert not at.exception
+    return at
+
+
+BAD_FILES = [
+    pytest.param(
+        b"x1,x2,label\n0,0,a\n1,1,a\n2,2,a\n",
+        "every point has the label 'a': training needs at least 2 classes",
+        id="one class",
+    ),
+    pytest.param(
+        b"x1,x2,label\n0,nan,0\n1,1,1\n",
+        "row 1, column 'x2': 'nan' is not a finite number (NaN or infinite)",
+        id="NaN",
+    ),
+    pytest.param(
+        b"x1,x2,label\n" + b"0.5,-1.25,1\n" * 1_000_000,
+        "the file has more than 1,000 points; the trainer takes at most 1,000",
+        id="a million rows",
+    ),
+    pytest.param(
+        b"x1,x2,label\n0,zero,0\n1,1,1\n",
+        "row 1, column 'x2': 'zero' is not a number",
+        id="not a number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("csv", "message"), BAD_FILES)
+def test_a_bad_file_is_named_and_the_preset_keeps_training(csv: bytes, message: str) -> None:
+    """A bad upload gets its named message; the moons preset still trains and draws, and
+    the link's settings are kept."""
+    at = upload(csv, train_lr="0.3")
+    (error,) = [e.value.replace("\\", "") for e in at.error]
+    assert message in error
+    assert "The Moons preset trains instead" in error
+    assert "moons points" in alts(at)["train_regions"]
+    assert at.query_params["train_data"] == "moons"
+    assert at.query_params["train_lr"] == "0.3"
+
+
+def test_a_good_file_trains_on_its_points() -> None:
+    """A good upload trains on exactly its points and class names; the link still names
+    the preset (it can't carry the file), and the page says so."""
+    rows = [(-2.0 + 0.1 * i, 1.0, "cat") for i in range(10)]
+    rows += [(2.0 - 0.1 * i, -1.0, "dog") for i in range(10)]
+    csv = ("x1,x2,label\n" + "".join(f"{a},{b},{k}\n" for a, b, k in rows)).encode()
+    at = upload(csv)
+    assert [e.value for e in at.error] == []
+    regions = charts(at)["train_regions"]
+    assert "20 uploaded points in 2 classes" in alts(at)["train_regions"]
+    points = {t["name"]: plotted(t["x"]) for t in regions["data"] if t.get("mode") == "markers"}
+    assert set(points) == {"cat", "dog"}
+    for name in ("cat", "dog"):
+        expected = sorted(a for a, _, k in rows if k == name)
+        assert np.allclose(sorted(points[name]), expected, atol=1e-6)
+    assert at.query_params["train_data"] == "moons"
+    assert any("can't carry the file" in c.value for c in at.caption)
+    assert at.slider(key="train_n").disabled
+    at.selectbox(key="train_data").set_value("blobs").run()  # back to a preset
+    assert not at.file_uploader
+    assert "blobs points" in alts(at)["train_regions"]

@@ -115,6 +115,7 @@ def _on_train_preset() -> None:
     name = session.value("train_preset")
     if name:
         session.replace_all(train_preset_state(name, session.state().present))
+        session.forget("train_upload")  # a story trains on its own data
         session.seed("train_preset", None)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ce_viz.core import CEVizError
+from ce_viz.datasets import MAX_CLASSES, MAX_POINTS, Dataset, read_points
 from ce_viz.figures import history_figure, regions_animation, weights_figure
 from ce_viz.fmt import escape_markdown, fmt
 from ce_viz.scenes import TrainScene
@@ -35,6 +36,10 @@ DATA_LABELS = {
     "overlapping": "Overlapping blobs",
     "mislabelled": "One mislabelled point",
 }
+#: The data picker's choice that shows a file uploader (a link can't carry the file, so it
+#: is this session's, not the state's).
+UPLOAD = "upload"
+UPLOAD_LABEL = "Upload a CSV"
 MODEL_LABELS = {"softmax": "Softmax regression", "mlp": "One hidden layer"}
 LOSS_LABELS = {"ce": "Cross-entropy", "mse": "MSE on p"}
 
@@ -49,29 +54,88 @@ def render(state: AppState) -> None:
         "point's size is its pull $\\sum_k |p_k - y_k|$. Press Play to watch the regions "
         "form."
     )
-    _data_controls(state)
+    data = _data_controls(state)
     _model_controls(state)
     st.caption(f"Temperature T and label smoothing are in the sidebar, under {MORE_SETTINGS}.")
     try:
-        scene = training(state)
+        scene = training(state, data)
     except CEVizError as exc:
         st.error(escape_markdown(f"Training stopped: {exc}."), icon=":material/error:")
         return
-    _charts(state, scene)
+    _charts(state, scene, "uploaded" if data is not None else DATA_LABELS[state.train_data])
 
 
-def _data_controls(state: AppState) -> None:
-    """The data: preset, seed, points and classes."""
+def _on_data() -> None:
+    """A preset is the state's; "Upload" is this session's (no link can carry the file),
+    and the preset stays in the state to train on until a good file comes."""
+    chosen = session.value("train_data")
+    if chosen == UPLOAD:
+        session.keep("train_upload", True)
+    else:
+        session.forget("train_upload")
+        session.update(train_data=chosen)
+
+
+def _data_controls(state: AppState) -> Dataset | None:
+    """The data: a preset with its seed, points and classes, or an uploaded file (returned
+    when it is good; None trains on the preset)."""
+    uploading = bool(session.kept("train_upload"))
     preset, seed, points, classes = st.columns(4)
+    session.seed("train_data", UPLOAD if uploading else state.train_data)
     preset.selectbox(
         "Data",
-        TRAIN_DATA,
-        format_func=DATA_LABELS.__getitem__,
-        **session.bound("train_data"),
+        (*TRAIN_DATA, UPLOAD),
+        format_func=lambda name: DATA_LABELS.get(name, UPLOAD_LABEL),
+        key="train_data",
+        on_change=_on_data,
     )
-    seed.number_input("Seed", *TRAIN_SEED_RANGE, step=1, **session.bound("train_seed"))
-    points.slider("Points", *TRAIN_N_RANGE, step=10, **session.bound("train_n"))
-    classes.slider("Classes K", *TRAIN_K_RANGE, **session.bound("train_classes"))
+    data = _uploaded(state) if uploading else None
+    off = data is not None  # an uploaded file has its own points and classes
+    seed.number_input(
+        "Seed", *TRAIN_SEED_RANGE, step=1, disabled=off, **session.bound("train_seed")
+    )
+    points.slider("Points", *TRAIN_N_RANGE, step=10, disabled=off, **session.bound("train_n"))
+    classes.slider("Classes K", *TRAIN_K_RANGE, disabled=off, **session.bound("train_classes"))
+    return data
+
+
+def _uploaded(state: AppState) -> Dataset | None:
+    """The uploaded points, read once per file; a bad file is named, and the preset's
+    points train meanwhile."""
+    file = st.file_uploader(
+        "CSV of points: columns x1, x2 and label",
+        type=["csv"],
+        key="train_file",
+        help=f"2 to {MAX_CLASSES} classes (numbers or names), at most {MAX_POINTS:,} points.",
+    )
+    preset = DATA_LABELS[state.train_data]
+    if file is None:
+        st.info(
+            f"Choose a CSV with the columns x1, x2 and label. Until then the {preset} "
+            "preset trains.",
+            icon=":material/upload_file:",
+        )
+        return None
+    kept = session.kept("train_points")
+    if kept is None or kept[0] != file.file_id:
+        try:
+            kept = (file.file_id, read_points(file.getvalue()))
+        except CEVizError as exc:
+            kept = (file.file_id, str(exc))
+        session.keep("train_points", kept)
+    if isinstance(kept[1], str):
+        st.error(
+            f"This file can't be used: {escape_markdown(kept[1])}. The {preset} preset "
+            "trains instead.",
+            icon=":material/error:",
+        )
+        return None
+    data = kept[1]
+    st.caption(
+        f"{data.n:,} points in {data.K} classes from {escape_markdown(file.name)}. A shared "
+        "link can't carry the file: it opens on the preset's points."
+    )
+    return data
 
 
 def _model_controls(state: AppState) -> None:
@@ -98,8 +162,9 @@ def _model_controls(state: AppState) -> None:
     l2.number_input("L2 strength", *L2_RANGE, step=0.001, format="%g", **session.bound("l2"))
 
 
-def _charts(state: AppState, scene: TrainScene) -> None:
-    """The regions (animated), the history and, for the linear model, the weights."""
+def _charts(state: AppState, scene: TrainScene, source: str) -> None:
+    """The regions (animated), the history and, for the linear model, the weights;
+    ``source`` names the data (a preset, or "uploaded")."""
     run = scene.run
     loss_name = LOSS_LABELS[state.loss].lower()
     history = history_figure(scene.steps, run.loss, run.accuracy, loss_name)
@@ -116,7 +181,7 @@ def _charts(state: AppState, scene: TrainScene) -> None:
         chart(
             regions_animation(scene.regions, scene.frames),
             key="train_regions",
-            alt=_regions_alt(state, scene),
+            alt=_regions_alt(state, scene, source),
         )
     with side:
         chart(history, key="train_history", alt=_history_alt(state, scene))
@@ -127,14 +192,14 @@ def _charts(state: AppState, scene: TrainScene) -> None:
             chart(weights, key="train_weights", alt=_weights_alt(scene))
 
 
-def _regions_alt(state: AppState, scene: TrainScene) -> str:
+def _regions_alt(state: AppState, scene: TrainScene, source: str) -> str:
     """The regions chart's text alternative: the data, the model and where it ended."""
     data, run = scene.data, scene.run
     index, pull = scene.largest_pull
     ring = "" if data.flipped is None else f" The mislabelled point, {data.flipped}, is ringed."
     return (
         f"Decision regions of {MODEL_LABELS[state.model].lower()} on {data.n} "
-        f"{DATA_LABELS[state.train_data].lower()} points in {data.K} classes, animated over "
+        f"{source.lower()} points in {data.K} classes, animated over "
         f"{state.train_steps} steps. After training the accuracy is "
         f"{run.accuracy[-1]:.0%} and the {LOSS_LABELS[state.loss].lower()} is "
         f"{fmt(run.loss[-1], 3)}. The largest pull, Σ|p − y| = {fmt(pull, 3)}, is point "
