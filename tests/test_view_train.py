@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from ce_viz.layer import linear_layer
 from ce_viz.scenes import train_scene
-from ce_viz.state import TRAIN_DATA, TRAIN_PRESETS, to_query, train_preset_state
+from ce_viz.state import TRAIN_DATA, TRAIN_PRESETS, parse_query, to_query, train_preset_state
 from ce_viz.train import MAX_SNAPSHOTS, forward_logits
 from tests.apptest import chart_payload, run_app, warnings_text
 from tests.plotted import plotted
@@ -47,12 +48,16 @@ def alts(at) -> dict[str, str]:
     return {c.proto.id.rsplit("-", 1)[-1]: c.proto.alt for c in at.get("plotly_chart")}
 
 
-def test_default_page_trains_and_draws_three_charts() -> None:
-    """The default link draws the animated regions, the history and the linear weights."""
+def test_default_page_trains_and_draws_its_charts() -> None:
+    """The default link draws the animated regions, the history, the linear weights, and
+    the point panel's computation graph and outer product."""
     at = run_app(view="train")
     assert [e.value for e in at.error] == []
     figs = charts(at)
-    assert set(figs) == {"train_regions", "train_history", "train_weights"}
+    assert set(figs) == {
+        *("train_regions", "train_history", "train_weights"),
+        *("train_point_graph", "train_point_outer"),
+    }
     frames = figs["train_regions"]["frames"]
     # 100 steps: 25 evenly spread snapshots, the first before training, the last at 100.
     assert len(frames) == MAX_SNAPSHOTS
@@ -89,7 +94,7 @@ def test_the_hidden_layer_with_relu_draws_without_weight_arrows() -> None:
     """The mlp with ReLU trains and draws regions and history; weight arrows are linear-only."""
     at = run_app(view="train", model="mlp", activation="relu", train_data="spiral")
     assert [e.value for e in at.error] == []
-    assert set(charts(at)) == {"train_regions", "train_history"}
+    assert set(charts(at)) == {"train_regions", "train_history", "train_point_graph"}
     assert at.radio(key="activation").value == "relu"
     assert "one hidden layer" in alts(at)["train_regions"]
 
@@ -305,3 +310,128 @@ def test_a_good_file_trains_on_its_points() -> None:
     at.selectbox(key="train_data").set_value("blobs").run()  # back to a preset
     assert not at.file_uploader
     assert "blobs points" in alts(at)["train_regions"]
+
+
+# --------------------------------------------------------------------------------------
+# One layer back for a point
+# --------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"-?\d+\.\d+(?: \\times 10\^\{-?\d+\})?")
+
+
+def _numbers(latex: str) -> list[float]:
+    """The numbers written after the last '=' of a LaTeX line."""
+    tail = latex.rsplit("=", 1)[1]
+    values = []
+    for text in _NUMBER.findall(tail):
+        mantissa, _, exponent = text.partition(r" \times 10^{")
+        values.append(float(mantissa) * 10 ** int(exponent.rstrip("}") or 0))
+    return values
+
+
+def _line(at: AppTest, start: str) -> str:
+    """The one LaTeX line that starts with ``start``."""
+    (found,) = [m.value.strip("$\n") for m in at.latex if m.value.strip("$\n").startswith(start)]
+    return found
+
+
+def _softmax(o: np.ndarray, T: float = 1.0) -> np.ndarray:
+    e = np.exp((o - o.max()) / T)
+    return e / e.sum()
+
+
+def _trained(query: dict[str, str]):
+    """The scene the page trains for ``query`` (the same cached run)."""
+    state, messages = parse_query(query)
+    assert messages == ()
+    return train_scene(state)
+
+
+def test_the_point_panel_shows_the_points_numbers_with_the_trained_weights() -> None:
+    """For point 5 the panel writes o = Wx + b, p = softmax(o/T), (p − y)/T, ∂L/∂W and
+    ∂L/∂x computed here in closed form from the run's final W and b, at 4 decimals."""
+    query = {"view": "train", "train_steps": "40", "T": "2", "point": "5"}
+    at = run_app(**query)
+    assert [e.value for e in at.error] == []
+    scene = _trained(query)
+    W, b = scene.run.params[0].W, scene.run.params[0].b
+    x, k = scene.data.X[5], int(scene.data.labels[5])
+    o = W @ x + b
+    p = _softmax(o, 2.0)
+    g = (p - np.eye(3)[k]) / 2.0
+    assert any("One layer back for point 5" in m.value for m in at.markdown)
+    assert np.allclose(_numbers(_line(at, "o = Wx + b")), o, atol=6e-5)
+    assert np.allclose(_numbers(_line(at, r"p = \mathrm{softmax}(o/T)")), p, atol=6e-5)
+    assert np.allclose(_numbers(_line(at, r"\frac{\partial L}{\partial o}")), g, atol=6e-5)
+    grad_W = _numbers(_line(at, r"\frac{\partial L}{\partial W}"))
+    assert np.allclose(grad_W, np.outer(g, x).ravel(), atol=6e-5)
+    assert np.allclose(_numbers(_line(at, r"\frac{\partial L}{\partial x}")), W.T @ g, atol=6e-5)
+    assert {"train_point_graph", "train_point_outer"} <= set(charts(at))
+    assert at.number_input(key="point").value == 5
+
+
+def test_the_hidden_layers_dl_dx_matches_finite_differences() -> None:
+    """With one hidden layer the panel's ∂L/∂x for the point equals central finite
+    differences of the trained network's cross-entropy at that point."""
+    query = {"view": "train", "model": "mlp", "train_data": "moons", "train_steps": "40"}
+    query["point"] = "3"
+    at = run_app(**query)
+    scene = _trained(query)
+    (W1, b1), (W2, b2) = scene.run.params
+    x, k = scene.data.X[3], int(scene.data.labels[3])
+
+    def loss(v: np.ndarray) -> float:
+        return -float(np.log(_softmax(W2 @ np.tanh(W1 @ v + b1) + b2)[k]))
+
+    h = 1e-6
+    fd = [(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(2)]
+    assert np.allclose(_numbers(_line(at, r"\frac{\partial L}{\partial x}")), fd, atol=6e-5)
+    assert "train_point_graph" in charts(at)
+    assert "train_point_outer" not in charts(at)  # a hidden layer's W2 is (p − y) hᵀ
+
+
+def test_the_point_box_writes_the_link_and_the_default_is_the_hardest_pull() -> None:
+    """With no point= the panel opens the point pulling hardest (named in the regions'
+    text) and the link has no point; the box sets point= and the panel follows."""
+    at = run_app(view="train", train_steps="30")
+    hardest = re.search(r"is point (\d+)\.", alts(at)["train_regions"])
+    assert hardest is not None
+    assert at.number_input(key="point").value == int(hardest.group(1))
+    assert "point" not in at.query_params
+    at.number_input(key="point").set_value(7).run()
+    assert at.query_params["point"] == "7"
+    assert any("One layer back for point 7" in m.value for m in at.markdown)
+
+
+def test_a_bad_point_in_the_link_is_named_and_the_rest_is_kept() -> None:
+    """point=500 on 200 points is named on the page, the point pulling hardest is shown,
+    and the other settings of the link are used; point=abc is named at the top."""
+    at = run_app(view="train", train_steps="30", train_lr="0.3", point="500")
+    (warning,) = [w for w in warnings_text(at).split("\n") if "point:" in w]
+    assert "500 is not a point of this data set, which has 200 points (0 to 199)" in warning
+    hardest = re.search(r"is point (\d+)\.", alts(at)["train_regions"])
+    assert hardest is not None
+    assert at.number_input(key="point").value == int(hardest.group(1))
+    assert at.query_params["train_lr"] == "0.3"
+    assert [e.value for e in at.error] == []
+    at = run_app(view="train", train_steps="30", point="abc")
+    assert "point: 'abc' is not a whole number." in warnings_text(at)
+    assert at.slider(key="train_steps").value == 30
+
+
+def test_the_gradient_view_link_carries_the_points_logits_class_and_T() -> None:
+    """The link under the panel reads back as the point's o = Wx + b (exactly), its true
+    class, the training's T and ε, on the gradient view."""
+    query = {"view": "train", "train_steps": "30", "T": "0.5", "smoothing": "0.1"}
+    query["point"] = "11"
+    at = run_app(**query)
+    (button,) = at.get("link_button")
+    assert button.proto.label == "Open its logits in the gradient view"
+    link = urlsplit(button.proto.url)
+    state, messages = parse_query(dict(parse_qsl(link.query)))
+    assert messages == ()
+    scene = _trained(query)
+    W, b = scene.run.params[0].W, scene.run.params[0].b
+    assert np.allclose(state.logits, W @ scene.data.X[11] + b, rtol=1e-12, atol=1e-12)
+    assert state.target == int(scene.data.labels[11])
+    assert (state.view, state.T, state.smoothing, state.y) == ("gradient", 0.5, 0.1, None)

@@ -184,6 +184,12 @@ def qr_button() -> None:
     )
 
 
+def link_to(state: AppState) -> str:
+    """The link that opens ``state``: this app's address and the state's own query."""
+    base = (st.context.url or "").split("?", 1)[0]
+    return f"{base}?{urlencode(to_query(state), safe=',')}"
+
+
 def share_link(state: AppState) -> None:
     """A "Share" button that opens the link to this exact view, in a box with a copy button
     and the same link as a QR code for the students in the hall (shown large on request).
@@ -193,8 +199,7 @@ def share_link(state: AppState) -> None:
     part of the page-load budget (``python -m bench budget``). The QR code is drawn only
     while the box is open.
     """
-    base = (st.context.url or "").split("?", 1)[0]
-    link = f"{base}?{urlencode(to_query(state), safe=',')}"
+    link = link_to(state)
     box = st.popover(
         "Share this exact view",
         icon=":material/link:",

@@ -4,12 +4,22 @@ the linear model's weight vectors with their descent steps."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
+from ce_viz.changes import from_row
 from ce_viz.core import CEVizError
 from ce_viz.datasets import MAX_CLASSES, MAX_POINTS, Dataset, read_points
-from ce_viz.figures import history_figure, regions_animation, weights_figure
-from ce_viz.fmt import escape_markdown, fmt
+from ce_viz.figures import (
+    computation_graph_figure,
+    history_figure,
+    outer_product_figure,
+    regions_animation,
+    weights_figure,
+)
+from ce_viz.fmt import escape_markdown, fmt, named_values, tex_matrix, tex_over_t
+from ce_viz.layer import HiddenLayerPass, HiddenWeights, LinearPass, hidden_layer, linear_layer
 from ce_viz.scenes import TrainScene
 from ce_viz.state import (
     ACTIVATIONS,
@@ -28,6 +38,7 @@ from ce_viz.state import (
 )
 from ce_viz.views import session
 from ce_viz.views.common import MORE_SETTINGS, chart, training
+from ce_viz.views.sidebar import link_to
 
 DATA_LABELS = {
     "blobs": "Blobs",
@@ -63,6 +74,8 @@ def render(state: AppState) -> None:
         st.error(escape_markdown(f"Training stopped: {exc}."), icon=":material/error:")
         return
     _charts(state, scene, "uploaded" if data is not None else DATA_LABELS[state.train_data])
+    if not scene.diverged:
+        _point_panel(state, scene)
 
 
 def _on_data() -> None:
@@ -226,4 +239,137 @@ def _weights_alt(scene: TrainScene) -> str:
     return (
         "The linear model's weight vectors w_k from the origin, each with a dashed arrow "
         f"along −∂L/∂w_k, its next descent step (scaled). Final weights: {vectors}."
+    )
+
+
+# --------------------------------------------------------------------------------------
+# One layer back for one point
+# --------------------------------------------------------------------------------------
+
+
+def _column(values) -> str:
+    """A vector as a LaTeX column."""
+    return tex_matrix([[v] for v in values])
+
+
+def _chosen_point(state: AppState, scene: TrainScene) -> int:
+    """The chosen point, or the one pulling hardest when none is chosen or the chosen one
+    is not in this data (which is then said)."""
+    largest, _ = scene.largest_pull
+    n = scene.data.n
+    if state.point is None:
+        return largest
+    if state.point < n:
+        return state.point
+    st.warning(
+        f"point: {state.point} is not a point of this data set, which has {n:,} points "
+        f"(0 to {n - 1:,}); point {largest}, the one pulling hardest, is shown instead.",
+        icon=":material/link_off:",
+    )
+    return largest
+
+
+def _point_pass(state: AppState, scene: TrainScene, i: int) -> LinearPass | HiddenLayerPass:
+    """Point ``i`` forward and back through the trained model (its final weights)."""
+    x, k, params = scene.data.X[i], int(scene.data.labels[i]), scene.run.params
+    if len(params) == 1:
+        return linear_layer(x, params[0].W, params[0].b, k, state.T, state.smoothing)
+    weights = HiddenWeights(params[0].W, params[0].b, params[1].W, params[1].b)
+    return hidden_layer(x, weights, k, state.activation, state.T, state.smoothing)
+
+
+def _point_panel(state: AppState, scene: TrainScene) -> None:
+    """One layer back for the chosen point: its x, o, p, p − y, ∂L/∂W and ∂L/∂x with the
+    trained weights, the computation graph and the outer product, and a link that opens
+    its logits in the gradient view."""
+    data = scene.data
+    i = _chosen_point(state, scene)
+    step = _point_pass(state, scene, i)
+    out = step.output if isinstance(step, HiddenLayerPass) else step
+    name = data.names[int(data.labels[i])]
+    st.markdown(f"#### One layer back for point {i}")
+    box, words = st.columns([1, 3], vertical_alignment="bottom")
+    box.number_input(
+        "Point",
+        min_value=0,
+        max_value=data.n - 1,
+        step=1,
+        help="Its index in the data (point= in the link); empty: the one pulling hardest.",
+        **session.bound("point", shown=i),
+    )
+    words.markdown(
+        f"Point {i} at $x = ({fmt(step.x[0], 3)}, {fmt(step.x[1], 3)})$, true class "
+        f"**{escape_markdown(name)}**, through the trained model. Each gradient below is "
+        "this one point's: the descent step averages them over the points."
+    )
+    if state.loss == "mse":
+        st.caption(
+            "This training used MSE on p, whose ∂L/∂o is J(p − y); the panel follows "
+            "cross-entropy's p − y, which MSE's gradient starts from."
+        )
+    equations, graph = st.columns([3, 2])
+    with equations:
+        _point_equations(state, step)
+    with graph:
+        chart(computation_graph_figure(step), "train_point_graph", _graph_alt(i, step))
+    if not isinstance(step, HiddenLayerPass):
+        _point_outer(data.names, out)
+    target = [float(j == int(data.labels[i])) for j in range(data.K)]
+    sample = replace(from_row(state, out.o, target, data.names), smoothing=state.smoothing)
+    st.link_button(
+        "Open its logits in the gradient view",
+        link_to(sample),
+        icon=":material/open_in_new:",
+        help="The gradient view with o, the true class, T and ε of this point.",
+    )
+
+
+def _point_equations(state: AppState, step: LinearPass | HiddenLayerPass) -> None:
+    """The point's forward values and gradients, one short equation a line (a hidden
+    layer's vectors are in the graph beside: a column of 32 would not fit)."""
+    hidden = isinstance(step, HiddenLayerPass)
+    out = step.output if hidden else step
+    over_t = "" if state.T == 1 else "/T"
+    scaled = rf"{tex_over_t(state.T)}(p - y)"  # (p − y)/T, written before x or h
+    if hidden:
+        st.latex(r"h = \sigma(W_1 x + b_1),\quad o = W_2 h + b_2")
+        st.latex(rf"o = {_column(out.o)}")
+    else:
+        st.latex(rf"o = Wx + b = {_column(out.o)}")
+    st.latex(rf"p = \mathrm{{softmax}}(o{over_t}) = {_column(out.p)}")
+    st.latex(rf"\frac{{\partial L}}{{\partial o}} = (p - y){over_t} = {_column(out.grad_o)}")
+    if hidden:
+        st.latex(rf"\frac{{\partial L}}{{\partial W_2}} = {scaled}\,h^\top")
+        st.latex(rf"\delta = W_2^\top (p - y){over_t} \odot \sigma'(z)")
+        st.latex(r"\frac{\partial L}{\partial W_1} = \delta\, x^\top")
+        st.latex(rf"\frac{{\partial L}}{{\partial x}} = W_1^\top \delta = {_column(step.grad_x)}")
+        return
+    st.latex(
+        rf"\frac{{\partial L}}{{\partial W}} = {scaled}\,x^\top "
+        rf"= {tex_matrix(out.grad_W)}"
+    )
+    st.latex(
+        rf"\frac{{\partial L}}{{\partial x}} = W^\top (p - y){over_t} = {_column(step.grad_x)}"
+    )
+
+
+def _point_outer(names: tuple[str, ...], out: LinearPass) -> None:
+    """The linear model's ∂L/∂W = (p − y) xᵀ as a heatmap."""
+    chart(
+        outer_product_figure(out.grad_W, out.grad_o, out.x, names),
+        "train_point_outer",
+        "Heatmap of ∂L/∂W = (p − y) xᵀ, one row per class: rows scaled by p − y = "
+        f"{named_values(names, out.grad_o)}; columns by x = "
+        f"{', '.join(fmt(v) for v in out.x)}.",
+    )
+
+
+def _graph_alt(i: int, step: LinearPass | HiddenLayerPass) -> str:
+    """The computation graph's text alternative: the point's o, p, L and ∂L/∂x."""
+    out = step.output if isinstance(step, HiddenLayerPass) else step
+    return (
+        f"Computation graph of point {i} from x to the loss, forward values down and "
+        f"gradients up: o = {', '.join(fmt(v) for v in out.o)}; p = "
+        f"{', '.join(fmt(v) for v in out.p)}; L = {fmt(out.loss)}; ∂L/∂x = "
+        f"{', '.join(fmt(v) for v in step.grad_x)}."
     )
