@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, str] = {
     "upload": "bench.upload",
     "load": "bench.load",
     "budget": "bench.budget",
+    "train": "bench.train",
 }
 
 __all__ = ["BENCHMARKS"]

@@ -52,8 +52,8 @@ from ce_viz.train import (
     Training,
     check_config,
     gradients,
-    grid_probabilities,
-    point_pull,
+    snapshot_probabilities,
+    snapshot_pulls,
     targets,
     train,
 )
@@ -519,12 +519,8 @@ def _frames(
     data: Dataset, run: Training, xs: FloatArray, ys: FloatArray
 ) -> tuple[RegionsData, RegionsFrames]:
     """The regions and pulls at every snapshot, the last one the still picture."""
-    config = run.config
-    # float32: ample for shading, and half the bytes a cached run holds.
-    p = np.stack([grid_probabilities(s, config, xs, ys) for s in run.snapshots]).astype(np.float32)
-    pull = np.stack(
-        [point_pull(s, data.X, data.labels, data.K, config).size for s in run.snapshots]
-    )
+    p = snapshot_probabilities(run, xs, ys)
+    pull = snapshot_pulls(run, data.X, data.labels, data.K)
     regions = RegionsData(xs, ys, p[-1], data.X, data.labels, data.names, pull[-1], data.flipped)
     return regions, RegionsFrames(run.snapshot_steps, p, pull)
 

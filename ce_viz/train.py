@@ -40,7 +40,7 @@ from ce_viz._checks import (
     check_temperature,
     is_index,
 )
-from ce_viz.core import cross_entropy, grad_logits, softmax, target_distribution
+from ce_viz.core import loss_and_grad, softmax, target_distribution
 
 __all__ = [
     "ACTIVATIONS",
@@ -62,6 +62,8 @@ __all__ = [
     "minibatches",
     "objective",
     "point_pull",
+    "snapshot_probabilities",
+    "snapshot_pulls",
     "snapshot_steps",
     "targets",
     "train",
@@ -166,14 +168,18 @@ class _Pass(NamedTuple):
     o: FloatArray
 
 
+def _dense(X: FloatArray, layer: Layer) -> FloatArray:
+    """``X Wᵀ + b`` for rows ``X`` (..., n, in); a stack of layers, ``W`` (s, out, in) and
+    ``b`` (s, out), gives one result per layer (s, n, out)."""
+    return X @ np.swapaxes(layer.W, -1, -2) + layer.b[..., None, :]
+
+
 def _forward(params: Params, X: FloatArray, activation: str) -> _Pass:
     if len(params) == 1:
-        W, b = params[0]
-        return _Pass(None, None, X @ W.T + b)
-    (W1, b1), (W2, b2) = params
-    z = X @ W1.T + b1
+        return _Pass(None, None, _dense(X, params[0]))
+    z = _dense(X, params[0])
     h = np.tanh(z) if activation == "tanh" else np.maximum(z, 0.0)
-    return _Pass(z, h, h @ W2.T + b2)
+    return _Pass(z, h, _dense(h, params[1]))
 
 
 def forward_logits(params: Params, X: FloatArray, activation: str = "tanh") -> FloatArray:
@@ -181,21 +187,16 @@ def forward_logits(params: Params, X: FloatArray, activation: str = "tanh") -> F
     return _forward(params, np.asarray(X, dtype=np.float64), activation).o
 
 
-def _point_losses(o: FloatArray, Y: FloatArray, config: TrainConfig) -> FloatArray:
-    """Each point's loss (n,), and nothing else."""
+def _losses_and_grad_o(
+    o: FloatArray, Y: FloatArray, config: TrainConfig
+) -> tuple[FloatArray, FloatArray]:
+    """Each point's loss (n,) and its ``∂L_i/∂o`` (n, K), from one softmax and ``p − y``."""
     if config.loss == "ce":
-        return np.asarray(cross_entropy(o, Y, config.T))
-    d = softmax(o, config.T) - Y
-    return 0.5 * np.einsum("nk,nk->n", d, d)
-
-
-def _grad_o(o: FloatArray, Y: FloatArray, config: TrainConfig) -> FloatArray:
-    """Each point's ``∂L_i/∂o`` (n, K), from ``p − y``."""
-    if config.loss == "ce":
-        return grad_logits(o, Y, config.T)
+        return loss_and_grad(o, Y, config.T)
     p = softmax(o, config.T)
     d = p - Y
-    return p * (d - np.einsum("nk,nk->n", p, d)[:, None]) / config.T
+    pd = np.einsum("...k,...k->...", p, d)[..., None]
+    return 0.5 * np.einsum("...k,...k->...", d, d), p * (d - pd) / config.T
 
 
 def _penalty(params: Params, l2: float) -> float:
@@ -205,7 +206,7 @@ def _penalty(params: Params, l2: float) -> float:
 def objective(params: Params, X: FloatArray, Y: FloatArray, config: TrainConfig) -> float:
     """The mean loss over the points plus ``l2 / 2 · Σ ‖W‖²`` (weights only)."""
     o = _forward(params, X, config.activation).o
-    return float(_point_losses(o, Y, config).mean()) + _penalty(params, config.l2)
+    return float(_losses_and_grad_o(o, Y, config)[0].mean()) + _penalty(params, config.l2)
 
 
 def _backward(
@@ -236,20 +237,9 @@ def gradients(
     (0.693147, [[-0.5, -1.0], [0.5, 1.0]], [-0.5, 0.5])
     """
     fwd = _forward(params, X, config.activation)
-    return _loss_at(params, fwd, Y, config), _grads_at(params, X, fwd, Y, config)
-
-
-def _loss_at(params: Params, fwd: _Pass, Y: FloatArray, config: TrainConfig) -> float:
-    """The objective, from a forward pass."""
-    return float(_point_losses(fwd.o, Y, config).mean()) + _penalty(params, config.l2)
-
-
-def _grads_at(
-    params: Params, X: FloatArray, fwd: _Pass, Y: FloatArray, config: TrainConfig
-) -> Params:
-    """The objective's gradient, from a forward pass."""
-    G = _grad_o(fwd.o, Y, config) / len(X)
-    return _backward(params, X, fwd, G, config)[0]
+    losses, G = _losses_and_grad_o(fwd.o, Y, config)
+    loss = float(losses.mean()) + _penalty(params, config.l2)
+    return loss, _backward(params, X, fwd, G / len(X), config)[0]
 
 
 @dataclass(frozen=True)
@@ -313,21 +303,23 @@ def train(X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig) 
     params = init_params(config, K, rng)
     Y = targets(labels, K, config.smoothing)
     keep = snapshot_steps(config.steps)
+    kept = set(keep.tolist())
     loss = np.empty(config.steps + 1)
     accuracy = np.empty(config.steps + 1)
     snapshots = []
     batches = minibatches(len(X), config.batch, rng)
     for step in range(config.steps + 1):
         fwd = _forward(params, X, config.activation)
-        loss[step] = _loss_at(params, fwd, Y, config)
+        losses, G = _losses_and_grad_o(fwd.o, Y, config)
+        loss[step] = float(losses.mean()) + _penalty(params, config.l2)
         accuracy[step] = float(np.mean(fwd.o.argmax(axis=1) == labels))
-        if step in keep:
-            snapshots.append(tuple(Layer(W.copy(), b.copy()) for W, b in params))
+        if step in kept:
+            snapshots.append(params)  # never changed in place: each step makes new arrays
         if step == config.steps:
             break
         rows = next(batches)
-        if rows is None:  # full batch: the gradient from the forward pass just made
-            grads = _grads_at(params, X, fwd, Y, config)
+        if rows is None:  # full batch: the gradient from the pass just made
+            grads = _backward(params, X, fwd, G / len(X), config)[0]
         else:
             grads = gradients(params, X[rows], Y[rows], config)[1]
         params = tuple(
@@ -351,6 +343,60 @@ def grid_probabilities(
     points = np.stack([gx.ravel(), gy.ravel()], axis=1)
     p = softmax(_forward(params, points, config.activation).o, config.T)
     return p.reshape(*gx.shape, -1)
+
+
+#: The most numbers a layer's output may hold when snapshots are evaluated together: a
+#: few MB of temporaries, whatever the width (a 60 x 60 grid, width 32: 3 snapshots a go).
+STACK_CELLS = 400_000
+
+
+def _stacked(run: Training, rows: int) -> Iterator[Params]:
+    """The run's snapshots stacked layer by layer (``W`` (s, out, in)), a few at a time so
+    that ``rows`` points through the widest layer stay under ``STACK_CELLS`` numbers."""
+    widest = max(layer.W.shape[0] for layer in run.params)
+    size = max(1, STACK_CELLS // (rows * widest))
+    for start in range(0, len(run.snapshots), size):
+        chunk = run.snapshots[start : start + size]
+        yield tuple(
+            Layer(np.stack([s[i].W for s in chunk]), np.stack([s[i].b for s in chunk]))
+            for i in range(len(run.params))
+        )
+
+
+def snapshot_probabilities(run: Training, xs: FloatArray, ys: FloatArray) -> NDArray[np.float32]:
+    """:func:`grid_probabilities` at every snapshot of ``run``, in float32 (ample for
+    shading, half the bytes): shape (snapshots, len(ys), len(xs), K).
+
+    >>> from ce_viz.datasets import make_dataset
+    >>> d = make_dataset("blobs", n=30, K=3, seed=0)
+    >>> run = train(d.X, d.labels, d.K, TrainConfig(steps=4))
+    >>> snapshot_probabilities(run, np.zeros(2), np.zeros(3)).shape
+    (5, 3, 2, 3)
+    """
+    gx, gy = np.meshgrid(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+    points = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    config = run.config
+    p = np.concatenate(
+        [
+            softmax(_forward(stack, points, config.activation).o, config.T).astype(np.float32)
+            for stack in _stacked(run, len(points))
+        ]
+    )
+    return p.reshape(len(p), *gx.shape, -1)
+
+
+def snapshot_pulls(run: Training, X: FloatArray, labels: NDArray[np.intp], K: int) -> FloatArray:
+    """Each point's pull ``Σ_k |p_k − y_k|`` (``Pull.size``) at every snapshot of ``run``:
+    shape (snapshots, n)."""
+    X = np.asarray(X, dtype=np.float64)
+    config = run.config
+    Y = targets(np.asarray(labels, dtype=np.intp), K, config.smoothing)
+    return np.concatenate(
+        [
+            np.abs(softmax(_forward(stack, X, config.activation).o, config.T) - Y).sum(axis=-1)
+            for stack in _stacked(run, len(X))
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -377,5 +423,5 @@ def point_pull(
     Y = targets(np.asarray(labels, dtype=np.intp), K, config.smoothing)
     fwd = _forward(params, X, config.activation)
     residual = softmax(fwd.o, config.T) - Y
-    dx = _backward(params, X, fwd, _grad_o(fwd.o, Y, config), config)[1]
+    dx = _backward(params, X, fwd, _losses_and_grad_o(fwd.o, Y, config)[1], config)[1]
     return Pull(residual, np.abs(residual).sum(axis=1), dx)

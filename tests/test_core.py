@@ -30,6 +30,7 @@ from ce_viz.core import (
     forward,
     grad_logits,
     log_softmax,
+    loss_and_grad,
     numerical_grad,
     relative_error,
     softmax,
@@ -1060,3 +1061,15 @@ def test_rows_give_the_batch_numbers_bit_for_bit(K: int) -> None:
         for i in range(len(o)):
             np.testing.assert_array_equal(whole_p[i], softmax(o[i], 0.7))
             assert whole_loss[i] == cross_entropy(o[i], y[i], 0.7)
+
+
+@pytest.mark.parametrize("K", [2, 3, 17, 40])
+def test_loss_and_grad_is_cross_entropy_and_grad_logits_bit_for_bit(K: int) -> None:
+    """loss_and_grad, the training step's one pass, gives the same floats as
+    cross_entropy and grad_logits called apart, ties, T and far logits included."""
+    o, y = tied_batch(K, 200, 7 * K)
+    o[0, 0] = 1e300  # a spread past the float range: the far branch of the loss
+    for T in (1.0, 0.3, 25.0):
+        loss, g = loss_and_grad(o, y, T)
+        np.testing.assert_array_equal(loss, cross_entropy(o, y, T))
+        np.testing.assert_array_equal(g, grad_logits(o, y, T))

@@ -662,6 +662,26 @@ def test_every_array_of_a_figure_goes_typed_but_axis_ranges_stay_lists() -> None
     np.testing.assert_array_equal(plotted(spec["frames"][0]["data"][0]["x"]), [1.0])
 
 
+def test_to_dict_gives_a_copy_that_can_be_changed_without_touching_the_figure() -> None:
+    """A figure cached for every session is sent many times: what to_dict returns may be
+    changed (nested dicts, lists, frames) and the figure's next to_dict is as before."""
+    fig = figure(
+        [{"type": "scatter", "x": np.arange(3.0), "marker": {"size": [1, 2]}}],
+        {"xaxis": {"range": [0.0, 2.0]}},
+        [{"data": [{"marker": {"size": [3]}}], "name": "0"}],
+    )
+    first = fig.to_dict()
+    first["data"][0]["marker"]["size"].append(9)
+    first["layout"]["xaxis"]["range"][0] = -5.0
+    first["frames"][0]["data"][0]["marker"]["size"][0] = 7
+    first["data"][0]["x"]["bdata"] = "changed"
+    again = fig.to_dict()
+    assert again["data"][0]["marker"]["size"] == [1, 2]
+    assert again["layout"]["xaxis"]["range"] == [0.0, 2.0]
+    assert again["frames"][0]["data"][0]["marker"]["size"] == [3]
+    np.testing.assert_array_equal(plotted(again["data"][0]["x"]), np.arange(3.0))
+
+
 # --------------------------------------------------------------------------------------
 # Builders small and with few inputs
 # --------------------------------------------------------------------------------------

@@ -3,12 +3,15 @@ inspected as objects: every number drawn is the one passed in."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
 from ce_viz.datasets import make_dataset
 from ce_viz.figures.style import CLASS_COLOURS, PALETTE, for_projector
@@ -109,14 +112,22 @@ def test_points_are_drawn_where_they_are_labelled_and_as_large_as_their_pull() -
         assert sizes.min() > 0
 
 
+def png_pixels(uri: str) -> np.ndarray:
+    """The RGBA pixels of a PNG data URI, decoded by Pillow (rows, columns, 4)."""
+    prefix = "data:image/png;base64,"
+    assert uri.startswith(prefix)
+    with Image.open(io.BytesIO(base64.b64decode(uri[len(prefix) :]))) as image:
+        assert image.mode == "RGBA"
+        return np.asarray(image)
+
+
 def test_regions_image_is_the_rgba_of_the_grid_and_sits_on_it() -> None:
     """The image's bytes are region_rgba of the probabilities passed in, one cell a grid
     point, centred on it."""
     fig, data = _regions()
     image = fig.to_dict()["data"][0]
     assert image["type"] == "image"
-    assert image["colormodel"] == "rgba256"
-    z = plotted(image["z"])
+    z = png_pixels(image["source"])
     assert z.shape == (len(data.ys), len(data.xs), 4)
     np.testing.assert_array_equal(z, region_rgba(data.p))
     assert image["x0"] == pytest.approx(data.xs[0])
@@ -331,8 +342,8 @@ def test_animation_frames_carry_only_the_regions_and_the_point_sizes() -> None:
         assert frame["name"] == str(frames.steps[m])
         assert frame["traces"] == list(range(K + 1))
         image, *points = frame["data"]
-        assert set(image) == {"type", "z"}
-        np.testing.assert_array_equal(plotted(image["z"]), region_rgba(frames.p[m]))
+        assert set(image) == {"type", "source"}
+        np.testing.assert_array_equal(png_pixels(image["source"]), region_rgba(frames.p[m]))
         for k, trace in enumerate(points):
             assert set(trace) == {"type", "marker"}
             expected = pull_sizes(frames.pull[m][data.labels == k])

@@ -27,6 +27,8 @@ from ce_viz.train import (
     minibatches,
     objective,
     point_pull,
+    snapshot_probabilities,
+    snapshot_pulls,
     targets,
     train,
 )
@@ -240,3 +242,31 @@ def test_a_minibatch_step_follows_that_batchs_gradient() -> None:
     assert np.allclose(run.params[0].W, params[0].W - 0.3 * grads[0].W, rtol=0, atol=1e-15)
     full = gradients(params, data.X, Y, config)[1]
     assert not np.allclose(run.params[0].W, params[0].W - 0.3 * full[0].W)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig(steps=30),
+        TrainConfig(model="mlp", width=32, activation="relu", steps=30, T=0.5, smoothing=0.1),
+        TrainConfig(model="mlp", width=5, steps=7, loss="mse"),
+    ],
+    ids=["linear", "mlp-relu-32", "mlp-mse"],
+)
+def test_snapshots_evaluated_together_match_each_alone(config: TrainConfig) -> None:
+    """snapshot_probabilities and snapshot_pulls, which stack the snapshots (a few at a
+    time for a wide layer), give what grid_probabilities and point_pull give for each
+    snapshot on its own."""
+    d = make_dataset("moons", n=90, K=3, seed=2)
+    run = train(d.X, d.labels, d.K, config)
+    xs, ys = np.linspace(-2.0, 3.0, 61), np.linspace(-1.5, 2.0, 47)
+    p = snapshot_probabilities(run, xs, ys)
+    pulls = snapshot_pulls(run, d.X, d.labels, d.K)
+    assert p.shape == (len(run.snapshots), len(ys), len(xs), d.K)
+    assert p.dtype == np.float32
+    assert pulls.shape == (len(run.snapshots), d.n)
+    for m, params in enumerate(run.snapshots):
+        alone = grid_probabilities(params, config, xs, ys)
+        np.testing.assert_allclose(p[m], alone, rtol=2e-7, atol=1e-7)
+        size = point_pull(params, d.X, d.labels, d.K, config).size
+        np.testing.assert_allclose(pulls[m], size, rtol=1e-13, atol=1e-15)

@@ -6,13 +6,14 @@ Plotly only. The palette, the sign convention and the type sizes live here and o
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Mapping, Sequence
-from copy import deepcopy
 from typing import Any
 
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
+from PIL import Image
 
 from ce_viz.fmt import plotly_text, shorten
 
@@ -44,6 +45,7 @@ __all__ = [
     "hline",
     "merge",
     "path_traces",
+    "png_uri",
     "short_label",
     "spelled_out",
     "typed_array",
@@ -155,6 +157,23 @@ def typed_array(values: np.ndarray) -> Spec | np.ndarray:
     return spec
 
 
+def png_uri(rgba: np.ndarray) -> str:
+    """An image of RGBA bytes (rows, columns, 4) as a PNG data URI, for an image trace's
+    ``source``: flat shades compress to a few kB where the raw bytes (``z``) go as they
+    are, 4 bytes a cell and a third more in base64. Plotly draws row 0 at ``y0``, as
+    for ``z``.
+
+    >>> png_uri(np.zeros((2, 2, 4), dtype=np.uint8))[:22]
+    'data:image/png;base64,'
+    """
+    buffer = io.BytesIO()
+    # Level 1: nearly the size of level 9 on flat shades, several times faster.
+    Image.fromarray(np.ascontiguousarray(rgba, dtype=np.uint8), "RGBA").save(
+        buffer, "PNG", compress_level=1
+    )
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 def _typed_arrays(value: Any) -> Any:
     """``value`` with every NumPy array in it (through dicts and lists) a typed array."""
     if isinstance(value, np.ndarray):
@@ -230,12 +249,26 @@ class TypedFigure(go.Figure):
             data, layout = state["_spec"]["data"], state["_spec"]["layout"]
         else:
             data, layout = self._data, self._layout
-        spec: dict[str, Any] = {"data": deepcopy(data), "layout": deepcopy(layout)}
+        spec: dict[str, Any] = {"data": _copied(data), "layout": _copied(layout)}
         pending = state.get("_pending_frames")
         frames = list(pending) if pending else [frame._props for frame in self._frame_objs]
         if frames:
-            spec["frames"] = deepcopy(frames)
+            spec["frames"] = _copied(frames)
         return spec
+
+
+def _copied(value: Any) -> Any:
+    """``value`` with every dict and list in it copied, its leaves (numbers, strings, typed
+    arrays' text) shared: what ``deepcopy`` gives a JSON-like spec, at a third of the cost
+    (a cached figure is sent on every rerun; 25 frames of images made ``deepcopy`` a tenth
+    of the training view's rerun, py-spy)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value
 
 
 def figure(data: Sequence[Spec], layout: Spec, frames: Sequence[Spec] = ()) -> go.Figure:

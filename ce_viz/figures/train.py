@@ -4,8 +4,8 @@ the loss and accuracy by step.
 
 Every number drawn is passed in, computed by ``ce_viz.train`` (``grid_probabilities``,
 ``point_pull``, ``train``); here they are only arranged. The regions are one ``image``
-trace of RGBA bytes (:func:`region_rgba`): 100 x 100 cells are 40 kB before base64,
-far less than a heatmap per class.
+trace, a PNG of RGBA bytes (:func:`region_rgba`): a 60 x 60 grid of flat shades is about
+2 kB, far less than a heatmap per class.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ce_viz.figures.style import (
     figure,
     merge,
     play_controls,
+    png_uri,
     short_label,
 )
 from ce_viz.fmt import fmt_sig, plotly_text
@@ -65,13 +66,17 @@ def region_rgba(p: ArrayLike) -> np.ndarray:
     >>> region_rgba([[[0.5, 0.5], [0.0, 1.0]]])[0, :, 3].tolist()
     [15, 158]
     """
-    p = np.asarray(p, dtype=np.float64)
+    p = np.asarray(p)
     K = p.shape[-1]
     predicted = p.argmax(axis=-1)
-    sure = (p.max(axis=-1) - 1.0 / K) / (1.0 - 1.0 / K)
+    # The top probability by the arg-max: a max along a short last axis is several times
+    # slower (25 frames of 60 x 60: 3.5 ms against 0.5 ms).
+    top = np.take_along_axis(p, predicted[..., None], axis=-1)[..., 0].astype(np.float64)
+    sure = (top - 1.0 / K) / (1.0 - 1.0 / K)
     alpha = ALPHA_UNSURE + (ALPHA_SURE - ALPHA_UNSURE) * np.clip(sure, 0.0, 1.0)
     rgba = np.empty((*p.shape[:-1], 4), dtype=np.uint8)
-    rgba[..., :3] = np.array([_rgb(c) for c in CLASS_COLOURS[:K]], dtype=np.uint8)[predicted]
+    colours = np.array([_rgb(c) for c in CLASS_COLOURS[:K]], dtype=np.uint8)
+    rgba[..., :3] = colours.take(predicted, axis=0)
     rgba[..., 3] = np.round(255 * alpha).astype(np.uint8)
     return rgba
 
@@ -91,8 +96,7 @@ def _image_trace(data: RegionsData) -> Spec:
     xs, ys = np.asarray(data.xs, dtype=np.float64), np.asarray(data.ys, dtype=np.float64)
     return {
         "type": "image",
-        "z": region_rgba(data.p),
-        "colormodel": "rgba256",
+        "source": png_uri(region_rgba(data.p)),
         "x0": float(xs[0]),
         "dx": float(xs[-1] - xs[0]) / max(len(xs) - 1, 1),
         "y0": float(ys[0]),
@@ -327,20 +331,20 @@ CONTROLS_HEIGHT = 180
 
 def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
     """:func:`regions_figure` with Play and a step slider over ``frames``: each frame
-    carries only what moves, the regions' image and the points' sizes. Every frame sends
-    its own image, so keep the grid coarser than a still figure's: 25 frames of 60 x 60
-    with 1,000 points are about 0.7 MB of JSON, 100 x 100 would pass 1 MB."""
+    carries only what moves, the regions' image (a PNG) and the points' sizes. 25 frames
+    of a 60 x 60 grid with 1,000 points are about 0.3 MB of JSON, most of it the sizes."""
     fig = regions_figure(data)
     spec = fig.to_dict()
     labels = np.asarray(data.labels)
     names = [str(int(s)) for s in frames.steps]
     K = len(data.names)
+    images = region_rgba(frames.p)  # every frame's colours at once
     specs = [
         {
             "name": name,
             "traces": list(range(K + 1)),
             "data": [
-                {"type": "image", "z": region_rgba(frames.p[m])},
+                {"type": "image", "source": png_uri(images[m])},
                 *(
                     {"type": "scatter", "marker": {"size": pull_sizes(frames.pull[m][labels == k])}}
                     for k in range(K)

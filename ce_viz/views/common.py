@@ -10,9 +10,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ce_viz.analysis import FD_STEPS, Evaluation, evaluate, fd_sweep
-from ce_viz.core import FloatArray
+from ce_viz.core import CEVizError, FloatArray
 from ce_viz.datasets import Dataset
-from ce_viz.figures import PLOTLY_CONFIG, for_projector
+from ce_viz.figures import PLOTLY_CONFIG, for_projector, regions_animation
 from ce_viz.fmt import escape_markdown
 from ce_viz.scenes import TrainScene, train_scene
 from ce_viz.state import T_RANGE, AppState
@@ -72,17 +72,40 @@ TRAIN_FIELDS = (
 )
 
 
-# A run of 1,000 points x 500 steps takes 0.25 s (linear) to 1.3 s (width 32, mini-batches);
-# a hit unpickles its at most ~2 MB in about 2 ms. 8 entries: at most ~16 MB.
-@st.cache_data(max_entries=8, ttl=CACHE_TTL, show_spinner="Training…")
+# A run of 1,000 points x 500 steps takes 0.25 s (linear) to 1.3 s (width 32, mini-batches).
+# Kept as objects (cache_resource), shared by every session and never changed: a hit
+# costs nothing, where unpickling a copy (cache_data) cost ~2 ms a rerun. An entry is at
+# most ~2 MB (the frames' probabilities in float32): 16 entries, at most ~32 MB.
+@st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner="Training…")
 def _cached_training(settings: tuple[object, ...], data: Dataset | None) -> TrainScene:
     return train_scene(AppState(**dict(zip(TRAIN_FIELDS, settings, strict=True))), data)
+
+
+def _training_key(state: AppState) -> tuple[object, ...]:
+    return tuple(getattr(state, name) for name in TRAIN_FIELDS)
 
 
 def training(state: AppState, data: Dataset | None = None) -> TrainScene:
     """The state's training run and what its charts draw, cached per training settings (and
     per uploaded data set ``data``; None: the state's preset data)."""
-    return _cached_training(tuple(getattr(state, name) for name in TRAIN_FIELDS), data)
+    return _cached_training(_training_key(state), data)
+
+
+# The animated regions: 25 frames of PNG images, ~0.1 MB. Building it (colours, PNGs) cost
+# about as much as the training itself; a rerun that does not train again (a point
+# picked, presentation mode) reuses it.
+@st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
+def _cached_regions(settings: tuple[object, ...], data: Dataset | None) -> go.Figure:
+    scene = _cached_training(settings, data)
+    if scene.regions is None or scene.frames is None:
+        raise CEVizError("the training diverged: there are no regions to draw")
+    return regions_animation(scene.regions, scene.frames)
+
+
+def regions_chart(state: AppState, data: Dataset | None = None) -> go.Figure:
+    """The animated decision regions of :func:`training`'s run (which must not have
+    diverged), built once per training settings and data."""
+    return _cached_regions(_training_key(state), data)
 
 
 def show_error(field: str) -> None:

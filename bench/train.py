@@ -1,0 +1,132 @@
+"""Server cost of "Watch it learn" (``view=train``) against the minimal app, side by side.
+
+    python -m bench train            (from the project root)
+    python -m bench.train ROUNDS     (reruns per measurement; default 20)
+
+Every rerun runs under ``streamlit.testing.v1.AppTest`` in this process and is measured as
+process CPU (``time.process_time``, every thread), like ``python -m bench cpu``. The view
+and the minimal app (``bench/minimal_app.py``) alternate, round by round, so that noise from
+a shared machine hits them alike; medians are compared.
+
+* **retrain**: a new learning rate typed each rerun, never seen before, so nothing cached
+  can answer. The rerun trains the default model (softmax regression, 200 blob points, 100
+  steps), evaluates the 25 snapshots on the 60 x 60 grid, builds the animated regions
+  (25 PNG frames) and sends every chart.
+* **replay**: the learning rate switched between two values already trained. The training
+  and the animated regions come from the shared caches: what a rerun costs a class that
+  opened one link, or a student going back to a setting.
+* **payload**: the JSON of every chart on the page, in bytes, for the default link and for
+  the largest settings a link can ask for (1,000 spiral points in 5 classes, a hidden
+  layer of 32, 500 steps, mini-batches of 10).
+* **largest training**: the CPU of one training at those largest settings (the first visit
+  of such a link pays it; the cache serves the rest).
+
+Targets (issue "One layer back, and a classifier you can watch learn"): each rerun at most
+5x the minimal app; every page's figures under 1 MB. The exit status is 0 when all are met.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from bench.cpu import Driver
+from bench.landscape import machine
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUNDS = 20
+CPU_TARGET = 5.0
+PAYLOAD_TARGET = 1_000_000
+#: The largest settings a link can ask for (each at its limit in ``state``).
+LARGEST = {
+    "view": "train",
+    "train_data": "spiral",
+    "train_n": "1000",
+    "classes": "5",
+    "model": "mlp",
+    "width": "32",
+    "train_steps": "500",
+    "batch": "10",
+}
+
+
+class Replay(Driver):
+    """The train view rerun with its learning rate switched between two trained values."""
+
+    VALUES = (0.5, 0.55)
+
+    def rerun(self) -> float:
+        self.edits += 1
+        widget = self.at.number_input(key="train_lr").set_value(self.VALUES[self.edits % 2])
+        start = time.process_time()
+        widget.run()
+        spent = time.process_time() - start
+        assert not self.at.exception, [e.value for e in self.at.exception]
+        return spent
+
+
+def payload(query: dict[str, str]) -> tuple[int, float]:
+    """The bytes of every chart's JSON on the page for ``query``, and the CPU seconds of
+    that first run (a fresh app: nothing cached in this process for these settings)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.query_params.update(query)
+    start = time.process_time()
+    at.run()
+    spent = time.process_time() - start
+    assert not at.exception, [e.value for e in at.exception]
+    return sum(len(chart.proto.spec) for chart in at.get("plotly_chart")), spent
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    rounds = int(args[0]) if args else ROUNDS
+    minimal = Driver(ROOT / "bench" / "minimal_app.py", "num_1", {})
+    drivers = {
+        "retrain": Driver(ROOT / "app.py", "train_lr", {"view": "train"}),
+        "replay": Replay(ROOT / "app.py", "train_lr", {"view": "train"}),
+    }
+    for driver in (minimal, *drivers.values()):  # warm-up: imports, and both replay values
+        driver.rerun()
+        driver.rerun()
+    times: dict[str, list[float]] = {"minimal app": [], **{name: [] for name in drivers}}
+    for _ in range(rounds):
+        times["minimal app"].append(minimal.rerun())
+        for name, driver in drivers.items():
+            times[name].append(driver.rerun())
+    base = statistics.median(times["minimal app"])
+    print(f'"Watch it learn": server CPU per rerun, median of {rounds} (AppTest, one process)')
+    print(f"machine: {machine()}")
+    print()
+    header = f"{'rerun':<14} {'ms CPU':>8} {'ratio':>7}"
+    print(header)
+    print("-" * len(header))
+    met = True
+    for name, spent in times.items():
+        median = statistics.median(spent)
+        ratio = median / base
+        ok = name == "minimal app" or ratio <= CPU_TARGET
+        met = met and ok
+        flag = "" if ok else f"   <- over {CPU_TARGET:g}x"
+        print(f"{name:<14} {1e3 * median:8.1f} {ratio:7.2f}{flag}")
+    print()
+    default_bytes, _ = payload({"view": "train"})
+    largest_bytes, largest_cpu = payload(LARGEST)
+    for name, size in (("default link", default_bytes), ("largest settings", largest_bytes)):
+        ok = size < PAYLOAD_TARGET
+        met = met and ok
+        print(f"figures' JSON, {name:<17} {size / 1e6:6.3f} MB{'' if ok else '   <- over 1 MB'}")
+    print(f"first run at the largest settings (training included): {largest_cpu:.2f} s CPU")
+    print()
+    print(
+        f"targets: every rerun <= {CPU_TARGET:g}x the minimal app, every page's figures "
+        f"< 1 MB: {'met' if met else 'NOT met'}"
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
