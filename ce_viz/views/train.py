@@ -5,6 +5,7 @@ the linear model's weight vectors with their descent steps."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import streamlit as st
 
@@ -12,7 +13,9 @@ from ce_viz.changes import from_row
 from ce_viz.core import CEVizError
 from ce_viz.datasets import MAX_CLASSES, MAX_POINTS, Dataset, read_points
 from ce_viz.figures import (
+    PLOTLY_CONFIG,
     computation_graph_figure,
+    for_projector,
     history_figure,
     outer_product_figure,
     regions_animation,
@@ -63,7 +66,7 @@ def render(state: AppState) -> None:
         "$\\partial L/\\partial o = p - y$ for each point and passes it back to the weights. "
         "The shading is the predicted class, stronger where the model is surer; each "
         "point's size is its pull $\\sum_k |p_k - y_k|$. Press Play to watch the regions "
-        "form."
+        "form; click a point to follow it one layer back, below the charts."
     )
     data = _data_controls(state)
     _model_controls(state)
@@ -191,11 +194,7 @@ def _charts(state: AppState, scene: TrainScene, source: str) -> None:
         return
     regions, side = st.columns([3, 2])
     with regions:
-        chart(
-            regions_animation(scene.regions, scene.frames),
-            key="train_regions",
-            alt=_regions_alt(state, scene, source),
-        )
+        _regions_chart(state, scene, source)
     with side:
         chart(history, key="train_history", alt=_history_alt(state, scene))
         if scene.W is not None and scene.W_grad is not None:
@@ -203,6 +202,35 @@ def _charts(state: AppState, scene: TrainScene, source: str) -> None:
                 scene.W, scene.W_grad, scene.data.names, scene.x_range, scene.y_range
             )
             chart(weights, key="train_weights", alt=_weights_alt(scene))
+
+
+def _regions_chart(state: AppState, scene: TrainScene, source: str) -> None:
+    """The animated regions, placed like ``common.chart``; clicking a point opens it in
+    the panel below."""
+    fig = regions_animation(scene.regions, scene.frames)
+    st.plotly_chart(
+        for_projector(fig) if state.present else fig,
+        config=PLOTLY_CONFIG,
+        width="stretch",
+        key="train_regions",
+        alt=_regions_alt(state, scene, source),
+        on_select=partial(_on_pick, scene.data.X.tolist()),
+        selection_mode="points",
+    )
+
+
+def _on_pick(points: list[list[float]]) -> None:
+    """A point clicked on the regions chart is the panel's point (the nearest of the
+    data's points to the click's coordinates, which the chart sends rounded)."""
+    event = session.value("train_regions") or {}
+    picked = event.get("selection", {}).get("points", [])
+    if not picked:
+        return
+    x, y = picked[0]["x"], picked[0]["y"]
+    nearest = min(
+        range(len(points)), key=lambda j: (points[j][0] - x) ** 2 + (points[j][1] - y) ** 2
+    )
+    session.update(point=nearest)
 
 
 def _regions_alt(state: AppState, scene: TrainScene, source: str) -> str:
@@ -294,7 +322,8 @@ def _point_panel(state: AppState, scene: TrainScene) -> None:
         min_value=0,
         max_value=data.n - 1,
         step=1,
-        help="Its index in the data (point= in the link); empty: the one pulling hardest.",
+        help="Its index in the data (point= in the link), or click it on the regions chart; "
+        "empty: the point pulling hardest.",
         **session.bound("point", shown=i),
     )
     words.markdown(
