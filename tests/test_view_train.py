@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ce_viz.digits import digit_model, load_digits
 from ce_viz.layer import linear_layer
 from ce_viz.scenes import train_scene
 from ce_viz.state import TRAIN_DATA, TRAIN_PRESETS, parse_query, to_query, train_preset_state
@@ -435,3 +437,41 @@ def test_the_gradient_view_link_carries_the_points_logits_class_and_T() -> None:
     assert np.allclose(state.logits, W @ scene.data.X[11] + b, rtol=1e-12, atol=1e-12)
     assert state.target == int(scene.data.labels[11])
     assert (state.view, state.T, state.smoothing, state.y) == ("gradient", 0.5, 0.1, None)
+
+
+# --------------------------------------------------------------------------------------
+# The README's lecture recipe for this issue
+# --------------------------------------------------------------------------------------
+
+RECIPE_HEADING = "## Lecture recipe: from p − y to a trained classifier"
+
+
+def readme_story() -> list[dict[str, str]]:
+    """The links of the README's "from p − y to a trained classifier" recipe, in order."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text.split(RECIPE_HEADING, 1)[1].split("\n## ", 1)[0]
+    queries = re.findall(r"^\d\. [^`\n]*`\?([^`]+)`", section, flags=re.MULTILINE)
+    return [dict(part.split("=", 1) for part in query.split("&")) for query in queries]
+
+
+def test_the_readme_recipe_tells_the_story_in_four_links() -> None:
+    """The recipe's four links open, with no message, the gradient view, a linear layer,
+    a digit the model gets wrong, and the hidden layer that learns the spiral to 95 %+."""
+    links = readme_story()
+    assert [q.get("view") for q in links] == ["gradient", "layer", "layer", "train"]
+    pages = [run_app(**query) for query in links]
+    for at, query in zip(pages, links, strict=True):
+        assert not at.warning, (query, warnings_text(at))
+        assert [e.value for e in at.error] == [], query
+        written = {k: at.query_params[k] for k in at.query_params}
+        assert parse_query(written) == (parse_query(query)[0], ())  # the link is kept
+    assert links[1]["layer"] == "linear"
+    digit = int(links[2]["digit"])
+    assert links[2]["layer"] == "digits"
+    assert digit_model().predicted[digit] != load_digits().labels[digit]
+    state, _ = parse_query(links[3])
+    assert (state.train_data, state.model) == ("spiral", "mlp")
+    reached = re.search(r"the accuracy is (\d+)%", alts(pages[3])["train_regions"])
+    assert reached is not None
+    assert int(reached.group(1)) >= 95
+    assert any("One layer back for point" in m.value for m in pages[3].markdown)
