@@ -19,7 +19,7 @@ from ce_viz.figures import (
     slice_figure,
 )
 from ce_viz.figures.landscape import MAX_FRAMES, frame_steps
-from ce_viz.figures.style import AXIS_TITLE_CHARS, for_projector
+from ce_viz.figures.style import AXIS_TITLE_CHARS, PRESENTATION_SCALE, for_projector
 from ce_viz.fmt import fmt_signed, plotly_text
 from ce_viz.landscape import (
     descend,
@@ -312,6 +312,34 @@ def test_presentation_mode_scales_the_play_controls_and_the_step_readout() -> No
         assert slider["font"]["size"] >= big
     for menu in layout["updatemenus"]:
         assert menu["font"]["size"] >= big
+
+
+def _below_plot_px(layout: dict) -> tuple[float, list[float]]:
+    """The plot area's height and how far under it, in pixels, each control (buttons,
+    slider) and a legend placed in the plot's fractions sit."""
+    margin = layout["margin"]
+    plot = layout["height"] - margin["t"] - margin["b"]
+    placed = [*layout["updatemenus"], *layout["sliders"]]
+    if layout.get("legend", {}).get("yref", "paper") == "paper":
+        placed.append(layout["legend"])
+    return plot, [-c["y"] * plot for c in placed]
+
+
+def test_presentation_mode_moves_the_play_controls_down_with_their_larger_type() -> None:
+    """The buttons, slider and legend under the plot grow 1.75x in presentation mode, so
+    their distances under the plot grow as much, and the plot area does not shrink to
+    make room: the buttons sat on the axis title and the slider on the legend before."""
+    desk = build(surface=False)
+    projected = for_projector(desk)
+    plot, offsets = _below_plot_px(desk.to_dict()["layout"])
+    big_plot, big_offsets = _below_plot_px(projected.to_dict()["layout"])
+    assert big_plot >= plot
+    for small, big in zip(offsets, big_offsets, strict=True):
+        assert big == pytest.approx(PRESENTATION_SCALE * small)
+    layout = projected.to_dict()["layout"]
+    assert layout["margin"]["b"] == round(
+        PRESENTATION_SCALE * desk.to_dict()["layout"]["margin"]["b"]
+    )
 
 
 # --------------------------------------------------------------------------------------

@@ -594,7 +594,7 @@ def for_projector(fig: go.Figure, max_height: int = 820) -> go.Figure:
         },
     )
     if "height" in layout:
-        layout["height"] = min(round(layout["height"] * PRESENTATION_SCALE), max_height)
+        _projected_height(layout, max_height)
     axis_font = {"tickfont": {"size": big}, "title": sized}
     for key, value in list(layout.items()):
         if key.startswith(("xaxis", "yaxis")):
@@ -613,6 +613,36 @@ def for_projector(fig: go.Figure, max_height: int = 820) -> go.Figure:
         layout["sliders"] = [merge(s, sized, {"currentvalue": sized}) for s in layout["sliders"]]
     data = [_projected_trace(trace, big) for trace in spec.get("data", [])]
     return figure(data, layout, spec.get("frames", ()))
+
+
+def _projected_height(layout: Spec, max_height: int) -> None:
+    """Scale ``layout``'s height in place by ``PRESENTATION_SCALE``, up to ``max_height``.
+
+    Play controls under the plot (``updatemenus``, ``sliders``) are placed in fractions of
+    the plot area's height, in the bottom margin with the axis title and the legend: all
+    of them grow with the type, so that margin grows by the same scale (and the figure by
+    as much beyond ``max_height``, so that the plot keeps its size), and each control's
+    offset below the plot scales too, as does a legend placed under the plot in its
+    fractions. Without this the larger buttons sat on the x axis's title and the slider on
+    the legend."""
+    height = layout["height"]
+    margin = layout.get("margin", {})
+    scaled = round(height * PRESENTATION_SCALE)
+    controls = [*layout.get("updatemenus", ()), *layout.get("sliders", ())]
+    if not controls or "b" not in margin:
+        layout["height"] = min(scaled, max_height)
+        return
+    top, bottom = margin.get("t", 0), margin["b"]
+    grown = round(bottom * PRESENTATION_SCALE)
+    layout["height"] = min(scaled, max_height + grown - bottom)
+    layout["margin"] = {**margin, "b": grown}
+    stretch = PRESENTATION_SCALE * (height - top - bottom) / (layout["height"] - top - grown)
+    for key in ("updatemenus", "sliders"):
+        if key in layout:
+            layout[key] = [{**c, "y": c["y"] * stretch} if "y" in c else c for c in layout[key]]
+    legend = layout.get("legend", {})
+    if legend.get("yref", "paper") == "paper" and legend.get("y", 0) < 0:  # under the plot
+        layout["legend"] = {**legend, "y": legend["y"] * stretch}
 
 
 def _projected_trace(trace: Spec, big: int) -> Spec:
