@@ -38,7 +38,7 @@ def test_linear_tab_shows_o_and_the_gradients_with_live_numbers() -> None:
     text = _latex(at)
     for value in (*o, *g, *(W.T @ g)):
         assert _tex4(value) in text, (value, text[:300])
-    assert "sidebar's logit values are not used here" in " ".join(m.value for m in at.markdown)
+    assert "they come from a linear layer" in " ".join(m.value for m in at.markdown)
 
 
 def test_digits_tab_shows_the_true_class_and_the_prediction() -> None:
@@ -95,3 +95,36 @@ def test_the_gallery_of_wrong_digits_opens_one() -> None:
     assert at.query_params["digit"] == str(wrong[0])
     assert metric(at, "True class") == str(int(d.labels[wrong[0]]))
     assert metric(at, "Predicted") != metric(at, "True class")
+
+
+def _softmax(o: np.ndarray) -> np.ndarray:
+    e = np.exp(o - o.max())
+    return e / e.sum()
+
+
+def test_the_sidebar_shows_only_what_the_layer_reads() -> None:
+    """On view=layer the sidebar has no logit sliders, boxes or presets (o = Wx + b is
+    computed) and says so; its K and true class change the page's o and p − y; on the
+    digits tab, whose model fixes K, T and ε, none of the sample's inputs are shown."""
+    x = np.array([1.0, -0.5, 2.0])
+    at = run_app(view="layer", x="1,-0.5,2")
+    side = at.sidebar
+    assert len(side.slider) == 0
+    assert [n.key for n in side.number_input] == ["K"]
+    assert "preset" not in [b.key for b in side.button_group]
+    assert "o = Wx + b" in " ".join(c.value for c in side.caption)
+    side.number_input(key="K").set_value(4).run()
+    at.sidebar.selectbox(key="target").select(3).run()
+    assert at.query_params["target"] == "3"
+    W, b = example_weights(4, X_FEATURES)
+    o = W @ x + b
+    g = _softmax(o) - np.eye(4)[3]
+    text = _latex(at)
+    for value in (*o, *g):
+        assert _tex4(value) in text, (value, text[:300])
+
+    at = run_app(view="layer", layer="digits")
+    side = at.sidebar
+    assert (len(side.slider), len(side.number_input), len(side.selectbox)) == (0, 0, 0)
+    assert "none of the sample's inputs apply" in " ".join(c.value for c in side.caption)
+    assert [t.key for t in side.toggle] == ["present"]

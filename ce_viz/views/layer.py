@@ -86,7 +86,7 @@ def _linear(state: AppState) -> None:
         "**Here the logits are not typed: they come from a linear layer** $o = Wx + b$. "
         f"Edit the sample $x$; $W$ and $b$ are fixed (drawn once from seed {EXAMPLE_SEED} and "
         "rounded to one decimal). The number of classes $K$, the true class $k$, $T$ and "
-        "the smoothing are the sidebar's; the sidebar's logit values are not used here."
+        "the smoothing are the sidebar's."
     )
     _x_box(state)
     W, b = example_weights(state.K, X_FEATURES)

@@ -249,21 +249,52 @@ def sidebar(state: AppState) -> None:
             _more_settings(state)
             _presentation_toggle()
         return
+    if state.view == "layer":
+        with st.sidebar:
+            _layer_inputs(state)
+        return
     with st.sidebar:
         preset_picker()
         st.header("Inputs")
-        st.number_input(
-            "Number of classes K",
-            min_value=K_RANGE[0],
-            max_value=K_RANGE[1],
-            step=1,
-            key="K",
-            on_change=_on_K,
-        )
+        _classes_input()
         _logit_inputs(state)
         _target_inputs(state)
         _more_settings(state)
         _presentation_toggle()
+
+
+def _classes_input() -> None:
+    """The number of classes K."""
+    st.number_input(
+        "Number of classes K",
+        min_value=K_RANGE[0],
+        max_value=K_RANGE[1],
+        step=1,
+        key="K",
+        on_change=_on_K,
+    )
+
+
+def _layer_inputs(state: AppState) -> None:
+    """One layer back computes its logits (o = Wx + b), so the logit boxes and the
+    presets, which set logits, are left out; the digits tab has its own trained model, so
+    there none of the sample's inputs apply."""
+    if state.layer_tab == "digits":
+        st.caption(
+            "The digits' model fixes its own 10 classes, T = 1 and no smoothing: none of "
+            "the sample's inputs apply to it."
+        )
+        _presentation_toggle()
+        return
+    st.header("Inputs")
+    st.caption(
+        "The logits come from $o = Wx + b$ on the page; K, the target, T, ε and the names "
+        "apply to it."
+    )
+    _classes_input()
+    _target_inputs(state)
+    _more_settings(state)
+    _presentation_toggle()
 
 
 def _presentation_toggle() -> None:
