@@ -7,12 +7,14 @@ Wᵀ(p − y), the arg-max over the digit's logits), not from the view's own cod
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import numpy as np
 
 from ce_viz.digits import digit_model, load_digits
 from ce_viz.fmt import fmt
 from ce_viz.layer import example_weights
-from ce_viz.state import X_FEATURES
+from ce_viz.state import DEFAULT, X_FEATURES, AppState, parse_query
 from tests.apptest import chart_payload, metric, run_app, warnings_text
 
 
@@ -128,3 +130,53 @@ def test_the_sidebar_shows_only_what_the_layer_reads() -> None:
     assert (len(side.slider), len(side.number_input), len(side.selectbox)) == (0, 0, 0)
     assert "none of the sample's inputs apply" in " ".join(c.value for c in side.caption)
     assert [t.key for t in side.toggle] == ["present"]
+
+
+def _gradient_link(at) -> AppState:
+    """The state that the page's "Open these logits in the gradient view" link opens."""
+    (button,) = at.get("link_button")
+    assert button.proto.label == "Open these logits in the gradient view"
+    state, messages = parse_query(dict(parse_qsl(urlsplit(button.proto.url).query)))
+    assert messages == ()
+    return state
+
+
+def test_the_linear_tab_links_its_logits_to_the_gradient_view() -> None:
+    """The linear tab's link opens the gradient view with o = Wx + b, the true class, T, ε
+    and the names in force, and nothing of this view's own settings."""
+    x = np.array([0.5, -2.0, 3.0])
+    at = run_app(view="layer", x="0.5,-2,3", target="2", T="2", smoothing="0.1", names="a,b,c")
+    state = _gradient_link(at)
+    W, b = example_weights(3, X_FEATURES)
+    np.testing.assert_allclose(state.logits, W @ x + b, rtol=1e-12, atol=1e-12)
+    assert (state.view, state.target, state.y, state.T, state.smoothing, state.names) == (
+        "gradient",
+        2,
+        None,
+        2.0,
+        0.1,
+        ("a", "b", "c"),
+    )
+    assert (state.x, state.layer_tab) == (DEFAULT.x, DEFAULT.layer_tab)
+    soft = _gradient_link(run_app(view="layer", y="0.2,0.5,0.3", present="1"))
+    assert (soft.y, soft.present) == ((0.2, 0.5, 0.3), True)
+
+
+def test_the_digits_tab_links_the_digits_logits_to_the_gradient_view() -> None:
+    """The digits tab's link opens the gradient view with the digit's ten logits, its
+    label as the true class, the names 0..9, T = 1 and no smoothing, whatever the
+    sidebar's T."""
+    d, model = load_digits(), digit_model()
+    at = run_app(view="layer", layer="digits", digit="37", T="3", target="2")
+    state = _gradient_link(at)
+    np.testing.assert_allclose(
+        state.logits, model.W @ (d.pixels[37] / 16.0) + model.b, rtol=1e-12, atol=1e-12
+    )
+    assert (state.view, state.target, state.y, state.T, state.smoothing) == (
+        "gradient",
+        int(d.labels[37]),
+        None,
+        1.0,
+        0.0,
+    )
+    assert state.names == tuple(str(j) for j in range(10))

@@ -4,6 +4,8 @@ model of the 8x8 handwritten digits, one digit's ∂L/∂W drawn as ten images."
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from ce_viz.digits import DigitEvaluation, digit_model, evaluate_digit
@@ -26,9 +28,18 @@ from ce_viz.layer import (
     hidden_layer,
     linear_layer,
 )
-from ce_viz.state import DIGIT_RANGE, LAYER_TABS, X_FEATURES, X_LIMIT, AppState, parse_vector
+from ce_viz.state import (
+    DEFAULT,
+    DIGIT_RANGE,
+    LAYER_TABS,
+    X_FEATURES,
+    X_LIMIT,
+    AppState,
+    parse_vector,
+)
 from ce_viz.views import session
 from ce_viz.views.common import chart
+from ce_viz.views.sidebar import link_to
 
 #: The x text box's error field and key.
 X_FIELD = "x_text"
@@ -44,6 +55,19 @@ def render(state: AppState) -> None:
         with tab:
             if tab.open:  # only the open tab is built (layer= in the link names it)
                 sections[name]()
+
+
+def _gradient_link(state: AppState, **sample: object) -> None:
+    """A button that opens this panel's logits and target (``sample``: fields of the
+    state) in the gradient view, through the share link's own builder, which writes each
+    logit exactly; presentation mode goes along, the other views' settings do not."""
+    shown = replace(DEFAULT, **sample, present=state.present, view="gradient")
+    st.link_button(
+        "Open these logits in the gradient view",
+        link_to(shown),
+        icon=":material/open_in_new:",
+        help="The gradient view with this o, the true class, T, ε and the class names.",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -97,6 +121,15 @@ def _linear(state: AppState) -> None:
     st.latex(rf"o = Wx + b = {_column(step.o)}")
     over_t = "" if state.T == 1 else "/T"
     st.latex(rf"p = \mathrm{{softmax}}(o{over_t}) = {_column(step.p)}")
+    _gradient_link(
+        state,
+        logits=tuple(step.o.tolist()),
+        target=state.target,
+        y=state.y,
+        T=state.T,
+        smoothing=state.smoothing,
+        names=state.names,
+    )
     _linear_gradients(state, W, step)
     graph, outer = st.columns([2, 3])
     with graph:
@@ -209,6 +242,7 @@ def _digits(state: AppState) -> None:
     true.metric("True class", str(e.label))
     said.metric("Predicted", str(e.predicted))
     loss.metric("Loss", fmt(e.layer.loss))
+    _gradient_link(state, logits=tuple(e.logits.tolist()), target=e.label, names=DIGIT_NAMES)
     image, bars = st.columns([1, 2])
     with image:
         chart(
