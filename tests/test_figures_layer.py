@@ -218,3 +218,52 @@ def test_digit_grid_payload_is_small() -> None:
 def test_every_figure_validates_in_full() -> None:
     for fig in _all_figures():
         go.Figure(fig.to_dict())
+
+
+def test_outer_product_reads_on_a_phone() -> None:
+    """Three columns fit a 390-pixel phone: each cell and row label writes its number in
+    two fixed decimals (never 2.32e-03), each column label is two short lines, and the
+    cells' numbers stand in for a colour bar; with more columns the colour bar is back."""
+    tiny = linear_layer([1.0, -0.5, 2.0], [[1, 0, 0], [0, 1, 0], [0, 0, -2]], [3, 2, 0], y=1)
+    assert tiny.p[2] < 0.005  # a row whose p − y reads 0.00 to two decimals
+    spec = outer_product_figure(tiny.grad_W, tiny.grad_o, tiny.x, ["a", "b", "c"]).to_dict()
+    (heat,) = spec["data"]
+    cells = [t for row in heat["text"] for t in row]
+    rows = spec["layout"]["yaxis"]["ticktext"]
+    for text in cells + [r.split(": ")[1] for r in rows]:
+        assert re.fullmatch(r"[+\u2212]\d+\.\d\d", text), text
+    np.testing.assert_allclose(
+        [_numbers(t)[0] for t in cells], tiny.grad_W.ravel(), atol=0.005 + 1e-12
+    )
+    columns = spec["layout"]["xaxis"]["ticktext"]
+    assert all(len(line) <= 6 for c in columns for line in c.split("<br>")), columns
+    assert heat["showscale"] is False
+    e = evaluate_digit(0)
+    wide = outer_product_figure(e.layer.grad_W, e.p_minus_y, e.layer.x, [str(i) for i in range(10)])
+    assert wide.to_dict()["data"][0].get("showscale", True) is True
+
+
+def test_graph_lines_are_short_enough_for_a_phone() -> None:
+    """No line on the computation graphs is longer than the widest backward line (the
+    ∂L/∂W₂ one): a longer one ran past a phone's screen and was cut off."""
+    for step in (LINEAR, HIDDEN):
+        notes = computation_graph_figure(step).to_dict()["layout"]["annotations"]
+        lines = [re.sub(r"<[^>]+>", "", line) for n in notes for line in n["text"].split("<br>")]
+        assert max(len(line) for line in lines) <= len("↑ ∂L/∂W₂ = (p − y) hᵀ, ∂L/∂b₂ = p − y")
+
+
+def test_digit_grid_at_a_phone_height_leaves_no_gap_between_rows() -> None:
+    """At the phone height each image's row is about as tall as the image is wide on a
+    390-pixel screen (358 pixels of chart): the square image fills its row, with no band
+    of empty space under it (at the wide screen's height each row was twice as tall)."""
+    e = evaluate_digit(0)
+    layout = digit_gradient_figure(e.grad_images, e.p_minus_y, 0, height=360).to_dict()["layout"]
+    margin = layout["margin"]
+    plot_height = layout["height"] - margin["t"] - margin["b"]
+    plot_width = 358 - margin["l"] - margin["r"]
+    for j in range(10):
+        suffix = "" if j == 0 else str(j + 1)
+        x0, x1 = layout[f"xaxis{suffix}"]["domain"]
+        y0, y1 = layout[f"yaxis{suffix}"]["domain"]
+        image = (x1 - x0) * plot_width  # square: as tall as it is wide
+        assert image <= (y1 - y0) * plot_height <= 1.25 * image

@@ -26,7 +26,7 @@ from ce_viz.figures.style import (
     short_label,
     spelled_out,
 )
-from ce_viz.fmt import fmt, fmt_signed, subscript
+from ce_viz.fmt import fmt, subscript
 from ce_viz.layer import HiddenLayerPass, LinearPass
 
 __all__ = [
@@ -220,7 +220,8 @@ def _hidden_steps(step: HiddenLayerPass) -> list[_Step]:
             [
                 "↑ δ = ∂L/∂h ⊙ σ′(z)",
                 "   = " + short_vector(step.delta),
-                f"↓ h = {sigma}(z), σ′(z) = " + short_vector(step.slope),
+                f"↓ h = {sigma}(z)",
+                "↓ σ′(z) = " + short_vector(step.slope),
             ],
             step.delta,
         ),
@@ -293,8 +294,9 @@ def outer_product_figure(
 ) -> go.Figure:
     """``dL/dW = (p - y) x^T`` as a heatmap: one row per class, labelled with its
     ``p_k - y_k``, one column per input, labelled with its ``x_d``; centred on 0 with the
-    signed scale of every figure, the values written in the cells when there are at most
-    ``MAX_CELL_TEXT_COLUMNS`` columns.
+    signed scale of every figure. With at most ``MAX_CELL_TEXT_COLUMNS`` columns the values
+    are written in the cells (two decimals, so that three columns fit a phone's width; the
+    hover has four) and need no colour bar; with more, the colour bar reads them.
 
     Parameters
     ----------
@@ -325,14 +327,16 @@ def outer_product_figure(
         "hovertemplate": "row %{y}, column %{x}<br>∂L/∂W = %{z:.4f}<extra></extra>",
     }
     if D <= MAX_CELL_TEXT_COLUMNS:
-        heatmap["text"] = [[fmt_signed(float(v), 2) for v in row] for row in G]
+        heatmap["text"] = [[_signed_short(float(v)) for v in row] for row in G]
         heatmap["texttemplate"] = "%{text}"
         heatmap["textfont"] = {"size": 12 if D > 6 else 14}
+        heatmap["showscale"] = False
     row_labels = [
-        f"{short_label(n)}: {fmt_signed(float(v), 2)}" for n, v in zip(names, g, strict=True)
+        f"{short_label(n)}: {_signed_short(float(v))}" for n, v in zip(names, g, strict=True)
     ]
+    # Two short lines a column, so that no label needs turning on a narrow screen.
     column_labels = [
-        f"x{subscript(d)} = {fmt(float(v), 2, scientific=False)}" for d, v in enumerate(xs)
+        f"x{subscript(d)}<br>{fmt(float(v), 2, scientific=False)}" for d, v in enumerate(xs)
     ]
     step = -(-D // MAX_CELL_TEXT_COLUMNS)
     layout = base_layout(
@@ -352,8 +356,9 @@ def outer_product_figure(
             ticktext=row_labels,
             autorange="reversed",
             automargin=True,
-            title={"text": "class: p − y"},
+            title={"text": "class: p − y", "standoff": 4},
         ),
+        margin={"l": 10, "r": 10},
     )
     return figure([heatmap], layout)
 
@@ -466,12 +471,22 @@ def _signed_short(v: float) -> str:
     return text if text.startswith("−") else "+" + text
 
 
+#: The grid's height on a wide screen, where the images' height limits their size, and on
+#: a phone, where its width does (at the wide height the two rows stood far apart).
+GRID_HEIGHT, GRID_PHONE_HEIGHT = 500, 360
+
+
 def digit_gradient_figure(
-    grad_images: ArrayLike, grad_o: ArrayLike, label: int, names: Sequence[str] | None = None
+    grad_images: ArrayLike,
+    grad_o: ArrayLike,
+    label: int,
+    names: Sequence[str] | None = None,
+    height: int = GRID_HEIGHT,
 ) -> go.Figure:
     """``dL/dW`` as ten 8x8 images, one per class, in a 2×5 grid on one signed colour
     range symmetric about 0; each titled with its class and its ``p - y``, the true class
     starred and framed. The true class's image is ``-(1 - p_k) x``, every other ``+p_j x``.
+    ``height`` in pixels: ``GRID_PHONE_HEIGHT`` for a phone's narrow screen.
     """
     images = np.asarray(grad_images, dtype=np.float64)
     g = np.asarray(grad_o, dtype=np.float64)
@@ -505,8 +520,8 @@ def digit_gradient_figure(
             shapes.append(_frame(suffix, img.shape, PALETTE["y"], 4))
     layout = base_layout(
         "∂L/∂W per class (p − y)",
-        height=500,
-        margin={"l": 10, "r": 10, "t": 70, "b": 90},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 70, "b": 90 if height >= GRID_HEIGHT else 70},
         coloraxis={
             "colorscale": DIVERGING,
             "cmin": -limit,

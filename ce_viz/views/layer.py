@@ -17,6 +17,7 @@ from ce_viz.figures import (
     outer_product_figure,
     probability_figure,
 )
+from ce_viz.figures.layer import GRID_HEIGHT, GRID_PHONE_HEIGHT
 from ce_viz.fmt import escape_markdown, fmt, named_values, tex, tex_matrix, url_number
 from ce_viz.layer import (
     EXAMPLE_SEED,
@@ -44,6 +45,20 @@ from ce_viz.views.sidebar import link_to
 #: The x text box's error field and key.
 X_FIELD = "x_text"
 DIGIT_NAMES = tuple(str(j) for j in range(10))
+#: Whether this session's browser is a phone, once known.
+_PHONE = "layer_on_phone"
+#: On a phone the gallery of wrong digits is a strip two pills high that scrolls sideways
+#: (wrapped, its 39 pills took seven rows and pushed the digit off the screen); while more
+#: lies to the right its edge fades, as a wide formula's does (page.css's keyframes).
+GALLERY_STYLE = (
+    "<style>@media (max-width: 640px) {"
+    ".st-key-wrong_pick, .st-key-wrong_pick [data-testid='stButtonGroup'] {max-width: 100%}"
+    ".st-key-wrong_pick [role='radiogroup'] {display: grid; grid-auto-flow: column; "
+    "grid-template-rows: repeat(2, auto); grid-auto-columns: max-content; "
+    "justify-content: start; overflow-x: auto; "
+    "padding-bottom: 0.25rem; animation: formula-continues linear both; "
+    "animation-timeline: scroll(self inline)}}</style>"
+)
 
 
 def render(state: AppState) -> None:
@@ -158,7 +173,7 @@ def _linear_gradients(state: AppState, W, step: LinearPass) -> None:
     )
     st.markdown(
         r"and $\partial L/\partial W = (p - y)\,x^\top$: each class's row of $W$ moves along "
-        r"$x$, scaled by that class's $p_j - y_j$ (the heatmap on the right)."
+        r"$x$, scaled by that class's $p_j - y_j$ (the heatmap under these lines)."
     )
 
 
@@ -203,6 +218,16 @@ def _hidden(state: AppState) -> None:
 # --------------------------------------------------------------------------------------
 
 
+def _on_phone() -> bool:
+    """Whether the browser says it is a phone ("Mobi" in its user agent), read once a
+    session (as ``views.quick.on_phone``, which a view may not import)."""
+    known = session.kept(_PHONE)
+    if known is None:
+        known = "Mobi" in (st.context.headers.get("User-Agent") or "")
+        session.keep(_PHONE, known)
+    return known
+
+
 def _on_wrong_pick() -> None:
     picked = session.value("wrong_pick")
     if picked is not None:  # clicking the chosen one again clears the pills: keep the digit
@@ -220,6 +245,7 @@ def _digit_pickers(state: AppState) -> None:
         **session.bound("digit"),
     )
     session.seed("wrong_pick", state.digit if state.digit in wrong else None)
+    st.html(GALLERY_STYLE)
     st.pills(
         f"Or one of the {len(wrong)} digits the model gets wrong "
         f"(training accuracy {fmt(100 * model.accuracy, 1)} %)",
@@ -238,10 +264,10 @@ def _digits(state: AppState) -> None:
     )
     _digit_pickers(state)
     e = evaluate_digit(state.digit)
-    true, said, loss = st.columns(3)
-    true.metric("True class", str(e.label))
-    said.metric("Predicted", str(e.predicted))
-    loss.metric("Loss", fmt(e.layer.loss))
+    with st.container(horizontal=True, key="digit_metrics"):  # one row on a phone too
+        st.metric("True class", str(e.label))
+        st.metric("Predicted", str(e.predicted))
+        st.metric("Loss", fmt(e.layer.loss))
     _gradient_link(state, logits=tuple(e.logits.tolist()), target=e.label, names=DIGIT_NAMES)
     image, bars = st.columns([1, 2])
     with image:
@@ -281,8 +307,9 @@ def _digit_gradient(e: DigitEvaluation) -> None:
         r"toward it); every other row is $+p_j\,x$, so a step **subtracts** it from theirs "
         f"(pushes them away){most}."
     )
+    height = GRID_PHONE_HEIGHT if _on_phone() else GRID_HEIGHT
     chart(
-        digit_gradient_figure(e.grad_images, e.p_minus_y, k),
+        digit_gradient_figure(e.grad_images, e.p_minus_y, k, height=height),
         "digit_dw_chart",
         f"Ten 8×8 images of ∂L/∂W, one per class, class {k} framed; each is the digit scaled "
         f"by p − y: {named_values(DIGIT_NAMES, e.p_minus_y)}.",
