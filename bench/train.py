@@ -15,6 +15,8 @@ a shared machine hits them alike; medians are compared.
 * **replay**: the learning rate switched between two values already trained. The training
   and the animated regions come from the shared caches: what a rerun costs a class that
   opened one link, or a student going back to a setting.
+* **pick a point**: another point typed into the Point box (1 to 100, cycling): the
+  training and the regions come from the caches; the point's panel is computed afresh.
 * **payload**: the JSON of every chart on the page, in bytes, for the default link and for
   the largest settings a link can ask for (1,000 spiral points in 5 classes, a hidden
   layer of 32, 500 steps, mini-batches of 10).
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     drivers = {
         "retrain": Driver(ROOT / "app.py", "train_lr", {"view": "train"}),
         "replay": Replay(ROOT / "app.py", "train_lr", {"view": "train"}),
+        "pick a point": Driver(ROOT / "app.py", "point", {"view": "train"}, whole=True),
     }
     for driver in (minimal, *drivers.values()):  # warm-up: imports, and both replay values
         driver.rerun()

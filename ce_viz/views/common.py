@@ -45,12 +45,14 @@ def page_style(present: bool) -> None:
     st.html(PAGE_STYLE + PRESENT_STYLE if present else PAGE_STYLE)
 
 
-def chart(fig: go.Figure, key: str, alt: str) -> None:
+def chart(fig: go.Figure, key: str, alt: str, **selection: Any) -> None:
     """Place a figure full-width, with the shared mode bar and a text alternative; in
-    presentation mode its type is scaled up for a projector."""
+    presentation mode its type is scaled up for a projector. ``selection``: what
+    ``st.plotly_chart`` takes to make the chart selectable (``on_select``,
+    ``selection_mode``)."""
     if session.state().present:
         fig = for_projector(fig)
-    st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key, alt=alt)
+    st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key, alt=alt, **selection)
 
 
 def evaluate_state(state: AppState) -> Evaluation:

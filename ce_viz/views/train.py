@@ -13,12 +13,9 @@ from ce_viz.changes import from_row
 from ce_viz.core import CEVizError
 from ce_viz.datasets import MAX_CLASSES, MAX_POINTS, Dataset, read_points
 from ce_viz.figures import (
-    PLOTLY_CONFIG,
     computation_graph_figure,
-    for_projector,
     history_figure,
     outer_product_figure,
-    regions_animation,
     weights_figure,
 )
 from ce_viz.fmt import escape_markdown, fmt, named_values, tex_matrix, tex_over_t
@@ -40,7 +37,7 @@ from ce_viz.state import (
     AppState,
 )
 from ce_viz.views import session
-from ce_viz.views.common import MORE_SETTINGS, chart, training
+from ce_viz.views.common import MORE_SETTINGS, chart, regions_chart, training
 from ce_viz.views.sidebar import link_to
 
 DATA_LABELS = {
@@ -76,7 +73,7 @@ def render(state: AppState) -> None:
     except CEVizError as exc:
         st.error(escape_markdown(f"Training stopped: {exc}."), icon=":material/error:")
         return
-    _charts(state, scene, "uploaded" if data is not None else DATA_LABELS[state.train_data])
+    _charts(state, scene, data)
     if not scene.diverged:
         _point_panel(state, scene)
 
@@ -178,9 +175,9 @@ def _model_controls(state: AppState) -> None:
     l2.number_input("L2 strength", *L2_RANGE, step=0.001, format="%g", **session.bound("l2"))
 
 
-def _charts(state: AppState, scene: TrainScene, source: str) -> None:
-    """The regions (animated), the history and, for the linear model, the weights;
-    ``source`` names the data (a preset, or "uploaded")."""
+def _charts(state: AppState, scene: TrainScene, data: Dataset | None) -> None:
+    """The regions (animated), the history and, for the linear model, the weights; ``data``
+    is the uploaded data set trained on, None for the state's preset."""
     run = scene.run
     loss_name = LOSS_LABELS[state.loss].lower()
     history = history_figure(scene.steps, run.loss, run.accuracy, loss_name)
@@ -194,7 +191,7 @@ def _charts(state: AppState, scene: TrainScene, source: str) -> None:
         return
     regions, side = st.columns([3, 2])
     with regions:
-        _regions_chart(state, scene, source)
+        _regions_chart(state, scene, data)
     with side:
         chart(history, key="train_history", alt=_history_alt(state, scene))
         if scene.W is not None and scene.W_grad is not None:
@@ -204,14 +201,12 @@ def _charts(state: AppState, scene: TrainScene, source: str) -> None:
             chart(weights, key="train_weights", alt=_weights_alt(scene))
 
 
-def _regions_chart(state: AppState, scene: TrainScene, source: str) -> None:
-    """The animated regions, placed like ``common.chart``; clicking a point opens it in
-    the panel below."""
-    fig = regions_animation(scene.regions, scene.frames)
-    st.plotly_chart(
-        for_projector(fig) if state.present else fig,
-        config=PLOTLY_CONFIG,
-        width="stretch",
+def _regions_chart(state: AppState, scene: TrainScene, data: Dataset | None) -> None:
+    """The animated regions (built once per training, ``common.regions_chart``); clicking
+    a point opens it in the panel below."""
+    source = "uploaded" if data is not None else DATA_LABELS[state.train_data]
+    chart(
+        regions_chart(state, data),
         key="train_regions",
         alt=_regions_alt(state, scene, source),
         on_select=partial(_on_pick, scene.data.X.tolist()),
