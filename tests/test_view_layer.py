@@ -7,6 +7,7 @@ Wᵀ(p − y), the arg-max over the digit's logits), not from the view's own cod
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -180,3 +181,22 @@ def test_the_digits_tab_links_the_digits_logits_to_the_gradient_view() -> None:
         0.0,
     )
     assert state.names == tuple(str(j) for j in range(10))
+
+
+def test_presentation_mode_spreads_the_graphs_for_the_larger_type() -> None:
+    """present=1: the graphs' type is 1.75× larger, and so is their room: each row of the
+    hidden layer's eleven at least 1.75 × 60 pixels tall (capped at one screen they
+    squeezed into one another), and the text column as far again from the chain."""
+    at = run_app(view="layer", present="1")
+    specs = {
+        c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")
+    }
+    for key, rows in (("layer_graph_chart", 7), ("hidden_graph_chart", 11)):
+        layout = specs[key]["layout"]
+        margin = layout["margin"]
+        assert (layout["height"] - margin["t"] - margin["b"]) / rows >= 1.75 * 60 - 1, key
+        notes = layout["annotations"]
+        node = next(n for n in notes if n["text"] == "<b>x</b>")
+        text = next(n for n in notes if n["text"].startswith("x = "))
+        assert text["xshift"] - node["xshift"] >= 1.75 * 20 - 1
+        assert min(n["font"]["size"] for n in notes) >= 1.75 * 14

@@ -77,7 +77,7 @@ def _full_vector(values: ArrayLike) -> str:
     return "[" + ", ".join(fmt(float(a), 4, scientific=False) for a in v[:64]) + "]"
 
 
-def _node(label: str, row: float, column: int, colour: str) -> Spec:
+def _node(label: str, row: float, column: int, colour: str, pad: int = 5) -> Spec:
     """A box on the graph at ``row`` (rows go down), ``column`` pixels from the left."""
     return {
         "x": 0,
@@ -91,16 +91,16 @@ def _node(label: str, row: float, column: int, colour: str) -> Spec:
         "font": {"size": GRAPH_FONT + 2, "color": colour},
         "bordercolor": colour,
         "borderwidth": 2,
-        "borderpad": 5,
+        "borderpad": pad,
         "bgcolor": PALETTE["clear"],
     }
 
 
-def _text(lines: Sequence[str], row: float, colour: str, hover: str = "") -> Spec:
-    """Lines of text left-aligned in the text column at ``row``."""
+def _text(lines: Sequence[str], row: float, column: int, colour: str, hover: str = "") -> Spec:
+    """Lines of text left-aligned at ``row``, ``column`` pixels from the left."""
     note: Spec = {
         "x": 0,
-        "xshift": TEXT_PX,
+        "xshift": column,
         "y": row,
         "xref": "paper",
         "yref": "y",
@@ -118,16 +118,16 @@ def _text(lines: Sequence[str], row: float, colour: str, hover: str = "") -> Spe
     return note
 
 
-def _side_input(label: str, row: float, colour: str) -> Spec:
+def _side_input(label: str, row: float, column: int, colour: str, pad: int) -> Spec:
     """A side input's box, a row above and to the left of the chain's node at ``row``,
     pointing at it. (An arrow with its tail in pixels lost its sideways offset in
     plotly.js, and one in axis units stretches with the screen.)"""
-    return _node(f"{label} ↘", row - 1, SIDE_PX, colour)
+    return _node(f"{label} ↘", row - 1, column, colour, pad)
 
 
-def _edge(tail: tuple[int, float], head: tuple[int, float], colour: str) -> Spec:
-    """An arrow between two nodes, stopping short of their boxes: each end is (pixels from
-    the left, row)."""
+def _edge(tail: tuple[int, float], head: tuple[int, float], colour: str, gap: int) -> Spec:
+    """An arrow between two nodes, stopping ``gap`` pixels short of their centres: each end
+    is (pixels from the left, row)."""
     return {
         "x": 0,
         "xshift": head[0],
@@ -143,8 +143,8 @@ def _edge(tail: tuple[int, float], head: tuple[int, float], colour: str) -> Spec
         "arrowsize": 1.2,
         "arrowwidth": 2.5,
         "arrowcolor": colour,
-        "standoff": 16,
-        "startstandoff": 16,
+        "standoff": gap,
+        "startstandoff": gap,
         "text": "",
     }
 
@@ -242,32 +242,37 @@ def _hidden_steps(step: HiddenLayerPass) -> list[_Step]:
     return head + _linear_steps(out, "h")[2:]
 
 
-def computation_graph_figure(step: LinearPass | HiddenLayerPass) -> go.Figure:
+def computation_graph_figure(step: LinearPass | HiddenLayerPass, scale: float = 1.0) -> go.Figure:
     """The computation graph, top to bottom, forward values on the nodes and backward
     gradients on the edges: x → o = Wx + b → p = softmax(o) → L, with W, b and y feeding
     in from the side; for a :class:`HiddenLayerPass` the hidden layer z, h = σ(z) and its error
     δ come first.
 
     Forward arrows point down (grey), the gradients flow up beside them (orange). Each text
-    shows a vector's first entries; hovering it shows them all.
+    shows a vector's first entries; hovering it shows them all. ``scale`` spreads the
+    graph's columns (set in pixels) for type that much larger: ``figures.for_projector``
+    grows the type and the height, not the pixel offsets.
     """
     hidden = isinstance(step, HiddenLayerPass)
     steps = _hidden_steps(step) if hidden else _linear_steps(step, "x")
+    side, chain, text, arrow, gap, pad = (
+        round(v * scale) for v in (SIDE_PX, CHAIN_PX, TEXT_PX, ARROW_PX, 16, 5)
+    )
     notes: list[Spec] = []
     forward, backward = PALETTE["neutral"], PALETTE["lower"]
-    for i, (name, value, raw, side, lines, grad) in enumerate(steps):
+    for i, (name, value, raw, side_input, lines, grad) in enumerate(steps):
         row = 2.0 * i
-        notes.append(_node(name, row, CHAIN_PX, PALETTE["p"]))
-        notes.append(_text([value], row, PALETTE["p"], _full_vector(raw)))
+        notes.append(_node(name, row, chain, PALETTE["p"], pad))
+        notes.append(_text([value], row, text, PALETTE["p"], _full_vector(raw)))
         if i == 0:
             continue
-        left, right = CHAIN_PX - ARROW_PX, CHAIN_PX + ARROW_PX
-        notes.append(_edge((left, row - 2), (left, row), forward))
-        notes.append(_edge((right, row), (right, row - 2), backward))
+        left, right = chain - arrow, chain + arrow
+        notes.append(_edge((left, row - 2), (left, row), forward, gap))
+        notes.append(_edge((right, row), (right, row - 2), backward, gap))
         hover = _full_vector(grad) if grad is not None else ""
-        notes.append(_text(lines, row - 1, backward, hover))
-        if side:
-            notes.append(_side_input(side, row, PALETTE["y"]))
+        notes.append(_text(lines, row - 1, text, backward, hover))
+        if side_input:
+            notes.append(_side_input(side_input, row, side, PALETTE["y"], pad))
     rows = 2 * len(steps) - 1
     layout = base_layout(
         "Forward down, gradients up",
@@ -356,7 +361,7 @@ def outer_product_figure(
             ticktext=row_labels,
             autorange="reversed",
             automargin=True,
-            title={"text": "class: p − y", "standoff": 4},
+            title={"text": "class: p − y"},
         ),
         margin={"l": 10, "r": 10},
     )
@@ -426,9 +431,7 @@ def digit_image_figure(image: ArrayLike, label: int, predicted: int) -> go.Figur
         "zmin": 0.0,
         "zmax": 1.0,
         "colorscale": GREYS,
-        "showscale": False,
-        "xgap": 1,
-        "ygap": 1,
+        "showscale": False,  # no gaps: on a dark page they drew a dark grid on the paper
         "hovertemplate": "row %{y}, column %{x}<br>ink %{z:.3f}<extra></extra>",
     }
     x_axis, y_axis = _square_axes(1, [0.0, 1.0], [0.0, 1.0])

@@ -10,14 +10,17 @@ import streamlit as st
 
 from ce_viz.digits import DigitEvaluation, digit_model, evaluate_digit
 from ce_viz.figures import (
+    PLOTLY_CONFIG,
     computation_graph_figure,
     digit_gradient_figure,
     digit_image_figure,
+    for_projector,
     gradient_figure,
     outer_product_figure,
     probability_figure,
 )
 from ce_viz.figures.layer import GRID_HEIGHT, GRID_PHONE_HEIGHT
+from ce_viz.figures.style import PRESENTATION_SCALE
 from ce_viz.fmt import escape_markdown, fmt, named_values, tex, tex_matrix, url_number
 from ce_viz.layer import (
     EXAMPLE_SEED,
@@ -45,6 +48,8 @@ from ce_viz.views.sidebar import link_to
 #: The x text box's error field and key.
 X_FIELD = "x_text"
 DIGIT_NAMES = tuple(str(j) for j in range(10))
+#: The tallest the computation graph is drawn in presentation mode (the hidden layer's).
+PROJECTED_MAX = 1400
 #: Whether this session's browser is a phone, once known.
 _PHONE = "layer_on_phone"
 #: On a phone the gallery of wrong digits is a strip two pills high that scrolls sideways
@@ -130,6 +135,27 @@ def _linear(state: AppState) -> None:
     _x_box(state)
     W, b = example_weights(state.K, X_FEATURES)
     step = linear_layer(state.x, W, b, state.y_vector(), state.T)
+    forward, backward = st.columns(2)  # side by side on a wide screen, stacked on a phone
+    with forward:
+        _linear_forward(state, W, b, step)
+    with backward:
+        _linear_gradients(state, W, step)
+    graph, outer = st.columns([2, 3])
+    with graph:
+        _graph_chart(state, step, "layer_graph_chart")
+    with outer:
+        chart(
+            outer_product_figure(step.grad_W, step.grad_o, step.x, state.class_names),
+            "outer_chart",
+            "Heatmap of ∂L/∂W = (p − y) xᵀ, one row per class: rows scaled by p − y = "
+            f"{named_values(state.class_names, step.grad_o)}; columns by x = "
+            f"{', '.join(fmt(v) for v in step.x)}.",
+        )
+    _hidden(state)
+
+
+def _linear_forward(state: AppState, W, b, step: LinearPass) -> None:
+    """W, b, x, o and p, and the link that opens o in the gradient view."""
     # One short equation a line, or a row of an aligned block: each fits a phone's width.
     st.latex(rf"W = {tex_matrix(W, None)}")
     st.latex(rf"b = {_column(b, None)},\quad x = {_column(step.x, None)}")
@@ -145,19 +171,6 @@ def _linear(state: AppState) -> None:
         smoothing=state.smoothing,
         names=state.names,
     )
-    _linear_gradients(state, W, step)
-    graph, outer = st.columns([2, 3])
-    with graph:
-        chart(computation_graph_figure(step), "layer_graph_chart", _graph_alt(step))
-    with outer:
-        chart(
-            outer_product_figure(step.grad_W, step.grad_o, step.x, state.class_names),
-            "outer_chart",
-            "Heatmap of ∂L/∂W = (p − y) xᵀ, one row per class: rows scaled by p − y = "
-            f"{named_values(state.class_names, step.grad_o)}; columns by x = "
-            f"{', '.join(fmt(v) for v in step.x)}.",
-        )
-    _hidden(state)
 
 
 def _linear_gradients(state: AppState, W, step: LinearPass) -> None:
@@ -173,8 +186,22 @@ def _linear_gradients(state: AppState, W, step: LinearPass) -> None:
     )
     st.markdown(
         r"and $\partial L/\partial W = (p - y)\,x^\top$: each class's row of $W$ moves along "
-        r"$x$, scaled by that class's $p_j - y_j$ (the heatmap under these lines)."
+        r"$x$, scaled by that class's $p_j - y_j$ (the heatmap below)."
     )
+
+
+def _graph_chart(state: AppState, step: LinearPass | HiddenLayerPass, key: str) -> None:
+    """The computation graph. In presentation mode it is projected here, not by ``chart``:
+    its columns are set in pixels, so they are spread for the larger type, and it keeps
+    its full height (``chart`` caps a projected chart at one screen, which squeezed the
+    hidden layer's eleven rows into one another)."""
+    if not state.present:
+        chart(computation_graph_figure(step), key, _graph_alt(step))
+        return
+    big = for_projector(
+        computation_graph_figure(step, PRESENTATION_SCALE), max_height=PROJECTED_MAX
+    )
+    st.plotly_chart(big, config=PLOTLY_CONFIG, width="stretch", key=key, alt=_graph_alt(step))
 
 
 def _graph_alt(step: LinearPass | HiddenLayerPass) -> str:
@@ -210,7 +237,7 @@ def _hidden(state: AppState) -> None:
             r"transpose as the linear layer, with $\delta$ in the place of $p - y$."
         )
     with graph:
-        chart(computation_graph_figure(step), "hidden_graph_chart", _graph_alt(step))
+        _graph_chart(state, step, "hidden_graph_chart")
 
 
 # --------------------------------------------------------------------------------------
@@ -269,7 +296,7 @@ def _digits(state: AppState) -> None:
         st.metric("Predicted", str(e.predicted))
         st.metric("Loss", fmt(e.layer.loss))
     _gradient_link(state, logits=tuple(e.logits.tolist()), target=e.label, names=DIGIT_NAMES)
-    image, bars = st.columns([1, 2])
+    image, probabilities, gradient = st.columns(3)  # stacked on a phone
     with image:
         chart(
             digit_image_figure(e.image, e.label, e.predicted),
@@ -277,22 +304,19 @@ def _digits(state: AppState) -> None:
             f"Digit #{e.index}, an 8×8 grey image of a {e.label}; the model predicts "
             f"{e.predicted}.",
         )
-    with bars:
-        _digit_bars(e)
+    with probabilities:
+        chart(
+            probability_figure(DIGIT_NAMES, e.p, e.layer.y, e.label),
+            "digit_p_chart",
+            f"Bar chart of the model's probabilities p: {named_values(DIGIT_NAMES, e.p)}.",
+        )
+    with gradient:
+        chart(
+            gradient_figure(DIGIT_NAMES, e.p_minus_y, e.label),
+            "digit_grad_chart",
+            f"Bar chart of p − y: {named_values(DIGIT_NAMES, e.p_minus_y)}.",
+        )
     _digit_gradient(e)
-
-
-def _digit_bars(e: DigitEvaluation) -> None:
-    chart(
-        probability_figure(DIGIT_NAMES, e.p, e.layer.y, e.label),
-        "digit_p_chart",
-        f"Bar chart of the model's probabilities p: {named_values(DIGIT_NAMES, e.p)}.",
-    )
-    chart(
-        gradient_figure(DIGIT_NAMES, e.p_minus_y, e.label),
-        "digit_grad_chart",
-        f"Bar chart of p − y: {named_values(DIGIT_NAMES, e.p_minus_y)}.",
-    )
 
 
 def _digit_gradient(e: DigitEvaluation) -> None:
