@@ -18,8 +18,10 @@ from ce_viz.figures.style import CLASS_COLOURS, PALETTE, for_projector
 from ce_viz.figures.train import (
     ALPHA_SURE,
     ALPHA_UNSURE,
+    ARROW_SHARE,
     RegionsData,
     RegionsFrames,
+    chosen_point_traces,
     history_figure,
     pull_sizes,
     region_rgba,
@@ -375,3 +377,19 @@ def test_animation_validates_and_stays_under_a_megabyte() -> None:
     size = len(json.dumps(fig.to_dict()))
     print(f"animation payload: {size} bytes")
     assert size < 1_000_000
+
+
+def test_the_chosen_points_arrow_points_down_its_gradient_at_a_fixed_length() -> None:
+    """chosen_point_traces: an ink ring over a white halo at x, and an arrow from x along
+    −∂L/∂x, ARROW_SHARE of the x span long whatever the gradient's size; no arrow for a
+    zero gradient (a point the model fits exactly)."""
+    x, span = np.array([0.5, -1.0]), (-2.0, 6.0)
+    for g in (np.array([3.0, -4.0]), np.array([3e-6, -4e-6])):
+        ring_halo, ring_ink, arrow = chosen_point_traces(x, g, span, 12)
+        assert ring_halo["marker"]["color"] == PALETTE["halo"]
+        assert ring_ink["marker"]["color"] == PALETTE["ink"]
+        assert ring_ink["name"] == "point 12"
+        xs, ys = plotted(arrow["x"]), plotted(arrow["y"])
+        head = np.array([xs[1], ys[1]])
+        np.testing.assert_allclose(head - x, -ARROW_SHARE * 8.0 * np.array([0.6, -0.8]), atol=1e-6)
+    assert len(chosen_point_traces(x, np.zeros(2), span, 3)) == 2

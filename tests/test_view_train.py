@@ -19,7 +19,7 @@ from ce_viz.layer import linear_layer
 from ce_viz.scenes import train_scene
 from ce_viz.state import TRAIN_DATA, TRAIN_PRESETS, parse_query, to_query, train_preset_state
 from ce_viz.train import MAX_SNAPSHOTS, forward_logits
-from tests.apptest import chart_payload, run_app, warnings_text
+from tests.apptest import chart_payload, open_expander, run_app, warnings_text
 from tests.plotted import plotted
 
 #: Every training setting, none at its default.
@@ -97,7 +97,7 @@ def test_the_hidden_layer_with_relu_draws_without_weight_arrows() -> None:
     at = run_app(view="train", model="mlp", activation="relu", train_data="spiral")
     assert [e.value for e in at.error] == []
     assert set(charts(at)) == {"train_regions", "train_history", "train_point_graph"}
-    assert at.radio(key="activation").value == "relu"
+    assert open_expander(at, "train_details_open").radio(key="activation").value == "relu"
     assert "one hidden layer" in alts(at)["train_regions"]
 
 
@@ -301,14 +301,15 @@ def test_a_good_file_trains_on_its_points() -> None:
     assert [e.value for e in at.error] == []
     regions = charts(at)["train_regions"]
     assert "20 uploaded points in 2 classes" in alts(at)["train_regions"]
-    points = {t["name"]: plotted(t["x"]) for t in regions["data"] if t.get("mode") == "markers"}
+    classes = [t for t in regions["data"] if t.get("legendgroup") != "chosen"]  # not its ring
+    points = {t["name"]: plotted(t["x"]) for t in classes if t.get("mode") == "markers"}
     assert set(points) == {"cat", "dog"}
     for name in ("cat", "dog"):
         expected = sorted(a for a, _, k in rows if k == name)
         assert np.allclose(sorted(points[name]), expected, atol=1e-6)
     assert at.query_params["train_data"] == "moons"
     assert any("can't carry the file" in c.value for c in at.caption)
-    assert at.slider(key="train_n").disabled
+    assert open_expander(at, "train_details_open").slider(key="train_n").disabled
     at.selectbox(key="train_data").set_value("blobs").run()  # back to a preset
     assert not at.file_uploader
     assert "blobs points" in alts(at)["train_regions"]
@@ -475,3 +476,49 @@ def test_the_readme_recipe_tells_the_story_in_four_links() -> None:
     assert reached is not None
     assert int(reached.group(1)) >= 95
     assert any("One layer back for point" in m.value for m in pages[3].markdown)
+
+
+def test_the_chosen_point_is_ringed_with_its_descent_direction_on_the_regions() -> None:
+    """The regions chart rings the panel's point and draws an arrow from it along
+    −∂L/∂x, computed here in closed form (Wᵀ(p − y)) from the run's final weights; picking
+    another point moves the ring and the arrow, and the shared cached figure gains
+    nothing (one ring, one arrow, whatever came before)."""
+    query = {"view": "train", "train_steps": "40", "point": "5"}
+    at = run_app(**query)
+    scene = _trained(query)
+    W, b = scene.run.params[0].W, scene.run.params[0].b
+    for i in (5, 9):
+        if i == 9:
+            at.number_input(key="point").set_value(9).run()
+        traces = charts(at)["train_regions"]["data"]
+        rings = [t for t in traces if t.get("legendgroup") == "chosen" and t["mode"] == "markers"]
+        arrows = [t for t in traces if t.get("name", "").startswith("−∂L/∂x")]
+        assert len(rings) == 2  # the halo and the ink
+        assert len(arrows) == 1
+        x, k = scene.data.X[i], int(scene.data.labels[i])
+        for ring in rings:
+            assert ring["name"] == f"point {i}"
+            assert np.allclose([plotted(ring["x"])[0], plotted(ring["y"])[0]], x, atol=1e-6)
+        g = W.T @ (_softmax(W @ x + b) - np.eye(3)[k])
+        xs, ys = plotted(arrows[0]["x"]), plotted(arrows[0]["y"])
+        assert np.allclose([xs[0], ys[0]], x, atol=1e-6)
+        way = np.array([xs[1] - xs[0], ys[1] - ys[0]])
+        cosine = way @ -g / (np.linalg.norm(way) * np.linalg.norm(g))
+        assert cosine > 1 - 1e-6
+
+
+def test_the_details_expander_names_its_settings_and_builds_them_only_when_open() -> None:
+    """The settings a lesson rarely changes sit in an expander whose title names them (so
+    a shut expander still shows them); its widgets are built only while it is open, and
+    one changed there writes the link."""
+    at = run_app(view="train", model="mlp", train_seed="4", batch="20", l2="0.01")
+    titles = [e.label for e in at.expander]
+    assert any(
+        "seed 4" in t and "200 points" in t and "batches of 20" in t and "L2 0.01" in t
+        for t in titles
+    )
+    assert not [w for w in at.number_input if w.key == "train_seed"]
+    open_expander(at, "train_details_open")
+    at.number_input(key="train_seed").set_value(9).run()
+    assert at.query_params["train_seed"] == "9"
+    assert any("seed 9" in e.label for e in at.expander)

@@ -26,6 +26,7 @@ from ce_viz.figures.style import (
     PALETTE,
     PLOTLY_CONFIG,
     for_projector,
+    with_traces,
 )
 from ce_viz.figures.theory import (
     ce_vs_mse_figure,
@@ -38,6 +39,7 @@ from ce_viz.figures.theory import (
 from ce_viz.figures.train import (
     RegionsData,
     RegionsFrames,
+    chosen_point_traces,
     history_figure,
     regions_animation,
     regions_figure,
@@ -55,6 +57,7 @@ __all__ = [
     "SliceData",
     "calibration_figure",
     "ce_vs_mse_figure",
+    "chosen_point_traces",
     "computation_graph_figure",
     "descent_figure",
     "digit_gradient_figure",
@@ -79,4 +82,5 @@ __all__ = [
     "temperature_figure",
     "temperature_gradient_figure",
     "weights_figure",
+    "with_traces",
 ]

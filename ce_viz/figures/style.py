@@ -50,6 +50,7 @@ __all__ = [
     "spelled_out",
     "typed_array",
     "vline",
+    "with_traces",
 ]
 
 #: Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
@@ -64,6 +65,9 @@ PALETTE = {
     "readout": "#808080",  # grey text that reads on light and dark pages alike
     "clear": "rgba(0,0,0,0)",  # drawn, not seen: hidden tick labels, outline-only bars
     "arrows": "rgba(255,255,255,0.85)",  # the descent field over the filled contours
+    # A mark that reads on light and dark pages alike: ink over a white halo.
+    "ink": "#000000",
+    "halo": "#FFFFFF",
 }
 
 #: Shared by every chart: a camera button that saves a slide-sized PNG.
@@ -284,6 +288,20 @@ def figure(data: Sequence[Spec], layout: Spec, frames: Sequence[Spec] = ()) -> g
     # graph_objects validates frames in full even when the figure skips validation (a
     # quarter of the landscape view's rerun): kept as dicts instead (TypedFigure).
     return TypedFigure(spec, frames)
+
+
+def with_traces(fig: go.Figure, traces: Sequence[Spec]) -> go.Figure:
+    """A new figure: ``fig``'s traces, layout and frames (copied, so a cached figure is
+    never changed) with ``traces`` drawn over them. Frames name the traces they move by
+    index, so the new ones stay as they are through an animation.
+
+    >>> fig = with_traces(figure([{"type": "bar", "y": [1]}], {}), [{"type": "bar"}])
+    >>> [t["type"] for t in fig.to_dict()["data"]]
+    ['bar', 'bar']
+    """
+    spec = fig.to_dict()
+    data = spec["data"] + _typed_arrays(list(traces))
+    return TypedFigure({"data": data, "layout": spec["layout"]}, spec.get("frames", ()))
 
 
 def merge(base: Mapping[str, Any], *more: Mapping[str, Any]) -> Spec:

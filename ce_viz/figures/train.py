@@ -35,6 +35,7 @@ from ce_viz.scenes import RegionsData, RegionsFrames
 __all__ = [
     "RegionsData",
     "RegionsFrames",
+    "chosen_point_traces",
     "history_figure",
     "region_rgba",
     "regions_animation",
@@ -151,6 +152,48 @@ def _ring_trace(X: np.ndarray, index: int) -> Spec:
         },
         "hoverinfo": "skip",
     }
+
+
+#: The chosen point's −∂L/∂x arrow, as a share of the x axis's span: a direction to read,
+#: its size is in the panel below the chart.
+ARROW_SHARE = 0.14
+
+
+def chosen_point_traces(
+    x: ArrayLike, grad_x: ArrayLike, x_range: Sequence[float], index: int
+) -> list[Spec]:
+    """The chosen point (index ``index``, at ``x`` (2,)) ringed, and an arrow from it along
+    −∂L/∂x, ``grad_x`` (2,): the way the point would have to move to lower its own loss,
+    into its class's region. The arrow is ``ARROW_SHARE`` of the x span long whatever
+    the gradient's size; none when the gradient is 0."""
+    x = np.asarray(x, dtype=np.float64)
+    g = np.asarray(grad_x, dtype=np.float64)
+    rings = [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": x[:1].astype(_F32),
+            "y": x[1:2].astype(_F32),
+            "name": f"point {index}",
+            "showlegend": colour == PALETTE["ink"],
+            "legendgroup": "chosen",
+            "marker": {
+                "symbol": "circle-open",
+                "size": 30,
+                "color": colour,
+                "line": {"width": width},
+            },
+            "hoverinfo": "skip",
+        }
+        for colour, width in ((PALETTE["halo"], 6), (PALETTE["ink"], 2.5))
+    ]
+    norm = float(np.hypot(*g))
+    if not norm > 0:
+        return rings
+    head = x - ARROW_SHARE * (x_range[1] - x_range[0]) * g / norm
+    step = _arrow_trace(x[None, :], head[None, :], PALETTE["lower"], "solid")
+    name = f"−∂L/∂x of point {index}"
+    return [*rings, {**step, "name": name, "legendgroup": "chosen", "hoverinfo": "skip"}]
 
 
 def square_axes(x_range: Sequence[float], y_range: Sequence[float]) -> Spec:

@@ -13,10 +13,12 @@ from ce_viz.changes import from_row
 from ce_viz.core import CEVizError
 from ce_viz.datasets import MAX_CLASSES, MAX_POINTS, Dataset, read_points
 from ce_viz.figures import (
+    chosen_point_traces,
     computation_graph_figure,
     history_figure,
     outer_product_figure,
     weights_figure,
+    with_traces,
 )
 from ce_viz.fmt import escape_markdown, fmt, named_values, tex_matrix, tex_over_t
 from ce_viz.layer import HiddenLayerPass, HiddenWeights, LinearPass, hidden_layer, linear_layer
@@ -65,17 +67,19 @@ def render(state: AppState) -> None:
         "point's size is its pull $\\sum_k |p_k - y_k|$. Press Play to watch the regions "
         "form; click a point to follow it one layer back, below the charts."
     )
-    data = _data_controls(state)
-    _model_controls(state)
-    st.caption(f"Temperature T and label smoothing are in the sidebar, under {MORE_SETTINGS}.")
+    data = _controls(state)
     try:
         scene = training(state, data)
     except CEVizError as exc:
         st.error(escape_markdown(f"Training stopped: {exc}."), icon=":material/error:")
         return
-    _charts(state, scene, data)
-    if not scene.diverged:
-        _point_panel(state, scene)
+    if scene.diverged:
+        _charts(state, scene, data, None)
+        return
+    i = _chosen_point(state, scene)
+    step = _point_pass(state, scene, i)
+    _charts(state, scene, data, (i, step))
+    _point_panel(state, scene, i, step)
 
 
 def _on_data() -> None:
@@ -89,27 +93,74 @@ def _on_data() -> None:
         session.update(train_data=chosen)
 
 
-def _data_controls(state: AppState) -> Dataset | None:
-    """The data: a preset with its seed, points and classes, or an uploaded file (returned
-    when it is good; None trains on the preset)."""
+def _controls(state: AppState) -> Dataset | None:
+    """The settings a lesson changes, on one row (the data, the model, the loss, the
+    learning rate, the steps and a hidden layer's width), the rest in an expander; returns
+    the uploaded data set when one is chosen and good (None trains on the preset)."""
     uploading = bool(session.kept("train_upload"))
-    preset, seed, points, classes = st.columns(4)
+    cols = st.columns([1.25, 1.25, 1.1, 0.9, 1.3, 1.1])
     session.seed("train_data", UPLOAD if uploading else state.train_data)
-    preset.selectbox(
+    cols[0].selectbox(
         "Data",
         (*TRAIN_DATA, UPLOAD),
         format_func=lambda name: DATA_LABELS.get(name, UPLOAD_LABEL),
         key="train_data",
         on_change=_on_data,
     )
-    data = _uploaded(state) if uploading else None
-    off = data is not None  # an uploaded file has its own points and classes
-    seed.number_input(
-        "Seed", *TRAIN_SEED_RANGE, step=1, disabled=off, **session.bound("train_seed")
+    cols[1].selectbox(
+        "Model", TRAIN_MODELS, format_func=MODEL_LABELS.__getitem__, **session.bound("model")
     )
-    points.slider("Points", *TRAIN_N_RANGE, step=10, disabled=off, **session.bound("train_n"))
-    classes.slider("Classes K", *TRAIN_K_RANGE, disabled=off, **session.bound("train_classes"))
+    cols[2].selectbox(
+        "Loss", TRAIN_LOSSES, format_func=LOSS_LABELS.__getitem__, **session.bound("loss")
+    )
+    cols[3].number_input(
+        "Learning rate", *TRAIN_LR_RANGE, step=0.05, format="%g", **session.bound("train_lr")
+    )
+    cols[4].slider("Steps", *TRAIN_STEPS_RANGE, step=10, **session.bound("train_steps"))
+    if state.model == "mlp":
+        cols[5].slider("Hidden width", *WIDTH_RANGE, **session.bound("width"))
+    data = _uploaded(state) if uploading else None
+    _details(state, uploaded=data is not None)
     return data
+
+
+def _details_label(state: AppState) -> str:
+    """The expander's title: the settings inside it, so they show while it is shut."""
+    batch = "full batch" if state.batch == 0 else f"batches of {state.batch}"
+    words = [f"seed {state.train_seed}", f"{state.train_n} points", f"K = {state.train_classes}"]
+    if state.model == "mlp":
+        words.append(state.activation)
+    return "More: " + ", ".join([*words, batch, f"L2 {state.l2:g}"])
+
+
+def _details(state: AppState, uploaded: bool) -> None:
+    """The data's seed, size and classes (not for an uploaded file, which has its own),
+    the activation, mini-batches and L2: built only while the expander is open."""
+    with st.expander(
+        _details_label(state),
+        icon=":material/tune:",
+        key="train_details_open",
+        on_change="rerun",
+    ) as box:
+        if not box.open:
+            return
+        seed, points, classes, activation, batch, l2 = st.columns(6)
+        seed.number_input(
+            "Seed", *TRAIN_SEED_RANGE, step=1, disabled=uploaded, **session.bound("train_seed")
+        )
+        points.slider(
+            "Points", *TRAIN_N_RANGE, step=10, disabled=uploaded, **session.bound("train_n")
+        )
+        classes.slider(
+            "Classes K", *TRAIN_K_RANGE, disabled=uploaded, **session.bound("train_classes")
+        )
+        if state.model == "mlp":
+            activation.radio(
+                "Activation", ACTIVATIONS, horizontal=True, **session.bound("activation")
+            )
+        batch.number_input("Mini-batch (0: all)", *BATCH_RANGE, step=10, **session.bound("batch"))
+        l2.number_input("L2 strength", *L2_RANGE, step=0.001, format="%g", **session.bound("l2"))
+        st.caption(f"Temperature T and label smoothing are in the sidebar, under {MORE_SETTINGS}.")
 
 
 def _uploaded(state: AppState) -> Dataset | None:
@@ -151,33 +202,15 @@ def _uploaded(state: AppState) -> Dataset | None:
     return data
 
 
-def _model_controls(state: AppState) -> None:
-    """The model and how it is trained: width and activation only for the hidden layer."""
-    model, loss, lr, steps = st.columns(4)
-    model.radio(
-        "Model", TRAIN_MODELS, format_func=MODEL_LABELS.__getitem__, **session.bound("model")
-    )
-    loss.radio("Loss", TRAIN_LOSSES, format_func=LOSS_LABELS.__getitem__, **session.bound("loss"))
-    lr.number_input(
-        "Learning rate", *TRAIN_LR_RANGE, step=0.05, format="%g", **session.bound("train_lr")
-    )
-    steps.slider("Steps", *TRAIN_STEPS_RANGE, step=10, **session.bound("train_steps"))
-    width, activation, batch, l2 = st.columns(4)
-    if state.model == "mlp":
-        width.slider("Hidden width", *WIDTH_RANGE, **session.bound("width"))
-        activation.radio("Activation", ACTIVATIONS, horizontal=True, **session.bound("activation"))
-    batch.number_input(
-        "Mini-batch (0: all points)",
-        *BATCH_RANGE,
-        step=10,
-        **session.bound("batch"),
-    )
-    l2.number_input("L2 strength", *L2_RANGE, step=0.001, format="%g", **session.bound("l2"))
-
-
-def _charts(state: AppState, scene: TrainScene, data: Dataset | None) -> None:
+def _charts(
+    state: AppState,
+    scene: TrainScene,
+    data: Dataset | None,
+    chosen: tuple[int, LinearPass | HiddenLayerPass] | None,
+) -> None:
     """The regions (animated), the history and, for the linear model, the weights; ``data``
-    is the uploaded data set trained on, None for the state's preset."""
+    is the uploaded data set trained on, None for the state's preset; ``chosen`` the point
+    the panel follows and its pass (None when the training diverged)."""
     run = scene.run
     loss_name = LOSS_LABELS[state.loss].lower()
     history = history_figure(scene.steps, run.loss, run.accuracy, loss_name)
@@ -191,7 +224,7 @@ def _charts(state: AppState, scene: TrainScene, data: Dataset | None) -> None:
         return
     regions, side = st.columns([3, 2])
     with regions:
-        _regions_chart(state, scene, data)
+        _regions_chart(state, scene, data, chosen)
     with side:
         chart(history, key="train_history", alt=_history_alt(state, scene))
         if scene.W is not None and scene.W_grad is not None:
@@ -201,12 +234,21 @@ def _charts(state: AppState, scene: TrainScene, data: Dataset | None) -> None:
             chart(weights, key="train_weights", alt=_weights_alt(scene))
 
 
-def _regions_chart(state: AppState, scene: TrainScene, data: Dataset | None) -> None:
-    """The animated regions (built once per training, ``common.regions_chart``); clicking
-    a point opens it in the panel below."""
+def _regions_chart(
+    state: AppState,
+    scene: TrainScene,
+    data: Dataset | None,
+    chosen: tuple[int, LinearPass | HiddenLayerPass] | None,
+) -> None:
+    """The animated regions (built once per training, ``common.regions_chart``), with the
+    chosen point ringed and its −∂L/∂x drawn; clicking a point opens it in the panel."""
     source = "uploaded" if data is not None else DATA_LABELS[state.train_data]
+    fig = regions_chart(state, data)
+    if chosen is not None:
+        i, step = chosen
+        fig = with_traces(fig, chosen_point_traces(step.x, step.grad_x, scene.x_range, i))
     chart(
-        regions_chart(state, data),
+        fig,
         key="train_regions",
         alt=_regions_alt(state, scene, source),
         on_select=partial(_on_pick, scene.data.X.tolist()),
@@ -301,13 +343,13 @@ def _point_pass(state: AppState, scene: TrainScene, i: int) -> LinearPass | Hidd
     return hidden_layer(x, weights, k, state.activation, state.T, state.smoothing)
 
 
-def _point_panel(state: AppState, scene: TrainScene) -> None:
+def _point_panel(
+    state: AppState, scene: TrainScene, i: int, step: LinearPass | HiddenLayerPass
+) -> None:
     """One layer back for the chosen point: its x, o, p, p − y, ∂L/∂W and ∂L/∂x with the
     trained weights, the computation graph and the outer product, and a link that opens
     its logits in the gradient view."""
     data = scene.data
-    i = _chosen_point(state, scene)
-    step = _point_pass(state, scene, i)
     out = step.output if isinstance(step, HiddenLayerPass) else step
     name = data.names[int(data.labels[i])]
     st.markdown(f"#### One layer back for point {i}")

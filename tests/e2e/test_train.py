@@ -67,7 +67,7 @@ def test_a_story_in_the_sidebar_loads_and_trains(page: Page, app_url: str) -> No
     wait_for_app(page)
     for setting in ("train_data=spiral", "train_lr=1&", "train_steps=500"):
         assert setting in page.url, page.url
-    expect(page.get_by_role("radio", name="One hidden layer")).to_be_checked()
+    expect(page.get_by_role("combobox", name="Model")).to_have_value("One hidden layer")
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     expect(chart.locator(".slider-container text.slider-label").first).to_have_text(
         "step 500", timeout=20000
@@ -88,7 +88,8 @@ def test_clicking_a_point_opens_it_one_layer_back(page: Page, app_url: str) -> N
     before = heading.inner_text()
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     points = chart.locator("g.scatterlayer g.trace g.points path.point")
-    expect(points).to_have_count(200, timeout=20000)
+    # The 200 data points, then the chosen point's two rings and its arrow's two ends.
+    expect(points).to_have_count(204, timeout=20000)
     points.nth(10).click(force=True)
     expect(heading).not_to_have_text(before, timeout=20000)
     wait_for_app(page)
