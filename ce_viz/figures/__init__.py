@@ -25,6 +25,7 @@ from ce_viz.figures.style import (
     FONT_SIZE,
     PALETTE,
     PLOTLY_CONFIG,
+    PRESENTATION_SCALE,
     for_projector,
     with_traces,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "FONT_SIZE",
     "PALETTE",
     "PLOTLY_CONFIG",
+    "PRESENTATION_SCALE",
     "LandscapeData",
     "RegionsData",
     "RegionsFrames",

@@ -12,8 +12,15 @@ import streamlit as st
 from ce_viz.analysis import FD_STEPS, Evaluation, evaluate, fd_sweep
 from ce_viz.core import CEVizError, FloatArray
 from ce_viz.datasets import Dataset
-from ce_viz.figures import PLOTLY_CONFIG, for_projector, regions_animation
+from ce_viz.figures import (
+    PLOTLY_CONFIG,
+    PRESENTATION_SCALE,
+    computation_graph_figure,
+    for_projector,
+    regions_animation,
+)
 from ce_viz.fmt import escape_markdown
+from ce_viz.layer import HiddenLayerPass, LinearPass
 from ce_viz.scenes import TrainScene, train_scene
 from ce_viz.state import T_RANGE, AppState
 from ce_viz.views import session
@@ -25,6 +32,12 @@ MORE_SETTINGS = "Temperature, smoothing, names"
 #: inputs (K <= 20, at most 500 steps, a 101 x 101 grid), by bytes: a few MB in all, shared
 #: by every session.
 CACHE_TTL = "1h"
+#: A projected chart's tallest: a 1080-pixel screen less the tabs above it. A computation
+#: graph may be taller (the page scrolls): its rows must not run together.
+PROJECTED_HEIGHT = 820
+GRAPH_PROJECTED_HEIGHT = 1400
+#: Whether this session's browser is a phone, once known.
+_PHONE = "on_phone"
 
 
 def _style(name: str) -> str:
@@ -45,14 +58,36 @@ def page_style(present: bool) -> None:
     st.html(PAGE_STYLE + PRESENT_STYLE if present else PAGE_STYLE)
 
 
-def chart(fig: go.Figure, key: str, alt: str, **selection: Any) -> None:
+def chart(
+    fig: go.Figure, key: str, alt: str, max_height: int = PROJECTED_HEIGHT, **selection: Any
+) -> None:
     """Place a figure full-width, with the shared mode bar and a text alternative; in
-    presentation mode its type is scaled up for a projector. ``selection``: what
-    ``st.plotly_chart`` takes to make the chart selectable (``on_select``,
-    ``selection_mode``)."""
+    presentation mode its type is scaled up for a projector and its height up to
+    ``max_height``. ``selection``: what ``st.plotly_chart`` takes to make the chart
+    selectable (``on_select``, ``selection_mode``)."""
     if session.state().present:
-        fig = for_projector(fig)
+        fig = for_projector(fig, max_height)
     st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key, alt=alt, **selection)
+
+
+def graph_chart(step: LinearPass | HiddenLayerPass, key: str, alt: str) -> None:
+    """A layer's computation graph (``figures.computation_graph_figure``). In presentation
+    mode its columns, set in pixels, are spread for the larger type, and it keeps its full
+    height: at one screen's height the hidden layer's eleven rows ran into one another."""
+    present = session.state().present
+    fig = computation_graph_figure(step, PRESENTATION_SCALE if present else 1.0)
+    chart(fig, key, alt, max_height=GRAPH_PROJECTED_HEIGHT)
+
+
+def on_phone() -> bool:
+    """Whether the browser says it is a phone ("Mobi" in its user agent, as browsers'
+    own documentation recommends testing). Read once per session: building the request's
+    headers cost about a tenth of the gradient view's rerun (py-spy)."""
+    known = session.kept(_PHONE)
+    if known is None:
+        known = "Mobi" in (st.context.headers.get("User-Agent") or "")
+        session.keep(_PHONE, known)
+    return known
 
 
 def evaluate_state(state: AppState) -> Evaluation:

@@ -10,17 +10,13 @@ import streamlit as st
 
 from ce_viz.digits import DigitEvaluation, digit_model, evaluate_digit
 from ce_viz.figures import (
-    PLOTLY_CONFIG,
-    computation_graph_figure,
     digit_gradient_figure,
     digit_image_figure,
-    for_projector,
     gradient_figure,
     outer_product_figure,
     probability_figure,
 )
 from ce_viz.figures.layer import GRID_HEIGHT, GRID_PHONE_HEIGHT
-from ce_viz.figures.style import PRESENTATION_SCALE
 from ce_viz.fmt import escape_markdown, fmt, named_values, tex, tex_matrix, url_number
 from ce_viz.layer import (
     EXAMPLE_SEED,
@@ -42,16 +38,12 @@ from ce_viz.state import (
     parse_vector,
 )
 from ce_viz.views import session
-from ce_viz.views.common import chart
+from ce_viz.views.common import chart, graph_chart, on_phone
 from ce_viz.views.sidebar import link_to
 
 #: The x text box's error field and key.
 X_FIELD = "x_text"
 DIGIT_NAMES = tuple(str(j) for j in range(10))
-#: The tallest the computation graph is drawn in presentation mode (the hidden layer's).
-PROJECTED_MAX = 1400
-#: Whether this session's browser is a phone, once known.
-_PHONE = "layer_on_phone"
 #: On a phone the gallery of wrong digits is a strip two pills high that scrolls sideways
 #: (wrapped, its 39 pills took seven rows and pushed the digit off the screen); while more
 #: lies to the right its edge fades, as a wide formula's does (page.css's keyframes).
@@ -142,7 +134,7 @@ def _linear(state: AppState) -> None:
         _linear_gradients(state, W, step)
     graph, outer = st.columns([2, 3])
     with graph:
-        _graph_chart(state, step, "layer_graph_chart")
+        graph_chart(step, "layer_graph_chart", _graph_alt(step))
     with outer:
         chart(
             outer_product_figure(step.grad_W, step.grad_o, step.x, state.class_names),
@@ -190,20 +182,6 @@ def _linear_gradients(state: AppState, W, step: LinearPass) -> None:
     )
 
 
-def _graph_chart(state: AppState, step: LinearPass | HiddenLayerPass, key: str) -> None:
-    """The computation graph. In presentation mode it is projected here, not by ``chart``:
-    its columns are set in pixels, so they are spread for the larger type, and it keeps
-    its full height (``chart`` caps a projected chart at one screen, which squeezed the
-    hidden layer's eleven rows into one another)."""
-    if not state.present:
-        chart(computation_graph_figure(step), key, _graph_alt(step))
-        return
-    big = for_projector(
-        computation_graph_figure(step, PRESENTATION_SCALE), max_height=PROJECTED_MAX
-    )
-    st.plotly_chart(big, config=PLOTLY_CONFIG, width="stretch", key=key, alt=_graph_alt(step))
-
-
 def _graph_alt(step: LinearPass | HiddenLayerPass) -> str:
     out = step.output if isinstance(step, HiddenLayerPass) else step
     return (
@@ -237,22 +215,12 @@ def _hidden(state: AppState) -> None:
             r"transpose as the linear layer, with $\delta$ in the place of $p - y$."
         )
     with graph:
-        _graph_chart(state, step, "hidden_graph_chart")
+        graph_chart(step, "hidden_graph_chart", _graph_alt(step))
 
 
 # --------------------------------------------------------------------------------------
 # Handwritten digits
 # --------------------------------------------------------------------------------------
-
-
-def _on_phone() -> bool:
-    """Whether the browser says it is a phone ("Mobi" in its user agent), read once a
-    session (as ``views.quick.on_phone``, which a view may not import)."""
-    known = session.kept(_PHONE)
-    if known is None:
-        known = "Mobi" in (st.context.headers.get("User-Agent") or "")
-        session.keep(_PHONE, known)
-    return known
 
 
 def _on_wrong_pick() -> None:
@@ -331,7 +299,7 @@ def _digit_gradient(e: DigitEvaluation) -> None:
         r"toward it); every other row is $+p_j\,x$, so a step **subtracts** it from theirs "
         f"(pushes them away){most}."
     )
-    height = GRID_PHONE_HEIGHT if _on_phone() else GRID_HEIGHT
+    height = GRID_PHONE_HEIGHT if on_phone() else GRID_HEIGHT
     chart(
         digit_gradient_figure(e.grad_images, e.p_minus_y, k, height=height),
         "digit_dw_chart",

@@ -15,26 +15,13 @@ import streamlit as st
 from ce_viz.fmt import fmt_short, url_number
 from ce_viz.state import LOGIT_LIMIT, AppState, parse_vector
 from ce_viz.views import session
-from ce_viz.views.common import show_error
+from ce_viz.views.common import on_phone, show_error
 
 #: The views of one sample, whose result the quick inputs change.
 VIEWS = ("gradient", "derivation", "landscape", "simplex", "jacobian", "why")
 #: The error field, the text box's key, and what its text was last seeded from.
 FIELD = "quick_logits"
 _SEEDED_FROM = "quick_logits_seeded_from"
-#: Whether this session's browser is a phone, once known.
-_PHONE = "quick_on_phone"
-
-
-def on_phone() -> bool:
-    """Whether the browser says it is a phone ("Mobi" in its user agent, as browsers'
-    own documentation recommends testing). Read once per session: building the request's
-    headers cost about a tenth of the gradient view's rerun (py-spy)."""
-    known = session.kept(_PHONE)
-    if known is None:
-        known = "Mobi" in (st.context.headers.get("User-Agent") or "")
-        session.keep(_PHONE, known)
-    return known
 
 
 def _logits_text(logits: tuple[float, ...]) -> str:

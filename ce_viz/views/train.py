@@ -14,7 +14,6 @@ from ce_viz.core import CEVizError
 from ce_viz.datasets import MAX_CLASSES, MAX_POINTS, Dataset, read_points
 from ce_viz.figures import (
     chosen_point_traces,
-    computation_graph_figure,
     history_figure,
     outer_product_figure,
     weights_figure,
@@ -39,7 +38,7 @@ from ce_viz.state import (
     AppState,
 )
 from ce_viz.views import session
-from ce_viz.views.common import MORE_SETTINGS, chart, regions_chart, training
+from ce_viz.views.common import MORE_SETTINGS, chart, graph_chart, regions_chart, training
 from ce_viz.views.sidebar import link_to
 
 DATA_LABELS = {
@@ -377,7 +376,7 @@ def _point_panel(
     with equations:
         _point_equations(state, step)
     with graph:
-        chart(computation_graph_figure(step), "train_point_graph", _graph_alt(i, step))
+        graph_chart(step, "train_point_graph", _graph_alt(i, step))
     if not isinstance(step, HiddenLayerPass):
         _point_outer(data.names, out)
     target = [float(j == int(data.labels[i])) for j in range(data.K)]
