@@ -29,15 +29,13 @@ Targets (issue "One layer back, and a classifier you can watch learn"): each rer
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from bench.cpu import Driver
-from bench.landscape import machine
+from bench.cpu import Driver, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 20
@@ -92,29 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         "replay": Replay(ROOT / "app.py", "train_lr", {"view": "train"}),
         "pick a point": Driver(ROOT / "app.py", "point", {"view": "train"}, whole=True),
     }
-    for driver in (minimal, *drivers.values()):  # warm-up: imports, and both replay values
-        driver.rerun()
-        driver.rerun()
-    times: dict[str, list[float]] = {"minimal app": [], **{name: [] for name in drivers}}
-    for _ in range(rounds):
-        times["minimal app"].append(minimal.rerun())
-        for name, driver in drivers.items():
-            times[name].append(driver.rerun())
-    base = statistics.median(times["minimal app"])
-    print(f'"Watch it learn": server CPU per rerun, median of {rounds} (AppTest, one process)')
-    print(f"machine: {machine()}")
-    print()
-    header = f"{'rerun':<14} {'ms CPU':>8} {'ratio':>7}"
-    print(header)
-    print("-" * len(header))
-    met = True
-    for name, spent in times.items():
-        median = statistics.median(spent)
-        ratio = median / base
-        ok = name == "minimal app" or ratio <= CPU_TARGET
-        met = met and ok
-        flag = "" if ok else f"   <- over {CPU_TARGET:g}x"
-        print(f"{name:<14} {1e3 * median:8.1f} {ratio:7.2f}{flag}")
+    targets = dict.fromkeys(drivers, CPU_TARGET)
+    met = compare(minimal, drivers, targets, rounds, '"Watch it learn": server CPU per rerun')
     print()
     default_bytes, _ = payload({"view": "train"})
     largest_bytes, largest_cpu = payload(LARGEST)
