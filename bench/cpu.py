@@ -10,8 +10,8 @@ box) and reruns the script; what is measured is the process's CPU time
 on the state can answer for the view: what is measured is the work a class's edits cost.
 Views without logit boxes are edited in their own input: one layer back's sample x (its
 digits tab: the digit), the training's learning rate (``python -m bench train`` has more),
-the batch view's worst-rows box. The views and the minimal app alternate, round by round, so that noise from a shared
-machine hits them alike; medians are compared.
+the batch view's worst-rows box. The views and the minimal app alternate, round by round,
+so that noise from a shared machine hits them alike; medians are compared.
 
 Targets (issue "A lecture hall on one link", goal 1): at most 3x the minimal app on the
 default view, at most 5x on every view. The exit status is 0 when both are met.
