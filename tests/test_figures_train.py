@@ -124,18 +124,25 @@ def png_pixels(uri: str) -> np.ndarray:
 
 
 def test_regions_image_is_the_rgba_of_the_grid_and_sits_on_it() -> None:
-    """The image's bytes are region_rgba of the probabilities passed in, one cell a grid
-    point, centred on it."""
+    """The regions are the layout's image, under the points: its pixels are region_rgba of
+    the probabilities passed in, the grid's top row first (an image's first row is its
+    top), one cell a grid point, centred on it, and no grid lines cross it."""
     fig, data = _regions()
-    image = fig.to_dict()["data"][0]
-    assert image["type"] == "image"
-    z = png_pixels(image["source"])
-    assert z.shape == (len(data.ys), len(data.xs), 4)
-    np.testing.assert_array_equal(z, region_rgba(data.p))
-    assert image["x0"] == pytest.approx(data.xs[0])
-    assert image["y0"] == pytest.approx(data.ys[0])
-    assert image["dx"] == pytest.approx(data.xs[1] - data.xs[0])
-    assert image["dy"] == pytest.approx(data.ys[1] - data.ys[0])
+    spec = fig.to_dict()
+    assert [t["type"] for t in spec["data"]] == ["scatter"] * len(spec["data"])
+    (image,) = spec["layout"]["images"]
+    pixels = png_pixels(image["source"])
+    assert pixels.shape == (len(data.ys), len(data.xs), 4)
+    np.testing.assert_array_equal(pixels[::-1], region_rgba(data.p))
+    dx, dy = data.xs[1] - data.xs[0], data.ys[1] - data.ys[0]
+    assert (image["xref"], image["yref"], image["layer"]) == ("x", "y", "below")
+    assert (image["xanchor"], image["yanchor"], image["sizing"]) == ("left", "top", "stretch")
+    assert image["x"] == pytest.approx(data.xs[0] - dx / 2)
+    assert image["y"] == pytest.approx(data.ys[-1] + dy / 2)
+    assert image["sizex"] == pytest.approx(dx * len(data.xs))
+    assert image["sizey"] == pytest.approx(dy * len(data.ys))
+    assert not spec["layout"]["xaxis"]["showgrid"]
+    assert not spec["layout"]["yaxis"]["showgrid"]
 
 
 @pytest.mark.parametrize("K", [2, 3, 4, 5])
@@ -342,16 +349,18 @@ def test_animation_frames_carry_only_the_regions_and_the_point_sizes() -> None:
     assert 1 < len(spec["frames"]) == len(frames.steps) <= 25
     for m, frame in enumerate(spec["frames"]):
         assert frame["name"] == str(frames.steps[m])
-        assert frame["traces"] == list(range(K + 1))
-        image, *points = frame["data"]
-        assert set(image) == {"type", "source"}
-        np.testing.assert_array_equal(png_pixels(image["source"]), region_rgba(frames.p[m]))
+        assert frame["traces"] == list(range(K))
+        (image,) = frame["layout"]["images"]
+        assert set(frame["layout"]) == {"images"}
+        pixels = png_pixels(image["source"])[::-1]
+        np.testing.assert_array_equal(pixels, region_rgba(frames.p[m]))
+        points = frame["data"]
+        assert len(points) == K
         for k, trace in enumerate(points):
             assert set(trace) == {"type", "marker"}
             expected = pull_sizes(frames.pull[m][data.labels == k])
             np.testing.assert_array_equal(plotted(trace["marker"]["size"]), expected)
-    assert spec["data"][0]["type"] == "image"
-    assert [t["type"] for t in spec["data"][1 : K + 1]] == ["scatter"] * K
+    assert [t["type"] for t in spec["data"][:K]] == ["scatter"] * K
 
 
 def test_animation_redraws_each_frame_without_a_transition() -> None:

@@ -92,18 +92,31 @@ def pull_sizes(pull: ArrayLike) -> np.ndarray:
     return (PULL_SMALLEST + (PULL_LARGEST - PULL_SMALLEST) * share).astype(_F32)
 
 
-def _image_trace(data: RegionsData) -> Spec:
-    """The shaded regions as one image of RGBA bytes, its cells centred on the grid."""
-    xs, ys = np.asarray(data.xs, dtype=np.float64), np.asarray(data.ys, dtype=np.float64)
+def _regions_image(xs: ArrayLike, ys: ArrayLike, rgba: np.ndarray) -> Spec:
+    """The shaded regions as a layout image (a PNG of ``rgba``, row ``i`` at ``ys[i]``),
+    its cells centred on the grid, under the points.
+
+    A layout image, not an ``image`` trace: Plotly's redraw of each animation frame takes
+    every trace off the plot and puts it back, so an image trace was missing for about one
+    screen refresh in sixteen during Play, a flicker on a projector (sampled on every
+    animation frame in Chromium); a layout image stays on the plot while its source
+    changes."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    dx = float(xs[-1] - xs[0]) / max(len(xs) - 1, 1)
+    dy = float(ys[-1] - ys[0]) / max(len(ys) - 1, 1)
     return {
-        "type": "image",
-        "source": png_uri(region_rgba(data.p)),
-        "x0": float(xs[0]),
-        "dx": float(xs[-1] - xs[0]) / max(len(xs) - 1, 1),
-        "y0": float(ys[0]),
-        "dy": float(ys[-1] - ys[0]) / max(len(ys) - 1, 1),
-        "zsmooth": "fast",
-        "hoverinfo": "skip",
+        # An image's first row is its top: the grid's last row (highest y) goes first.
+        "source": png_uri(rgba[::-1]),
+        "xref": "x",
+        "yref": "y",
+        "x": float(xs[0]) - dx / 2,
+        "y": float(ys[-1]) + dy / 2,
+        "sizex": dx * len(xs),
+        "sizey": dy * len(ys),
+        "xanchor": "left",
+        "yanchor": "top",
+        "sizing": "stretch",
+        "layer": "below",
         "name": "decision regions",
     }
 
@@ -229,7 +242,7 @@ def regions_figure(data: RegionsData) -> go.Figure:
     """The decision regions: each grid cell in its predicted class's colour, the surer the
     deeper; the points in their labels' colours, larger the more they pull (Σ|p − y|), the
     mislabelled one ringed. See :class:`RegionsData`."""
-    traces = [_image_trace(data), *_point_traces(data)]
+    traces = _point_traces(data)
     if data.flipped is not None:
         traces.append(_ring_trace(np.asarray(data.X, dtype=np.float64), data.flipped))
     layout = base_layout(
@@ -243,6 +256,9 @@ def regions_figure(data: RegionsData) -> go.Figure:
         "text": "shade: predicted class, deeper = surer<br>dot size: its pull Σ|p − y|",
         "font": {"size": 14},
     }
+    layout["images"] = [_regions_image(data.xs, data.ys, region_rgba(data.p))]
+    for name in ("xaxis", "yaxis"):  # grid lines would cross the image, which lies below them
+        layout[name] = {**layout[name], "showgrid": False}
     return figure(traces, layout)
 
 
@@ -374,7 +390,8 @@ CONTROLS_HEIGHT = 180
 
 def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
     """:func:`regions_figure` with Play and a step slider over ``frames``: each frame
-    carries only what moves, the regions' image (a PNG) and the points' sizes. 25 frames
+    carries only what moves, the regions' image (a PNG, the layout's image) and the points'
+    sizes. 25 frames
     of a 60 x 60 grid with 1,000 points are about 0.3 MB of JSON, most of it the sizes."""
     fig = regions_figure(data)
     spec = fig.to_dict()
@@ -385,14 +402,12 @@ def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
     specs = [
         {
             "name": name,
-            "traces": list(range(K + 1)),
+            "traces": list(range(K)),
             "data": [
-                {"type": "image", "source": png_uri(images[m])},
-                *(
-                    {"type": "scatter", "marker": {"size": pull_sizes(frames.pull[m][labels == k])}}
-                    for k in range(K)
-                ),
+                {"type": "scatter", "marker": {"size": pull_sizes(frames.pull[m][labels == k])}}
+                for k in range(K)
             ],
+            "layout": {"images": [_regions_image(data.xs, data.ys, images[m])]},
         }
         for m, name in enumerate(names)
     ]
