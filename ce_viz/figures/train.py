@@ -205,8 +205,9 @@ def chosen_point_traces(
         return rings
     head = x - ARROW_SHARE * (x_range[1] - x_range[0]) * g / norm
     step = _arrow_trace(x[None, :], head[None, :], PALETTE["lower"], "solid")
-    name = f"−∂L/∂x of point {index}"
-    return [*rings, {**step, "name": name, "legendgroup": "chosen", "hoverinfo": "skip"}]
+    name = "−∂L/∂x"  # beside "point i" in the legend: a short entry keeps it to one row
+    # Its own legend group: in the ring's, a horizontal legend stacked it under the ring.
+    return [*rings, {**step, "name": name, "legendgroup": "chosen-arrow", "hoverinfo": "skip"}]
 
 
 def square_axes(x_range: Sequence[float], y_range: Sequence[float]) -> Spec:
@@ -381,11 +382,14 @@ def history_figure(
 
 
 #: The play controls, in pixels below the plot area: the buttons under the x axis's title,
-#: the slider (its readout on the buttons' row, at the right) under them, and the room they
-#: add to the figure, above the legend.
+#: the slider (its readout on the buttons' row, at the right) under them, the legend's top
+#: under the slider's rail and its (clear) step labels, which reach about 195 px down, and
+#: the room all of them add to the figure: the legend hangs from its top, so a phone's
+#: extra row grows down into that room instead of up onto the slider.
 BUTTONS_BELOW = 70
 SLIDER_BELOW = 112
-CONTROLS_HEIGHT = 180
+LEGEND_BELOW = 204
+CONTROLS_HEIGHT = 230
 
 
 def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
@@ -424,6 +428,15 @@ def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
             start=len(names) - 1,
             frame_ms=150,
         ),
-        {"height": layout["height"] + CONTROLS_HEIGHT, "margin": margin},
+        {
+            "height": layout["height"] + CONTROLS_HEIGHT,
+            "margin": margin,
+            "legend": {
+                "yref": "paper",
+                "y": -LEGEND_BELOW / plot_height,
+                "yanchor": "top",
+                "title": {"side": "left"},
+            },
+        },
     )
     return figure(spec["data"], layout, specs)

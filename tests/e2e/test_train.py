@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import shoot, wait_for_app
+from tests.e2e.test_phone import PHONE, PHONE_AGENT
 
 pytestmark = pytest.mark.browser
 
@@ -104,3 +105,37 @@ def test_clicking_a_point_opens_it_one_layer_back(page: Page, app_url: str) -> N
     assert re.search(r"logits=[-0-9.e]+(%2C|,)[-0-9.e]+(%2C|,)[-0-9.e]+", href), href
     shoot(page, "train-point-panel")
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+#: The regions chart's boxes, in pixels from the page's top: its SVG, its slider (rail,
+#: readout and step labels) and its legend.
+CONTROL_BOXES = """() => {
+  const chart = document.querySelector('.st-key-train_regions');
+  const box = s => { const r = chart.querySelector(s).getBoundingClientRect();
+                     return [r.top, r.bottom, r.left, r.right]; };
+  return {svg: box('.main-svg'), slider: box('.slider-container'), legend: box('.legend')};
+}"""
+
+
+@pytest.mark.parametrize("screen", ["desk", "phone"])
+def test_the_regions_legend_sits_under_the_slider(browser: Browser, app_url: str, screen: str):
+    """On a wide screen and on a phone, the regions chart's legend (the mislabelled
+    preset's, the longest) lies wholly below the step slider and inside the chart: it was
+    anchored at the chart's foot and grew up onto the slider (its title cut off on a wide
+    screen, its first row on the rail on a phone)."""
+    phone = {"viewport": PHONE, "user_agent": PHONE_AGENT, "is_mobile": True}
+    desk = {"viewport": {"width": 1920, "height": 1080}}
+    context = browser.new_context(**(phone if screen == "phone" else desk))
+    page = context.new_page()
+    page.goto(f"{app_url}/?view=train&train_data=mislabelled&train_steps=40")
+    wait_for_app(page)
+    chart = page.locator(".st-key-train_regions")
+    expect(chart.locator(".legend")).to_be_attached(timeout=20000)
+    chart.scroll_into_view_if_needed()
+    shoot(page, f"train-legend-{screen}")
+    boxes = page.evaluate(CONTROL_BOXES)
+    svg, slider, legend = boxes["svg"], boxes["slider"], boxes["legend"]
+    assert legend[0] >= slider[1], boxes
+    assert legend[1] <= svg[1] + 1, boxes
+    assert svg[2] - 1 <= legend[2] <= legend[3] <= svg[3] + 1, boxes
+    context.close()
