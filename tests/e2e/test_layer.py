@@ -146,3 +146,23 @@ def test_the_link_opens_the_gradient_view_with_the_same_logits(page: Page, app_u
         np.testing.assert_allclose(state.logits, o, rtol=1e-12, atol=1e-12)
         assert _loss_shown(gradient) == pytest.approx(_softmax_loss(o, k), abs=6e-5)
         gradient.close()
+
+
+#: Each displayed formula: its scrolled width past its box, and whether its edge fades.
+FORMULAS = """() => [...document.querySelectorAll('[data-testid="stMain"] .katex-display')]
+  .filter(e => e.checkVisibility())
+  .map(e => ({text: e.textContent.slice(0, 30), over: e.scrollWidth - e.clientWidth,
+              fades: getComputedStyle(e).maskImage !== 'none'}))"""
+
+
+def test_formulas_that_fit_do_not_fade_on_a_wide_screen(page: Page, app_url: str) -> None:
+    """At 1920 x 1080 every formula of the linear layer (a matrix, a column each) fits its
+    column, so none scrolls and none has its right edge faded: a matrix's closing
+    parenthesis reached 2 px past the block, which made it scroll by 2 px and fade the
+    last digits and the parenthesis of every matrix on the page."""
+    page.goto(f"{app_url}/?view=layer&layer=linear")
+    wait_for_app(page)
+    page.wait_for_selector('[data-testid="stMain"] .katex-display')
+    formulas = page.evaluate(FORMULAS)
+    assert len(formulas) >= 6, formulas
+    assert [f for f in formulas if f["over"] > 0 or f["fades"]] == []
