@@ -310,6 +310,18 @@ def test_text_is_at_least_12_px(name: str) -> None:
     assert min(sizes) >= 12, sizes
 
 
+@pytest.mark.parametrize("name", ["regions", "weights"])
+def test_the_subtitle_grows_with_the_title_on_a_projector(name: str) -> None:
+    """In presentation mode the key under a chart's title (shade, dot size; solid and
+    dashed arrows) grows with the title: Plotly sets a subtitle with no size of its own at
+    0.7 of the title's, and a fixed 14 px stayed desk-sized under a 35-px title."""
+    layout = for_projector(_all_figures()[name]).to_dict()["layout"]
+    title = layout["title"]["font"]["size"]
+    subtitle = layout["title"]["subtitle"]
+    assert subtitle["text"]
+    assert subtitle.get("font", {}).get("size", round(0.7 * title)) >= 0.7 * title - 0.5
+
+
 @pytest.mark.parametrize("name", FIGURES)
 def test_figures_validate_in_full(name: str) -> None:
     """Plotly accepts every property (the builders skip its validation), also scaled for a

@@ -253,9 +253,9 @@ def regions_figure(data: RegionsData) -> go.Figure:
         legend=merge(FOOT_LEGEND, {"title": {"text": "label"}, "itemsizing": "constant"}),
         **square_axes(_grid_edges(data.xs), _grid_edges(data.ys)),
     )
+    # No size of its own: Plotly sets it at 0.7 of the title's, on a projector too.
     layout["title"]["subtitle"] = {
-        "text": "shade: predicted class, deeper = surer<br>dot size: its pull Σ|p − y|",
-        "font": {"size": 14},
+        "text": "shade: predicted class, deeper = surer<br>dot size: its pull Σ|p − y|"
     }
     layout["images"] = [_regions_image(data.xs, data.ys, region_rgba(data.p))]
     for name in ("xaxis", "yaxis"):  # grid lines would cross the image, which lies below them
@@ -326,10 +326,7 @@ def weights_figure(
             [min(y_range[0], tips[:, 1].min()), max(y_range[1], tips[:, 1].max())],
         ),
     )
-    layout["title"]["subtitle"] = {
-        "text": f"solid: wₖ · dashed: −∂L/∂wₖ × {fmt_sig(scale)}",
-        "font": {"size": 14},
-    }
+    layout["title"]["subtitle"] = {"text": f"solid: wₖ · dashed: −∂L/∂wₖ × {fmt_sig(scale)}"}
     return figure(traces, layout)
 
 
