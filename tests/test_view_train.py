@@ -218,6 +218,17 @@ def _mse_grad_x(W: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> n
     return np.array([(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(len(x))])
 
 
+def test_mse_keeps_its_capitals_on_the_history_and_in_its_text() -> None:
+    """With loss=mse the history's loss curve, its axis and the chart texts say "MSE on
+    p", as the Loss box does (they said "mse on p")."""
+    at = run_app(view="train", loss="mse", train_steps="20")
+    history = charts(at)["train_history"]
+    assert history["data"][0]["name"] == "MSE on p"
+    assert history["layout"]["yaxis"]["title"]["text"] == "MSE on p"
+    assert "the MSE on p is " in alts(at)["train_regions"]
+    assert "mse on p" not in " ".join(alts(at).values())
+
+
 def test_the_mislabelled_story_uses_mse_and_mse_ignores_the_point() -> None:
     """The mislabelled-point story trains with MSE on p; after training, cross-entropy's
     ∂L/∂x at the flipped point is the largest of all points, MSE's is over 10 times

@@ -54,6 +54,8 @@ UPLOAD = "upload"
 UPLOAD_LABEL = "Upload a CSV"
 MODEL_LABELS = {"softmax": "Softmax regression", "mlp": "One hidden layer"}
 LOSS_LABELS = {"ce": "Cross-entropy", "mse": "MSE on p"}
+#: The loss in a sentence and on the history's axis and legend (MSE keeps its capitals).
+LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE on p"}
 
 
 def render(state: AppState) -> None:
@@ -211,7 +213,7 @@ def _charts(
     is the uploaded data set trained on, None for the state's preset; ``chosen`` the point
     the panel follows and its pass (None when the training diverged)."""
     run = scene.run
-    loss_name = LOSS_LABELS[state.loss].lower()
+    loss_name = LOSS_NAMES[state.loss]
     history = history_figure(scene.steps, run.loss, run.accuracy, loss_name)
     if scene.regions is None or scene.frames is None:
         st.error(
@@ -278,7 +280,7 @@ def _regions_alt(state: AppState, scene: TrainScene, source: str) -> str:
         f"Decision regions of {MODEL_LABELS[state.model].lower()} on {data.n} "
         f"{source.lower()} points in {data.K} classes, animated over "
         f"{state.train_steps} steps. After training the accuracy is "
-        f"{run.accuracy[-1]:.0%} and the {LOSS_LABELS[state.loss].lower()} is "
+        f"{run.accuracy[-1]:.0%} and the {LOSS_NAMES[state.loss]} is "
         f"{fmt(run.loss[-1], 3)}. The largest pull, Σ|p − y| = {fmt(pull, 3)}, is point "
         f"{index}.{ring}"
     )
