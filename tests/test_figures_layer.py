@@ -267,3 +267,19 @@ def test_digit_grid_at_a_phone_height_leaves_no_gap_between_rows() -> None:
         y0, y1 = layout[f"yaxis{suffix}"]["domain"]
         image = (x1 - x0) * plot_width  # square: as tall as it is wide
         assert image <= (y1 - y0) * plot_height <= 1.25 * image
+
+
+def test_digit_grid_images_are_large_on_a_wide_screen() -> None:
+    """On a 1920-pixel screen (a chart about 1,440 pixels wide) each of the ten ∂L/∂W
+    images is at least 160 pixels tall, square in a cell that is wider than tall: at a
+    500-pixel figure they were 116 pixels, with as much white space again beside each."""
+    e = evaluate_digit(0)
+    layout = digit_gradient_figure(e.grad_images, e.p_minus_y, 0).to_dict()["layout"]
+    margin = layout["margin"]
+    plot_height = layout["height"] - margin["t"] - margin["b"]
+    plot_width = 1440 - margin["l"] - margin["r"]
+    for j in range(10):
+        suffix = "" if j == 0 else str(j + 1)
+        x0, x1 = layout[f"xaxis{suffix}"]["domain"]
+        y0, y1 = layout[f"yaxis{suffix}"]["domain"]
+        assert min((x1 - x0) * plot_width, (y1 - y0) * plot_height) >= 160

@@ -476,7 +476,7 @@ def _signed_short(v: float) -> str:
 
 #: The grid's height on a wide screen, where the images' height limits their size, and on
 #: a phone, where its width does (at the wide height the two rows stood far apart).
-GRID_HEIGHT, GRID_PHONE_HEIGHT = 500, 360
+GRID_HEIGHT, GRID_PHONE_HEIGHT = 640, 360
 
 
 def digit_gradient_figure(
