@@ -229,6 +229,21 @@ def test_mse_keeps_its_capitals_on_the_history_and_in_its_text() -> None:
     assert "mse on p" not in " ".join(alts(at).values())
 
 
+def _plot_height(layout: dict) -> float:
+    """The height of a figure's plot area: its height less its top and bottom margins."""
+    return layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+
+
+def test_the_regions_plot_grows_on_a_projector() -> None:
+    """In presentation mode the regions' plot area is at least 1.4 times as tall as on a
+    desk, as its type grows 1.75 times: the one-screen height cap also held the Play
+    controls and the legend, which grew with the type, so the plot stayed at its desk
+    size and shrank below it once the title's key grew."""
+    desk = charts(run_app(view="train", train_steps="20"))["train_regions"]["layout"]
+    projector = charts(run_app(view="train", train_steps="20", present="1"))
+    assert _plot_height(projector["train_regions"]["layout"]) >= 1.4 * _plot_height(desk)
+
+
 def test_the_mislabelled_story_uses_mse_and_mse_ignores_the_point() -> None:
     """The mislabelled-point story trains with MSE on p; after training, cross-entropy's
     ∂L/∂x at the flipped point is the largest of all points, MSE's is over 10 times

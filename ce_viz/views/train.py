@@ -19,6 +19,7 @@ from ce_viz.figures import (
     weights_figure,
     with_traces,
 )
+from ce_viz.figures.train import CONTROLS_HEIGHT
 from ce_viz.fmt import escape_markdown, fmt, named_values, tex_matrix, tex_over_t
 from ce_viz.layer import HiddenLayerPass, HiddenWeights, LinearPass, hidden_layer, linear_layer
 from ce_viz.scenes import TrainScene
@@ -38,7 +39,14 @@ from ce_viz.state import (
     AppState,
 )
 from ce_viz.views import session
-from ce_viz.views.common import MORE_SETTINGS, chart, graph_chart, regions_chart, training
+from ce_viz.views.common import (
+    MORE_SETTINGS,
+    PROJECTED_HEIGHT,
+    chart,
+    graph_chart,
+    regions_chart,
+    training,
+)
 from ce_viz.views.sidebar import link_to
 
 DATA_LABELS = {
@@ -252,6 +260,10 @@ def _regions_chart(
         fig,
         key="train_regions",
         alt=_regions_alt(state, scene, source),
+        # On a projector the one-screen cap is for the title and the plot: under it the
+        # controls and legend, with the larger type and key, squeezed the plot below its
+        # desk size.
+        max_height=PROJECTED_HEIGHT + CONTROLS_HEIGHT,
         on_select=partial(_on_pick, scene.data.X.tolist()),
         selection_mode="points",
     )
