@@ -107,7 +107,10 @@ def _controls(state: AppState) -> Dataset | None:
     learning rate, the steps and a hidden layer's width), the rest in an expander; returns
     the uploaded data set when one is chosen and good (None trains on the preset)."""
     uploading = bool(session.kept("train_upload"))
-    cols = st.columns([1.25, 1.25, 1.1, 0.9, 1.3, 1.1])
+    if state.present:  # at a projector's 2x type six in a row cut "One mislabelled p…" off
+        cols = [*st.columns(3), *st.columns(3)]
+    else:
+        cols = st.columns([1.25, 1.25, 1.1, 0.9, 1.3, 1.1])
     session.seed("train_data", UPLOAD if uploading else state.train_data)
     cols[0].selectbox(
         "Data",
