@@ -390,20 +390,20 @@ def _point_panel(
             "cross-entropy's p − y, which MSE's gradient starts from."
         )
     equations, graph = st.columns([3, 2])
-    with equations:
-        _point_equations(state, step)
-    with graph:
-        graph_chart(step, "train_point_graph", _graph_alt(i, step))
-    if not isinstance(step, HiddenLayerPass):
-        _point_outer(data.names, out)
     target = [float(j == int(data.labels[i])) for j in range(data.K)]
     sample = replace(from_row(state, out.o, target, data.names), smoothing=state.smoothing)
-    st.link_button(
-        "Open its logits in the gradient view",
-        link_to(sample),
-        icon=":material/open_in_new:",
-        help="The gradient view with o, the true class, T and ε of this point.",
-    )
+    with equations:  # the link under the equations, as on "One layer back"
+        _point_equations(state, step)
+        st.link_button(
+            "Open its logits in the gradient view",
+            link_to(sample),
+            icon=":material/open_in_new:",
+            help="The gradient view with o, the true class, T and ε of this point.",
+        )
+    with graph:  # the outer product under the graph: across the page its 2 columns sprawled
+        graph_chart(step, "train_point_graph", _graph_alt(i, step))
+        if not isinstance(step, HiddenLayerPass):
+            _point_outer(data.names, out)
 
 
 def _point_equations(state: AppState, step: LinearPass | HiddenLayerPass) -> None:
