@@ -44,6 +44,9 @@ from ce_viz.views.sidebar import link_to
 #: The x text box's error field and key.
 X_FIELD = "x_text"
 DIGIT_NAMES = tuple(str(j) for j in range(10))
+#: The x box's and the digit box's width in pixels: room for their label at a projector's
+#: type, not a 1,400-pixel bar for three numbers or one index.
+BOX_WIDTH = 420
 #: On a phone the gallery of wrong digits is a strip two pills high that scrolls sideways
 #: (wrapped, its 39 pills took seven rows and pushed the digit off the screen); while more
 #: lies to the right its edge fades, as a wide formula's does (page.css's keyframes).
@@ -99,6 +102,7 @@ def _x_box(state: AppState) -> None:
     st.text_input(
         f"Sample x ({X_FEATURES} features)",
         key=X_FIELD,
+        width=BOX_WIDTH,
         on_change=_on_x,
         help=f"{X_FEATURES} comma-separated numbers, each between −{url_number(X_LIMIT)} "
         f"and {url_number(X_LIMIT)}.",
@@ -237,6 +241,7 @@ def _digit_pickers(state: AppState) -> None:
         min_value=DIGIT_RANGE[0],
         max_value=DIGIT_RANGE[1],
         step=1,
+        width=BOX_WIDTH,
         **session.bound("digit"),
     )
     session.seed("wrong_pick", state.digit if state.digit in wrong else None)
