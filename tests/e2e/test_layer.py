@@ -162,7 +162,7 @@ def test_formulas_that_fit_do_not_fade_on_a_wide_screen(page: Page, app_url: str
     last digits and the parenthesis of every matrix on the page."""
     page.goto(f"{app_url}/?view=layer&layer=linear")
     wait_for_app(page)
-    page.wait_for_selector('[data-testid="stMain"] .katex-display')
+    # The linear layer's six formulas and the hidden layer's δ, each drawn by KaTeX.
+    page.wait_for_function(f"() => ({FORMULAS})().length >= 7", timeout=20000)
     formulas = page.evaluate(FORMULAS)
-    assert len(formulas) >= 6, formulas
     assert [f for f in formulas if f["over"] > 0 or f["fades"]] == []
