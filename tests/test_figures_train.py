@@ -401,16 +401,30 @@ def test_animation_validates_and_stays_under_a_megabyte() -> None:
 
 
 def test_the_chosen_points_arrow_points_down_its_gradient_at_a_fixed_length() -> None:
-    """chosen_point_traces: an ink ring over a white halo at x, and an arrow from x along
-    −∂L/∂x, ARROW_SHARE of the x span long whatever the gradient's size; no arrow for a
-    zero gradient (a point the model fits exactly)."""
+    """chosen_point_traces: an ink ring over a white halo at x, a legend entry, and an
+    arrow from x along −∂L/∂x, ARROW_SHARE of the x span long whatever the gradient's
+    size; no arrow for a zero gradient (a point the model fits exactly)."""
     x, span = np.array([0.5, -1.0]), (-2.0, 6.0)
     for g in (np.array([3.0, -4.0]), np.array([3e-6, -4e-6])):
-        ring_halo, ring_ink, arrow = chosen_point_traces(x, g, span, 12)
+        ring_halo, ring_ink, _, arrow = chosen_point_traces(x, g, span, 12)
         assert ring_halo["marker"]["color"] == PALETTE["halo"]
         assert ring_ink["marker"]["color"] == PALETTE["ink"]
         assert ring_ink["name"] == "point 12"
         xs, ys = plotted(arrow["x"]), plotted(arrow["y"])
         head = np.array([xs[1], ys[1]])
         np.testing.assert_allclose(head - x, -ARROW_SHARE * 8.0 * np.array([0.6, -0.8]), atol=1e-6)
-    assert len(chosen_point_traces(x, np.zeros(2), span, 3)) == 2
+    assert len(chosen_point_traces(x, np.zeros(2), span, 3)) == 3
+
+
+def test_the_chosen_points_legend_entry_reads_on_a_light_and_a_dark_page() -> None:
+    """The chosen point's one legend entry shows both the white halo and the ink, so it
+    reads on either page (the legend showed the ink ring alone, lost on a dark page), and
+    it draws nothing on the plot."""
+    traces = chosen_point_traces(np.array([0.5, -1.0]), np.array([1.0, 0.0]), (-2.0, 6.0), 7)
+    shown = [t for t in traces if t.get("showlegend", True) and t["name"] == "point 7"]
+    assert len(shown) == 1
+    marker = shown[0]["marker"]
+    colours = {marker["color"], marker.get("line", {}).get("color")}
+    assert {PALETTE["halo"], PALETTE["ink"]} <= colours
+    assert not marker["symbol"].endswith("-open")  # an open symbol shows only its line
+    assert np.isnan(plotted(shown[0]["x"])).all()

@@ -518,6 +518,7 @@ def test_the_chosen_point_is_ringed_with_its_descent_direction_on_the_regions() 
             at.number_input(key="point").set_value(9).run()
         traces = charts(at)["train_regions"]["data"]
         rings = [t for t in traces if t.get("legendgroup") == "chosen" and t["mode"] == "markers"]
+        rings = [t for t in rings if t.get("showlegend") is False]  # not the legend's entry
         arrows = [t for t in traces if t.get("name", "").startswith("−∂L/∂x")]
         assert len(rings) == 2  # the halo and the ink
         assert len(arrows) == 1

@@ -188,7 +188,7 @@ def chosen_point_traces(
             "x": x[:1].astype(_F32),
             "y": x[1:2].astype(_F32),
             "name": f"point {index}",
-            "showlegend": colour == PALETTE["ink"],
+            "showlegend": False,
             "legendgroup": "chosen",
             "marker": {
                 "symbol": "circle-open",
@@ -200,6 +200,25 @@ def chosen_point_traces(
         }
         for colour, width in ((PALETTE["halo"], 6), (PALETTE["ink"], 2.5))
     ]
+    # The legend's entry, a point of its own that is never drawn: a white disc ringed in
+    # ink reads on a light and a dark page (the ink ring alone was lost on a dark one).
+    rings.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": np.full(1, np.nan, dtype=_F32),
+            "y": np.full(1, np.nan, dtype=_F32),
+            "name": f"point {index}",
+            "legendgroup": "chosen",
+            "marker": {
+                "symbol": "circle",
+                "size": 14,
+                "color": PALETTE["halo"],
+                "line": {"color": PALETTE["ink"], "width": 2.5},
+            },
+            "hoverinfo": "skip",
+        }
+    )
     norm = float(np.hypot(*g))
     if not norm > 0:
         return rings
