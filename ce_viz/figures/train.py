@@ -206,8 +206,8 @@ def chosen_point_traces(
         {
             "type": "scatter",
             "mode": "markers",
-            "x": np.full(1, np.nan, dtype=_F32),
-            "y": np.full(1, np.nan, dtype=_F32),
+            "x": [None],  # as the other views' legend-only entries
+            "y": [None],
             "name": f"point {index}",
             "legendgroup": "chosen",
             "marker": {

@@ -7,6 +7,7 @@ digit's logits), not from the view's code path."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ce_viz.digits import digit_model, load_digits
 from ce_viz.layer import example_weights
@@ -162,7 +164,13 @@ def test_formulas_that_fit_do_not_fade_on_a_wide_screen(page: Page, app_url: str
     last digits and the parenthesis of every matrix on the page."""
     page.goto(f"{app_url}/?view=layer&layer=linear")
     wait_for_app(page)
-    # The linear layer's six formulas and the hidden layer's δ, each drawn by KaTeX.
+    # The linear layer's six formulas and the hidden layer's δ, each drawn by KaTeX, once
+    # KaTeX's fonts are in: until then a fallback glyph may be wider (a loaded CI machine
+    # measured every matrix 2 px over before its fonts came).
     page.wait_for_function(f"() => ({FORMULAS})().length >= 7", timeout=20000)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    settled = f"() => ({FORMULAS})().every(f => f.over <= 0 && !f.fades)"
+    with contextlib.suppress(PlaywrightTimeout):  # the assertion below says which formula
+        page.wait_for_function(settled, timeout=10000)
     formulas = page.evaluate(FORMULAS)
     assert [f for f in formulas if f["over"] > 0 or f["fades"]] == []
