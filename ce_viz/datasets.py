@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ce_viz._checks import CEVizError, is_index
 from ce_viz.batch import LABEL_NAMES, MAX_PROBLEMS, BadCellsError
@@ -34,6 +34,7 @@ __all__ = [
     "PRESETS",
     "Dataset",
     "make_dataset",
+    "nearest_point",
     "read_points",
 ]
 
@@ -149,6 +150,17 @@ overlapping, mislabelled, got 'rings'
 # --------------------------------------------------------------------------------------
 # Reading a CSV of points: x1, x2, label
 # --------------------------------------------------------------------------------------
+
+
+def nearest_point(X: ArrayLike, x: float, y: float) -> int:
+    """The index of the point of ``X`` (n, 2) nearest to (x, y): what a click on a chart,
+    whose coordinates come rounded, meant.
+
+    >>> nearest_point([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]], 0.9, 1.2)
+    1
+    """
+    offsets = np.asarray(X, dtype=np.float64) - np.array([x, y])
+    return int(np.argmin(np.einsum("ij,ij->i", offsets, offsets)))
 
 
 def _lines(source: bytes | str | io.IOBase) -> Iterator[str]:

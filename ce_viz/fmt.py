@@ -25,8 +25,10 @@ __all__ = [
     "quote",
     "shorten",
     "tex",
+    "tex_column",
     "tex_matrix",
     "tex_over_t",
+    "tex_slash_t",
     "tex_vector",
     "url_number",
 ]
@@ -152,6 +154,15 @@ def tex_matrix(rows: Iterable[Iterable[float]], digits: int | None = 4) -> str:
     return r"\begin{pmatrix}" + body + r"\end{pmatrix}"
 
 
+def tex_column(values: Iterable[float], digits: int | None = 4) -> str:
+    r"""A vector as a LaTeX column (``digits=None``: each as short as it reads exactly).
+
+    >>> tex_column([1.0, -0.5], None)
+    '\\begin{pmatrix}1 \\\\ -0.5\\end{pmatrix}'
+    """
+    return tex_matrix([[v] for v in values], digits)
+
+
 def url_number(x: float) -> str:
     """The shortest text that reads back as exactly ``x``, for URLs and CSV.
 
@@ -270,6 +281,15 @@ def tex_over_t(T: float) -> str:
     ('', '\\frac{1}{T}')
     """
     return "" if T == 1 else r"\frac{1}{T}"
+
+
+def tex_slash_t(T: float) -> str:
+    r"""``/T`` after a quantity in LaTeX (``o/T``, ``(p - y)/T``), or nothing at T = 1.
+
+    >>> tex_slash_t(1.0), tex_slash_t(0.5)
+    ('', '/T')
+    """
+    return "" if T == 1 else "/T"
 
 
 def named_values(names: Sequence[str], values: Sequence[float], limit: int = 10) -> str:

@@ -38,6 +38,7 @@ from ce_viz.landscape import (
     optimal_logit_gap,
     tangent_line,
 )
+from ce_viz.layer import HiddenLayerPass, HiddenWeights, LinearPass, hidden_layer, linear_layer
 from ce_viz.state import AppState
 from ce_viz.theory import (
     restrict,
@@ -70,6 +71,7 @@ __all__ = [
     "descent_run",
     "drawn_relative",
     "plane",
+    "point_pass",
     "simplex_scene",
     "slice_",
     "train_config",
@@ -558,3 +560,20 @@ def train_scene(state: AppState, data: Dataset | None = None) -> TrainScene:
         W = run.params[0].W
         W_grad = gradients(run.params, data.X, Y, run.config)[1][0].W
     return TrainScene(data, run, steps, *ranges, regions, frames, W, W_grad)
+
+
+def point_pass(scene: TrainScene, i: int) -> LinearPass | HiddenLayerPass:
+    """Point ``i`` of the scene's data forward and back through the trained model (its
+    final weights), at the run's T, smoothing and activation: one layer back for it.
+
+    >>> scene = train_scene(AppState(train_n=30, train_steps=5))
+    >>> step = point_pass(scene, 0)
+    >>> step.o.shape, bool(abs(step.grad_o.sum()) < 1e-12)
+    ((3,), True)
+    """
+    config, params = scene.run.config, scene.run.params
+    x, k = scene.data.X[i], int(scene.data.labels[i])
+    if len(params) == 1:
+        return linear_layer(x, params[0].W, params[0].b, k, config.T, config.smoothing)
+    weights = HiddenWeights(params[0].W, params[0].b, params[1].W, params[1].b)
+    return hidden_layer(x, weights, k, config.activation, config.T, config.smoothing)

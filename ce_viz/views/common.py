@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -17,12 +19,13 @@ from ce_viz.figures import (
     PRESENTATION_SCALE,
     computation_graph_figure,
     for_projector,
+    outer_product_figure,
     regions_animation,
 )
-from ce_viz.fmt import escape_markdown
+from ce_viz.fmt import escape_markdown, fmt, named_values
 from ce_viz.layer import HiddenLayerPass, LinearPass
 from ce_viz.scenes import TrainScene, train_scene
-from ce_viz.state import T_RANGE, AppState
+from ce_viz.state import T_RANGE, AppState, to_query
 from ce_viz.views import session
 
 #: The sidebar expander with the settings most links leave at their defaults (views name
@@ -70,13 +73,48 @@ def chart(
     st.plotly_chart(fig, config=PLOTLY_CONFIG, width="stretch", key=key, alt=alt, **selection)
 
 
-def graph_chart(step: LinearPass | HiddenLayerPass, key: str, alt: str) -> None:
-    """A layer's computation graph (``figures.computation_graph_figure``). In presentation
+def graph_chart(step: LinearPass | HiddenLayerPass, key: str, whose: str = "") -> None:
+    """A layer's computation graph (``figures.computation_graph_figure``), its text
+    alternative naming o, p, L and ∂L/∂x (``whose``: "of point 5", say). In presentation
     mode its columns, set in pixels, are spread for the larger type, and it keeps its full
     height: at one screen's height the hidden layer's eleven rows ran into one another."""
     present = session.state().present
     fig = computation_graph_figure(step, PRESENTATION_SCALE if present else 1.0)
-    chart(fig, key, alt, max_height=GRAPH_PROJECTED_HEIGHT)
+    out = step.output if isinstance(step, HiddenLayerPass) else step
+    alt = (
+        f"Computation graph {whose} from x to the loss, forward values down and gradients "
+        f"up: o = {', '.join(fmt(v) for v in out.o)}; p = {', '.join(fmt(v) for v in out.p)}; "
+        f"L = {fmt(out.loss)}; ∂L/∂x = {', '.join(fmt(v) for v in step.grad_x)}."
+    )
+    chart(fig, key, " ".join(alt.split()), max_height=GRAPH_PROJECTED_HEIGHT)
+
+
+def outer_chart(step: LinearPass, names: Sequence[str], key: str) -> None:
+    """A linear layer's ∂L/∂W = (p − y) xᵀ as a heatmap with its factors on the axes."""
+    chart(
+        outer_product_figure(step.grad_W, step.grad_o, step.x, names),
+        key,
+        "Heatmap of ∂L/∂W = (p − y) xᵀ, one row per class: rows scaled by p − y = "
+        f"{named_values(names, step.grad_o)}; columns by x = "
+        f"{', '.join(fmt(v) for v in step.x)}.",
+    )
+
+
+def link_to(state: AppState) -> str:
+    """The link that opens ``state``: this app's address and the state's own query."""
+    base = (st.context.url or "").split("?", 1)[0]
+    return f"{base}?{urlencode(to_query(state), safe=',')}"
+
+
+def gradient_link(sample: AppState, label: str) -> None:
+    """A button that opens ``sample`` (a state on the gradient view) through the share
+    link's own builder, which writes each logit exactly."""
+    st.link_button(
+        label,
+        link_to(sample),
+        icon=":material/open_in_new:",
+        help="The gradient view with these logits, the true class, T, ε and the names.",
+    )
 
 
 def on_phone() -> bool:

@@ -13,15 +13,22 @@ from ce_viz.figures import (
     digit_gradient_figure,
     digit_image_figure,
     gradient_figure,
-    outer_product_figure,
     probability_figure,
 )
 from ce_viz.figures.layer import GRID_HEIGHT, GRID_PHONE_HEIGHT
-from ce_viz.fmt import escape_markdown, fmt, named_values, tex, tex_matrix, url_number
+from ce_viz.fmt import (
+    escape_markdown,
+    fmt,
+    named_values,
+    tex,
+    tex_column,
+    tex_matrix,
+    tex_slash_t,
+    url_number,
+)
 from ce_viz.layer import (
     EXAMPLE_SEED,
     EXAMPLE_WIDTH,
-    HiddenLayerPass,
     LinearPass,
     example_hidden_weights,
     example_weights,
@@ -38,8 +45,7 @@ from ce_viz.state import (
     parse_vector,
 )
 from ce_viz.views import session
-from ce_viz.views.common import chart, graph_chart, on_phone
-from ce_viz.views.sidebar import link_to
+from ce_viz.views.common import chart, gradient_link, graph_chart, on_phone, outer_chart
 
 #: The x text box's error field and key.
 X_FIELD = "x_text"
@@ -73,26 +79,16 @@ def render(state: AppState) -> None:
 
 
 def _gradient_link(state: AppState, **sample: object) -> None:
-    """A button that opens this panel's logits and target (``sample``: fields of the
-    state) in the gradient view, through the share link's own builder, which writes each
-    logit exactly; presentation mode goes along, the other views' settings do not."""
+    """The button that opens this panel's logits and target (``sample``: fields of the
+    state) in the gradient view; presentation mode goes along, the other views' settings
+    do not."""
     shown = replace(DEFAULT, **sample, present=state.present, view="gradient")
-    st.link_button(
-        "Open these logits in the gradient view",
-        link_to(shown),
-        icon=":material/open_in_new:",
-        help="The gradient view with this o, the true class, T, ε and the class names.",
-    )
+    gradient_link(shown, "Open these logits in the gradient view")
 
 
 # --------------------------------------------------------------------------------------
 # A linear layer
 # --------------------------------------------------------------------------------------
-
-
-def _column(values, digits: int | None = 4) -> str:
-    """A vector as a LaTeX column (``digits=None``: as short as it reads exactly)."""
-    return tex_matrix([[v] for v in values], digits)
 
 
 def _x_box(state: AppState) -> None:
@@ -138,15 +134,9 @@ def _linear(state: AppState) -> None:
         _linear_gradients(state, W, step)
     graph, outer = st.columns([2, 3])
     with graph:
-        graph_chart(step, "layer_graph_chart", _graph_alt(step))
+        graph_chart(step, "layer_graph_chart")
     with outer:
-        chart(
-            outer_product_figure(step.grad_W, step.grad_o, step.x, state.class_names),
-            "outer_chart",
-            "Heatmap of ∂L/∂W = (p − y) xᵀ, one row per class: rows scaled by p − y = "
-            f"{named_values(state.class_names, step.grad_o)}; columns by x = "
-            f"{', '.join(fmt(v) for v in step.x)}.",
-        )
+        outer_chart(step, state.class_names, "outer_chart")
     _hidden(state)
 
 
@@ -154,10 +144,10 @@ def _linear_forward(state: AppState, W, b, step: LinearPass) -> None:
     """W, b, x, o and p, and the link that opens o in the gradient view."""
     # One short equation a line, or a row of an aligned block: each fits a phone's width.
     st.latex(rf"W = {tex_matrix(W, None)}")
-    st.latex(rf"b = {_column(b, None)},\quad x = {_column(step.x, None)}")
-    st.latex(rf"o = Wx + b = {_column(step.o)}")
-    over_t = "" if state.T == 1 else "/T"
-    st.latex(rf"p = \mathrm{{softmax}}(o{over_t}) = {_column(step.p)}")
+    st.latex(rf"b = {tex_column(b, None)},\quad x = {tex_column(step.x, None)}")
+    st.latex(rf"o = Wx + b = {tex_column(step.o)}")
+    over_t = tex_slash_t(state.T)
+    st.latex(rf"p = \mathrm{{softmax}}(o{over_t}) = {tex_column(step.p)}")
     _gradient_link(
         state,
         logits=tuple(step.o.tolist()),
@@ -170,28 +160,19 @@ def _linear_forward(state: AppState, W, b, step: LinearPass) -> None:
 
 
 def _linear_gradients(state: AppState, W, step: LinearPass) -> None:
-    over_t = "" if state.T == 1 else "/T"
+    over_t = tex_slash_t(state.T)
     st.latex(
         rf"\frac{{\partial L}}{{\partial b}} = \frac{{\partial L}}{{\partial o}} "
-        rf"= (p - y){over_t} = {_column(step.grad_b)}"
+        rf"= (p - y){over_t} = {tex_column(step.grad_b)}"
     )
     st.latex(
         rf"\begin{{aligned}}\frac{{\partial L}}{{\partial x}} &= W^\top (p - y){over_t} \\"
-        rf"&= {tex_matrix(W.T, None)}{_column(step.grad_o)} \\"
-        rf"&= {_column(step.grad_x)}\end{{aligned}}"
+        rf"&= {tex_matrix(W.T, None)}{tex_column(step.grad_o)} \\"
+        rf"&= {tex_column(step.grad_x)}\end{{aligned}}"
     )
     st.markdown(
         r"and $\partial L/\partial W = (p - y)\,x^\top$: each class's row of $W$ moves along "
         r"$x$, scaled by that class's $p_j - y_j$ (the heatmap below)."
-    )
-
-
-def _graph_alt(step: LinearPass | HiddenLayerPass) -> str:
-    out = step.output if isinstance(step, HiddenLayerPass) else step
-    return (
-        "Computation graph from x to the loss, forward values down and gradients up: "
-        f"o = {', '.join(fmt(v) for v in out.o)}; p = {', '.join(fmt(v) for v in out.p)}; "
-        f"L = {fmt(out.loss)}; ∂L/∂x = {', '.join(fmt(v) for v in step.grad_x)}."
     )
 
 
@@ -200,7 +181,7 @@ def _hidden(state: AppState) -> None:
     step = hidden_layer(
         state.x, example_hidden_weights(state.K, X_FEATURES), state.y_vector(), "tanh", state.T
     )
-    over_t = "" if state.T == 1 else "/T"
+    over_t = tex_slash_t(state.T)
     words, graph = st.columns([3, 2])
     with words:
         st.markdown(
@@ -210,8 +191,8 @@ def _hidden(state: AppState) -> None:
         )
         st.latex(
             rf"\begin{{aligned}}\delta &= W_2^\top (p - y){over_t} \odot \sigma'(z) \\"
-            rf"&= {_column(step.output.grad_x)} \odot {_column(step.slope)} \\"
-            rf"&= {_column(step.delta)}\end{{aligned}}"
+            rf"&= {tex_column(step.output.grad_x)} \odot {tex_column(step.slope)} \\"
+            rf"&= {tex_column(step.delta)}\end{{aligned}}"
         )
         st.markdown(
             r"so $\partial L/\partial W_1 = \delta\, x^\top$ and "
@@ -219,7 +200,7 @@ def _hidden(state: AppState) -> None:
             r"transpose as the linear layer, with $\delta$ in the place of $p - y$."
         )
     with graph:
-        graph_chart(step, "hidden_graph_chart", _graph_alt(step))
+        graph_chart(step, "hidden_graph_chart")
 
 
 # --------------------------------------------------------------------------------------

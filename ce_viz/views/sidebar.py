@@ -5,7 +5,6 @@ view buttons at the top of the page. Each widget shows the state and writes thro
 from __future__ import annotations
 
 import io
-from urllib.parse import urlencode
 
 import segno
 import streamlit as st
@@ -23,11 +22,10 @@ from ce_viz.state import (
     parse_names,
     parse_y,
     resize,
-    to_query,
     train_preset_state,
 )
 from ce_viz.views import session
-from ce_viz.views.common import MORE_SETTINGS, show_error, temperature_input
+from ce_viz.views.common import MORE_SETTINGS, link_to, show_error, temperature_input
 
 #: The sliders cover the interesting range; the number boxes take any logit.
 SLIDER_RANGE = (-10.0, 10.0)
@@ -182,12 +180,6 @@ def qr_button() -> None:
         on_click=_on_large_qr,
         help="For the students in the hall: scan to open this exact view.",
     )
-
-
-def link_to(state: AppState) -> str:
-    """The link that opens ``state``: this app's address and the state's own query."""
-    base = (st.context.url or "").split("?", 1)[0]
-    return f"{base}?{urlencode(to_query(state), safe=',')}"
 
 
 def share_link(state: AppState) -> None:

@@ -10,19 +10,18 @@ from functools import partial
 import streamlit as st
 
 from ce_viz.changes import from_row
-from ce_viz.core import CEVizError
-from ce_viz.datasets import MAX_CLASSES, MAX_POINTS, Dataset, read_points
+from ce_viz.core import CEVizError, FloatArray, target_distribution
+from ce_viz.datasets import MAX_CLASSES, MAX_POINTS, Dataset, nearest_point, read_points
 from ce_viz.figures import (
     chosen_point_traces,
     history_figure,
-    outer_product_figure,
     weights_figure,
     with_traces,
 )
 from ce_viz.figures.train import CONTROLS_HEIGHT
-from ce_viz.fmt import escape_markdown, fmt, named_values, tex_matrix, tex_over_t
-from ce_viz.layer import HiddenLayerPass, HiddenWeights, LinearPass, hidden_layer, linear_layer
-from ce_viz.scenes import TrainScene
+from ce_viz.fmt import escape_markdown, fmt, tex_column, tex_matrix, tex_over_t, tex_slash_t
+from ce_viz.layer import HiddenLayerPass, LinearPass
+from ce_viz.scenes import TrainScene, point_pass
 from ce_viz.state import (
     ACTIVATIONS,
     BATCH_RANGE,
@@ -43,11 +42,12 @@ from ce_viz.views.common import (
     MORE_SETTINGS,
     PROJECTED_HEIGHT,
     chart,
+    gradient_link,
     graph_chart,
+    outer_chart,
     regions_chart,
     training,
 )
-from ce_viz.views.sidebar import link_to
 
 DATA_LABELS = {
     "blobs": "Blobs",
@@ -86,7 +86,7 @@ def render(state: AppState) -> None:
         _charts(state, scene, data, None)
         return
     i = _chosen_point(state, scene)
-    step = _point_pass(state, scene, i)
+    step = point_pass(scene, i)
     _charts(state, scene, data, (i, step))
     _point_panel(state, scene, i, step)
 
@@ -267,23 +267,18 @@ def _regions_chart(
         # controls and legend, with the larger type and key, squeezed the plot below its
         # desk size.
         max_height=PROJECTED_HEIGHT + CONTROLS_HEIGHT,
-        on_select=partial(_on_pick, scene.data.X.tolist()),
+        on_select=partial(_on_pick, scene.data.X),
         selection_mode="points",
     )
 
 
-def _on_pick(points: list[list[float]]) -> None:
-    """A point clicked on the regions chart is the panel's point (the nearest of the
-    data's points to the click's coordinates, which the chart sends rounded)."""
+def _on_pick(X: FloatArray) -> None:
+    """A point clicked on the regions chart is the panel's point: the nearest of the
+    data's points ``X`` to the click (the chart sends its coordinates rounded)."""
     event = session.value("train_regions") or {}
     picked = event.get("selection", {}).get("points", [])
-    if not picked:
-        return
-    x, y = picked[0]["x"], picked[0]["y"]
-    nearest = min(
-        range(len(points)), key=lambda j: (points[j][0] - x) ** 2 + (points[j][1] - y) ** 2
-    )
-    session.update(point=nearest)
+    if picked:
+        session.update(point=nearest_point(X, picked[0]["x"], picked[0]["y"]))
 
 
 def _regions_alt(state: AppState, scene: TrainScene, source: str) -> str:
@@ -328,11 +323,6 @@ def _weights_alt(scene: TrainScene) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _column(values) -> str:
-    """A vector as a LaTeX column."""
-    return tex_matrix([[v] for v in values])
-
-
 def _chosen_point(state: AppState, scene: TrainScene) -> int:
     """The chosen point, or the one pulling hardest when none is chosen or the chosen one
     is not in this data (which is then said)."""
@@ -348,15 +338,6 @@ def _chosen_point(state: AppState, scene: TrainScene) -> int:
         icon=":material/link_off:",
     )
     return largest
-
-
-def _point_pass(state: AppState, scene: TrainScene, i: int) -> LinearPass | HiddenLayerPass:
-    """Point ``i`` forward and back through the trained model (its final weights)."""
-    x, k, params = scene.data.X[i], int(scene.data.labels[i]), scene.run.params
-    if len(params) == 1:
-        return linear_layer(x, params[0].W, params[0].b, k, state.T, state.smoothing)
-    weights = HiddenWeights(params[0].W, params[0].b, params[1].W, params[1].b)
-    return hidden_layer(x, weights, k, state.activation, state.T, state.smoothing)
 
 
 def _point_panel(
@@ -390,20 +371,15 @@ def _point_panel(
             "cross-entropy's p − y, which MSE's gradient starts from."
         )
     equations, graph = st.columns([3, 2])
-    target = [float(j == int(data.labels[i])) for j in range(data.K)]
+    target = target_distribution(data.K, int(data.labels[i]))
     sample = replace(from_row(state, out.o, target, data.names), smoothing=state.smoothing)
     with equations:  # the link under the equations, as on "One layer back"
         _point_equations(state, step)
-        st.link_button(
-            "Open its logits in the gradient view",
-            link_to(sample),
-            icon=":material/open_in_new:",
-            help="The gradient view with o, the true class, T and ε of this point.",
-        )
+        gradient_link(sample, "Open its logits in the gradient view")
     with graph:  # the outer product under the graph: across the page its 2 columns sprawled
-        graph_chart(step, "train_point_graph", _graph_alt(i, step))
+        graph_chart(step, "train_point_graph", f"of point {i}")
         if not isinstance(step, HiddenLayerPass):
-            _point_outer(data.names, out)
+            outer_chart(out, data.names, "train_point_outer")
 
 
 def _point_equations(state: AppState, step: LinearPass | HiddenLayerPass) -> None:
@@ -411,47 +387,27 @@ def _point_equations(state: AppState, step: LinearPass | HiddenLayerPass) -> Non
     layer's vectors are in the graph beside: a column of 32 would not fit)."""
     hidden = isinstance(step, HiddenLayerPass)
     out = step.output if hidden else step
-    over_t = "" if state.T == 1 else "/T"
+    over_t = tex_slash_t(state.T)
     scaled = rf"{tex_over_t(state.T)}(p - y)"  # (p − y)/T, written before x or h
     if hidden:
         st.latex(r"h = \sigma(W_1 x + b_1),\quad o = W_2 h + b_2")
-        st.latex(rf"o = {_column(out.o)}")
+        st.latex(rf"o = {tex_column(out.o)}")
     else:
-        st.latex(rf"o = Wx + b = {_column(out.o)}")
-    st.latex(rf"p = \mathrm{{softmax}}(o{over_t}) = {_column(out.p)}")
-    st.latex(rf"\frac{{\partial L}}{{\partial o}} = (p - y){over_t} = {_column(out.grad_o)}")
+        st.latex(rf"o = Wx + b = {tex_column(out.o)}")
+    st.latex(rf"p = \mathrm{{softmax}}(o{over_t}) = {tex_column(out.p)}")
+    st.latex(rf"\frac{{\partial L}}{{\partial o}} = (p - y){over_t} = {tex_column(out.grad_o)}")
     if hidden:
         st.latex(rf"\frac{{\partial L}}{{\partial W_2}} = {scaled}\,h^\top")
         st.latex(rf"\delta = W_2^\top (p - y){over_t} \odot \sigma'(z)")
         st.latex(r"\frac{\partial L}{\partial W_1} = \delta\, x^\top")
-        st.latex(rf"\frac{{\partial L}}{{\partial x}} = W_1^\top \delta = {_column(step.grad_x)}")
+        st.latex(
+            rf"\frac{{\partial L}}{{\partial x}} = W_1^\top \delta = {tex_column(step.grad_x)}"
+        )
         return
     st.latex(
         rf"\frac{{\partial L}}{{\partial W}} = {scaled}\,x^\top "
         rf"= {tex_matrix(out.grad_W)}"
     )
     st.latex(
-        rf"\frac{{\partial L}}{{\partial x}} = W^\top (p - y){over_t} = {_column(step.grad_x)}"
-    )
-
-
-def _point_outer(names: tuple[str, ...], out: LinearPass) -> None:
-    """The linear model's ∂L/∂W = (p − y) xᵀ as a heatmap."""
-    chart(
-        outer_product_figure(out.grad_W, out.grad_o, out.x, names),
-        "train_point_outer",
-        "Heatmap of ∂L/∂W = (p − y) xᵀ, one row per class: rows scaled by p − y = "
-        f"{named_values(names, out.grad_o)}; columns by x = "
-        f"{', '.join(fmt(v) for v in out.x)}.",
-    )
-
-
-def _graph_alt(i: int, step: LinearPass | HiddenLayerPass) -> str:
-    """The computation graph's text alternative: the point's o, p, L and ∂L/∂x."""
-    out = step.output if isinstance(step, HiddenLayerPass) else step
-    return (
-        f"Computation graph of point {i} from x to the loss, forward values down and "
-        f"gradients up: o = {', '.join(fmt(v) for v in out.o)}; p = "
-        f"{', '.join(fmt(v) for v in out.p)}; L = {fmt(out.loss)}; ∂L/∂x = "
-        f"{', '.join(fmt(v) for v in step.grad_x)}."
+        rf"\frac{{\partial L}}{{\partial x}} = W^\top (p - y){over_t} = {tex_column(step.grad_x)}"
     )
