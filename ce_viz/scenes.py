@@ -463,11 +463,6 @@ class TrainScene:
         index = int(np.argmax(self.regions.pull))
         return index, float(self.regions.pull[index])
 
-    @property
-    def W_vectors(self) -> list[tuple[float, float]]:
-        """The linear model's final weight vectors as pairs (none for the hidden layer)."""
-        return [] if self.W is None else [(float(a), float(b)) for a, b in self.W]
-
 
 def train_config(state: AppState) -> TrainConfig:
     """The state's training settings; T and smoothing are the sample's (the sidebar's).

@@ -5,6 +5,7 @@ view buttons at the top of the page. Each widget shows the state and writes thro
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Mapping
 
 import segno
 import streamlit as st
@@ -90,42 +91,55 @@ def _seed_widgets(state: AppState) -> None:
         session.seed("y_text", ", ".join(f"{v:g}" for v in state.y))
 
 
-def _on_preset() -> None:
-    name = session.value("preset")
+def _on_picked(key: str, load: Callable[[str], AppState]) -> None:
+    """A preset clicked in the pills ``key``: the state ``load`` makes of its name."""
+    name = session.value(key)
     if name:
-        session.replace_all(with_preset(session.state(), name))
-        session.seed("preset", None)  # so the same preset can be clicked again
+        session.replace_all(load(name))
+        session.seed(key, None)  # so the same preset can be clicked again
+
+
+def _picker(
+    key: str,
+    table: Mapping[str, tuple[str, object]],
+    load: Callable[[str], AppState],
+    help_text: str,
+) -> None:
+    """Pills of the presets in ``table`` (name: (label, settings)); one click loads one."""
+    st.pills(
+        "Presets",
+        options=list(table),
+        format_func=lambda name: table[name][0],
+        key=key,
+        on_change=_on_picked,
+        args=(key, load),
+        help=help_text,
+    )
 
 
 def preset_picker() -> None:
     """One click loads a preset: the whole state but the view, and the URL follows."""
-    st.pills(
-        "Presets",
-        options=list(PRESETS),
-        format_func=lambda name: PRESETS[name][0],
-        key="preset",
-        on_change=_on_preset,
-        help="Each loads a ready-made example; the link in the address bar follows.",
+    _picker(
+        "preset",
+        PRESETS,
+        lambda name: with_preset(session.state(), name),
+        "Each loads a ready-made example; the link in the address bar follows.",
     )
 
 
-def _on_train_preset() -> None:
-    name = session.value("train_preset")
-    if name:
-        session.replace_all(train_preset_state(name, session.state().present))
-        session.forget("train_upload")  # a story trains on its own data
-        session.seed("train_preset", None)
+def _train_story(name: str) -> AppState:
+    """A "Watch it learn" story's state; it trains on its own data, not an upload."""
+    session.forget("train_upload")
+    return train_preset_state(name, session.state().present)
 
 
 def train_preset_picker() -> None:
     """One click loads a "Watch it learn" story: its data, model and training settings."""
-    st.pills(
-        "Presets",
-        options=list(TRAIN_PRESETS),
-        format_func=lambda name: TRAIN_PRESETS[name][0],
-        key="train_preset",
-        on_change=_on_train_preset,
-        help="Each loads a ready-made training; the link in the address bar follows.",
+    _picker(
+        "train_preset",
+        TRAIN_PRESETS,
+        _train_story,
+        "Each loads a ready-made training; the link in the address bar follows.",
     )
 
 

@@ -243,7 +243,7 @@ def _charts(
             weights = weights_figure(
                 scene.W, scene.W_grad, scene.data.names, scene.x_range, scene.y_range
             )
-            chart(weights, key="train_weights", alt=_weights_alt(scene))
+            chart(weights, key="train_weights", alt=_weights_alt(scene.data.names, scene.W))
 
 
 def _regions_chart(
@@ -306,11 +306,10 @@ def _history_alt(state: AppState, scene: TrainScene) -> str:
     )
 
 
-def _weights_alt(scene: TrainScene) -> str:
-    """The weights chart's text alternative: each class's final weight vector."""
+def _weights_alt(names: tuple[str, ...], W: FloatArray) -> str:
+    """The weights chart's text alternative: each class's final weight vector (rows of W)."""
     vectors = "; ".join(
-        f"class {name}: ({fmt(w[0], 3)}, {fmt(w[1], 3)})"
-        for name, w in zip(scene.data.names, scene.W_vectors, strict=True)
+        f"class {name}: ({fmt(w[0], 3)}, {fmt(w[1], 3)})" for name, w in zip(names, W, strict=True)
     )
     return (
         "The linear model's weight vectors w_k from the origin, each with a dashed arrow "
