@@ -3,15 +3,12 @@ inspected as objects: every number drawn is the one passed in."""
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 import pytest
-from PIL import Image
 
 from ce_viz.datasets import make_dataset
 from ce_viz.figures.style import CLASS_COLOURS, PALETTE, for_projector
@@ -37,7 +34,7 @@ from ce_viz.train import (
     targets,
     train,
 )
-from tests.plotted import plotted
+from tests.plotted import plotted, png_pixels
 
 CONFIG = TrainConfig(steps=40, lr=0.5)
 
@@ -112,15 +109,6 @@ def test_points_are_drawn_where_they_are_labelled_and_as_large_as_their_pull() -
         order = np.argsort(data.pull[mine])
         assert np.all(np.diff(sizes[order]) >= 0)
         assert sizes.min() > 0
-
-
-def png_pixels(uri: str) -> np.ndarray:
-    """The RGBA pixels of a PNG data URI, decoded by Pillow (rows, columns, 4)."""
-    prefix = "data:image/png;base64,"
-    assert uri.startswith(prefix)
-    with Image.open(io.BytesIO(base64.b64decode(uri[len(prefix) :]))) as image:
-        assert image.mode == "RGBA"
-        return np.asarray(image)
 
 
 def test_regions_image_is_the_rgba_of_the_grid_and_sits_on_it() -> None:
