@@ -140,7 +140,7 @@ def _point_traces(data: RegionsData) -> list[Spec]:
                 "marker": {
                     "color": CLASS_COLOURS[k],
                     "size": pull_sizes(pull[mine]),
-                    "line": {"color": "black", "width": 1},
+                    "line": {"color": PALETTE["halo"], "width": 1},
                 },
                 "hovertemplate": "label %{meta[0]}<br>x1 = %{x:.3f}, x2 = %{y:.3f}<br>"
                 "Σ|p − y| = %{customdata:.3f}<extra></extra>",
