@@ -18,7 +18,7 @@ from ce_viz.views import (
     train,
     why,
 )
-from ce_viz.views.common import page_style
+from ce_viz.views.common import one_blas_thread, page_style
 from ce_viz.views.session import current_state, presenting, sync_url
 from ce_viz.views.sidebar import qr_button, show_url_messages, sidebar, view_picker
 
@@ -42,6 +42,7 @@ VIEW_RENDERERS = {
     "train": train.render,
 }
 
+one_blas_thread()
 state = current_state()
 page_style(state.present)
 sidebar(state)

@@ -58,6 +58,7 @@ __all__ = [
     "softmax_jacobian",
     "softmax_over_temperatures",
     "target_distribution",
+    "top_class",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -151,6 +152,37 @@ def softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
     o = check_logits(logits)
     pt = _stable_softmax(o, check_temperature(T))
     return pt.e / (1.0 + pt.r)
+
+
+def top_class(logits: ArrayLike, T: float = 1.0) -> tuple[NDArray[np.intp], FloatArray]:
+    """The predicted class (the first arg-max) and its probability, without the rest of
+    ``p``: ``p_top = 1 / Σ_j exp((o_j − o_top) / T)``, what :func:`softmax` gives there to
+    a few units in the last place. What shading a grid of predictions needs, for a third
+    of the work: it goes class by class, each step a pass over every row at once (fast
+    when the logits are stored class by class, as a stack of grids is).
+
+    >>> top, p_top = top_class([[2.0, 3.0, 4.0], [0.0, 0.0, -1.0]])
+    >>> top.tolist(), p_top.round(4).tolist()
+    ([2, 0], [0.6652, 0.4223])
+    """
+    o = check_logits(logits)
+    t = check_temperature(T)
+    columns = np.moveaxis(o, -1, 0)
+    best = columns[0].copy()
+    top = np.zeros(best.shape, dtype=np.intp)
+    for k in range(1, len(columns)):
+        np.copyto(top, k, where=columns[k] > best)  # strictly larger: the first arg-max
+        np.maximum(best, columns[k], out=best)
+    total = np.zeros(best.shape)
+    d = np.empty(best.shape)
+    # A spread past the float range gives d = -inf, and exp(-inf) = 0 is the true limit.
+    with np.errstate(over="ignore"):
+        for column in columns:
+            np.subtract(column, best, out=d)
+            if t != 1.0:
+                d /= t
+            total += np.exp(d, out=d)
+    return top, 1.0 / total
 
 
 def softmax_over_temperatures(logits: ArrayLike, temperatures: ArrayLike) -> FloatArray:

@@ -53,8 +53,8 @@ from ce_viz.train import (
     Training,
     check_config,
     gradients,
-    snapshot_probabilities,
     snapshot_pulls,
+    snapshot_regions,
     targets,
     train,
 )
@@ -401,8 +401,8 @@ class RegionsData:
 
     xs, ys : (nx,), (ny,) the evenly spaced grid the probabilities were computed on; the
         axes span it at one scale, so a grid as tall as it is wide fills a phone's width.
-    p : (ny, nx, K) class probabilities at the grid, row ``i`` at ``ys[i]``
-        (``train.grid_probabilities``).
+    top, p_top : (ny, nx) the predicted class at the grid and its probability, row ``i``
+        at ``ys[i]`` (``train.grid_probabilities``' arg-max and max).
     X, labels : (n, 2) the points and (n,) their labels in 0..K-1.
     names : the K class names.
     pull : (n,) each point's Σ_k |p_k − y_k| (``train.point_pull(...).size``).
@@ -411,7 +411,8 @@ class RegionsData:
 
     xs: np.ndarray
     ys: np.ndarray
-    p: np.ndarray
+    top: np.ndarray
+    p_top: np.ndarray
     X: np.ndarray
     labels: np.ndarray
     names: Sequence[str]
@@ -421,12 +422,14 @@ class RegionsData:
 
 @dataclass(frozen=True)
 class RegionsFrames:
-    """The regions as training goes: at each of ``steps`` (m,) the grid's probabilities
-    ``p`` (m, ny, nx, K) and the points' pulls ``pull`` (m, n), on the grid and points of
-    the :class:`RegionsData` they animate."""
+    """The regions as training goes: at each of ``steps`` (m,) the grid's predicted class
+    ``top`` and its probability ``p_top`` (m, ny, nx; ``train.snapshot_regions``) and the
+    points' pulls ``pull`` (m, n), on the grid and points of the :class:`RegionsData` they
+    animate."""
 
     steps: np.ndarray
-    p: np.ndarray
+    top: np.ndarray
+    p_top: np.ndarray
     pull: np.ndarray
 
 
@@ -516,10 +519,12 @@ def _frames(
     data: Dataset, run: Training, xs: FloatArray, ys: FloatArray
 ) -> tuple[RegionsData, RegionsFrames]:
     """The regions and pulls at every snapshot, the last one the still picture."""
-    p = snapshot_probabilities(run, xs, ys)
+    top, p_top = snapshot_regions(run, xs, ys)
     pull = snapshot_pulls(run, data.X, data.labels, data.K)
-    regions = RegionsData(xs, ys, p[-1], data.X, data.labels, data.names, pull[-1], data.flipped)
-    return regions, RegionsFrames(run.snapshot_steps, p, pull)
+    regions = RegionsData(
+        xs, ys, top[-1], p_top[-1], data.X, data.labels, data.names, pull[-1], data.flipped
+    )
+    return regions, RegionsFrames(run.snapshot_steps, top, p_top, pull)
 
 
 def train_scene(state: AppState, data: Dataset | None = None) -> TrainScene:
@@ -530,8 +535,8 @@ def train_scene(state: AppState, data: Dataset | None = None) -> TrainScene:
     that the training diverged (logits past float64's range).
 
     >>> scene = train_scene(AppState(train_n=60, train_steps=20))
-    >>> scene.frames.p.shape, scene.W.shape, scene.diverged
-    ((21, 60, 60, 3), (3, 2), False)
+    >>> scene.frames.p_top.shape, scene.W.shape, scene.diverged
+    ((21, 60, 60), (3, 2), False)
     """
     data = train_dataset(state) if data is None else data
     config = check_config(train_config(state))

@@ -40,7 +40,7 @@ from ce_viz._checks import (
     check_temperature,
     is_index,
 )
-from ce_viz.core import loss_and_grad, softmax, target_distribution
+from ce_viz.core import loss_and_grad, softmax, target_distribution, top_class
 
 __all__ = [
     "ACTIVATIONS",
@@ -62,8 +62,8 @@ __all__ = [
     "minibatches",
     "objective",
     "point_pull",
-    "snapshot_probabilities",
     "snapshot_pulls",
+    "snapshot_regions",
     "snapshot_steps",
     "targets",
     "train",
@@ -171,7 +171,17 @@ class _Pass(NamedTuple):
 def _dense(X: FloatArray, layer: Layer) -> FloatArray:
     """``X Wᵀ + b`` for rows ``X`` (..., n, in); a stack of layers, ``W`` (s, out, in) and
     ``b`` (s, out), gives one result per layer (s, n, out)."""
-    return X @ np.swapaxes(layer.W, -1, -2) + layer.b[..., None, :]
+    W, b = layer.W, layer.b
+    if W.ndim == 3 and X.ndim == 2:
+        # A stack on the same rows: one matrix product (out·s, in) @ (in, n), several times
+        # faster than s products with an inner dimension of 2, stored output by output
+        # (a view (s, n, out) of an (out, s, n) array): a pass over one output's values,
+        # as ``core.top_class`` makes, reads contiguous memory.
+        s, out, _ = W.shape
+        o = (W.transpose(1, 0, 2).reshape(out * s, -1) @ X.T).reshape(out, s, len(X))
+        o += b.T[:, :, None]
+        return o.transpose(1, 2, 0)
+    return X @ np.swapaxes(W, -1, -2) + b[..., None, :]
 
 
 def _forward(params: Params, X: FloatArray, activation: str) -> _Pass:
@@ -363,26 +373,30 @@ def _stacked(run: Training, rows: int) -> Iterator[Params]:
         )
 
 
-def snapshot_probabilities(run: Training, xs: FloatArray, ys: FloatArray) -> NDArray[np.float32]:
-    """:func:`grid_probabilities` at every snapshot of ``run``, in float32 (ample for
-    shading, half the bytes): shape (snapshots, len(ys), len(xs), K).
+def snapshot_regions(
+    run: Training, xs: FloatArray, ys: FloatArray
+) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+    """The predicted class and its probability (``core.top_class``) at every grid point, at
+    every snapshot of ``run``: what shading the decision regions needs, the top probability
+    in float32 (ample for a shade). Shapes (snapshots, len(ys), len(xs)), row ``i`` at
+    ``ys[i]``; at each snapshot what :func:`grid_probabilities` gives, its arg-max and max.
 
     >>> from ce_viz.datasets import make_dataset
     >>> d = make_dataset("blobs", n=30, K=3, seed=0)
     >>> run = train(d.X, d.labels, d.K, TrainConfig(steps=4))
-    >>> snapshot_probabilities(run, np.zeros(2), np.zeros(3)).shape
-    (5, 3, 2, 3)
+    >>> [a.shape for a in snapshot_regions(run, np.zeros(2), np.zeros(3))]
+    [(5, 3, 2), (5, 3, 2)]
     """
     gx, gy = np.meshgrid(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
     points = np.stack([gx.ravel(), gy.ravel()], axis=1)
     config = run.config
-    p = np.concatenate(
-        [
-            softmax(_forward(stack, points, config.activation).o, config.T).astype(np.float32)
-            for stack in _stacked(run, len(points))
-        ]
-    )
-    return p.reshape(len(p), *gx.shape, -1)
+    tops, sure = [], []
+    for stack in _stacked(run, len(points)):
+        top, p_top = top_class(_forward(stack, points, config.activation).o, config.T)
+        tops.append(top.astype(np.uint8))
+        sure.append(p_top.astype(np.float32))
+    shape = (len(run.snapshots), *gx.shape)
+    return np.concatenate(tops).reshape(shape), np.concatenate(sure).reshape(shape)
 
 
 def snapshot_pulls(run: Training, X: FloatArray, labels: NDArray[np.intp], K: int) -> FloatArray:

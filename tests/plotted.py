@@ -34,5 +34,5 @@ def png_pixels(uri: str) -> np.ndarray:
     prefix = "data:image/png;base64,"
     assert uri.startswith(prefix)
     with Image.open(io.BytesIO(base64.b64decode(uri[len(prefix) :]))) as image:
-        assert image.mode == "RGBA"
-        return np.asarray(image)
+        assert image.mode in ("RGBA", "P")
+        return np.asarray(image.convert("RGBA"))

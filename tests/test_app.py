@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
+from ce_viz.views.common import one_blas_thread
 from tests.apptest import loss, metric, open_expander, run_app, warnings_text
 
 
@@ -363,3 +366,17 @@ def test_charts_say_what_they_show_with_the_key_numbers() -> None:
     part = run_app(logits="2,3,4", target="1", view="landscape", part="slice")
     (tangent,) = [c.proto.alt for c in part.get("plotly_chart")]
     assert "of slope −0.7553" in tangent
+
+
+def test_the_server_runs_blas_on_one_thread() -> None:
+    """After a run of the app, NumPy's BLAS runs on one thread, for the whole process: its
+    helper threads spun after every small product, CPU the other sessions need."""
+    # From a thread that then ends, as a rerun's thread does: threadpoolctl lets the first
+    # thread that sets an OpenBLAS limit keep control while it lives.
+    setter = threading.Thread(target=threadpool_limits, kwargs={"limits": 2, "user_api": "blas"})
+    setter.start()
+    setter.join()
+    one_blas_thread.clear()
+    assert {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"} == {2}
+    run_app()
+    assert {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"} == {1}

@@ -36,6 +36,7 @@ from ce_viz.core import (
     softmax,
     softmax_jacobian,
     target_distribution,
+    top_class,
 )
 
 # --------------------------------------------------------------------------------------
@@ -1061,6 +1062,28 @@ def test_rows_give_the_batch_numbers_bit_for_bit(K: int) -> None:
         for i in range(len(o)):
             np.testing.assert_array_equal(whole_p[i], softmax(o[i], 0.7))
             assert whole_loss[i] == cross_entropy(o[i], y[i], 0.7)
+
+
+@pytest.mark.parametrize("K", [2, 3, 5, 17, 40])
+def test_top_class_is_the_arg_max_and_softmax_there(K: int) -> None:
+    """top_class, what the decision regions shade from, is the first arg-max of the logits
+    (ties included) and softmax's value there to a few units in the last place, at three
+    T and far logits, in either memory order; and it matches a 50-digit reference."""
+    o, _ = tied_batch(K, 300, 11 * K)
+    o[0, 0] = 1e300
+    o[1] = np.linspace(-700.0, 40.0, K)
+    o[2, :2] = -1e300
+    for T, stored in ((1.0, o), (0.3, np.asfortranarray(o)), (25.0, o)):
+        top, p_top = top_class(stored, T)
+        p = softmax(o, T)
+        np.testing.assert_array_equal(top, o.argmax(axis=1))
+        np.testing.assert_allclose(p_top, p[np.arange(len(o)), top], rtol=4 * K * U, atol=0)
+        with mpmath.workdps(DPS):
+            for row in (1, 2, 3):
+                scaled = [mpmath.mpf(float(v)) / mpmath.mpf(T) for v in o[row]]
+                exact = mpmath.exp(max(scaled)) / mpmath.fsum(mpmath.exp(v) for v in scaled)
+                # A sum of K terms and a division: at most (K + 1) roundings.
+                assert abs(p_top[row] - float(exact)) <= (K + 1) * U * float(exact)
 
 
 @pytest.mark.parametrize("K", [2, 3, 17, 40])

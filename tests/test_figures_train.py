@@ -45,10 +45,12 @@ def _regions(preset: str = "mislabelled", n: int = 120, K: int = 3, grid: int = 
     run = train(d.X, d.labels, d.K, CONFIG)
     xs = np.linspace(-5.0, 5.0, grid)
     ys = np.linspace(-4.0, 6.0, grid)
+    p = grid_probabilities(run.params, CONFIG, xs, ys)
     data = RegionsData(
         xs=xs,
         ys=ys,
-        p=grid_probabilities(run.params, CONFIG, xs, ys),
+        top=p.argmax(axis=-1),
+        p_top=p.max(axis=-1),
         X=d.X,
         labels=d.labels,
         names=("<b>cat</b>", *d.names[1:]),
@@ -121,7 +123,8 @@ def test_regions_image_is_the_rgba_of_the_grid_and_sits_on_it() -> None:
     (image,) = spec["layout"]["images"]
     pixels = png_pixels(image["source"])
     assert pixels.shape == (len(data.ys), len(data.xs), 4)
-    np.testing.assert_array_equal(pixels[::-1], region_rgba(data.p))
+    rgba = region_rgba(data.top, data.p_top, len(data.names))
+    np.testing.assert_array_equal(pixels[::-1], rgba)
     dx, dy = data.xs[1] - data.xs[0], data.ys[1] - data.ys[0]
     assert (image["xref"], image["yref"], image["layer"]) == ("x", "y", "below")
     assert (image["xanchor"], image["yanchor"], image["sizing"]) == ("left", "top", "stretch")
@@ -138,8 +141,8 @@ def test_region_colour_is_the_predicted_class_colour(K: int) -> None:
     """Every cell takes the colour of its most probable class, for K = 2 to 5."""
     rng = np.random.default_rng(K)
     p = rng.dirichlet(np.ones(K), size=(7, 9))
-    rgba = region_rgba(p)
     predicted = p.argmax(axis=-1)
+    rgba = region_rgba(predicted, p.max(axis=-1), K)
     for i in range(7):
         for j in range(9):
             assert rgba[i, j, :3].tolist() == _hex_bytes(CLASS_COLOURS[predicted[i, j]])
@@ -153,7 +156,7 @@ def test_region_shading_deepens_with_the_probability(K: int) -> None:
     rest = (1.0 - top) / (K - 1)
     p = np.repeat(rest[:, None], K, axis=1)
     p[:, 0] = top
-    alpha = region_rgba(p[None])[0, :, 3].astype(int)
+    alpha = region_rgba(p.argmax(axis=-1), p.max(axis=-1), K)[:, 3].astype(int)
     assert np.all(np.diff(alpha) >= 0)
     assert alpha[-1] > alpha[0]
     assert alpha[0] == round(255 * ALPHA_UNSURE)
@@ -334,9 +337,10 @@ def _animation(n: int = 120, K: int = 3, grid: int = 21, model: str = "linear"):
     run = train(d.X, d.labels, d.K, config)
     xs = ys = np.linspace(-1.5, 1.5, grid)
     p = np.stack([grid_probabilities(s, config, xs, ys) for s in run.snapshots])
+    top, p_top = p.argmax(axis=-1), p.max(axis=-1)
     pull = np.stack([point_pull(s, d.X, d.labels, d.K, config).size for s in run.snapshots])
-    data = RegionsData(xs, ys, p[-1], d.X, d.labels, d.names, pull[-1], d.flipped)
-    frames = RegionsFrames(run.snapshot_steps, p, pull)
+    data = RegionsData(xs, ys, top[-1], p_top[-1], d.X, d.labels, d.names, pull[-1], d.flipped)
+    frames = RegionsFrames(run.snapshot_steps, top, p_top, pull)
     return regions_animation(data, frames), data, frames
 
 
@@ -353,7 +357,7 @@ def test_animation_frames_carry_only_the_regions_and_the_point_sizes() -> None:
         (image,) = frame["layout"]["images"]
         assert set(frame["layout"]) == {"images"}
         pixels = png_pixels(image["source"])[::-1]
-        np.testing.assert_array_equal(pixels, region_rgba(frames.p[m]))
+        np.testing.assert_array_equal(pixels, region_rgba(frames.top[m], frames.p_top[m], K))
         points = frame["data"]
         assert len(points) == K
         for k, trace in enumerate(points):

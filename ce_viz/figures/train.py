@@ -2,10 +2,10 @@
 is, each point's pull on it, the linear model's weight vectors and their descent steps, and
 the loss and accuracy by step.
 
-Every number drawn is passed in, computed by ``ce_viz.train`` (``grid_probabilities``,
-``point_pull``, ``train``); here they are only arranged. The regions are one ``image``
-trace, a PNG of RGBA bytes (:func:`region_rgba`): a 60 x 60 grid of flat shades is about
-2 kB, far less than a heatmap per class.
+Every number drawn is passed in, computed by ``ce_viz.train`` (``snapshot_regions``,
+``point_pull``, ``train``); here they are only arranged. The regions are the layout's
+image, a PNG of palette indices (:func:`region_shades` in :func:`region_palette`): a
+60 x 60 grid of flat shades is about 2 kB, far less than a heatmap per class.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ __all__ = [
     "RegionsFrames",
     "chosen_point_traces",
     "history_figure",
+    "region_palette",
     "region_rgba",
+    "region_shades",
     "regions_animation",
     "regions_figure",
     "weights_figure",
@@ -48,6 +50,9 @@ _F32 = np.float32
 #: is certain (p = 1): the page shows through a guess, and the points stay readable on
 #: the surest shade.
 ALPHA_UNSURE, ALPHA_SURE = 0.06, 0.62
+#: Shades of each class's colour: five classes fill the 256 entries of a PNG's palette, and
+#: a step of opacity is about 3/255, too small to see.
+SHADES = 51
 #: A point's marker size, in pixels, at no pull (p = y) and the most, Σ|p − y| = 2.
 PULL_SMALLEST, PULL_LARGEST = 5.0, 17.0
 #: The largest Σ_k |p_k − y_k| can be: all of p on a class where y has none.
@@ -59,27 +64,42 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
-def region_rgba(p: ArrayLike) -> np.ndarray:
-    """The colour of each grid cell from its class probabilities ``p`` (rows, columns, K):
-    the predicted class's colour (``CLASS_COLOURS``), opaque in step with its probability,
-    from ``ALPHA_UNSURE`` at 1/K to ``ALPHA_SURE`` at 1. Bytes (rows, columns, 4).
+def region_palette(K: int) -> np.ndarray:
+    """The regions' colours, ``SHADES`` a class (class ``k``'s from ``k · SHADES``): the
+    class's colour (``CLASS_COLOURS``), its opacity in even steps from ``ALPHA_UNSURE`` to
+    ``ALPHA_SURE``. RGBA bytes (K · SHADES, 4).
 
-    >>> region_rgba([[[0.5, 0.5], [0.0, 1.0]]])[0, :, 3].tolist()
+    >>> region_palette(2)[[0, SHADES - 1, SHADES], 3].tolist()
+    [15, 158, 15]
+    """
+    alpha = np.round(255 * np.linspace(ALPHA_UNSURE, ALPHA_SURE, SHADES)).astype(np.uint8)
+    palette = np.empty((K, SHADES, 4), dtype=np.uint8)
+    palette[..., :3] = np.array([_rgb(c) for c in CLASS_COLOURS[:K]], dtype=np.uint8)[:, None]
+    palette[..., 3] = alpha
+    return palette.reshape(K * SHADES, 4)
+
+
+def region_shades(top: ArrayLike, p_top: ArrayLike, K: int) -> np.ndarray:
+    """Each grid cell's entry in :func:`region_palette` from its predicted class ``top``
+    and that class's probability ``p_top``: the class's colour, opaque in step with the
+    probability, from 1/K (a guess) to 1 (certain). Bytes, the shape of ``top``.
+
+    >>> region_shades([0, 1, 1], [0.5, 0.75, 1.0], 2).tolist()
+    [0, 76, 101]
+    """
+    sure = (np.asarray(p_top, dtype=np.float32) - 1.0 / K) * (K / (K - 1.0))
+    shade = np.rint(np.clip(sure, 0.0, 1.0) * (SHADES - 1)).astype(np.uint8)
+    return np.asarray(top, dtype=np.uint8) * np.uint8(SHADES) + shade
+
+
+def region_rgba(top: ArrayLike, p_top: ArrayLike, K: int) -> np.ndarray:
+    """The colour of each grid cell, RGBA bytes (..., 4): :func:`region_palette` at
+    :func:`region_shades`, what the regions' image shows.
+
+    >>> region_rgba([[0, 1]], [[0.5, 1.0]], 2)[0, :, 3].tolist()
     [15, 158]
     """
-    p = np.asarray(p)
-    K = p.shape[-1]
-    predicted = p.argmax(axis=-1)
-    # The top probability by the arg-max: a max along a short last axis is several times
-    # slower (25 frames of 60 x 60: 3.5 ms against 0.5 ms).
-    top = np.take_along_axis(p, predicted[..., None], axis=-1)[..., 0].astype(np.float64)
-    sure = (top - 1.0 / K) / (1.0 - 1.0 / K)
-    alpha = ALPHA_UNSURE + (ALPHA_SURE - ALPHA_UNSURE) * np.clip(sure, 0.0, 1.0)
-    rgba = np.empty((*p.shape[:-1], 4), dtype=np.uint8)
-    colours = np.array([_rgb(c) for c in CLASS_COLOURS[:K]], dtype=np.uint8)
-    rgba[..., :3] = colours.take(predicted, axis=0)
-    rgba[..., 3] = np.round(255 * alpha).astype(np.uint8)
-    return rgba
+    return region_palette(K)[region_shades(top, p_top, K)]
 
 
 def pull_sizes(pull: ArrayLike) -> np.ndarray:
@@ -92,8 +112,9 @@ def pull_sizes(pull: ArrayLike) -> np.ndarray:
     return (PULL_SMALLEST + (PULL_LARGEST - PULL_SMALLEST) * share).astype(_F32)
 
 
-def _regions_image(xs: ArrayLike, ys: ArrayLike, rgba: np.ndarray) -> Spec:
-    """The shaded regions as a layout image (a PNG of ``rgba``, row ``i`` at ``ys[i]``),
+def _regions_image(xs: ArrayLike, ys: ArrayLike, shades: np.ndarray, K: int) -> Spec:
+    """The shaded regions as a layout image (a PNG of :func:`region_shades` ``shades`` in
+    :func:`region_palette`, row ``i`` at ``ys[i]``),
     its cells centred on the grid, under the points.
 
     A layout image, not an ``image`` trace: Plotly's redraw of each animation frame takes
@@ -106,7 +127,7 @@ def _regions_image(xs: ArrayLike, ys: ArrayLike, rgba: np.ndarray) -> Spec:
     dy = float(ys[-1] - ys[0]) / max(len(ys) - 1, 1)
     return {
         # An image's first row is its top: the grid's last row (highest y) goes first.
-        "source": png_uri(rgba[::-1]),
+        "source": png_uri(shades[::-1], region_palette(K)),
         "xref": "x",
         "yref": "y",
         "x": float(xs[0]) - dx / 2,
@@ -276,7 +297,9 @@ def regions_figure(data: RegionsData) -> go.Figure:
     layout["title"]["subtitle"] = {
         "text": "shade: predicted class, deeper = surer<br>dot size: its pull Σ|p − y|"
     }
-    layout["images"] = [_regions_image(data.xs, data.ys, region_rgba(data.p))]
+    K = len(data.names)
+    shades = region_shades(data.top, data.p_top, K)
+    layout["images"] = [_regions_image(data.xs, data.ys, shades, K)]
     for name in ("xaxis", "yaxis"):  # grid lines would cross the image, which lies below them
         layout[name] = {**layout[name], "showgrid": False}
     return figure(traces, layout)
@@ -418,7 +441,7 @@ def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
     labels = np.asarray(data.labels)
     names = [str(int(s)) for s in frames.steps]
     K = len(data.names)
-    images = region_rgba(frames.p)  # every frame's colours at once
+    shades = region_shades(frames.top, frames.p_top, K)  # every frame's at once
     specs = [
         {
             "name": name,
@@ -427,7 +450,7 @@ def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
                 {"type": "scatter", "marker": {"size": pull_sizes(frames.pull[m][labels == k])}}
                 for k in range(K)
             ],
-            "layout": {"images": [_regions_image(data.xs, data.ys, images[m])]},
+            "layout": {"images": [_regions_image(data.xs, data.ys, shades[m], K)]},
         }
         for m, name in enumerate(names)
     ]

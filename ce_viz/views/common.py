@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from ce_viz.analysis import FD_STEPS, Evaluation, evaluate, fd_sweep
 from ce_viz.core import CEVizError, FloatArray
@@ -53,6 +54,18 @@ def _style(name: str) -> str:
 #: ``page.css`` on every page (mostly for phones); ``present.css`` in presentation mode.
 PAGE_STYLE = _style("page.css")
 PRESENT_STYLE = _style("present.css")
+
+
+@st.cache_resource(show_spinner=False)
+def one_blas_thread() -> threadpool_limits:
+    """Limit NumPy's BLAS (OpenBLAS) to one thread, once for the server's process.
+
+    One server serves a whole class, and its products are small (a 60 x 60 grid, a few
+    hundred points): on several threads, OpenBLAS's helpers spin after each product,
+    waiting for more, and that waiting was most of what a rerun that trains cost (79 ms of
+    CPU against 38 ms on one thread, ``python -m bench train``). The sessions are the
+    parallel work; the limit stays for the process's life."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def page_style(present: bool) -> None:
