@@ -52,6 +52,7 @@ __all__ = [
     "grad_logits",
     "log_softmax",
     "loss_and_grad",
+    "loss_and_grad_for",
     "numerical_grad",
     "relative_error",
     "softmax",
@@ -425,6 +426,33 @@ def loss_and_grad(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> tuple[Floa
     y_arr = check_y(y, o.shape)
     pt = _stable_softmax(o, t)
     return _loss(o, y_arr, t, pt), _grad(o, y_arr, t, pt)
+
+
+def loss_and_grad_for(
+    y: ArrayLike, T: float = 1.0
+) -> Callable[[ArrayLike], tuple[FloatArray, FloatArray]]:
+    """:func:`loss_and_grad` as a function of the logits alone, the targets ``y`` (n, K)
+    and ``T`` checked once: what a training loop calls at every step on the same data,
+    the same floats :func:`loss_and_grad` gives (the logits are still checked each call).
+
+    >>> step = loss_and_grad_for([[0.0, 1.0, 0.0]])
+    >>> loss, g = step([[2.0, 3.0, 4.0]])
+    >>> loss.round(4).tolist(), g.round(4).tolist()
+    ([1.4076], [[0.09, -0.7553, 0.6652]])
+    """
+    y_arr = check_y(y, np.shape(y))
+    t = check_temperature(T)
+
+    def step(logits: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        o = check_logits(logits)
+        if o.shape != y_arr.shape:
+            raise CEVizError(
+                f"logits of shape {o.shape} do not match targets of shape {y_arr.shape}"
+            )
+        pt = _stable_softmax(o, t)
+        return _loss(o, y_arr, t, pt), _grad(o, y_arr, t, pt)
+
+    return step
 
 
 def _grad(o: FloatArray, y: FloatArray, t: float, pt: _StableSoftmax | None = None) -> FloatArray:

@@ -25,7 +25,7 @@ Training is reproducible: the initial weights and the mini-batch order come from
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,7 +40,7 @@ from ce_viz._checks import (
     check_temperature,
     is_index,
 )
-from ce_viz.core import loss_and_grad, softmax, target_distribution, top_class
+from ce_viz.core import loss_and_grad_for, softmax, target_distribution, top_class
 
 __all__ = [
     "ACTIVATIONS",
@@ -197,19 +197,36 @@ def forward_logits(params: Params, X: FloatArray, activation: str = "tanh") -> F
     return _forward(params, np.asarray(X, dtype=np.float64), activation).o
 
 
+LossFn = Callable[[FloatArray], tuple[FloatArray, FloatArray]]
+
+
+def _loss_fn(Y: FloatArray, config: TrainConfig) -> LossFn:
+    """The function from the logits ``o`` (n, K) to each point's loss (n,) and its
+    ``∂L_i/∂o`` (n, K) against the targets ``Y``, from one softmax and ``p − y``; ``Y`` and
+    T are checked once, when it is made (a training loop calls it every step)."""
+    if config.loss == "ce":
+        return loss_and_grad_for(Y, config.T)
+
+    def mse(o: FloatArray) -> tuple[FloatArray, FloatArray]:
+        p = softmax(o, config.T)
+        d = p - Y
+        pd = np.einsum("...k,...k->...", p, d)[..., None]
+        return 0.5 * np.einsum("...k,...k->...", d, d), p * (d - pd) / config.T
+
+    return mse
+
+
 def _losses_and_grad_o(
     o: FloatArray, Y: FloatArray, config: TrainConfig
 ) -> tuple[FloatArray, FloatArray]:
-    """Each point's loss (n,) and its ``∂L_i/∂o`` (n, K), from one softmax and ``p − y``."""
-    if config.loss == "ce":
-        return loss_and_grad(o, Y, config.T)
-    p = softmax(o, config.T)
-    d = p - Y
-    pd = np.einsum("...k,...k->...", p, d)[..., None]
-    return 0.5 * np.einsum("...k,...k->...", d, d), p * (d - pd) / config.T
+    """Each point's loss (n,) and its ``∂L_i/∂o`` (n, K): :func:`_loss_fn` made and called
+    once."""
+    return _loss_fn(Y, config)(o)
 
 
 def _penalty(params: Params, l2: float) -> float:
+    if l2 == 0.0:
+        return 0.0
     return 0.5 * l2 * sum(float(np.vdot(layer.W, layer.W)) for layer in params)
 
 
@@ -318,18 +335,20 @@ def train(X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig) 
     accuracy = np.empty(config.steps + 1)
     snapshots = []
     batches = minibatches(len(X), config.batch, rng)
+    whole = _loss_fn(Y, config)
+    n = len(X)
     for step in range(config.steps + 1):
         fwd = _forward(params, X, config.activation)
-        losses, G = _losses_and_grad_o(fwd.o, Y, config)
-        loss[step] = float(losses.mean()) + _penalty(params, config.l2)
-        accuracy[step] = float(np.mean(fwd.o.argmax(axis=1) == labels))
+        losses, G = whole(fwd.o)
+        loss[step] = float(losses.sum()) / n + _penalty(params, config.l2)
+        accuracy[step] = np.count_nonzero(fwd.o.argmax(axis=1) == labels) / n
         if step in kept:
             snapshots.append(params)  # never changed in place: each step makes new arrays
         if step == config.steps:
             break
         rows = next(batches)
         if rows is None:  # full batch: the gradient from the pass just made
-            grads = _backward(params, X, fwd, G / len(X), config)[0]
+            grads = _backward(params, X, fwd, G / n, config)[0]
         else:
             grads = gradients(params, X[rows], Y[rows], config)[1]
         params = tuple(

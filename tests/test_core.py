@@ -31,6 +31,7 @@ from ce_viz.core import (
     grad_logits,
     log_softmax,
     loss_and_grad,
+    loss_and_grad_for,
     numerical_grad,
     relative_error,
     softmax,
@@ -1084,6 +1085,27 @@ def test_top_class_is_the_arg_max_and_softmax_there(K: int) -> None:
                 exact = mpmath.exp(max(scaled)) / mpmath.fsum(mpmath.exp(v) for v in scaled)
                 # A sum of K terms and a division: at most (K + 1) roundings.
                 assert abs(p_top[row] - float(exact)) <= (K + 1) * U * float(exact)
+
+
+def test_loss_and_grad_for_checks_once_and_gives_the_same_floats() -> None:
+    """loss_and_grad_for, a training loop's loss, gives loss_and_grad's floats for new logits
+    on every call; bad targets are named when it is made, logits of another shape or not
+    finite when it is called."""
+    o, y = tied_batch(5, 120, 3)
+    for T in (1.0, 0.3):
+        step = loss_and_grad_for(y, T)
+        for shift in (0.0, 2.5, -40.0):
+            got, want = step(o + shift), loss_and_grad(o + shift, y, T)
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
+    with pytest.raises(CEVizError, match="must sum to 1"):
+        loss_and_grad_for(y * 2)
+    with pytest.raises(CEVizError, match="do not match targets"):
+        loss_and_grad_for(y)(o[:10])
+    bad = o.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(CEVizError, match="finite"):
+        loss_and_grad_for(y)(bad)
 
 
 @pytest.mark.parametrize("K", [2, 3, 17, 40])
