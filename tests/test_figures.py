@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import html
+import json
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ from ce_viz.figures.style import (
     figure,
     path_traces,
     typed_array,
+    with_traces,
 )
 from ce_viz.fmt import MINUS, plotly_text
 from ce_viz.theory import gradient_sweep, temperature_gradient
@@ -680,6 +682,29 @@ def test_to_dict_gives_a_copy_that_can_be_changed_without_touching_the_figure() 
     assert again["layout"]["xaxis"]["range"] == [0.0, 2.0]
     assert again["frames"][0]["data"][0]["marker"]["size"] == [3]
     np.testing.assert_array_equal(plotted(again["data"][0]["x"]), np.arange(3.0))
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["as-written", "plotly-objects"])
+def test_with_traces_adds_over_a_cached_figure_and_never_changes_it(built: bool) -> None:
+    """with_traces draws new traces over a figure's own, keeps its layout and frames, and
+    whatever is done to what the new figure sends, the first figure sends as before."""
+    fig = figure(
+        [{"type": "scatter", "x": np.arange(3.0), "marker": {"size": [1, 2]}}],
+        {"xaxis": {"range": [0.0, 2.0]}, "images": [{"source": "a"}]},
+        [{"data": [{"marker": {"size": [3]}}], "name": "0", "layout": {"images": []}}],
+    )
+    if built:
+        assert fig.data[0].type == "scatter"  # Plotly's objects built, as .data does
+    before = json.dumps(fig.to_dict())
+    sent = with_traces(fig, [{"type": "scatter", "x": np.array([5.0])}]).to_dict()
+    assert [len(t) for t in sent["data"]] == [3, 2]
+    np.testing.assert_array_equal(plotted(sent["data"][1]["x"]), [5.0])
+    assert sent["frames"][0]["data"][0]["marker"]["size"] == [3]
+    sent["data"][0]["marker"]["size"].append(9)
+    sent["layout"]["images"][0]["source"] = "b"
+    sent["frames"][0]["layout"]["images"].append({})
+    sent["data"].pop()
+    assert json.dumps(fig.to_dict()) == before
 
 
 # --------------------------------------------------------------------------------------

@@ -301,9 +301,19 @@ def with_traces(fig: go.Figure, traces: Sequence[Spec]) -> go.Figure:
     >>> [t["type"] for t in fig.to_dict()["data"]]
     ['bar', 'bar']
     """
+    added = _typed_arrays(list(traces))
+    state = fig.__dict__
+    if isinstance(fig, TypedFigure) and state.get("_lazy"):
+        # Its parts shared, not copied: the new figure's to_dict copies them, as every
+        # TypedFigure's does, before anything can change them (on a cached figure with 25
+        # frames, a copy here was a millisecond of every rerun).
+        spec = state["_spec"]
+        data = [*spec["data"], *added]
+        return TypedFigure({"data": data, "layout": spec["layout"]}, state["_pending_frames"])
     spec = fig.to_dict()
-    data = spec["data"] + _typed_arrays(list(traces))
-    return TypedFigure({"data": data, "layout": spec["layout"]}, spec.get("frames", ()))
+    return TypedFigure(
+        {"data": spec["data"] + added, "layout": spec["layout"]}, spec.get("frames", ())
+    )
 
 
 def merge(base: Mapping[str, Any], *more: Mapping[str, Any]) -> Spec:

@@ -112,10 +112,10 @@ def pull_sizes(pull: ArrayLike) -> np.ndarray:
     return (PULL_SMALLEST + (PULL_LARGEST - PULL_SMALLEST) * share).astype(_F32)
 
 
-def _regions_image(xs: ArrayLike, ys: ArrayLike, shades: np.ndarray, K: int) -> Spec:
-    """The shaded regions as a layout image (a PNG of :func:`region_shades` ``shades`` in
-    :func:`region_palette`, row ``i`` at ``ys[i]``),
-    its cells centred on the grid, under the points.
+def _regions_image(xs: ArrayLike, ys: ArrayLike, shades: np.ndarray, palette: np.ndarray) -> Spec:
+    """The shaded regions as a layout image (a PNG of the :func:`region_shades` ``shades``
+    in their ``palette``, row ``i`` at ``ys[i]``), its cells centred on the grid, under the
+    points.
 
     A layout image, not an ``image`` trace: Plotly's redraw of each animation frame takes
     every trace off the plot and puts it back, so an image trace was missing for about one
@@ -127,7 +127,7 @@ def _regions_image(xs: ArrayLike, ys: ArrayLike, shades: np.ndarray, K: int) -> 
     dy = float(ys[-1] - ys[0]) / max(len(ys) - 1, 1)
     return {
         # An image's first row is its top: the grid's last row (highest y) goes first.
-        "source": png_uri(shades[::-1], region_palette(K)),
+        "source": png_uri(shades[::-1], palette),
         "xref": "x",
         "yref": "y",
         "x": float(xs[0]) - dx / 2,
@@ -299,7 +299,7 @@ def regions_figure(data: RegionsData) -> go.Figure:
     }
     K = len(data.names)
     shades = region_shades(data.top, data.p_top, K)
-    layout["images"] = [_regions_image(data.xs, data.ys, shades, K)]
+    layout["images"] = [_regions_image(data.xs, data.ys, shades, region_palette(K))]
     for name in ("xaxis", "yaxis"):  # grid lines would cross the image, which lies below them
         layout[name] = {**layout[name], "showgrid": False}
     return figure(traces, layout)
@@ -442,15 +442,17 @@ def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
     names = [str(int(s)) for s in frames.steps]
     K = len(data.names)
     shades = region_shades(frames.top, frames.p_top, K)  # every frame's at once
+    palette = region_palette(K)
+    sizes = pull_sizes(frames.pull)  # (frames, points)
+    classes = [np.flatnonzero(labels == k) for k in range(K)]
     specs = [
         {
             "name": name,
             "traces": list(range(K)),
             "data": [
-                {"type": "scatter", "marker": {"size": pull_sizes(frames.pull[m][labels == k])}}
-                for k in range(K)
+                {"type": "scatter", "marker": {"size": sizes[m, members]}} for members in classes
             ],
-            "layout": {"images": [_regions_image(data.xs, data.ys, shades[m], K)]},
+            "layout": {"images": [_regions_image(data.xs, data.ys, shades[m], palette)]},
         }
         for m, name in enumerate(names)
     ]
