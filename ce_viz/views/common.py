@@ -62,9 +62,10 @@ def one_blas_thread() -> threadpool_limits:
 
     One server serves a whole class, and its products are small (a 60 x 60 grid, a few
     hundred points): on several threads, OpenBLAS's helpers spin after each product,
-    waiting for more, and that waiting was most of what a rerun that trains cost (79 ms of
-    CPU against 38 ms on one thread, ``python -m bench train``). The sessions are the
-    parallel work; the limit stays for the process's life."""
+    waiting for more, and that waiting was half of the CPU of a rerun that trains, and of
+    whatever reran next in the process (``python -m bench train 10`` without this: a
+    retrain 64.7 ms, the minimal app beside it 7.8 ms; with it, 32.3 and 3.8 ms). The
+    sessions are the parallel work; the limit stays for the process's life."""
     return threadpool_limits(limits=1, user_api="blas")
 
 
