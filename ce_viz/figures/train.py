@@ -279,10 +279,8 @@ def _grid_edges(values: ArrayLike) -> list[float]:
     return [float(v[0] - half), float(v[-1] + half)]
 
 
-def regions_figure(data: RegionsData) -> go.Figure:
-    """The decision regions: each grid cell in its predicted class's colour, the surer the
-    deeper; the points in their labels' colours, larger the more they pull (Σ|p − y|), the
-    mislabelled one ringed. See :class:`RegionsData`."""
+def _regions_spec(data: RegionsData) -> tuple[list[Spec], Spec]:
+    """:func:`regions_figure`'s traces and layout, as written (not yet a figure)."""
     traces = _point_traces(data)
     if data.flipped is not None:
         traces.append(_ring_trace(np.asarray(data.X, dtype=np.float64), data.flipped))
@@ -302,7 +300,14 @@ def regions_figure(data: RegionsData) -> go.Figure:
     layout["images"] = [_regions_image(data.xs, data.ys, shades, region_palette(K))]
     for name in ("xaxis", "yaxis"):  # grid lines would cross the image, which lies below them
         layout[name] = {**layout[name], "showgrid": False}
-    return figure(traces, layout)
+    return traces, layout
+
+
+def regions_figure(data: RegionsData) -> go.Figure:
+    """The decision regions: each grid cell in its predicted class's colour, the surer the
+    deeper; the points in their labels' colours, larger the more they pull (Σ|p − y|), the
+    mislabelled one ringed. See :class:`RegionsData`."""
+    return figure(*_regions_spec(data))
 
 
 def _arrow_trace(tails: np.ndarray, heads: np.ndarray, colour: str, dash: str) -> Spec:
@@ -436,8 +441,7 @@ def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
     carries only what moves, the regions' image (a PNG, the layout's image) and the points'
     sizes. 25 frames
     of a 60 x 60 grid with 1,000 points are about 0.3 MB of JSON, most of it the sizes."""
-    fig = regions_figure(data)
-    spec = fig.to_dict()
+    traces, layout = _regions_spec(data)
     labels = np.asarray(data.labels)
     names = [str(int(s)) for s in frames.steps]
     K = len(data.names)
@@ -456,7 +460,6 @@ def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
         }
         for m, name in enumerate(names)
     ]
-    layout = spec["layout"]
     margin = {**layout["margin"], "b": layout["margin"]["b"] + CONTROLS_HEIGHT}
     plot_height = layout["height"] - margin["t"] - layout["margin"]["b"]
     layout = merge(
@@ -480,4 +483,4 @@ def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
             },
         },
     )
-    return figure(spec["data"], layout, specs)
+    return figure(traces, layout, specs)
