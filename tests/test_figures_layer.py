@@ -115,6 +115,34 @@ def test_graph_nodes_carry_the_forward_values_and_edges_the_gradients() -> None:
         assert name in joined
 
 
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a "#rrggbb" colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("step", [LINEAR, HIDDEN], ids=["linear", "hidden"])
+def test_graph_text_reads_on_light_and_dark_pages(step) -> None:
+    """Every colour the graph writes text in (its annotations' fonts and the grey spans of
+    the forward steps) is at least 3.9:1 against a white page and against Streamlit's dark
+    one: one colour cannot reach 4.5:1 on both, and p's blue was 3.6:1 on the dark page,
+    y's orange 2.3:1 on the white one."""
+    notes = computation_graph_figure(step).to_dict()["layout"]["annotations"]
+    colours = {note["font"]["color"] for note in notes if note["text"].strip()}
+    for note in notes:
+        colours |= set(re.findall(r"color:(#[0-9A-Fa-f]{6})", note["text"]))
+    assert len(colours) >= 4
+    for colour in colours:
+        for page in ("#FFFFFF", "#0E1117"):
+            assert _contrast(colour, page) >= 3.9, (colour, page)
+
+
 def test_graph_hovers_give_every_entry() -> None:
     notes = computation_graph_figure(LINEAR).to_dict()["layout"]["annotations"]
     hovers = [a["hovertext"] for a in notes if "hovertext" in a]

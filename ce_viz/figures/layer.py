@@ -77,8 +77,18 @@ def _full_vector(values: ArrayLike) -> str:
     return "[" + ", ".join(fmt(float(a), 4, scientific=False) for a in v[:64]) + "]"
 
 
+#: A box's label in a colour that reads as text on light and dark pages alike.
+_TEXT = {
+    PALETTE["p"]: PALETTE["p_text"],
+    PALETTE["y"]: PALETTE["y_text"],
+    PALETTE["lower"]: PALETTE["lower_text"],
+}
+
+
 def _node(label: str, row: float, column: int, colour: str, pad: int = 5) -> Spec:
-    """A box on the graph at ``row`` (rows go down), ``column`` pixels from the left."""
+    """A box on the graph at ``row`` (rows go down), ``column`` pixels from the left, in
+    ``colour``, its label in that colour's text shade (``_TEXT``), which reads on light
+    and dark pages alike."""
     return {
         "x": 0,
         "xshift": column,
@@ -88,7 +98,7 @@ def _node(label: str, row: float, column: int, colour: str, pad: int = 5) -> Spe
         "yref": "y",
         "text": f"<b>{label}</b>",
         "showarrow": False,
-        "font": {"size": GRAPH_FONT + 2, "color": colour},
+        "font": {"size": GRAPH_FONT + 2, "color": _TEXT.get(colour, colour)},
         "bordercolor": colour,
         "borderwidth": 2,
         "borderpad": pad,
@@ -97,7 +107,8 @@ def _node(label: str, row: float, column: int, colour: str, pad: int = 5) -> Spe
 
 
 def _text(lines: Sequence[str], row: float, column: int, colour: str, hover: str = "") -> Spec:
-    """Lines of text left-aligned at ``row``, ``column`` pixels from the left."""
+    """Lines of text left-aligned at ``row``, ``column`` pixels from the left, in
+    ``colour``'s text shade (``_TEXT``); a line starting "↓" (a forward step) in grey."""
     note: Spec = {
         "x": 0,
         "xshift": column,
@@ -107,11 +118,11 @@ def _text(lines: Sequence[str], row: float, column: int, colour: str, hover: str
         "xanchor": "left",
         "align": "left",
         "text": "<br>".join(
-            f"<span style='color:{PALETTE['neutral']}'>{line}</span>" if line[0] == "↓" else line
+            f"<span style='color:{PALETTE['readout']}'>{line}</span>" if line[0] == "↓" else line
             for line in lines
         ),
         "showarrow": False,
-        "font": {"size": GRAPH_FONT, "color": colour},
+        "font": {"size": GRAPH_FONT, "color": _TEXT.get(colour, colour)},
     }
     if hover:
         note["hovertext"] = hover

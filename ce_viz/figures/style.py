@@ -63,6 +63,10 @@ PALETTE = {
     "accent": "#009E73",  # bluish green
     "zero": "#F2F2F2",  # the middle of the signed scale: near 0, nearly no colour
     "readout": "#808080",  # grey text that reads on light and dark pages alike
+    # p's blue as text: about 4.2:1 on a white page and on a dark one (p's own, 5.2 and 3.5).
+    "p_text": "#3A7FC0",
+    "y_text": "#A87600",  # y's orange as text: 4.0:1 on white, 4.5:1 dark (y's own, 2.3 on white)
+    "lower_text": "#CC5800",  # the same for "lower": 4.2 and 4.5:1 (its own, 3.9:1 on white)
     "clear": "rgba(0,0,0,0)",  # drawn, not seen: hidden tick labels, outline-only bars
     "arrows": "rgba(255,255,255,0.85)",  # the descent field over the filled contours
     # A mark that reads on light and dark pages alike: ink over a white halo.
