@@ -250,8 +250,10 @@ def test_every_figure_validates_in_full() -> None:
 
 def test_outer_product_reads_on_a_phone() -> None:
     """Three columns fit a 390-pixel phone: each cell and row label writes its number in
-    two fixed decimals (never 2.32e-03), each column label is two short lines, and the
-    cells' numbers stand in for a colour bar; with more columns the colour bar is back."""
+    two fixed decimals, or, where those would read 0.00, in fixed decimals to its first
+    significant digit (never 2.32e-03, never a "+0.00" that is not zero); each column
+    label is two short lines, and the cells' numbers stand in for a colour bar; with more
+    columns the colour bar is back."""
     tiny = linear_layer([1.0, -0.5, 2.0], [[1, 0, 0], [0, 1, 0], [0, 0, -2]], [3, 2, 0], y=1)
     assert tiny.p[2] < 0.005  # a row whose p − y reads 0.00 to two decimals
     spec = outer_product_figure(tiny.grad_W, tiny.grad_o, tiny.x, ["a", "b", "c"]).to_dict()
@@ -259,10 +261,13 @@ def test_outer_product_reads_on_a_phone() -> None:
     cells = [t for row in heat["text"] for t in row]
     rows = spec["layout"]["yaxis"]["ticktext"]
     for text in cells + [r.split(": ")[1] for r in rows]:
-        assert re.fullmatch(r"[+\u2212]\d+\.\d\d", text), text
-    np.testing.assert_allclose(
-        [_numbers(t)[0] for t in cells], tiny.grad_W.ravel(), atol=0.005 + 1e-12
-    )
+        assert re.fullmatch(r"[+\u2212](\d+\.\d\d|0\.0\d*[1-9])", text), text
+    shown = np.array([_numbers(t)[0] for t in cells])
+    np.testing.assert_allclose(shown, tiny.grad_W.ravel(), atol=0.005 + 1e-12)
+    small = np.abs(tiny.grad_W.ravel()) < 0.005
+    assert small.any()
+    assert np.all(shown[small] != 0)  # a small number is not written as zero
+    np.testing.assert_allclose(shown[small], tiny.grad_W.ravel()[small], rtol=0.5)
     columns = spec["layout"]["xaxis"]["ticktext"]
     assert all(len(line) <= 6 for c in columns for line in c.split("<br>")), columns
     assert heat["showscale"] is False

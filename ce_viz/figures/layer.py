@@ -8,6 +8,7 @@ the digits of :mod:`ce_viz.digits`), arranged and formatted.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,7 +27,7 @@ from ce_viz.figures.style import (
     short_label,
     spelled_out,
 )
-from ce_viz.fmt import fmt, subscript
+from ce_viz.fmt import MINUS, fmt, subscript
 from ce_viz.layer import HiddenLayerPass, LinearPass
 
 __all__ = [
@@ -476,13 +477,18 @@ def _grid_domains(j: int) -> tuple[list[float], list[float]]:
 
 
 def _signed_short(v: float) -> str:
-    """Two decimals with a sign, short enough for a title over a small image.
+    """Two decimals with a sign, short enough for a title over a small image; a number
+    that two decimals would show as 0.00 keeps its first significant digit, in fixed
+    decimals too (a cell reading "+0.00" looked exactly zero), and only zero reads 0.
 
-    >>> _signed_short(7.95e-4), _signed_short(-0.943), _signed_short(0.0)
-    ('+0.00', '−0.94', '+0.00')
+    >>> _signed_short(-0.943), _signed_short(7.95e-4), _signed_short(-2.3e-6), _signed_short(0.0)
+    ('−0.94', '+0.0008', '−0.000002', '0')
     """
-    text = fmt(v, 2, scientific=False)
-    return text if text.startswith("−") else "+" + text
+    if v == 0:
+        return "0"
+    decimals = 2 if abs(v) >= 0.005 else min(-math.floor(math.log10(abs(v))), 9)
+    text = f"{abs(v):.{decimals}f}"
+    return (MINUS if v < 0 else "+") + text
 
 
 #: The grid's height on a wide screen, where the images' height limits their size, and on
