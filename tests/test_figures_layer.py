@@ -19,7 +19,7 @@ from ce_viz.figures.layer import (
     outer_product_figure,
     short_vector,
 )
-from ce_viz.figures.style import DIVERGING
+from ce_viz.figures.style import DIVERGING, PALETTE
 from ce_viz.layer import HiddenWeights, hidden_layer, linear_layer
 from tests.plotted import plotted
 
@@ -215,14 +215,24 @@ def test_digit_gradients_share_one_symmetric_range_and_mark_the_true_class() -> 
     colours = layout["coloraxis"]
     assert colours["cmin"] == -colours["cmax"]
     assert colours["cmax"] == pytest.approx(np.abs(e.grad_images).max())
-    assert colours["colorscale"] == DIVERGING
+    # The signed scale's two ends, fading to clear at 0: a near-zero image is the page.
+    scale = colours["colorscale"]
+    assert [scale[0], scale[-1]] == [DIVERGING[0], DIVERGING[-1]]
+    middle = [colour for at, colour in scale if at == 0.5]
+    assert middle
+    assert all(c.startswith("rgba(") and c.endswith(",0)") for c in middle)
     titles = [a["text"] for a in layout["annotations"]]
     np.testing.assert_allclose([_numbers(t)[0] for t in titles], e.p_minus_y, atol=0.005)
     starred = [j for j, t in enumerate(titles) if "★" in t]
     assert starred == [e.label]
-    (frame,) = layout["shapes"]
+    # Every image framed (a near-zero one is otherwise only the page), the true class's
+    # in y's colour and thicker.
+    frames = {shape["xref"]: shape for shape in layout["shapes"]}
+    assert len(frames) == len(layout["shapes"]) == 10
     suffix = "" if e.label == 0 else str(e.label + 1)
-    assert frame["xref"] == f"x{suffix}"
+    thick = [x for x, shape in frames.items() if shape["line"]["color"] == PALETTE["y"]]
+    assert thick == [f"x{suffix}"]
+    assert frames[f"x{suffix}"]["line"]["width"] > frames["x" if suffix else "x2"]["line"]["width"]
     for j in range(10):  # every image square, rows down
         y = layout["yaxis" if j == 0 else f"yaxis{j + 1}"]
         assert y["autorange"] == "reversed"

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from ce_viz.figures.style import (
     DIVERGING,
+    DIVERGING_CLEAR,
     FONT_SIZE,
     PALETTE,
     Spec,
@@ -536,14 +537,18 @@ def digit_gradient_figure(
         layout_axes[f"xaxis{suffix}"], layout_axes[f"yaxis{suffix}"] = x_axis, y_axis
         true = j == label
         notes.append(_grid_title(labels[j], float(g[j]), true, (x_domain, y_domain)))
-        if true:
-            shapes.append(_frame(suffix, img.shape, PALETTE["y"], 4))
+        # Every image framed: near zero it is the page itself (DIVERGING_CLEAR).
+        shapes.append(
+            _frame(suffix, img.shape, PALETTE["y"], 4)
+            if true
+            else _frame(suffix, img.shape, PALETTE["readout"], 1)
+        )
     layout = base_layout(
         "∂L/∂W per class (p − y)",
         height=height,
         margin={"l": 10, "r": 10, "t": 70, "b": 90 if height >= GRID_HEIGHT else 70},
         coloraxis={
-            "colorscale": DIVERGING,
+            "colorscale": DIVERGING_CLEAR,
             "cmin": -limit,
             "cmax": limit,
             "cmid": 0.0,

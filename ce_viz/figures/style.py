@@ -21,6 +21,7 @@ __all__ = [
     "AXIS_TITLE_CHARS",
     "CLASS_COLOURS",
     "DIVERGING",
+    "DIVERGING_CLEAR",
     "FONT_SIZE",
     "FOOT_LEGEND",
     "LABEL_CHARS",
@@ -524,6 +525,22 @@ def spelled_out(colours: Sequence[str]) -> list[list[float | str]]:
 #: The signed scale of every heatmap, centred on 0: negative blue, positive orange, the
 #: same meaning as the gradient bars (PALETTE's "raise" and "lower"), colour-blind safe.
 DIVERGING = [[0.0, PALETTE["raise"]], [0.5, PALETTE["zero"]], [1.0, PALETTE["lower"]]]
+
+
+def _clear(colour: str) -> str:
+    """A "#rrggbb" colour made fully transparent."""
+    return f"rgba({int(colour[1:3], 16)},{int(colour[3:5], 16)},{int(colour[5:7], 16)},0)"
+
+
+#: The same two colours fading to clear at 0, for images with no numbers on them: near
+#: zero they are the page, white or dark, not a white block glaring from a dark page; each
+#: side fades in its own colour (towards a clear grey, a dark page saw grey mid-tones).
+DIVERGING_CLEAR = [
+    [0.0, PALETTE["raise"]],
+    [0.5, _clear(PALETTE["raise"])],
+    [0.5, _clear(PALETTE["lower"])],
+    [1.0, PALETTE["lower"]],
+]
 #: The loss over the simplex: "Viridis".
 VIRIDIS = spelled_out(plotly.colors.sequential.Viridis)
 #: A qualitative sequence for one line per class (Okabe–Ito).
