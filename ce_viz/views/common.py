@@ -56,7 +56,7 @@ PAGE_STYLE = _style("page.css")
 PRESENT_STYLE = _style("present.css")
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(max_entries=1, ttl=CACHE_TTL, show_spinner=False)
 def one_blas_thread() -> threadpool_limits:
     """Limit NumPy's BLAS (OpenBLAS) to one thread, once for the server's process.
 
@@ -65,7 +65,8 @@ def one_blas_thread() -> threadpool_limits:
     waiting for more, and that waiting was half of the CPU of a rerun that trains, and of
     whatever reran next in the process (``python -m bench train 10`` without this: a
     retrain 64.7 ms, the minimal app beside it 7.8 ms; with it, 32.3 and 3.8 ms). The
-    sessions are the parallel work; the limit stays for the process's life."""
+    sessions are the parallel work; the limit stays for the process's life (the cache's
+    hour only makes a later rerun set it again, which changes nothing)."""
     return threadpool_limits(limits=1, user_api="blas")
 
 
