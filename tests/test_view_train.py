@@ -19,7 +19,7 @@ from ce_viz.layer import linear_layer
 from ce_viz.scenes import train_scene
 from ce_viz.state import TRAIN_DATA, TRAIN_PRESETS, parse_query, to_query, train_preset_state
 from ce_viz.train import MAX_SNAPSHOTS, forward_logits
-from tests.apptest import chart_payload, open_expander, run_app, warnings_text
+from tests.apptest import APP, chart_payload, open_expander, run_app, warnings_text
 from tests.plotted import plotted
 
 #: Every training setting, none at its default.
@@ -242,6 +242,26 @@ def test_the_regions_plot_grows_on_a_projector() -> None:
     desk = charts(run_app(view="train", train_steps="20"))["train_regions"]["layout"]
     projector = charts(run_app(view="train", train_steps="20", present="1"))
     assert _plot_height(projector["train_regions"]["layout"]) >= 1.4 * _plot_height(desk)
+
+
+def test_on_a_phone_the_regions_plot_is_as_tall_as_the_screen_leaves_it_wide() -> None:
+    """A phone (its user agent read once per session) gets a shorter regions figure whose
+    square plot is as tall as a 390-pixel screen leaves it wide (358 px of chart less the
+    side margins): the desk's height left bands of empty chart above and below it. The
+    Play controls keep their place under the plot, in pixels."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(view="train", train_steps="20")
+    at.session_state["on_phone"] = True
+    at.run()
+    assert not at.exception
+    phone = charts(at)["train_regions"]["layout"]
+    desk = charts(run_app(view="train", train_steps="20"))["train_regions"]["layout"]
+    width = 358 - phone["margin"]["l"] - phone["margin"]["r"]
+    assert abs(_plot_height(phone) - width) <= 4
+    assert _plot_height(desk) > width + 100
+    for layout in (phone, desk):
+        buttons = layout["updatemenus"][0]["y"] * _plot_height(layout)
+        assert buttons == pytest.approx(-70)  # BUTTONS_BELOW, the same on both
 
 
 def test_the_mislabelled_story_uses_mse_and_mse_ignores_the_point() -> None:

@@ -38,6 +38,8 @@ from ce_viz.figures.theory import (
     temperature_gradient_figure,
 )
 from ce_viz.figures.train import (
+    REGIONS_HEIGHT,
+    REGIONS_PHONE_HEIGHT,
     RegionsData,
     RegionsFrames,
     chosen_point_traces,
@@ -53,6 +55,8 @@ __all__ = [
     "PALETTE",
     "PLOTLY_CONFIG",
     "PRESENTATION_SCALE",
+    "REGIONS_HEIGHT",
+    "REGIONS_PHONE_HEIGHT",
     "LandscapeData",
     "RegionsData",
     "RegionsFrames",

@@ -33,6 +33,8 @@ from ce_viz.fmt import fmt_sig, plotly_text
 from ce_viz.scenes import RegionsData, RegionsFrames
 
 __all__ = [
+    "REGIONS_HEIGHT",
+    "REGIONS_PHONE_HEIGHT",
     "RegionsData",
     "RegionsFrames",
     "chosen_point_traces",
@@ -279,14 +281,20 @@ def _grid_edges(values: ArrayLike) -> list[float]:
     return [float(v[0] - half), float(v[-1] + half)]
 
 
-def _regions_spec(data: RegionsData) -> tuple[list[Spec], Spec]:
+#: The regions figure's height without Play controls, and on a phone: there the square plot
+#: is as tall as a 390-pixel screen leaves it wide (358 px of chart less the side margins),
+#: where the desk's height left bands of empty chart above and below it.
+REGIONS_HEIGHT, REGIONS_PHONE_HEIGHT = 560, 434
+
+
+def _regions_spec(data: RegionsData, height: int) -> tuple[list[Spec], Spec]:
     """:func:`regions_figure`'s traces and layout, as written (not yet a figure)."""
     traces = _point_traces(data)
     if data.flipped is not None:
         traces.append(_ring_trace(np.asarray(data.X, dtype=np.float64), data.flipped))
     layout = base_layout(
         "Decision regions",
-        height=560,
+        height=height,
         margin={"l": 60, "r": 16, "t": 112, "b": 40},
         legend=merge(FOOT_LEGEND, {"title": {"text": "label"}, "itemsizing": "constant"}),
         **square_axes(_grid_edges(data.xs), _grid_edges(data.ys)),
@@ -303,11 +311,11 @@ def _regions_spec(data: RegionsData) -> tuple[list[Spec], Spec]:
     return traces, layout
 
 
-def regions_figure(data: RegionsData) -> go.Figure:
+def regions_figure(data: RegionsData, height: int = REGIONS_HEIGHT) -> go.Figure:
     """The decision regions: each grid cell in its predicted class's colour, the surer the
     deeper; the points in their labels' colours, larger the more they pull (Σ|p − y|), the
     mislabelled one ringed. See :class:`RegionsData`."""
-    return figure(*_regions_spec(data))
+    return figure(*_regions_spec(data, height))
 
 
 def _arrow_trace(tails: np.ndarray, heads: np.ndarray, colour: str, dash: str) -> Spec:
@@ -436,12 +444,14 @@ LEGEND_BELOW = 204
 CONTROLS_HEIGHT = 230
 
 
-def regions_animation(data: RegionsData, frames: RegionsFrames) -> go.Figure:
-    """:func:`regions_figure` with Play and a step slider over ``frames``: each frame
-    carries only what moves, the regions' image (a PNG, the layout's image) and the points'
-    sizes. 25 frames
-    of a 60 x 60 grid with 1,000 points are about 0.3 MB of JSON, most of it the sizes."""
-    traces, layout = _regions_spec(data)
+def regions_animation(
+    data: RegionsData, frames: RegionsFrames, height: int = REGIONS_HEIGHT
+) -> go.Figure:
+    """:func:`regions_figure` (``height`` without the controls) with Play and a step slider
+    over ``frames``: each frame carries only what moves, the regions' image (a PNG, the
+    layout's image) and the points' sizes. 25 frames of a 60 x 60 grid with 1,000 points
+    are about 0.3 MB of JSON, most of it the sizes."""
+    traces, layout = _regions_spec(data, height)
     labels = np.asarray(data.labels)
     names = [str(int(s)) for s in frames.steps]
     K = len(data.names)

@@ -18,6 +18,8 @@ from ce_viz.datasets import Dataset
 from ce_viz.figures import (
     PLOTLY_CONFIG,
     PRESENTATION_SCALE,
+    REGIONS_HEIGHT,
+    REGIONS_PHONE_HEIGHT,
     computation_graph_figure,
     for_projector,
     outer_product_figure,
@@ -165,7 +167,8 @@ TRAIN_FIELDS = (
 # A run of 1,000 points x 500 steps takes 0.25 s (linear) to 1.3 s (width 32, mini-batches).
 # Kept as objects (cache_resource), shared by every session and never changed: a hit
 # costs nothing, where unpickling a copy (cache_data) cost ~2 ms a rerun. An entry is at
-# most ~2 MB (the frames' probabilities in float32): 16 entries, at most ~32 MB.
+# most ~1 MB (each frame's top class and its probability on the grid, and the pulls):
+# 16 entries, at most ~16 MB.
 @st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner="Training…")
 def _cached_training(settings: tuple[object, ...], data: Dataset | None) -> TrainScene:
     return train_scene(AppState(**dict(zip(TRAIN_FIELDS, settings, strict=True))), data)
@@ -181,21 +184,23 @@ def training(state: AppState, data: Dataset | None = None) -> TrainScene:
     return _cached_training(_training_key(state), data)
 
 
-# The animated regions: 25 frames of PNG images, ~0.1 MB. Building it (colours, PNGs) cost
-# about as much as the training itself; a rerun that does not train again (a point
-# picked, presentation mode) reuses it.
+# The animated regions: 25 frames of PNG images, ~0.1 MB. Building it (PNGs, the figure)
+# costs about half of what the training does; a rerun that does not train again (a point
+# picked, presentation mode) reuses it. A phone's is its own entry (a shorter figure).
 @st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
-def _cached_regions(settings: tuple[object, ...], data: Dataset | None) -> go.Figure:
+def _cached_regions(settings: tuple[object, ...], data: Dataset | None, phone: bool) -> go.Figure:
     scene = _cached_training(settings, data)
     if scene.regions is None or scene.frames is None:
         raise CEVizError("the training diverged: there are no regions to draw")
-    return regions_animation(scene.regions, scene.frames)
+    height = REGIONS_PHONE_HEIGHT if phone else REGIONS_HEIGHT
+    return regions_animation(scene.regions, scene.frames, height)
 
 
 def regions_chart(state: AppState, data: Dataset | None = None) -> go.Figure:
     """The animated decision regions of :func:`training`'s run (which must not have
-    diverged), built once per training settings and data."""
-    return _cached_regions(_training_key(state), data)
+    diverged), built once per training settings and data, and for phones once more, its
+    square plot as tall as a phone leaves it wide."""
+    return _cached_regions(_training_key(state), data, on_phone())
 
 
 def show_error(field: str) -> None:
