@@ -543,10 +543,23 @@ def test_jacobian_cells_show_their_numbers_only_where_they_fit(K: int) -> None:
     (trace,) = jacobian_figure(J, [f"c{i}" for i in range(K)]).data
     assert "%{z" in trace.hovertemplate
     if K <= 10:
-        assert trace.texttemplate.startswith("%{z:.")
+        assert trace.texttemplate == "%{text}"
         assert trace.textfont.size >= 12
+        digits = 3 if K <= 8 else 2
+        shown = np.array([[float(t.replace(MINUS, "-")) for t in row] for row in trace.text])
+        np.testing.assert_allclose(shown, J, atol=0.5 * 10.0**-digits + 1e-12)
+        negatives = [
+            t
+            for row, values in zip(trace.text, J, strict=True)
+            for t, v in zip(row, values, strict=True)
+            if v < -(10.0**-digits)
+        ]
+        assert negatives  # off the diagonal every entry is −p_i p_j < 0
+        assert all(t.startswith(MINUS) for t in negatives), negatives  # the true minus
+        assert not any("-" in t for row in trace.text for t in row)
     else:
         assert trace.texttemplate is None
+        assert trace.text is None
 
 
 def test_jacobian_names_that_look_like_numbers_stay_categories() -> None:

@@ -26,7 +26,7 @@ from ce_viz.figures.style import (
     short_label,
     vline,
 )
-from ce_viz.fmt import fmt_short, fmt_sig, plotly_text
+from ce_viz.fmt import fmt, fmt_short, fmt_sig, plotly_text
 
 __all__ = [
     "ce_vs_mse_figure",
@@ -88,7 +88,11 @@ def jacobian_figure(J: ArrayLike, names: Sequence[str]) -> go.Figure:
     }
     K = len(names)
     if K <= JACOBIAN_TEXT_CLASSES:  # beyond, a cell is too small for its number: hover
-        heatmap["texttemplate"] = "%{z:.3f}" if K <= 8 else "%{z:.2f}"
+        # Written by fmt, not by a texttemplate: Plotly's number format writes a hyphen for
+        # minus, where every other number on the page has the true minus sign (U+2212).
+        digits = 3 if K <= 8 else 2
+        heatmap["text"] = [[fmt(float(v), digits, scientific=False) for v in row] for row in m]
+        heatmap["texttemplate"] = "%{text}"
         heatmap["textfont"] = {"size": FONT_SIZE if K <= 6 else 12}
     layout = base_layout(
         "Softmax Jacobian (diag(p) − ppᵀ)/T",
