@@ -3,6 +3,8 @@
     python -m bench hall              (100 students, then 200)
     python -m bench.hall 100          (one class size)
     python -m bench hall --replicas 2 (through nginx: 1 replica, then 2; deploy/run)
+    python -m bench hall 100 --view train
+                                      (the Watch it learn link: every edit trains again)
 
 For ce-viz and for the minimal app (bench/minimal_app.py), each under its own
 ``streamlit run`` on loopback with the project's .streamlit/config.toml, one after the
@@ -12,8 +14,15 @@ moments within OPEN_WITHIN seconds, each opening the link; then each edits the f
 EDITS times, EDIT_GAP seconds apart (random in that range), waiting for each rerun. Random
 moments come from a fixed seed, so both apps get the same schedule.
 
+With ``--view train`` the link is ``?view=train`` and each student types learning rates
+no other student types (0.2 + 0.0001 x (5 x student + edit + 1)): every edit of ce-viz trains
+again, nothing cached can answer it, the worst a class can do to that view (the minimal
+app gets the same values).
+
 Reported per app: sessions with an error (an exception on the page or a broken
-connection), edits done, and the p50 and p95 of the first render and of an edit's rerun.
+connection), edits done, the p50 and p95 of the first render and of an edit's rerun, the
+server's RSS, and the CPU seconds the server process spent on the hall (user and system,
+from /proc), in all and per rerun (first renders and edits).
 Targets (issue "A lecture hall on one link", goal 2), for ce-viz at 100 students: 0
 errors, every edit done, edit p95 <= 1 s, first-render p95 <= 2 s.
 
@@ -52,7 +61,29 @@ from bench.serve import ROOT, served
 OPEN_WITHIN = 10.0
 EDITS = 5
 EDIT_GAP = (2.0, 4.0)
-LINK = "logits=2,3,4&target=1"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """The link a class opens, the box in it that ce-viz's students edit, and whether each
+    student types values of their own (so that no cache can answer an edit)."""
+
+    link: str
+    box: str
+    own_values: bool = False
+
+    def value(self, student: int, edit: int) -> float:
+        """What ``student`` types at their ``edit``-th edit (from 0)."""
+        if self.own_values:
+            return round(0.2 + 0.0001 * (student * EDITS + edit + 1), 6)
+        return 2.0 + 0.25 * (edit + 1)
+
+
+LESSONS = {
+    "gradient": Lesson("logits=2,3,4&target=1", "num_0"),
+    "train": Lesson("view=train", "train_lr", own_values=True),
+}
+LINK = LESSONS["gradient"].link
 APPS = {
     "ce-viz": (ROOT / "app.py", "num_0"),
     "minimal app": (ROOT / "bench" / "minimal_app.py", "num_1"),
@@ -74,30 +105,46 @@ class Hall:
     ends: list[float] = field(default_factory=list)
 
 
-def _page_cookie(port: int) -> str:
+def _page_cookie(port: int, link: str = LINK) -> str:
     """GET the link's page, as a browser does first; the cookies it set, as a Cookie header."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/?{LINK}", timeout=TIMEOUT) as reply:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/?{link}", timeout=TIMEOUT) as reply:
         reply.read()
         set_cookies = reply.headers.get_all("Set-Cookie") or []
     return "; ".join(c.split(";", 1)[0].strip() for c in set_cookies)
 
 
+@dataclass(frozen=True)
+class Student:
+    """One student of a hall: who (their number in the class), when they open the link
+    (seconds after the hall begins) and the gaps between their edits."""
+
+    number: int
+    start: float
+    gaps: list[float]
+
+
 def _student(
-    port: int, box: str, start: float, gaps: list[float], hall: Hall, sticky: bool = False
+    port: int,
+    box: str,
+    student: Student,
+    hall: Hall,
+    sticky: bool = False,
+    lesson: Lesson = LESSONS["gradient"],
 ) -> None:
-    time.sleep(start)
+    time.sleep(student.start)
     try:
-        headers = {"Cookie": _page_cookie(port)} if sticky else None
+        headers = {"Cookie": _page_cookie(port, lesson.link)} if sticky else None
         with open_session(port, headers) as ws:
-            elapsed, error, ids = rerun(ws, None, LINK)
+            elapsed, error, ids = rerun(ws, None, lesson.link)
             with hall.lock:
                 hall.first.append(elapsed)
                 hall.ends.append(time.monotonic())
                 if error:
                     hall.errors.append(error)
-            for i, gap in enumerate(gaps):
+            for i, gap in enumerate(student.gaps):
                 time.sleep(gap)
-                elapsed, error, _ = rerun(ws, (ids[box], 2.0 + 0.25 * (i + 1)), LINK)
+                value = lesson.value(student.number, i)
+                elapsed, error, _ = rerun(ws, (ids[box], value), lesson.link)
                 with hall.lock:
                     hall.edits.append(elapsed)
                     hall.ends.append(time.monotonic())
@@ -113,25 +160,32 @@ def _p(values: list[float], q: float) -> float:
     return ordered[int(q * (len(ordered) - 1))] if ordered else float("nan")
 
 
-def _schedule(students: int, seed: int) -> list[tuple[float, list[float]]]:
+def _schedule(students: int, seed: int) -> list[Student]:
     """Each student's arrival and gaps between edits, the same for a given seed."""
     rng = random.Random(seed)  # noqa: S311 - a repeatable schedule, not a secret
     return [
-        (rng.uniform(0, OPEN_WITHIN), [rng.uniform(*EDIT_GAP) for _ in range(EDITS)])
-        for _ in range(students)
+        Student(n, rng.uniform(0, OPEN_WITHIN), [rng.uniform(*EDIT_GAP) for _ in range(EDITS)])
+        for n in range(students)
     ]
 
 
 def _drive(
-    port: int, box: str, schedule: list[tuple[float, list[float]]], sticky: bool, pids: list[int]
+    port: int,
+    box: str,
+    schedule: list[Student],
+    sticky: bool,
+    pids: list[int],
+    lesson: Lesson = LESSONS["gradient"],
 ) -> tuple[Hall, float, float, float]:
     """Run the schedule's students against 127.0.0.1:port until all are done (bounded); the
     results, the servers' summed RSS before and at its peak, and the time the hall began."""
     hall = Hall()
     before = peak = sum(rss_mb(pid) for pid in pids)
     threads = [
-        threading.Thread(target=_student, args=(port, box, start, gaps, hall, sticky), daemon=True)
-        for start, gaps in schedule
+        threading.Thread(
+            target=_student, args=(port, box, student, hall, sticky, lesson), daemon=True
+        )
+        for student in schedule
     ]
     began = time.monotonic()
     for t in threads:
@@ -143,14 +197,21 @@ def _drive(
     return hall, before, peak, began
 
 
-def run_hall(script: Path, box: str, students: int, seed: int) -> tuple[Hall, float, float]:
-    """One hall against ``streamlit run script``: the sessions' results, RSS before and peak."""
+def run_hall(
+    script: Path, box: str, students: int, seed: int, lesson: Lesson = LESSONS["gradient"]
+) -> tuple[Hall, float, float, float]:
+    """One hall against ``streamlit run script``: the sessions' results, RSS before and
+    peak, and the CPU seconds the server spent on the hall. The warm-up student (imports,
+    the link's first run) types values no student types."""
     with served(script) as (server, url):
         port = int(url.rsplit(":", 1)[1])
-        _student(port, box, 0.0, [0.1, 0.1], Hall())  # warm-up: imports and caches
+        _student(port, box, Student(5000, 0.0, [0.1, 0.1]), Hall(), lesson=lesson)
         time.sleep(1)
-        hall, before, peak, _ = _drive(port, box, _schedule(students, seed), False, [server.pid])
-    return hall, before, peak
+        schedule = _schedule(students, seed)
+        cpu = _cpu_s(server.pid)
+        hall, before, peak, _ = _drive(port, box, schedule, False, [server.pid], lesson)
+        cpu = _cpu_s(server.pid) - cpu
+    return hall, before, peak, cpu
 
 
 def _free_ports(count: int) -> int:
@@ -230,7 +291,7 @@ def run_replicated(replicas: int, students: int, seed: int) -> Replicated:
     box = APPS["ce-viz"][1]
     with deployed(replicas) as (port, pids, log):
         for i in range(replicas):  # warm-up, each replica directly: imports and caches
-            _student(port + 1 + i, box, 0.0, [0.1, 0.1], Hall())
+            _student(port + 1 + i, box, Student(5000, 0.0, [0.1, 0.1]), Hall())
         time.sleep(1)
         cpu = [_cpu_s(pid) for pid in pids]
         hall, before, peak, began = _drive(port, box, _schedule(students, seed), True, pids)
@@ -314,6 +375,16 @@ def main_replicas(replicas: int, sizes: list[int]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    lesson = LESSONS["gradient"]
+    for i, arg in enumerate(args):
+        if arg == "--view" or arg.startswith("--view="):
+            value = arg.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else "")
+            del args[i : i + (1 if "=" in arg else 2)]
+            if value not in LESSONS:
+                print(f"bench hall: --view takes one of {', '.join(LESSONS)}")
+                return 2
+            lesson = LESSONS[value]
+            break
     replicas = None
     for i, arg in enumerate(args):
         if arg == "--replicas" or arg.startswith("--replicas="):
@@ -332,24 +403,34 @@ def main(argv: list[str] | None = None) -> int:
     if replicas is not None:
         return main_replicas(replicas, sizes)
     print("lecture hall: one link opened by a class within 10 s, then 5 edits each, 2-4 s apart")
+    print(
+        f"link: ?{lesson.link}; each edit types into {lesson.box!r}"
+        + (
+            ", values of each student's own (nothing cached can answer)"
+            if lesson.own_values
+            else ""
+        )
+    )
     met: bool | None = None
     for students in sizes:
         print()
         print(f"{students} students")
         header = (
             f"{'app':<12} {'errors':>6} {'edits':>9} {'first p50/p95 s':>16} "
-            f"{'edit p50/p95 s':>15} {'RSS MB before/peak':>19}"
+            f"{'edit p50/p95 s':>15} {'RSS MB before/peak':>19} {'CPU s':>6} {'ms/rerun':>9}"
         )
         print(header)
         print("-" * len(header))
         for name, (script, box) in APPS.items():
-            hall, before, peak = run_hall(script, box, students, seed=students)
+            box = lesson.box if name == "ce-viz" else box
+            hall, before, peak, cpu = run_hall(script, box, students, seed=students, lesson=lesson)
             edits = f"{len(hall.edits)}/{students * EDITS}"
             first = f"{statistics.median(hall.first or [0]):.2f}/{_p(hall.first, 0.95):.2f}"
             edit = f"{statistics.median(hall.edits or [0]):.2f}/{_p(hall.edits, 0.95):.2f}"
+            reruns = max(len(hall.first) + len(hall.edits), 1)
             print(
                 f"{name:<12} {len(hall.errors):>6} {edits:>9} {first:>16} {edit:>15} "
-                f"{before:>9.0f}/{peak:.0f}"
+                f"{before:>9.0f}/{peak:.0f} {cpu:>6.1f} {1e3 * cpu / reruns:>9.1f}"
             )
             if hall.errors:
                 print(f"    first error: {hall.errors[0][:120]}")

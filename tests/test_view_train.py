@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -17,7 +18,14 @@ from streamlit.testing.v1 import AppTest
 from ce_viz.digits import digit_model, load_digits
 from ce_viz.layer import linear_layer
 from ce_viz.scenes import train_scene
-from ce_viz.state import TRAIN_DATA, TRAIN_PRESETS, parse_query, to_query, train_preset_state
+from ce_viz.state import (
+    TRAIN_DATA,
+    TRAIN_PRESETS,
+    AppState,
+    parse_query,
+    to_query,
+    train_preset_state,
+)
 from ce_viz.train import MAX_SNAPSHOTS, forward_logits
 from tests.apptest import APP, chart_payload, open_expander, run_app, warnings_text
 from tests.plotted import plotted
@@ -569,3 +577,26 @@ def test_the_details_expander_names_its_settings_and_builds_them_only_when_open(
     at.number_input(key="train_seed").set_value(9).run()
     assert at.query_params["train_seed"] == "9"
     assert any("seed 9" in e.label for e in at.expander)
+
+
+def test_one_training_or_regions_build_runs_at_a_time() -> None:
+    """While one training (or build of animated regions) runs in the server's process, a
+    new one waits for it: at once they only took turns under Python's lock and the server
+    spent twice the CPU (python -m bench hall 100 --view train). When the first ends, the
+    second runs."""
+    from ce_viz.views import common
+
+    state = AppState(view="train", train_lr=0.123457, train_steps=5, train_n=20)
+    done = threading.Event()
+
+    def train_and_draw() -> None:
+        common.training(state)
+        common.regions_chart(state)
+        done.set()
+
+    with common._ONE_BUILD:
+        worker = threading.Thread(target=train_and_draw, daemon=True)
+        worker.start()
+        assert not done.wait(0.5)
+    assert done.wait(60)
+    worker.join(5)
