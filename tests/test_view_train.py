@@ -600,3 +600,27 @@ def test_one_training_or_regions_build_runs_at_a_time() -> None:
         assert not done.wait(0.5)
     assert done.wait(60)
     worker.join(5)
+
+
+def test_only_a_long_training_says_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A training says "Training…" only when it is long (a spinner costs a timer thread
+    every call, and Streamlit shows it only after half a second): not at the default link,
+    yes at the largest settings a link allows."""
+    import contextlib
+
+    from ce_viz.views import common
+
+    said: list[str] = []
+
+    @contextlib.contextmanager
+    def spinner(text: str):
+        said.append(text)
+        yield
+
+    monkeypatch.setattr(common.st, "spinner", spinner)
+    common.training(AppState(view="train", train_steps=7, train_lr=0.31))
+    assert said == []
+    long = AppState(view="train", model="mlp", width=32, train_n=1000, train_steps=70)
+    assert common.training_work(long) >= common.SPINNER_WORK
+    common.training(long)
+    assert said == ["Training…"]

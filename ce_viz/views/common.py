@@ -28,7 +28,7 @@ from ce_viz.figures import (
 )
 from ce_viz.fmt import escape_markdown, fmt, named_values
 from ce_viz.layer import HiddenLayerPass, LinearPass
-from ce_viz.scenes import TrainScene, train_scene
+from ce_viz.scenes import TrainScene, train_scene, training_work
 from ce_viz.state import T_RANGE, AppState, to_query
 from ce_viz.views import session
 
@@ -170,7 +170,7 @@ TRAIN_FIELDS = (
 # costs nothing, where unpickling a copy (cache_data) cost ~2 ms a rerun. An entry is at
 # most ~1 MB (each frame's top class and its probability on the grid, and the pulls):
 # 16 entries, at most ~16 MB.
-@st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner="Training…")
+@st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
 def _cached_training(settings: tuple[object, ...], data: Dataset | None) -> TrainScene:
     with _ONE_BUILD:
         return train_scene(AppState(**dict(zip(TRAIN_FIELDS, settings, strict=True))), data)
@@ -188,10 +188,20 @@ def _training_key(state: AppState) -> tuple[object, ...]:
     return tuple(getattr(state, name) for name in TRAIN_FIELDS)
 
 
+#: A training this long (``scenes.training_work``, about 0.2 s) says "Training…" while it
+#: runs. A spinner costs a timer thread on every call, about 2 ms of a 35 ms rerun that
+#: trains, and Streamlit shows it only after half a second: a shorter one never needs it.
+SPINNER_WORK = 2_000_000
+
+
 def training(state: AppState, data: Dataset | None = None) -> TrainScene:
     """The state's training run and what its charts draw, cached per training settings (and
     per uploaded data set ``data``; None: the state's preset data)."""
-    return _cached_training(_training_key(state), data)
+    points = None if data is None else len(data.X)
+    if training_work(state, points) < SPINNER_WORK:
+        return _cached_training(_training_key(state), data)
+    with st.spinner("Training…"):
+        return _cached_training(_training_key(state), data)
 
 
 # The animated regions: 25 frames of PNG images, ~0.1 MB. Building it (PNGs, the figure)
