@@ -579,27 +579,31 @@ def test_the_details_expander_names_its_settings_and_builds_them_only_when_open(
     assert any("seed 9" in e.label for e in at.expander)
 
 
-def test_one_training_or_regions_build_runs_at_a_time() -> None:
-    """While one training (or build of animated regions) runs in the server's process, a
-    new one waits for it: at once they only took turns under Python's lock and the server
-    spent twice the CPU (python -m bench hall 100 --view train). When the first ends, the
-    second runs."""
-    from ce_viz.views import common
+def test_one_session_draws_the_page_at_a_time() -> None:
+    """While one session's "Watch it learn" page is being drawn, another session's waits
+    for it, and then draws in full: side by side under Python's lock a class only took
+    turns, at twice the server's CPU (python -m bench hall 100 --view train)."""
+    from ce_viz.views import train as view
 
-    state = AppState(view="train", train_lr=0.123457, train_steps=5, train_n=20)
     done = threading.Event()
+    runs: list[AppTest] = []
 
-    def train_and_draw() -> None:
-        common.training(state)
-        common.regions_chart(state)
+    def another_session() -> None:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params.update(view="train", train_steps="5", train_lr="0.123457")
+        runs.append(at.run())
         done.set()
 
-    with common._ONE_BUILD:
-        worker = threading.Thread(target=train_and_draw, daemon=True)
+    run_app(view="train", train_steps="5")  # warm: imports and caches take no part below
+    with view.ONE_PAGE:
+        worker = threading.Thread(target=another_session, daemon=True)
         worker.start()
-        assert not done.wait(0.5)
+        assert not done.wait(1.0)
     assert done.wait(60)
     worker.join(5)
+    (at,) = runs
+    assert not at.exception
+    assert "train_regions" in charts(at)
 
 
 def test_only_a_long_training_says_training(monkeypatch: pytest.MonkeyPatch) -> None:

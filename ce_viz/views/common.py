@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -172,16 +171,7 @@ TRAIN_FIELDS = (
 # 16 entries, at most ~16 MB.
 @st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
 def _cached_training(settings: tuple[object, ...], data: Dataset | None) -> TrainScene:
-    with _ONE_BUILD:
-        return train_scene(AppState(**dict(zip(TRAIN_FIELDS, settings, strict=True))), data)
-
-
-#: One training, or one build of its animated regions, at a time in the server's process.
-#: Python runs one thread at a time anyway: many at once (a class, each student trying a
-#: learning rate of their own) only took turns every few milliseconds, each holding its
-#: temporaries meanwhile, and the server spent twice the CPU on the same work
-#: (``python -m bench hall 100 --view train``).
-_ONE_BUILD = threading.Lock()
+    return train_scene(AppState(**dict(zip(TRAIN_FIELDS, settings, strict=True))), data)
 
 
 def _training_key(state: AppState) -> tuple[object, ...]:
@@ -213,8 +203,7 @@ def _cached_regions(settings: tuple[object, ...], data: Dataset | None, phone: b
     if scene.regions is None or scene.frames is None:
         raise CEVizError("the training diverged: there are no regions to draw")
     height = REGIONS_PHONE_HEIGHT if phone else REGIONS_HEIGHT
-    with _ONE_BUILD:
-        return regions_animation(scene.regions, scene.frames, height)
+    return regions_animation(scene.regions, scene.frames, height)
 
 
 def regions_chart(state: AppState, data: Dataset | None = None) -> go.Figure:
