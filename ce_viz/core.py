@@ -422,10 +422,13 @@ def loss_and_grad(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> tuple[Floa
     ([1.4076], [[0.09, -0.7553, 0.6652]])
     """
     o = check_logits(logits)
-    t = check_temperature(T)
-    y_arr = check_y(y, o.shape)
+    return _loss_and_grad(o, check_y(y, o.shape), check_temperature(T))
+
+
+def _loss_and_grad(o: FloatArray, y: FloatArray, t: float) -> tuple[FloatArray, FloatArray]:
+    """:func:`loss_and_grad` of checked inputs: one stable softmax, the loss and p − y."""
     pt = _stable_softmax(o, t)
-    return _loss(o, y_arr, t, pt), _grad(o, y_arr, t, pt)
+    return _loss(o, y, t, pt), _grad(o, y, t, pt)
 
 
 def loss_and_grad_for(
@@ -449,8 +452,7 @@ def loss_and_grad_for(
             raise CEVizError(
                 f"logits of shape {o.shape} do not match targets of shape {y_arr.shape}"
             )
-        pt = _stable_softmax(o, t)
-        return _loss(o, y_arr, t, pt), _grad(o, y_arr, t, pt)
+        return _loss_and_grad(o, y_arr, t)
 
     return step
 

@@ -499,8 +499,8 @@ def training_work(state: AppState, points: int | None = None) -> int:
     (60000, 3200000)
     """
     n = state.train_n if points is None else points
-    widest = state.width if state.model == "mlp" else state.train_classes
-    return n * state.train_steps * max(widest, state.train_classes)
+    widest = max(state.width, state.train_classes) if state.model == "mlp" else state.train_classes
+    return n * state.train_steps * widest
 
 
 def train_dataset(state: AppState) -> Dataset:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -188,9 +189,8 @@ def training(state: AppState, data: Dataset | None = None) -> TrainScene:
     """The state's training run and what its charts draw, cached per training settings (and
     per uploaded data set ``data``; None: the state's preset data)."""
     points = None if data is None else len(data.X)
-    if training_work(state, points) < SPINNER_WORK:
-        return _cached_training(_training_key(state), data)
-    with st.spinner("Training…"):
+    long = training_work(state, points) >= SPINNER_WORK
+    with st.spinner("Training…") if long else contextlib.nullcontext():
         return _cached_training(_training_key(state), data)
 
 
@@ -198,11 +198,10 @@ def training(state: AppState, data: Dataset | None = None) -> TrainScene:
 # costs about half of what the training does; a rerun that does not train again (a point
 # picked, presentation mode) reuses it. A phone's is its own entry (a shorter figure).
 @st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
-def _cached_regions(settings: tuple[object, ...], data: Dataset | None, phone: bool) -> go.Figure:
+def _cached_regions(settings: tuple[object, ...], data: Dataset | None, height: int) -> go.Figure:
     scene = _cached_training(settings, data)
     if scene.regions is None or scene.frames is None:
         raise CEVizError("the training diverged: there are no regions to draw")
-    height = REGIONS_PHONE_HEIGHT if phone else REGIONS_HEIGHT
     return regions_animation(scene.regions, scene.frames, height)
 
 
@@ -210,7 +209,8 @@ def regions_chart(state: AppState, data: Dataset | None = None) -> go.Figure:
     """The animated decision regions of :func:`training`'s run (which must not have
     diverged), built once per training settings and data, and for phones once more, its
     square plot as tall as a phone leaves it wide."""
-    return _cached_regions(_training_key(state), data, on_phone())
+    height = REGIONS_PHONE_HEIGHT if on_phone() else REGIONS_HEIGHT
+    return _cached_regions(_training_key(state), data, height)
 
 
 def show_error(field: str) -> None:
