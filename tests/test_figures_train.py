@@ -21,7 +21,8 @@ from ce_viz.figures.train import (
     chosen_point_traces,
     history_figure,
     pull_sizes,
-    region_rgba,
+    region_palette,
+    region_shades,
     regions_animation,
     regions_figure,
     weights_figure,
@@ -37,6 +38,16 @@ from ce_viz.train import (
 from tests.plotted import plotted, png_pixels
 
 CONFIG = TrainConfig(steps=40, lr=0.5)
+
+
+def region_rgba(top, p_top, K: int) -> np.ndarray:
+    """The colour each grid cell shows, RGBA bytes (..., 4): the figure's palette at the
+    figure's shades, as the PNG decodes.
+
+    >>> region_rgba([[0, 1]], [[0.5, 1.0]], 2)[0, :, 3].tolist()
+    [15, 158]
+    """
+    return region_palette(K)[region_shades(top, p_top, K)]
 
 
 def _regions(preset: str = "mislabelled", n: int = 120, K: int = 3, grid: int = 31):

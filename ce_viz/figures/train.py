@@ -40,7 +40,6 @@ __all__ = [
     "chosen_point_traces",
     "history_figure",
     "region_palette",
-    "region_rgba",
     "region_shades",
     "regions_animation",
     "regions_figure",
@@ -92,16 +91,6 @@ def region_shades(top: ArrayLike, p_top: ArrayLike, K: int) -> np.ndarray:
     sure = (np.asarray(p_top, dtype=np.float32) - 1.0 / K) * (K / (K - 1.0))
     shade = np.rint(np.clip(sure, 0.0, 1.0) * (SHADES - 1)).astype(np.uint8)
     return np.asarray(top, dtype=np.uint8) * np.uint8(SHADES) + shade
-
-
-def region_rgba(top: ArrayLike, p_top: ArrayLike, K: int) -> np.ndarray:
-    """The colour of each grid cell, RGBA bytes (..., 4): :func:`region_palette` at
-    :func:`region_shades`, what the regions' image shows.
-
-    >>> region_rgba([[0, 1]], [[0.5, 1.0]], 2)[0, :, 3].tolist()
-    [15, 158]
-    """
-    return region_palette(K)[region_shades(top, p_top, K)]
 
 
 def pull_sizes(pull: ArrayLike) -> np.ndarray:
@@ -287,8 +276,9 @@ def _grid_edges(values: ArrayLike) -> list[float]:
 REGIONS_HEIGHT, REGIONS_PHONE_HEIGHT = 560, 434
 
 
-def _regions_spec(data: RegionsData, height: int) -> tuple[list[Spec], Spec]:
-    """:func:`regions_figure`'s traces and layout, as written (not yet a figure)."""
+def _regions_spec(data: RegionsData, height: int, image: Spec) -> tuple[list[Spec], Spec]:
+    """:func:`regions_figure`'s traces and layout, as written (not yet a figure), with the
+    regions' layout ``image`` (:func:`_regions_image`)."""
     traces = _point_traces(data)
     if data.flipped is not None:
         traces.append(_ring_trace(np.asarray(data.X, dtype=np.float64), data.flipped))
@@ -303,9 +293,7 @@ def _regions_spec(data: RegionsData, height: int) -> tuple[list[Spec], Spec]:
     layout["title"]["subtitle"] = {
         "text": "shade: predicted class, deeper = surer<br>dot size: its pull Σ|p − y|"
     }
-    K = len(data.names)
-    shades = region_shades(data.top, data.p_top, K)
-    layout["images"] = [_regions_image(data.xs, data.ys, shades, region_palette(K))]
+    layout["images"] = [image]
     for name in ("xaxis", "yaxis"):  # grid lines would cross the image, which lies below them
         layout[name] = {**layout[name], "showgrid": False}
     return traces, layout
@@ -315,7 +303,10 @@ def regions_figure(data: RegionsData, height: int = REGIONS_HEIGHT) -> go.Figure
     """The decision regions: each grid cell in its predicted class's colour, the surer the
     deeper; the points in their labels' colours, larger the more they pull (Σ|p − y|), the
     mislabelled one ringed. See :class:`RegionsData`."""
-    return figure(*_regions_spec(data, height))
+    K = len(data.names)
+    shades = region_shades(data.top, data.p_top, K)
+    image = _regions_image(data.xs, data.ys, shades, region_palette(K))
+    return figure(*_regions_spec(data, height, image))
 
 
 def _arrow_trace(tails: np.ndarray, heads: np.ndarray, colour: str, dash: str) -> Spec:
@@ -451,7 +442,6 @@ def regions_animation(
     over ``frames``: each frame carries only what moves, the regions' image (a PNG, the
     layout's image) and the points' sizes. 25 frames of a 60 x 60 grid with 1,000 points
     are about 0.3 MB of JSON, most of it the sizes."""
-    traces, layout = _regions_spec(data, height)
     labels = np.asarray(data.labels)
     names = [str(int(s)) for s in frames.steps]
     K = len(data.names)
@@ -470,6 +460,8 @@ def regions_animation(
         }
         for m, name in enumerate(names)
     ]
+    # The still picture is the frame the slider starts at, the last: its image, not a copy.
+    traces, layout = _regions_spec(data, height, specs[-1]["layout"]["images"][0])
     margin = {**layout["margin"], "b": layout["margin"]["b"] + CONTROLS_HEIGHT}
     plot_height = layout["height"] - margin["t"] - layout["margin"]["b"]
     layout = merge(
