@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import base64
 import dataclasses
 import html
+import io
 import json
 import math
 import re
@@ -15,6 +17,7 @@ import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
 from ce_viz.analysis import fd_check, fd_sweep
 from ce_viz.core import grad_logits, softmax, softmax_jacobian, target_distribution
@@ -41,12 +44,13 @@ from ce_viz.figures.style import (
     PATH_LINE,
     figure,
     path_traces,
+    png_uri,
     typed_array,
     with_traces,
 )
 from ce_viz.fmt import MINUS, plotly_text
 from ce_viz.theory import gradient_sweep, temperature_gradient
-from tests.plotted import plotted
+from tests.plotted import plotted, png_pixels
 
 # --------------------------------------------------------------------------------------
 # Inputs, all computed by the core
@@ -973,3 +977,51 @@ def test_three_classes_keep_standing_bars_and_arrows() -> None:
     fig = gradient_figure(names, g, k)
     assert all(t.orientation in (None, "v") for t in _bars(fig))
     assert len(_arrows(fig)) == 3
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "entries", "seed"),
+    [(1, 1, 1, 0), (2, 3, 2, 1), (60, 60, 153, 2), (7, 61, 256, 3), (61, 7, 255, 4)],
+)
+def test_png_uri_decodes_to_its_indices_and_palette(
+    rows: int, columns: int, entries: int, seed: int
+) -> None:
+    """``style.png_uri`` writes PNGs by hand: Pillow, an independent decoder, reads back
+    the same indices, and the same RGBA (the palette's opacities through tRNS), at shapes
+    that are not square, one pixel, and a full 256-entry palette."""
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, entries, size=(rows, columns), dtype=np.uint8)
+    palette = rng.integers(0, 256, size=(entries, 4), dtype=np.uint8)
+    uri = png_uri(pixels, palette)
+    with Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))) as image:
+        image.load()  # checks every chunk's CRC and the deflate stream
+        assert (image.mode, image.size) == ("P", (columns, rows))
+        assert np.array_equal(np.asarray(image), pixels)
+        assert np.array_equal(np.asarray(image.convert("RGBA")), palette[pixels])
+
+
+def test_png_uri_of_a_non_contiguous_view_is_the_view() -> None:
+    """The regions pass their shades upside down (``[::-1]``, a view with a negative stride):
+    the PNG holds the view's rows, in its order."""
+    pixels = np.arange(12, dtype=np.uint8).reshape(4, 3)
+    palette = np.tile(np.arange(12, dtype=np.uint8)[:, None], (1, 4))
+    assert np.array_equal(png_pixels(png_uri(pixels[::-1], palette))[..., 0], pixels[::-1])
+
+
+@pytest.mark.parametrize(
+    ("pixels", "palette", "message"),
+    [
+        (np.zeros(3), np.zeros((1, 4)), "(rows, columns)"),
+        (np.zeros((2, 2)), np.zeros((1, 3)), "(entries, 4)"),
+        (np.full((2, 2), 2), np.zeros((2, 4)), "palette's 2 entries"),
+        (np.zeros((2, 2)), np.zeros((257, 4)), "at most 256"),
+        (np.zeros((2, 2)), np.zeros((0, 4)), "at most 256"),
+    ],
+)
+def test_png_uri_refuses_what_no_png_can_hold(
+    pixels: np.ndarray, palette: np.ndarray, message: str
+) -> None:
+    """An index beyond the palette, a palette past 256 entries or not RGBA, or pixels that
+    are not a 2-D image: a named error, not a PNG that browsers would reject."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        png_uri(pixels, palette)

