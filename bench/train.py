@@ -22,6 +22,11 @@ a shared machine hits them alike; medians are compared.
   layer of 32, 500 steps, mini-batches of 10).
 * **largest training**: the CPU of one training at those largest settings (the first visit
   of such a link pays it; the cache serves the rest).
+* **where a retrain's time goes**: the maths and the figure a retrain computes, each timed
+  alone at the default settings (``time.process_time``, the mean of ``PART_CALLS`` calls
+  after one, BLAS on one thread as the app sets it): ``train.train``, all of
+  ``scenes.train_scene`` (the training, the 25 snapshots on the grid, the pulls) and
+  ``figures.regions_animation`` (the PNG frames and the animated figure).
 
 Targets (issue "One layer back, and a classifier you can watch learn"): each rerun at most
 5x the minimal app; every page's figures under 1 MB. The exit status is 0 when all are met.
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +46,7 @@ from bench.cpu import Driver, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = 20
+PART_CALLS = 50
 CPU_TARGET = 5.0
 PAYLOAD_TARGET = 1_000_000
 #: The largest settings a link can ask for (each at its limit in ``state``).
@@ -76,6 +83,36 @@ def payload(query: dict[str, str]) -> tuple[int, float]:
     return sum(len(chart.proto.spec) for chart in at.get("plotly_chart")), spent
 
 
+def parts() -> dict[str, float]:
+    """Milliseconds of CPU of each piece of a retrain at the default settings, alone."""
+    from threadpoolctl import threadpool_limits
+
+    from ce_viz import scenes, train
+    from ce_viz.figures import regions_animation
+    from ce_viz.state import AppState
+
+    state = AppState(view="train")
+    data, config = scenes.train_dataset(state), scenes.train_config(state)
+    scene = scenes.train_scene(state)
+    assert scene.regions is not None
+    assert scene.frames is not None
+    regions, frames = scene.regions, scene.frames
+    pieces: dict[str, Callable[[], object]] = {
+        "train.train": lambda: train.train(data.X, data.labels, data.K, config),
+        "scenes.train_scene": lambda: scenes.train_scene(state),
+        "figures.regions_animation": lambda: regions_animation(regions, frames),
+    }
+    spent = {}
+    with threadpool_limits(limits=1, user_api="blas"):  # after NumPy is loaded, or no effect
+        for name, piece in pieces.items():
+            piece()
+            start = time.process_time()
+            for _ in range(PART_CALLS):
+                piece()
+            spent[name] = (time.process_time() - start) / PART_CALLS * 1e3
+    return spent
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     rounds = int(args[0]) if args else ROUNDS
@@ -95,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         met = met and ok
         print(f"figures' JSON, {name:<17} {size / 1e6:6.3f} MB{'' if ok else '   <- over 1 MB'}")
     print(f"first run at the largest settings (training included): {largest_cpu:.2f} s CPU")
+    print()
+    print(f"where a retrain's time goes, default settings (CPU, mean of {PART_CALLS} calls):")
+    for name, ms in parts().items():
+        print(f"  {name:<26} {ms:6.1f} ms")
     print()
     print(
         f"targets: every rerun <= {CPU_TARGET:g}x the minimal app, every page's figures "

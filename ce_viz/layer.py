@@ -2,8 +2,10 @@
 and of one hidden layer, for a single sample. NumPy only, pure.
 
 The loss is the cross-entropy of :mod:`ce_viz.core`, with its temperature ``T`` and label
-smoothing, and everything behind the logits follows from its gradient ``dL/do = (p - y)/T``
-by the chain rule:
+smoothing (or, for a training under MSE, the "why" view's MSE on p,
+``theory.mse_loss_and_grad``, whose ``dL/do = 2 J (p - y)`` starts from the same
+``p - y``), and everything behind the logits follows from its gradient ``dL/do`` (for
+cross-entropy ``(p - y)/T``) by the chain rule:
 
 * a linear layer ``o = W x + b``: ``dL/dW = (dL/do) x^T`` (an outer product, one row per
   class), ``dL/db = dL/do`` and ``dL/dx = W^T (dL/do)``;
@@ -26,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ce_viz._checks import CEVizError, check_finite, check_K, is_index
 from ce_viz.core import cross_entropy, grad_logits, softmax, target_distribution
+from ce_viz.theory import mse_loss_and_grad
 
 __all__ = [
     "ACTIVATIONS",
@@ -34,6 +37,7 @@ __all__ = [
     "HiddenLayerPass",
     "HiddenWeights",
     "LinearPass",
+    "LossName",
     "example_hidden_weights",
     "example_weights",
     "hidden_layer",
@@ -43,6 +47,8 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 Activation = Literal["tanh", "relu"]
+#: The loss behind the logits: cross-entropy, or MSE on p.
+LossName = Literal["ce", "mse"]
 
 #: The hidden layer's activations, by name.
 ACTIVATIONS: tuple[Activation, ...] = ("tanh", "relu")
@@ -53,10 +59,12 @@ EXAMPLE_WIDTH = 4
 
 @dataclass(frozen=True)
 class LinearPass:
-    """A linear layer ``o = W x + b`` under softmax + cross-entropy, forward and backward.
+    """A linear layer ``o = W x + b`` under softmax + cross-entropy (``loss_name`` "ce") or
+    MSE on p ("mse"), forward and backward.
 
-    ``y`` is the target distribution after label smoothing; ``grad_o = (p - y) / T``.
-    Each ``grad_*`` has the shape of what it differentiates.
+    ``y`` is the target distribution after label smoothing; ``grad_o = (p - y) / T`` under
+    cross-entropy, ``2 J (p - y)`` under MSE. Each ``grad_*`` has the shape of what it
+    differentiates.
     """
 
     x: FloatArray  # (D,)
@@ -69,6 +77,12 @@ class LinearPass:
     grad_W: FloatArray  # noqa: N815 (K, D): the names follow the mathematics
     grad_b: FloatArray  # (K,)
     grad_x: FloatArray  # (D,)
+    loss_name: LossName = "ce"
+
+    @property
+    def residual(self) -> FloatArray:
+        """``p - y``: where both losses' ``dL/do`` start (cross-entropy's is it, over T)."""
+        return self.p - self.y
 
 
 class HiddenWeights(NamedTuple):
@@ -100,7 +114,7 @@ class HiddenLayerPass:
 
     @property
     def loss(self) -> float:
-        """The cross-entropy."""
+        """The loss (the cross-entropy, or MSE on p)."""
         return self.output.loss
 
 
@@ -146,8 +160,10 @@ def linear_layer(
     y: int | ArrayLike,
     T: float = 1.0,
     smoothing: float = 0.0,
+    loss: LossName = "ce",
 ) -> LinearPass:
-    """Forward and backward through ``o = W x + b`` and the cross-entropy of ``softmax(o/T)``.
+    """Forward and backward through ``o = W x + b`` and the cross-entropy of ``softmax(o/T)``
+    (or, with ``loss="mse"``, its squared error ``Σ (p − y)²``).
 
     >>> r = linear_layer([1.0, 2.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], y=0)
     >>> r.o.tolist(), r.grad_o.round(4).tolist()
@@ -171,6 +187,8 @@ def linear_layer(
         The softmax temperature, ``T > 0``.
     smoothing : float
         Label smoothing ``eps`` in ``[0, 1)``, applied to ``y``.
+    loss : {"ce", "mse"}
+        Cross-entropy (``core``) or MSE on p (``theory.mse_loss_and_grad``).
 
     Returns
     -------
@@ -182,18 +200,25 @@ def linear_layer(
     bs = _array(b, "the bias b", (K,))
     target = _target(y, K, smoothing)
     o = Ws @ xs + bs
-    grad_o = grad_logits(o, target, T)
+    if loss == "ce":
+        value, grad_o = float(cross_entropy(o, target, T)), grad_logits(o, target, T)
+    elif loss == "mse":
+        mse, grad_o = mse_loss_and_grad(o, target, T)
+        value = float(mse)
+    else:
+        raise CEVizError(f"the loss must be one of ce, mse, got {loss!r}")
     return LinearPass(
         x=xs,
         y=target,
         T=float(T),
         o=o,
         p=softmax(o, T),
-        loss=float(cross_entropy(o, target, T)),
+        loss=value,
         grad_o=grad_o,
         grad_W=np.outer(grad_o, xs),
         grad_b=grad_o.copy(),
         grad_x=Ws.T @ grad_o,
+        loss_name=loss,
     )
 
 
@@ -214,6 +239,7 @@ def hidden_layer(
     activation: Activation = "tanh",
     T: float = 1.0,
     smoothing: float = 0.0,
+    loss: LossName = "ce",
 ) -> HiddenLayerPass:
     """Forward and backward through one hidden layer of ``tanh`` or ``relu`` units.
 
@@ -231,7 +257,7 @@ def hidden_layer(
         One sample.
     weights : HiddenWeights
         ``W1`` (H, D), ``b1`` (H,), ``W2`` (K, H), ``b2`` (K,), with width ``H >= 1``.
-    y, T, smoothing
+    y, T, smoothing, loss
         As in :func:`linear_layer`.
     activation : {"tanh", "relu"}
 
@@ -251,7 +277,7 @@ def hidden_layer(
     check_K(len(W2s))
     b2s = _array(b2, "the output bias b2", (len(W2s),))
     h, slope = _activate(z, activation)
-    output = linear_layer(h, W2s, b2s, y, T, smoothing)
+    output = linear_layer(h, W2s, b2s, y, T, smoothing, loss)
     delta = output.grad_x * slope
     return HiddenLayerPass(
         activation=activation,

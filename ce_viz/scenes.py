@@ -579,7 +579,7 @@ def train_scene(state: AppState, data: Dataset | None = None) -> TrainScene:
 
 def point_pass(scene: TrainScene, i: int) -> LinearPass | HiddenLayerPass:
     """Point ``i`` of the scene's data forward and back through the trained model (its
-    final weights), at the run's T, smoothing and activation: one layer back for it.
+    final weights), at the run's T, smoothing, activation and loss: one layer back for it.
 
     >>> scene = train_scene(AppState(train_n=30, train_steps=5))
     >>> step = point_pass(scene, 0)
@@ -589,6 +589,6 @@ def point_pass(scene: TrainScene, i: int) -> LinearPass | HiddenLayerPass:
     config, params = scene.run.config, scene.run.params
     x, k = scene.data.X[i], int(scene.data.labels[i])
     if len(params) == 1:
-        return linear_layer(x, params[0].W, params[0].b, k, config.T, config.smoothing)
+        return linear_layer(x, params[0].W, params[0].b, k, config.T, config.smoothing, config.loss)
     weights = HiddenWeights(params[0].W, params[0].b, params[1].W, params[1].b)
-    return hidden_layer(x, weights, k, config.activation, config.T, config.smoothing)
+    return hidden_layer(x, weights, k, config.activation, config.T, config.smoothing, config.loss)

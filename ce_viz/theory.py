@@ -56,6 +56,7 @@ __all__ = [
     "loss_hessian",
     "mse_grad",
     "mse_loss",
+    "mse_loss_and_grad",
     "naive_softmax",
     "overflow_threshold",
     "overflow_thresholds",
@@ -84,9 +85,7 @@ def mse_loss(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray | fl
     >>> mse_loss([0.0, 0.0], [1.0, 0.0])
     0.5
     """
-    o = check_logits(logits)
-    y_arr = check_y(y, o.shape)
-    loss = ((softmax(o, T) - y_arr) ** 2).sum(axis=-1)
+    loss = mse_loss_and_grad(logits, y, T)[0]
     return float(loss) if loss.ndim == 0 else loss
 
 
@@ -100,12 +99,27 @@ def mse_grad(logits: ArrayLike, y: ArrayLike, T: float = 1.0) -> FloatArray:
     >>> mse_grad([0.0, 0.0], [1.0, 0.0])
     array([-0.5,  0.5])
     """
+    return mse_loss_and_grad(logits, y, T)[1]
+
+
+def mse_loss_and_grad(
+    logits: ArrayLike, y: ArrayLike, T: float = 1.0
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`mse_loss` (an array, shape ``(...)``) and :func:`mse_grad` (``(..., K)``) from
+    one softmax: the one definition of MSE on p that the "why" view, a training under MSE
+    and its one-layer-back panel all use.
+
+    >>> loss, g = mse_loss_and_grad([[0.0, 0.0]], [[1.0, 0.0]])
+    >>> loss.tolist(), g.tolist()
+    ([0.5], [[-0.5, 0.5]])
+    """
     o = check_logits(logits)
     t = check_temperature(T)
     y_arr = check_y(y, o.shape)
     p = softmax(o, t)
-    d = 2.0 * (p - y_arr)
-    return p * (d - (p * d).sum(axis=-1, keepdims=True)) / t
+    diff = p - y_arr
+    d = 2.0 * diff
+    return (diff**2).sum(axis=-1), p * (d - (p * d).sum(axis=-1, keepdims=True)) / t
 
 
 def loss_hessian(logits: ArrayLike, T: float = 1.0) -> FloatArray:

@@ -13,9 +13,9 @@ boundary costs nothing, only tilting it steeply does). The per-point loss is on
 ``p = softmax(o / T)`` against the label-smoothed one-hot target ``y``:
 
 * ``"ce"``: the cross-entropy, ``∂L/∂o = (p − y) / T`` (the core's ``grad_logits``).
-* ``"mse"``: ``½ Σ_k (p_k − y_k)²``, ``∂L/∂o = J (p − y)`` with the softmax's Jacobian
-  ``J = (diag p − p pᵀ) / T``: near zero when ``p`` is confidently wrong, so such points
-  learn slowly.
+* ``"mse"``: ``Σ_k (p_k − y_k)²``, ``∂L/∂o = 2 J (p − y)`` with the softmax's Jacobian
+  ``J = (diag p − p pᵀ) / T`` (``theory.mse_loss_and_grad``, the "why" view's MSE): near
+  zero when ``p`` is confidently wrong, so such points learn slowly.
 
 Backward: ``∂L/∂W = (∂L/∂o)ᵀ x`` summed over the batch, ``∂L/∂b = ∂L/∂o``,
 ``∂L/∂x = Wᵀ ∂L/∂o``; through the hidden layer ``δ = W2ᵀ ∂L/∂o ⊙ act′(z)``.
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -41,6 +42,7 @@ from ce_viz._checks import (
     is_index,
 )
 from ce_viz.core import loss_and_grad_for, softmax, target_distribution, top_class
+from ce_viz.theory import mse_loss_and_grad
 
 __all__ = [
     "ACTIVATIONS",
@@ -206,14 +208,7 @@ def _loss_fn(Y: FloatArray, config: TrainConfig) -> LossFn:
     T are checked once, when it is made (a training loop calls it every step)."""
     if config.loss == "ce":
         return loss_and_grad_for(Y, config.T)
-
-    def mse(o: FloatArray) -> tuple[FloatArray, FloatArray]:
-        p = softmax(o, config.T)
-        d = p - Y
-        pd = np.einsum("...k,...k->...", p, d)[..., None]
-        return 0.5 * np.einsum("...k,...k->...", d, d), p * (d - pd) / config.T
-
-    return mse
+    return partial(mse_loss_and_grad, y=Y, T=config.T)
 
 
 def _losses_and_grad_o(

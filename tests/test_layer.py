@@ -262,3 +262,79 @@ def test_example_weights_name_bad_sizes() -> None:
         example_hidden_weights(3, 3, width=0)
     with pytest.raises(CEVizError, match="at least 1 feature, got D = 0"):
         example_weights(3, 0)
+
+
+def assert_close_as_vectors(analytic: np.ndarray, numeric: np.ndarray) -> None:
+    """Relative error at most RTOL as vectors, ‖a − n‖ / ‖n‖: MSE's gradients have entries
+    near 0 wherever p is sure (its factor p_i), which entry by entry would test little."""
+    assert analytic.shape == numeric.shape
+    assert np.linalg.norm(numeric) > 1e-3
+    err = np.linalg.norm(analytic - numeric) / np.linalg.norm(numeric)
+    assert err <= RTOL, err
+
+
+def reference_mse(o: np.ndarray, y: np.ndarray, T: float) -> float:
+    """Σ (softmax(o / T) − y)², with the softmax written here (not ce_viz's)."""
+    e = np.exp((o - o.max()) / T)
+    return float(np.sum((e / e.sum() - y) ** 2))
+
+
+@pytest.mark.parametrize(("T", "eps", "target"), LINEAR_CASES)
+def test_linear_layer_under_mse_matches_central_differences(
+    rng: np.random.Generator, T: float, eps: float, target: int | list[float]
+) -> None:
+    """With loss="mse" (a training under MSE, followed one layer back) every gradient is
+    that of Σ (p − y)², the "why" view's MSE, and ∂L/∂o is 2J(p − y): p − y is the same
+    as under cross-entropy, the gradients are not."""
+    K, D = 4, 5
+    x, W, b = rng.normal(size=D), rng.normal(size=(K, D)), rng.normal(size=K)
+    r = linear_layer(x, W, b, target, T=T, smoothing=eps, loss="mse")
+    ce = linear_layer(x, W, b, target, T=T, smoothing=eps)
+    y = r.y
+    assert r.loss_name == "mse"
+    assert r.loss == pytest.approx(reference_mse(W @ x + b, y, T), rel=1e-13)
+    assert_close_as_vectors(
+        r.grad_W, central_differences(lambda w: reference_mse(w @ x + b, y, T), W)
+    )
+    assert_close_as_vectors(
+        r.grad_b, central_differences(lambda c: reference_mse(W @ x + c, y, T), b)
+    )
+    assert_close_as_vectors(
+        r.grad_x, central_differences(lambda v: reference_mse(W @ v + b, y, T), x)
+    )
+    assert_close_as_vectors(
+        r.grad_o, central_differences(lambda o: reference_mse(o, y, T), W @ x + b)
+    )
+    J = (np.diag(r.p) - np.outer(r.p, r.p)) / T
+    np.testing.assert_allclose(r.grad_o, 2 * J @ (r.p - y), rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(r.residual, ce.residual)
+    np.testing.assert_allclose(ce.grad_o, ce.residual / T, rtol=1e-13)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_hidden_layer_under_mse_matches_central_differences(
+    rng: np.random.Generator, activation: str
+) -> None:
+    """One hidden layer under MSE: δ and every gradient are those of Σ (p − y)²."""
+    x, params = hidden_case(rng, activation)
+    y = smoothed(2, 4, 0.1)
+
+    def loss(v: np.ndarray, ps: list[np.ndarray]) -> float:
+        W1, b1, W2, b2 = ps
+        return reference_mse(W2 @ sigma(W1 @ v + b1, activation) + b2, y, 0.8)
+
+    r = hidden_layer(x, HiddenWeights(*params), 2, activation, T=0.8, smoothing=0.1, loss="mse")
+    assert r.output.loss_name == "mse"
+    assert r.loss == pytest.approx(loss(x, params), rel=1e-13)
+    for i, grad in enumerate([r.grad_W1, r.grad_b1, r.output.grad_W, r.output.grad_b]):
+
+        def f(a: np.ndarray, i: int = i) -> float:
+            return loss(x, [a if j == i else p for j, p in enumerate(params)])
+
+        assert_close_as_vectors(grad, central_differences(f, params[i]))
+    assert_close_as_vectors(r.grad_x, central_differences(lambda v: loss(v, params), x))
+
+
+def test_an_unknown_loss_is_named() -> None:
+    with pytest.raises(CEVizError, match="the loss must be one of ce, mse, got 'hinge'"):
+        linear_layer([1.0, 2.0], GOOD_W, [0, 0, 0], 0, loss="hinge")  # type: ignore[arg-type]

@@ -214,13 +214,13 @@ def test_a_learning_rate_too_high_oscillates() -> None:
 
 
 def _mse_grad_x(W: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """∂/∂x of ½ Σ (softmax(W x + b) − y)², by central finite differences."""
+    """∂/∂x of Σ (softmax(W x + b) − y)², the app's one MSE, by central finite differences."""
 
     def loss(v: np.ndarray) -> float:
         o = W @ v + b
         p = np.exp(o - o.max())
         p /= p.sum()
-        return 0.5 * float(np.sum((p - y) ** 2))
+        return float(np.sum((p - y) ** 2))
 
     h = 1e-6
     return np.array([(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(len(x))])
@@ -445,6 +445,46 @@ def test_the_hidden_layers_dl_dx_matches_finite_differences() -> None:
     assert np.allclose(_numbers(_line(at, r"\frac{\partial L}{\partial x}")), fd, atol=6e-5)
     assert "train_point_graph" in charts(at)
     assert "train_point_outer" not in charts(at)  # a hidden layer's W2 is (p − y) hᵀ
+
+
+def test_under_mse_the_panel_follows_the_mse_the_training_used() -> None:
+    """A training under MSE is followed one layer back under MSE: the panel writes p − y
+    on a line of its own, then ∂L/∂o = 2J(p − y) and ∂L/∂x, the finite differences of
+    Σ (p − y)² at the point with the trained weights (not cross-entropy's, which the panel
+    showed before, about ten times larger on the mislabelled point); the graph and the
+    outer product name MSE's loss and factor, and the point's arrow is along MSE's −∂L/∂x."""
+    query = {"view": "train", "train_data": "mislabelled", "loss": "mse", "train_steps": "60"}
+    at = run_app(**query)
+    assert [e.value for e in at.error] == []
+    scene = _trained(query)
+    i = scene.data.flipped
+    assert i is not None
+    at.number_input(key="point").set_value(i).run()
+    W, b = scene.run.params[0].W, scene.run.params[0].b
+    x, k = scene.data.X[i], int(scene.data.labels[i])
+    y = np.eye(3)[k]
+    p = _softmax(W @ x + b)
+    fd = _mse_grad_x(W, b, x, y)
+    assert np.allclose(_numbers(_line(at, "p - y =")), p - y, atol=6e-5)
+    grad_o = _numbers(_line(at, r"\frac{\partial L}{\partial o} = 2J(p - y)"))
+    assert np.allclose(grad_o, 2 * (np.diag(p) - np.outer(p, p)) @ (p - y), atol=6e-5)
+    grad_x = _numbers(_line(at, r"\frac{\partial L}{\partial x} = W^\top 2J(p - y)"))
+    assert np.allclose(grad_x, fd, rtol=1e-3, atol=6e-5)
+    ce = linear_layer(x, W, b, k).grad_x
+    assert np.linalg.norm(ce) > 5 * np.linalg.norm(fd)  # what the panel used to show
+    assert any("2J(p − y)" in c.value for c in at.caption)
+    graph, outer = charts(at)["train_point_graph"], charts(at)["train_point_outer"]
+    words = " ".join(a["text"] for a in graph["layout"]["annotations"])
+    assert "L = Σ (p − y)²" in words
+    assert "∂L/∂o = 2J(p − y)" in words
+    assert "log p" not in words
+    assert outer["layout"]["title"]["text"].startswith("∂L/∂W = (2J(p − y)) xᵀ")
+    arrow = [t for t in charts(at)["train_regions"]["data"] if t.get("name") == "−∂L/∂x"]
+    assert arrow, "the chosen point's arrow"
+    ax, ay = plotted(arrow[0]["x"]), plotted(arrow[0]["y"])
+    direction = np.array([ax[1] - ax[0], ay[1] - ay[0]])
+    cos = direction @ -fd / (np.linalg.norm(direction) * np.linalg.norm(fd))
+    assert cos > 0.999
 
 
 def test_the_point_box_writes_the_link_and_the_default_is_the_hardest_pull() -> None:

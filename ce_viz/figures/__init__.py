@@ -17,6 +17,7 @@ from ce_viz.figures.layer import (
     computation_graph_figure,
     digit_gradient_figure,
     digit_image_figure,
+    grad_o_name,
     outer_product_figure,
 )
 from ce_viz.figures.sample import fd_error_figure, gradient_figure, probability_figure
@@ -72,6 +73,7 @@ __all__ = [
     "draws_absolute",
     "fd_error_figure",
     "for_projector",
+    "grad_o_name",
     "gradient_figure",
     "gradient_heatmap",
     "history_figure",

@@ -35,6 +35,7 @@ __all__ = [
     "computation_graph_figure",
     "digit_gradient_figure",
     "digit_image_figure",
+    "grad_o_name",
     "outer_product_figure",
 ]
 
@@ -167,13 +168,26 @@ def _edge(tail: tuple[int, float], head: tuple[int, float], colour: str, gap: in
 _Step = tuple[str, str, ArrayLike, str, list[str], ArrayLike | None]
 
 
-def _grad_o_name(T: float) -> str:
-    return "p − y" if T == 1 else "(p − y)/T"
+def grad_o_name(step: LinearPass) -> str:
+    """How ∂L/∂o is written for ``step``'s loss: ``p − y`` (``(p − y)/T`` at T ≠ 1) under
+    cross-entropy, ``2J(p − y)`` (J = ∂p/∂o, which carries the 1/T) under MSE on p.
+
+    >>> from ce_viz.layer import linear_layer
+    >>> grad_o_name(linear_layer([1.0], [[1.0], [0.0]], [0.0, 0.0], 0, loss="mse"))
+    '2J(p − y)'
+    """
+    if step.loss_name == "mse":
+        return "2J(p − y)"
+    return "p − y" if step.T == 1 else "(p − y)/T"
+
+
+#: The loss under each name, as the graph's last edge writes it.
+_LOSS_TEXT = {"ce": "L = −Σ y log p", "mse": "L = Σ (p − y)²"}
 
 
 def _linear_steps(step: LinearPass, x_name: str) -> list[_Step]:
     """The chain of a linear layer: x → o (W, b) → p → L (y)."""
-    g = _grad_o_name(step.T)
+    g = grad_o_name(step)
     return [
         (x_name, f"{x_name} = " + short_vector(step.x), step.x, "", [], None),
         (
@@ -201,14 +215,21 @@ def _linear_steps(step: LinearPass, x_name: str) -> list[_Step]:
             ],
             step.grad_o,
         ),
-        ("L", f"L = {fmt(step.loss, 4)}", [step.loss], "y", ["↓ L = −Σ y log p"], None),
+        (
+            "L",
+            f"L = {fmt(step.loss, 4)}",
+            [step.loss],
+            "y",
+            [f"↓ {_LOSS_TEXT[step.loss_name]}"],
+            None,
+        ),
     ]
 
 
 def _hidden_steps(step: HiddenLayerPass) -> list[_Step]:
     """The chain of one hidden layer: x → z (W₁, b₁) → h (σ) → o (W₂, b₂) → p → L (y)."""
     out = step.output
-    g = _grad_o_name(out.T)
+    g = grad_o_name(out)
     sigma = "tanh" if step.activation == "tanh" else "ReLU"
     head = [
         ("x", "x = " + short_vector(step.x), step.x, "", [], None),
@@ -309,6 +330,7 @@ def outer_product_figure(
     grad_o: ArrayLike,
     x: ArrayLike,
     names: Sequence[str],
+    factor: str = "p − y",
 ) -> go.Figure:
     """``dL/dW = (p - y) x^T`` as a heatmap: one row per class, labelled with its
     ``p_k - y_k``, one column per input, labelled with its ``x_d``; centred on 0 with the
@@ -324,6 +346,9 @@ def outer_product_figure(
     x : array_like, shape (D,)
         The input, the columns' factors.
     names : sequence of str, length K
+    factor : str
+        How the rows' factor ``dL/do`` is written in the title and on the rows' axis
+        (:func:`grad_o_name`: ``2J(p − y)`` under MSE).
     """
     G = np.asarray(grad_W, dtype=np.float64)
     g = np.asarray(grad_o, dtype=np.float64)
@@ -358,7 +383,7 @@ def outer_product_figure(
     ]
     step = -(-D // MAX_CELL_TEXT_COLUMNS)
     layout = base_layout(
-        "∂L/∂W = (p − y) xᵀ",
+        f"∂L/∂W = ({factor}) xᵀ",
         height=max(300, 140 + 34 * K),
         xaxis=axis(
             tickmode="array",
@@ -374,7 +399,7 @@ def outer_product_figure(
             ticktext=row_labels,
             autorange="reversed",
             automargin=True,
-            title={"text": "class: p − y"},
+            title={"text": f"class: {factor}"},
         ),
         margin={"l": 10, "r": 10},
     )

@@ -23,6 +23,7 @@ from ce_viz.figures import (
     REGIONS_PHONE_HEIGHT,
     computation_graph_figure,
     for_projector,
+    grad_o_name,
     outer_product_figure,
     regions_animation,
 )
@@ -108,11 +109,13 @@ def graph_chart(step: LinearPass | HiddenLayerPass, key: str, whose: str = "") -
 
 
 def outer_chart(step: LinearPass, names: Sequence[str], key: str) -> None:
-    """A linear layer's ∂L/∂W = (p − y) xᵀ as a heatmap with its factors on the axes."""
+    """A linear layer's ∂L/∂W = (p − y) xᵀ (under MSE, (2J(p − y)) xᵀ) as a heatmap with
+    its factors on the axes."""
+    factor = grad_o_name(step)
     chart(
-        outer_product_figure(step.grad_W, step.grad_o, step.x, names),
+        outer_product_figure(step.grad_W, step.grad_o, step.x, names, factor),
         key,
-        "Heatmap of ∂L/∂W = (p − y) xᵀ, one row per class: rows scaled by p − y = "
+        f"Heatmap of ∂L/∂W = ({factor}) xᵀ, one row per class: rows scaled by {factor} = "
         f"{named_values(names, step.grad_o)}; columns by x = "
         f"{', '.join(fmt(v) for v in step.x)}.",
     )

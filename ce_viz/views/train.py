@@ -383,8 +383,10 @@ def _point_panel(
     )
     if state.loss == "mse":
         st.caption(
-            "This training used MSE on p, whose ∂L/∂o is J(p − y); the panel follows "
-            "cross-entropy's p − y, which MSE's gradient starts from."
+            "This training used MSE on p, L = Σ(p − y)², so the panel does too: its ∂L/∂o "
+            "is 2J(p − y), with J = ∂p/∂o the softmax's Jacobian. It starts from the same "
+            "p − y as cross-entropy, whose ∂L/∂o would be p − y itself; compare the two "
+            "columns below. Where p is sure and wrong, J all but vanishes."
         )
     equations, graph = st.columns([3, 2])
     target = target_distribution(data.K, int(data.labels[i]))
@@ -399,31 +401,36 @@ def _point_panel(
 
 
 def _point_equations(state: AppState, step: LinearPass | HiddenLayerPass) -> None:
-    """The point's forward values and gradients, one short equation a line (a hidden
-    layer's vectors are in the graph beside: a column of 32 would not fit)."""
+    """The point's forward values and gradients under the training's loss, one short
+    equation a line (a hidden layer's vectors are in the graph beside: a column of 32
+    would not fit). Under MSE, p − y has a line of its own, before 2J(p − y)."""
     hidden = isinstance(step, HiddenLayerPass)
     out = step.output if hidden else step
     over_t = tex_slash_t(state.T)
-    scaled = rf"{tex_over_t(state.T)}(p - y)"  # (p − y)/T, written before x or h
+    if out.loss_name == "mse":
+        grad = before = "2J(p - y)"
+    else:
+        grad = rf"(p - y){over_t}"
+        before = rf"{tex_over_t(state.T)}(p - y)"  # (p − y)/T, written before x or h
     if hidden:
         st.latex(r"h = \sigma(W_1 x + b_1),\quad o = W_2 h + b_2")
         st.latex(rf"o = {tex_column(out.o)}")
     else:
         st.latex(rf"o = Wx + b = {tex_column(out.o)}")
     st.latex(rf"p = \mathrm{{softmax}}(o{over_t}) = {tex_column(out.p)}")
-    st.latex(rf"\frac{{\partial L}}{{\partial o}} = (p - y){over_t} = {tex_column(out.grad_o)}")
+    if out.loss_name == "mse":
+        st.latex(rf"p - y = {tex_column(out.residual)}")
+    st.latex(rf"\frac{{\partial L}}{{\partial o}} = {grad} = {tex_column(out.grad_o)}")
     if hidden:
-        st.latex(rf"\frac{{\partial L}}{{\partial W_2}} = {scaled}\,h^\top")
-        st.latex(rf"\delta = W_2^\top (p - y){over_t} \odot \sigma'(z)")
+        st.latex(rf"\frac{{\partial L}}{{\partial W_2}} = {before}\,h^\top")
+        st.latex(rf"\delta = W_2^\top {grad} \odot \sigma'(z)")
         st.latex(r"\frac{\partial L}{\partial W_1} = \delta\, x^\top")
         st.latex(
             rf"\frac{{\partial L}}{{\partial x}} = W_1^\top \delta = {tex_column(step.grad_x)}"
         )
         return
     st.latex(
-        rf"\frac{{\partial L}}{{\partial W}} = {scaled}\,x^\top "
+        rf"\frac{{\partial L}}{{\partial W}} = {before}\,x^\top "
         rf"= {tex_matrix(out.grad_W)}"
     )
-    st.latex(
-        rf"\frac{{\partial L}}{{\partial x}} = W^\top (p - y){over_t} = {tex_column(step.grad_x)}"
-    )
+    st.latex(rf"\frac{{\partial L}}{{\partial x}} = W^\top {grad} = {tex_column(step.grad_x)}")
