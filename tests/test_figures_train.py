@@ -27,6 +27,7 @@ from ce_viz.figures.train import (
     regions_figure,
     weights_figure,
 )
+from ce_viz.fmt import fmt_sig
 from ce_viz.train import (
     TrainConfig,
     gradients,
@@ -222,7 +223,24 @@ def test_weight_arrows_are_the_weights_and_their_descent_steps() -> None:
         np.testing.assert_array_equal(plotted(dashed["x"])[:2], np.float32([W[k, 0], head[0]]))
         np.testing.assert_array_equal(plotted(dashed["y"])[:2], np.float32([W[k, 1], head[1]]))
     longest_step = scale * np.max(np.linalg.norm(G, axis=1))
-    assert longest_step == pytest.approx(0.5 * np.max(np.linalg.norm(W, axis=1)))
+    longest_w = np.max(np.linalg.norm(W, axis=1))
+    assert 0.2 * longest_w < longest_step <= 0.5 * longest_w
+    power = 10.0 ** np.floor(np.log10(scale))
+    assert round(scale / power, 9) in (1.0, 2.0, 5.0)  # a round factor, "× 100"
+    assert spec["layout"]["title"]["subtitle"]["text"].endswith(f"× {fmt_sig(scale)}")
+    names = [t["name"] for t in traces]
+    assert names[:2] == ["w₀", "−∂L/∂w₀"]  # class "0": no "w · 0"
+
+
+def test_weight_legend_names_a_named_class_after_its_index() -> None:
+    W = np.array([[1.0, 0.0], [0.0, 1.0]])
+    fig = weights_figure(W, 0.1 * W, ("cat", "1"), (-2, 2), (-2, 2))
+    assert [t["name"] for t in fig.to_dict()["data"]] == [
+        "w₀ · cat",
+        "−∂L/∂w₀ · cat",
+        "w₁",
+        "−∂L/∂w₁",
+    ]
 
 
 def test_weight_axes_hold_the_data_range_and_every_arrow() -> None:

@@ -474,7 +474,7 @@ def digit_image_figure(image: ArrayLike, label: int, predicted: int) -> go.Figur
     }
     x_axis, y_axis = _square_axes(1, [0.0, 1.0], [0.0, 1.0])
     frame = _frame("", img.shape, PALETTE["neutral"], 1)
-    verdict = "right" if label == predicted else "wrong"
+    verdict = "correct" if label == predicted else "wrong"
     layout = base_layout(
         f"Digit {label}, predicted {predicted} ({verdict})",
         height=360,

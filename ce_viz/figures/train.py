@@ -29,7 +29,7 @@ from ce_viz.figures.style import (
     png_uri,
     short_label,
 )
-from ce_viz.fmt import fmt_sig, plotly_text
+from ce_viz.fmt import fmt_sig, plotly_text, subscript
 from ce_viz.scenes import RegionsData, RegionsFrames
 
 __all__ = [
@@ -330,6 +330,19 @@ def _arrow_trace(tails: np.ndarray, heads: np.ndarray, colour: str, dash: str) -
     }
 
 
+def round_scale(value: float) -> float:
+    """The largest of 1, 2 and 5 times a power of ten that is at most ``value`` (> 0).
+
+    >>> round_scale(116.0), round_scale(68.1), round_scale(0.3), round_scale(5.0)
+    (100.0, 50.0, 0.2, 5.0)
+    """
+    power = 10.0 ** np.floor(np.log10(value))
+    for mantissa in (5.0, 2.0, 1.0):
+        if mantissa * power <= value * (1 + 1e-12):
+            return float(mantissa * power)
+    return float(power)  # unreachable: value >= power
+
+
 def weights_figure(
     W: ArrayLike,
     gradient: ArrayLike,
@@ -341,15 +354,18 @@ def weights_figure(
     and from each tip a dashed arrow along −∂L/∂w_k, where a descent step moves it.
 
     The descent arrows are drawn ``scale`` times their length (in the legend and the
-    figure's ``meta``): the longest is half the longest weight vector, or half the axes'
-    width when the weights are all 0. The axes span ``x_range`` and ``y_range`` (the
-    data's), grown to hold every arrow.
+    figure's ``meta``), a round 1, 2 or 5 times a power of ten (a lecturer reads "× 100",
+    not "× 116"): the longest is at most half the longest weight vector (or half the
+    axes' width when the weights are all 0) and over a fifth of it. The axes span
+    ``x_range`` and ``y_range`` (the data's), grown to hold every arrow with its head.
+    The legend names class ``k``'s arrows wₖ and −∂L/∂wₖ (w₀, w₁, ...), followed by the
+    class's name when it is not just ``k`` ("w₀ · cat").
     """
     W, G = np.asarray(W, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
     longest_g = float(np.max(np.hypot(G[:, 0], G[:, 1])))
     longest_w = float(np.max(np.hypot(W[:, 0], W[:, 1])))
     reach = longest_w if longest_w > 0 else (x_range[1] - x_range[0]) / 2
-    scale = 0.5 * reach / longest_g if longest_g > 0 else 0.0
+    scale = round_scale(0.5 * reach / longest_g) if longest_g > 0 else 0.0
     heads = W - scale * G
     traces: list[Spec] = []
     for k, name in enumerate(names):
@@ -357,10 +373,18 @@ def weights_figure(
         w = _arrow_trace(np.zeros((1, 2)), W[k : k + 1], colour, "solid")
         step = _arrow_trace(W[k : k + 1], heads[k : k + 1], colour, "dash")
         short = short_label(name)
-        w |= {"name": f"w · {short}", "legendgroup": str(k), "hoverinfo": "skip"}
-        step |= {"name": f"−∂L/∂w · {short}", "legendgroup": str(k), "hoverinfo": "skip"}
+        named = "" if short == str(k) else f" · {short}"
+        w |= {"name": f"w{subscript(k)}{named}", "legendgroup": str(k), "hoverinfo": "skip"}
+        step |= {
+            "name": f"−∂L/∂w{subscript(k)}{named}",
+            "legendgroup": str(k),
+            "hoverinfo": "skip",
+        }
         traces += [w, step]
     tips = np.vstack([W, heads, np.zeros((1, 2))])
+    # Room for the arrowheads, which reach past their tips (on moons they were cut off).
+    pad = 0.06 * float(np.max(tips.max(axis=0) - tips.min(axis=0)))
+    tips = np.vstack([tips.min(axis=0) - pad, tips.max(axis=0) + pad])
     layout = base_layout(
         "Weight vectors and their descent steps",
         height=560,

@@ -119,10 +119,10 @@ def _on_x() -> None:
 
 def _linear(state: AppState) -> None:
     st.markdown(
-        "**Here the logits are not typed: they come from a linear layer** $o = Wx + b$. "
-        f"Edit the sample $x$; $W$ and $b$ are fixed (drawn once from seed {EXAMPLE_SEED} and "
-        "rounded to one decimal). The number of classes $K$, the true class $k$, $T$ and "
-        "the smoothing are the sidebar's."
+        "**Here the logits are not entered by hand: they come from a linear layer** "
+        f"$o = Wx + b$. Edit the sample $x$; $W$ and $b$ are fixed (drawn once from seed "
+        f"{EXAMPLE_SEED} and rounded to one decimal). The number of classes $K$, the true "
+        "class $k$, $T$ and the smoothing are set in the sidebar."
     )
     _x_box(state)
     W, b = example_weights(state.K, X_FEATURES)

@@ -72,7 +72,8 @@ def render(state: AppState) -> None:
     st.subheader("Watch it learn")
     st.markdown(
         "A classifier on 2-D points, trained by gradient descent. Every step starts from "
-        "$\\partial L/\\partial o = p - y$ for each point and passes it back to the weights. "
+        "each point's $\\partial L/\\partial o$ (cross-entropy's is $p - y$) and passes it "
+        "back to the weights. "
         "The shading is the predicted class, stronger where the model is surer; each "
         "point's size is its pull $\\sum_k |p_k - y_k|$. Press Play to watch the regions "
         "form; click a point to follow it one layer back, below the charts."
@@ -377,9 +378,9 @@ def _point_panel(
         **session.bound("point", shown=i),
     )
     words.markdown(
-        f"Point {i} at $x = ({fmt(step.x[0], 3)}, {fmt(step.x[1], 3)})$, true class "
-        f"**{escape_markdown(name)}**, through the trained model. Each gradient below is "
-        "this one point's: the descent step averages them over the points."
+        f"Point {i} at $x = ({fmt(step.x[0], 3)}, {fmt(step.x[1], 3)})$, label "
+        f"**{escape_markdown(name)}**, through the trained model. These gradients are this "
+        "point's alone; a training step averages them over all the points."
     )
     if state.loss == "mse":
         st.caption(

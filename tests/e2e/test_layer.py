@@ -99,7 +99,7 @@ def test_clicking_a_wrong_digit_opens_it(page: Page, app_url: str) -> None:
     page.goto(f"{app_url}/?view=layer&layer=digits&digit=0")
     wait_for_app(page)
     title = page.locator(".st-key-digit_chart .gtitle")
-    expect(title).to_have_text(f"Digit {d.labels[0]}, predicted {d.labels[0]} (right)")
+    expect(title).to_have_text(f"Digit {d.labels[0]}, predicted {d.labels[0]} (correct)")
     page.locator(".st-key-wrong_pick").get_by_role("radio", name=f"#{pick}", exact=True).click()
     expect(page).to_have_url(re.compile(rf"[?&]digit={pick}(&|$)"), timeout=20000)
     wait_for_app(page)
