@@ -283,6 +283,20 @@ def test_history_draws_the_loss_and_accuracy_on_their_own_axes() -> None:
     assert layout["yaxis2"]["title"]["font"]["color"] == accuracy["line"]["color"]
     assert layout["yaxis2"]["range"][0] == 0
     assert layout["yaxis2"]["range"][1] >= 1
+    # The largest loss sits at 100 %'s height: both axes end the same share above them.
+    top, top2 = layout["yaxis"]["range"][1], layout["yaxis2"]["range"][1]
+    assert layout["yaxis"]["range"][0] == 0
+    assert top / run.loss.max() == pytest.approx(top2 / 1.0)
+
+
+def test_a_diverged_history_keeps_an_automatic_loss_axis() -> None:
+    """A loss that left the float range (the training diverged) draws no inf or NaN range:
+    the axis is taken from the finite losses, or left to Plotly when there are none."""
+    some = history_figure(np.arange(3), [1.0, 4.0, np.inf], [0.5, 0.4, 0.1]).to_dict()
+    assert some["layout"]["yaxis"]["range"] == [0.0, pytest.approx(4.08)]
+    none = history_figure(np.arange(2), [np.nan, np.inf], [0.5, 0.1]).to_dict()
+    assert "range" not in none["layout"]["yaxis"]
+    assert none["layout"]["yaxis"]["rangemode"] == "tozero"
 
 
 def _texts(spec: dict) -> list[str]:

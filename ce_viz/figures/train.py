@@ -404,13 +404,19 @@ def history_figure(
     steps: ArrayLike, loss: ArrayLike, accuracy: ArrayLike, loss_name: str = "loss"
 ) -> go.Figure:
     """The training loss (left axis) and accuracy (right axis, 0 to 100 %) by step, each
-    axis in its curve's colour."""
+    axis in its curve's colour. The loss axis runs from 0 to 1.02 times the largest finite
+    loss, as the accuracy's runs to 1.02: the largest loss and 100 % sit at one height
+    (with two autoranges, 100 % floated above the loss's top gridline)."""
     s = np.asarray(steps)
+    losses = np.asarray(loss, dtype=np.float64)
+    finite = losses[np.isfinite(losses)]
+    top = float(finite.max()) if finite.size else 0.0
+    loss_range = {"range": [0.0, 1.02 * top]} if top > 0 else {"rangemode": "tozero"}
     left = {"type": "scatter", "mode": "lines", "x": s, "xaxis": "x", "yaxis": "y"}
     traces = [
         {
             **left,
-            "y": np.asarray(loss, dtype=np.float64).astype(_F32),
+            "y": losses.astype(_F32),
             "name": loss_name,
             "line": {"color": PALETTE["p"], "width": 4},
         },
@@ -428,7 +434,7 @@ def history_figure(
         xaxis=axis(title={"text": "step"}, automargin=True, anchor="y", domain=[0.0, 0.9]),
         yaxis=axis(
             anchor="x",
-            rangemode="tozero",
+            **loss_range,
             tickfont={"color": PALETTE["p"]},
             title={"text": loss_name, "font": {"color": PALETTE["p"]}},
         ),
