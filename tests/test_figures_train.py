@@ -186,6 +186,17 @@ def test_the_mislabelled_point_is_ringed_and_only_it() -> None:
     assert rings[0]["marker"]["symbol"] == "circle-open"
     clean = _regions("blobs")[0]
     assert not [t for t in clean.to_dict()["data"] if t.get("name") == "mislabelled point"]
+    # When it is also the chosen point (the story's panel opens on it), its ring lies
+    # wholly outside the chosen point's rings and their halo, which hid it.
+    marker = rings[0]["marker"]
+    inner_edge = marker["size"] / 2 - marker["line"]["width"] / 2
+    chosen = chosen_point_traces(data.X[data.flipped], np.ones(2), (-5.0, 5.0), data.flipped)
+    outer_edge = max(
+        t["marker"]["size"] / 2 + t["marker"]["line"]["width"] / 2
+        for t in chosen
+        if t.get("mode") == "markers" and t["marker"].get("symbol") == "circle-open"
+    )
+    assert inner_edge > outer_edge
 
 
 def test_legend_names_the_classes_escaped() -> None:

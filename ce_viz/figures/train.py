@@ -161,8 +161,14 @@ def _point_traces(data: RegionsData) -> list[Spec]:
     return traces
 
 
+#: The mislabelled point's ring, in pixels across.
+MISLABELLED_RING = 42
+
+
 def _ring_trace(X: np.ndarray, index: int) -> Spec:
-    """A ring round the mislabelled point."""
+    """A ring round the mislabelled point, wider than the chosen point's rings and their
+    white halo (size 30, reaching 18 px out): that story's panel opens on this point, and
+    a ring inside them was all but hidden."""
     return {
         "type": "scatter",
         "mode": "markers",
@@ -171,7 +177,7 @@ def _ring_trace(X: np.ndarray, index: int) -> Spec:
         "name": "mislabelled point",
         "marker": {
             "symbol": "circle-open",
-            "size": 26,
+            "size": MISLABELLED_RING,
             "color": PALETTE["lower"],
             "line": {"width": 3},
         },
