@@ -26,7 +26,8 @@ a shared machine hits them alike; medians are compared.
   alone at the default settings (``time.process_time``, the mean of ``PART_CALLS`` calls
   after one, BLAS on one thread as the app sets it): ``train.train``, all of
   ``scenes.train_scene`` (the training, the 25 snapshots on the grid, the pulls) and
-  ``figures.regions_animation`` (the PNG frames and the animated figure).
+  ``figures.regions_animation`` (the PNG frames and the animated figure), and
+  ``style.png_uri`` on one 60 x 60 frame (the last).
 
 Targets (issue "One layer back, and a classifier you can watch learn"): each rerun at most
 5x the minimal app; every page's figures under 1 MB. The exit status is 0 when all are met.
@@ -89,6 +90,8 @@ def parts() -> dict[str, float]:
 
     from ce_viz import scenes, train
     from ce_viz.figures import regions_animation
+    from ce_viz.figures.style import png_uri
+    from ce_viz.figures.train import region_palette, region_shades
     from ce_viz.state import AppState
 
     state = AppState(view="train")
@@ -97,10 +100,13 @@ def parts() -> dict[str, float]:
     assert scene.regions is not None
     assert scene.frames is not None
     regions, frames = scene.regions, scene.frames
+    frame = region_shades(frames.top[-1], frames.p_top[-1], data.K)[::-1]
+    palette = region_palette(data.K)
     pieces: dict[str, Callable[[], object]] = {
         "train.train": lambda: train.train(data.X, data.labels, data.K, config),
         "scenes.train_scene": lambda: scenes.train_scene(state),
         "figures.regions_animation": lambda: regions_animation(regions, frames),
+        "style.png_uri, one frame": lambda: png_uri(frame, palette),
     }
     spent = {}
     with threadpool_limits(limits=1, user_api="blas"):  # after NumPy is loaded, or no effect
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"where a retrain's time goes, default settings (CPU, mean of {PART_CALLS} calls):")
     for name, ms in parts().items():
-        print(f"  {name:<26} {ms:6.1f} ms")
+        print(f"  {name:<26} {ms:6.3f} ms")
     print()
     print(
         f"targets: every rerun <= {CPU_TARGET:g}x the minimal app, every page's figures "
