@@ -23,6 +23,7 @@ __all__ = [
     "named_values",
     "plotly_text",
     "quote",
+    "round_number",
     "shorten",
     "tex",
     "tex_column",
@@ -304,6 +305,27 @@ def named_values(names: Sequence[str], values: Sequence[float], limit: int = 10)
     shown = ", ".join(f"{name} {fmt(float(v))}" for name, v in pairs)
     more = len(values) - limit
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+def round_number(x: float, up: bool, mantissas: Sequence[float] = (1.0, 2.0, 5.0)) -> float:
+    """The round number next to ``x``: a mantissa from ``mantissas`` (in [1, 10), rising)
+    times a power of ten, the smallest at least ``x`` (``up``) or the largest at most ``x``;
+    0 for anything but a finite positive ``x``. For a chart's steps and scales, which a
+    reader takes in at a glance ("× 100", levels 0.25 apart).
+
+    >>> round_number(116.0, up=False), round_number(0.3, up=False), round_number(5.0, up=False)
+    (100.0, 0.2, 5.0)
+    >>> round_number(0.53, up=True, mantissas=(1.0, 2.0, 2.5, 5.0)), round_number(0.0, up=True)
+    (1.0, 0.0)
+    """
+    if not (math.isfinite(x) and x > 0):
+        return 0.0
+    power = 10.0 ** math.floor(math.log10(x))
+    if power > x:  # log10 rounded up to the next integer just below a power of ten
+        power /= 10.0
+    if up:
+        return next(m * power for m in (*mantissas, 10.0) if m * power >= x)
+    return next((m * power for m in reversed(mantissas) if m * power <= x), power)
 
 
 def fmt_sig(x: float, digits: int = 3) -> str:

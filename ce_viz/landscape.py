@@ -55,6 +55,7 @@ from ce_viz.core import (
     log_softmax,
     softmax,
 )
+from ce_viz.fmt import round_number
 
 __all__ = [
     "ABSOLUTE_LIMIT",
@@ -652,9 +653,7 @@ def contour_levels(values: ArrayLike, most: int = 24) -> tuple[float, float, flo
     lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 1.0)
     if not hi > lo:
         return lo, lo, 1.0
-    raw = (hi - lo) / (most + 1)
-    power = 10.0 ** np.floor(np.log10(raw))
-    size = float(next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw))
+    size = round_number((hi - lo) / (most + 1), up=True, mantissas=(1.0, 2.0, 2.5, 5.0))
     start = float(np.floor(lo / size) + 1) * size
     end = float(np.ceil(hi / size) - 1) * size
     return start, max(end, start), size

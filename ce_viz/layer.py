@@ -14,8 +14,9 @@ cross-entropy ``(p - y)/T``) by the chain rule:
   ``delta = W2^T (dL/do) * sigma'(z)``, so ``dL/dW1 = delta x^T``, ``dL/db1 = delta`` and
   ``dL/dx = W1^T delta``.
 
-The softmax, the loss and ``dL/do`` come from :mod:`ce_viz.core`; the checks of the logits,
-the temperature and the target from :mod:`ce_viz._checks`.
+The softmax, the loss and ``dL/do`` come from :mod:`ce_viz.core` (MSE's from
+:mod:`ce_viz.theory`); the checks of the logits, the temperature and the target from
+:mod:`ce_viz._checks`.
 """
 
 from __future__ import annotations

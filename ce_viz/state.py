@@ -636,7 +636,7 @@ TRAIN_PRESETS: dict[str, tuple[str, dict[str, str]]] = {
             "train_steps": "500",
         },
     ),
-    # MSE on p barely moves a confidently wrong point: its pull is near zero.
+    # MSE on p barely moves a confidently wrong point: its p − y is large, its ∂L/∂x near 0.
     "mislabelled_mse": (
         "One mislabelled point: CE vs MSE",
         {"train_data": "mislabelled", "loss": "mse", "train_lr": "1", "train_steps": "300"},

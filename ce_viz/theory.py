@@ -6,7 +6,7 @@ NumPy only. Each function is the formula a view states, so the page and the test
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +57,7 @@ __all__ = [
     "mse_grad",
     "mse_loss",
     "mse_loss_and_grad",
+    "mse_loss_and_grad_for",
     "naive_softmax",
     "overflow_threshold",
     "overflow_thresholds",
@@ -114,10 +115,39 @@ def mse_loss_and_grad(
     ([0.5], [[-0.5, 0.5]])
     """
     o = check_logits(logits)
+    return _mse(o, check_y(y, o.shape), check_temperature(T))
+
+
+def mse_loss_and_grad_for(
+    y: ArrayLike, T: float = 1.0
+) -> Callable[[ArrayLike], tuple[FloatArray, FloatArray]]:
+    """:func:`mse_loss_and_grad` as a function of the logits alone, the targets ``y``
+    (n, K) and ``T`` checked once (the logits each call): what a training loop under MSE
+    calls at every step, as ``core.loss_and_grad_for`` is for cross-entropy.
+
+    >>> step = mse_loss_and_grad_for([[1.0, 0.0]])
+    >>> [a.tolist() for a in step([[0.0, 0.0]])]
+    [[0.5], [[-0.5, 0.5]]]
+    """
+    y_arr = check_y(y, np.shape(y))
     t = check_temperature(T)
-    y_arr = check_y(y, o.shape)
+
+    def step(logits: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        o = check_logits(logits)
+        if o.shape != y_arr.shape:
+            raise CEVizError(
+                f"logits of shape {o.shape} do not match targets of shape {y_arr.shape}"
+            )
+        return _mse(o, y_arr, t)
+
+    return step
+
+
+def _mse(o: FloatArray, y: FloatArray, t: float) -> tuple[FloatArray, FloatArray]:
+    """:func:`mse_loss_and_grad` of checked inputs: one softmax, ``Σ (p − y)²`` and
+    ``2 J (p − y)``."""
     p = softmax(o, t)
-    diff = p - y_arr
+    diff = p - y
     d = 2.0 * diff
     return (diff**2).sum(axis=-1), p * (d - (p * d).sum(axis=-1, keepdims=True)) / t
 

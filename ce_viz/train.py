@@ -14,7 +14,7 @@ boundary costs nothing, only tilting it steeply does). The per-point loss is on
 
 * ``"ce"``: the cross-entropy, ``∂L/∂o = (p − y) / T`` (the core's ``grad_logits``).
 * ``"mse"``: ``Σ_k (p_k − y_k)²``, ``∂L/∂o = 2 J (p − y)`` with the softmax's Jacobian
-  ``J = (diag p − p pᵀ) / T`` (``theory.mse_loss_and_grad``, the "why" view's MSE): near
+  ``J = (diag p − p pᵀ) / T`` (``theory.mse_loss_and_grad_for``, the "why" view's MSE): near
   zero when ``p`` is confidently wrong, so such points learn slowly.
 
 Backward: ``∂L/∂W = (∂L/∂o)ᵀ x`` summed over the batch, ``∂L/∂b = ∂L/∂o``,
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -42,7 +41,8 @@ from ce_viz._checks import (
     is_index,
 )
 from ce_viz.core import loss_and_grad_for, softmax, target_distribution, top_class
-from ce_viz.theory import mse_loss_and_grad
+from ce_viz.layer import LossName
+from ce_viz.theory import mse_loss_and_grad_for
 
 __all__ = [
     "ACTIVATIONS",
@@ -108,7 +108,7 @@ class TrainConfig:
     l2: float = 0.0
     smoothing: float = 0.0
     T: float = 1.0
-    loss: str = "ce"
+    loss: LossName = "ce"
     seed: int = 0
 
 
@@ -208,7 +208,7 @@ def _loss_fn(Y: FloatArray, config: TrainConfig) -> LossFn:
     T are checked once, when it is made (a training loop calls it every step)."""
     if config.loss == "ce":
         return loss_and_grad_for(Y, config.T)
-    return partial(mse_loss_and_grad, y=Y, T=config.T)
+    return mse_loss_and_grad_for(Y, config.T)
 
 
 def _losses_and_grad_o(

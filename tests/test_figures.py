@@ -10,6 +10,8 @@ import io
 import json
 import math
 import re
+import struct
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -993,11 +995,29 @@ def test_png_uri_decodes_to_its_indices_and_palette(
     pixels = rng.integers(0, entries, size=(rows, columns), dtype=np.uint8)
     palette = rng.integers(0, 256, size=(entries, 4), dtype=np.uint8)
     uri = png_uri(pixels, palette)
-    with Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))) as image:
-        image.load()  # checks every chunk's CRC and the deflate stream
+    png = base64.b64decode(uri.split(",", 1)[1])
+    assert _png_chunks(png) == [b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"]
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()  # reads the deflate stream (Pillow skips some chunks' CRCs)
         assert (image.mode, image.size) == ("P", (columns, rows))
         assert np.array_equal(np.asarray(image), pixels)
         assert np.array_equal(np.asarray(image.convert("RGBA")), palette[pixels])
+
+
+def _png_chunks(png: bytes) -> list[bytes]:
+    """The chunk types of a PNG in order, each chunk's CRC-32 checked here (Pillow does not
+    check every chunk's), and nothing after the IEND chunk."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    at, kinds = 8, []
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind, data = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", png[at + 8 + length : at + 12 + length])
+        assert crc == zlib.crc32(kind + data), kind
+        kinds.append(kind)
+        at += 12 + length
+    assert at == len(png)
+    return kinds
 
 
 def test_png_uri_of_a_non_contiguous_view_is_the_view() -> None:
@@ -1011,17 +1031,25 @@ def test_png_uri_of_a_non_contiguous_view_is_the_view() -> None:
 @pytest.mark.parametrize(
     ("pixels", "palette", "message"),
     [
-        (np.zeros(3), np.zeros((1, 4)), "(rows, columns)"),
-        (np.zeros((2, 2)), np.zeros((1, 3)), "(entries, 4)"),
-        (np.full((2, 2), 2), np.zeros((2, 4)), "palette's 2 entries"),
-        (np.zeros((2, 2)), np.zeros((257, 4)), "at most 256"),
-        (np.zeros((2, 2)), np.zeros((0, 4)), "at most 256"),
+        (np.zeros(3, int), np.zeros((1, 4), int), "(rows, columns)"),
+        (np.zeros((0, 2), int), np.zeros((1, 4), int), "(rows, columns)"),
+        (np.zeros((2, 2), int), np.zeros((1, 3), int), "(entries, 4)"),
+        (np.full((2, 2), 2), np.zeros((2, 4), int), "palette's 2 entries"),
+        (np.full((2, 2), 300), np.zeros((256, 4), int), "palette's 256 entries"),
+        (np.full((2, 2), -1), np.zeros((2, 4), int), "palette's 2 entries"),
+        (np.zeros((2, 2), int), np.zeros((257, 4), int), "at most 256"),
+        (np.zeros((2, 2), int), np.zeros((0, 4), int), "at most 256"),
+        (np.zeros((2, 2), int), np.full((1, 4), 256), "bytes, 0 to 255"),
+        (np.zeros((2, 2)), np.zeros((1, 4), int), "whole numbers"),
+        (np.zeros((2, 2), int), np.full((1, 4), 0.5), "whole numbers"),
     ],
 )
 def test_png_uri_refuses_what_no_png_can_hold(
     pixels: np.ndarray, palette: np.ndarray, message: str
 ) -> None:
-    """An index beyond the palette, a palette past 256 entries or not RGBA, or pixels that
-    are not a 2-D image: a named error, not a PNG that browsers would reject."""
+    """An index beyond the palette or negative, a palette past 256 entries, not RGBA or not
+    bytes, fractions, or pixels that are not a 2-D image with a row and a column: a named
+    error, checked before any cast to bytes (300 would have become 44), not a PNG that
+    browsers would reject or draw wrong."""
     with pytest.raises(ValueError, match=re.escape(message)):
         png_uri(pixels, palette)

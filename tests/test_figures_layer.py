@@ -16,6 +16,7 @@ from ce_viz.figures.layer import (
     computation_graph_figure,
     digit_gradient_figure,
     digit_image_figure,
+    outer_factor,
     outer_product_figure,
     short_vector,
 )
@@ -326,3 +327,25 @@ def test_digit_grid_images_are_large_on_a_wide_screen() -> None:
         x0, x1 = layout[f"xaxis{suffix}"]["domain"]
         y0, y1 = layout[f"yaxis{suffix}"]["domain"]
         assert min((x1 - x0) * plot_width, (y1 - y0) * plot_height) >= 160
+
+
+@pytest.mark.parametrize(
+    ("T", "loss", "title", "rows"),
+    [
+        (1.0, "ce", "∂L/∂W = (p − y) xᵀ", "class: p − y"),
+        (2.0, "ce", "∂L/∂W = (p − y) xᵀ", "class: p − y"),
+        (2.0, "mse", "∂L/∂W = (2J(p − y)) xᵀ", "class: 2J(p − y)"),
+    ],
+)
+def test_outer_product_names_its_factor_once(T: float, loss: str, title: str, rows: str) -> None:
+    """The outer product's title and rows' axis name ∂L/∂o's factor as the loss has it,
+    with one pair of brackets (at T ≠ 1 "((p − y)/T) xᵀ" read badly; the cells carry the
+    1/T); the graph beside it keeps the /T in its words."""
+    step = linear_layer(LINEAR.x, [[1.0, 0.0, 0.5], [0.0, 1.0, -1.0]], [0.0, 0.1], 1, T, loss=loss)
+    spec = outer_product_figure(step.grad_W, step.grad_o, step.x, ["a", "b"], outer_factor(step))
+    layout = spec.to_dict()["layout"]
+    assert layout["title"]["text"] == title
+    assert layout["yaxis"]["title"]["text"] == rows
+    graph = computation_graph_figure(step).to_dict()["layout"]["annotations"]
+    words = " ".join(a["text"] for a in graph)
+    assert ("(p − y)/T" in words) == (loss == "ce" and T != 1)

@@ -271,6 +271,21 @@ def test_weight_axes_hold_the_data_range_and_every_arrow() -> None:
         assert np.all((y0 <= ys) & (ys <= y1))
 
 
+def test_weight_arrows_beyond_the_data_keep_room_for_their_heads() -> None:
+    """Weights that reach past the data's range set the axes; every tip stays 5 % of the
+    span inside them, room for its arrowhead (on moons the heads were cut off)."""
+    W = np.array([[3.0, 0.5], [-0.5, 3.0], [-3.0, -3.0]])
+    fig = weights_figure(W, 0.2 * W, ("0", "1", "2"), (-1.0, 1.0), (-1.0, 1.0))
+    layout = fig.to_dict()["layout"]
+    (x0, x1), (y0, y1) = layout["xaxis"]["range"], layout["yaxis"]["range"]
+    room = 0.05 * max(x1 - x0, y1 - y0)
+    for trace in fig.to_dict()["data"]:
+        xs, ys = plotted(trace["x"]), plotted(trace["y"])
+        xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(ys)]
+        assert np.all((x0 + room <= xs) & (xs <= x1 - room))
+        assert np.all((y0 + room <= ys) & (ys <= y1 - room))
+
+
 def test_zero_gradient_draws_no_step_and_no_nan() -> None:
     """At a minimum (∂L/∂w = 0) the descent arrows have no length and the scale is 0."""
     W = np.array([[1.0, 0.0], [0.0, 1.0]])
@@ -305,6 +320,9 @@ def test_a_diverged_history_keeps_an_automatic_loss_axis() -> None:
     the axis is taken from the finite losses, or left to Plotly when there are none."""
     some = history_figure(np.arange(3), [1.0, 4.0, np.inf], [0.5, 0.4, 0.1]).to_dict()
     assert some["layout"]["yaxis"]["range"] == [0.0, pytest.approx(4.08)]
+    # 1e300 is a float64 but drawn (float32) it is inf: the axis ignores it too.
+    huge = history_figure(np.arange(3), [1.0, 4.0, 1e300], [0.5, 0.4, 0.1]).to_dict()
+    assert huge["layout"]["yaxis"]["range"] == [0.0, pytest.approx(4.08)]
     none = history_figure(np.arange(2), [np.nan, np.inf], [0.5, 0.1]).to_dict()
     assert "range" not in none["layout"]["yaxis"]
     assert none["layout"]["yaxis"]["rangemode"] == "tozero"

@@ -20,6 +20,7 @@ from ce_viz.fmt import (
     fmt_signed,
     latex_document,
     plotly_text,
+    round_number,
     tex,
     tex_vector,
     url_number,
@@ -383,3 +384,27 @@ def test_latex_download_allows_a_vector_of_every_class(K: int) -> None:
         assert len(found) == 1
         assert int(found[0]) >= K
         assert doc.index("MaxMatrixCols") < doc.index(r"\begin{document}")
+
+
+@settings(max_examples=300)
+@given(st.floats(min_value=1e-300, max_value=1e300))
+def test_round_number_is_a_round_neighbour(x: float) -> None:
+    """Down: the largest of 1, 2 and 5 times a power of ten at most x (so over x / 2.5);
+    up: the smallest of 1, 2, 2.5 and 5 times one at least x (so under 2x)."""
+    down = round_number(x, up=False)
+    up = round_number(x, up=True, mantissas=(1.0, 2.0, 2.5, 5.0))
+    assert x / 2.5 < down <= x
+    assert x <= up < 2 * x
+    for value, ladder in ((down, (1.0, 2.0, 5.0)), (up, (1.0, 2.0, 2.5, 5.0, 10.0))):
+        power = 10.0 ** math.floor(math.log10(value))
+        assert any(math.isclose(value, m * power, rel_tol=1e-12) for m in ladder)
+
+
+@pytest.mark.parametrize("x", [0.0, -3.0, INF, -INF, NAN])
+def test_round_number_of_no_positive_number_is_zero(x: float) -> None:
+    assert round_number(x, up=False) == round_number(x, up=True) == 0.0
+
+
+@pytest.mark.parametrize("x", [1e-5, 0.01, 1.0, 100.0, 1e12])
+def test_round_number_keeps_a_power_of_ten(x: float) -> None:
+    assert round_number(x, up=False) == round_number(x, up=True) == x

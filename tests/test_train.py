@@ -276,3 +276,20 @@ def test_snapshots_evaluated_together_match_each_alone(config: TrainConfig) -> N
         np.testing.assert_allclose(p_top[m], alone.max(axis=-1), rtol=2e-7, atol=1e-7)
         size = point_pull(params, d.X, d.labels, d.K, config).size
         np.testing.assert_allclose(pulls[m], size, rtol=1e-13, atol=1e-15)
+
+
+def test_the_mse_objective_is_the_mean_of_the_sum_of_squares() -> None:
+    """Under MSE the objective is the mean over the points of Σ (p − y)², the why view's
+    MSE (a softmax written here), plus the L2 term; not ½ Σ, the training's own MSE
+    before the app had one."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(30, 2))
+    labels = rng.integers(0, 3, size=30)
+    params = (Layer(rng.normal(size=(3, 2)), rng.normal(size=3)),)
+    config = TrainConfig(loss="mse", T=0.7, smoothing=0.1, l2=0.01)
+    Y = targets(labels, 3, 0.1)
+    o = (X @ params[0].W.T + params[0].b) / 0.7
+    p = np.exp(o - o.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    want = np.mean(np.sum((p - Y) ** 2, axis=1)) + 0.005 * np.sum(params[0].W ** 2)
+    assert objective(params, X, Y, config) == pytest.approx(want, rel=1e-13)

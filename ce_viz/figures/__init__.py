@@ -18,6 +18,7 @@ from ce_viz.figures.layer import (
     digit_gradient_figure,
     digit_image_figure,
     grad_o_name,
+    outer_factor,
     outer_product_figure,
 )
 from ce_viz.figures.sample import fd_error_figure, gradient_figure, probability_figure
@@ -80,6 +81,7 @@ __all__ = [
     "jacobian_figure",
     "landscape_figure",
     "loss_histogram",
+    "outer_factor",
     "outer_product_figure",
     "probability_figure",
     "regions_animation",

@@ -36,6 +36,7 @@ __all__ = [
     "digit_gradient_figure",
     "digit_image_figure",
     "grad_o_name",
+    "outer_factor",
     "outer_product_figure",
 ]
 
@@ -179,6 +180,18 @@ def grad_o_name(step: LinearPass) -> str:
     if step.loss_name == "mse":
         return "2J(p − y)"
     return "p − y" if step.T == 1 else "(p − y)/T"
+
+
+def outer_factor(step: LinearPass) -> str:
+    """The rows' factor as the outer product's title and axis write it: ``p − y`` under
+    cross-entropy (at T ≠ 1 the cells carry its 1/T; "((p − y)/T) xᵀ" read badly),
+    ``2J(p − y)`` under MSE.
+
+    >>> from ce_viz.layer import linear_layer
+    >>> outer_factor(linear_layer([1.0], [[1.0], [0.0]], [0.0, 0.0], 0, T=2.0))
+    'p − y'
+    """
+    return grad_o_name(step) if step.loss_name == "mse" else "p − y"
 
 
 #: The loss under each name, as the graph's last edge writes it.
@@ -332,8 +345,9 @@ def outer_product_figure(
     names: Sequence[str],
     factor: str = "p − y",
 ) -> go.Figure:
-    """``dL/dW = (p - y) x^T`` as a heatmap: one row per class, labelled with its
-    ``p_k - y_k``, one column per input, labelled with its ``x_d``; centred on 0 with the
+    """``dL/dW = (dL/do) x^T`` as a heatmap: one row per class, labelled with its
+    ``(dL/do)_k`` (``p_k - y_k`` under cross-entropy at T = 1), one column per input,
+    labelled with its ``x_d``; centred on 0 with the
     signed scale of every figure. With at most ``MAX_CELL_TEXT_COLUMNS`` columns the values
     are written in the cells (two decimals, so that three columns fit a phone's width; the
     hover has four) and need no colour bar; with more, the colour bar reads them.
@@ -342,13 +356,14 @@ def outer_product_figure(
     ----------
     grad_W : array_like, shape (K, D)
     grad_o : array_like, shape (K,)
-        ``p - y`` (or ``(p - y)/T``), the rows' factors.
+        ``dL/do``: ``(p - y)/T`` under cross-entropy, ``2 J (p - y)`` under MSE; the rows'
+        factors.
     x : array_like, shape (D,)
         The input, the columns' factors.
     names : sequence of str, length K
     factor : str
         How the rows' factor ``dL/do`` is written in the title and on the rows' axis
-        (:func:`grad_o_name`: ``2J(p − y)`` under MSE).
+        (:func:`outer_factor`).
     """
     G = np.asarray(grad_W, dtype=np.float64)
     g = np.asarray(grad_o, dtype=np.float64)

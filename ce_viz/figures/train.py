@@ -29,7 +29,7 @@ from ce_viz.figures.style import (
     png_uri,
     short_label,
 )
-from ce_viz.fmt import fmt_sig, plotly_text, subscript
+from ce_viz.fmt import fmt_sig, plotly_text, round_number, subscript
 from ce_viz.scenes import RegionsData, RegionsFrames
 
 __all__ = [
@@ -336,19 +336,6 @@ def _arrow_trace(tails: np.ndarray, heads: np.ndarray, colour: str, dash: str) -
     }
 
 
-def round_scale(value: float) -> float:
-    """The largest of 1, 2 and 5 times a power of ten that is at most ``value`` (> 0).
-
-    >>> round_scale(116.0), round_scale(68.1), round_scale(0.3), round_scale(5.0)
-    (100.0, 50.0, 0.2, 5.0)
-    """
-    power = 10.0 ** np.floor(np.log10(value))
-    for mantissa in (5.0, 2.0, 1.0):
-        if mantissa * power <= value * (1 + 1e-12):
-            return float(mantissa * power)
-    return float(power)  # unreachable: value >= power
-
-
 def weights_figure(
     W: ArrayLike,
     gradient: ArrayLike,
@@ -360,10 +347,11 @@ def weights_figure(
     and from each tip a dashed arrow along −∂L/∂w_k, where a descent step moves it.
 
     The descent arrows are drawn ``scale`` times their length (in the legend and the
-    figure's ``meta``), a round 1, 2 or 5 times a power of ten (a lecturer reads "× 100",
-    not "× 116"): the longest is at most half the longest weight vector (or half the
-    axes' width when the weights are all 0) and over a fifth of it. The axes span
-    ``x_range`` and ``y_range`` (the data's), grown to hold every arrow with its head.
+    figure's ``meta``), a round 1, 2 or 5 times a power of ten (``fmt.round_number``: a
+    lecturer reads "× 100", not "× 116"): the longest is at most half the longest weight
+    vector (or half the axes' width when the weights are all 0) and over a fifth of it.
+    The axes span ``x_range`` and ``y_range`` (the data's), grown to hold every arrow with
+    its head.
     The legend names class ``k``'s arrows wₖ and −∂L/∂wₖ (w₀, w₁, ...), followed by the
     class's name when it is not just ``k`` ("w₀ · cat").
     """
@@ -371,7 +359,7 @@ def weights_figure(
     longest_g = float(np.max(np.hypot(G[:, 0], G[:, 1])))
     longest_w = float(np.max(np.hypot(W[:, 0], W[:, 1])))
     reach = longest_w if longest_w > 0 else (x_range[1] - x_range[0]) / 2
-    scale = round_scale(0.5 * reach / longest_g) if longest_g > 0 else 0.0
+    scale = round_number(0.5 * reach / longest_g, up=False) if longest_g > 0 else 0.0
     heads = W - scale * G
     traces: list[Spec] = []
     for k, name in enumerate(names):
@@ -406,23 +394,29 @@ def weights_figure(
     return figure(traces, layout)
 
 
+#: The history's axes end this share above their largest value (the loss's, 100 %).
+HEADROOM = 1.02
+
+
 def history_figure(
     steps: ArrayLike, loss: ArrayLike, accuracy: ArrayLike, loss_name: str = "loss"
 ) -> go.Figure:
     """The training loss (left axis) and accuracy (right axis, 0 to 100 %) by step, each
-    axis in its curve's colour. The loss axis runs from 0 to 1.02 times the largest finite
-    loss, as the accuracy's runs to 1.02: the largest loss and 100 % sit at one height
-    (with two autoranges, 100 % floated above the loss's top gridline)."""
+    axis in its curve's colour. The loss axis runs from 0 to ``HEADROOM`` times the largest
+    finite loss drawn, as the accuracy's runs to ``HEADROOM``: the largest loss and 100 %
+    sit at one height (with two autoranges, 100 % floated above the loss's top gridline).
+    """
     s = np.asarray(steps)
-    losses = np.asarray(loss, dtype=np.float64)
+    with np.errstate(over="ignore"):  # past float32's range a loss is drawn as inf
+        losses = np.asarray(loss, dtype=np.float64).astype(_F32)
     finite = losses[np.isfinite(losses)]
-    top = float(finite.max()) if finite.size else 0.0
-    loss_range = {"range": [0.0, 1.02 * top]} if top > 0 else {"rangemode": "tozero"}
+    top = HEADROOM * float(finite.max()) if finite.size else 0.0
+    loss_range = {"range": [0.0, top]} if top > 0 else {"rangemode": "tozero"}
     left = {"type": "scatter", "mode": "lines", "x": s, "xaxis": "x", "yaxis": "y"}
     traces = [
         {
             **left,
-            "y": losses.astype(_F32),
+            "y": losses,
             "name": loss_name,
             "line": {"color": PALETTE["p"], "width": 4},
         },
@@ -449,7 +443,7 @@ def history_figure(
             overlaying="y",
             side="right",
             showgrid=False,
-            range=[0, 1.02],
+            range=[0, HEADROOM],
             tickformat=".0%",
             dtick=0.25,
             tickfont={"color": PALETTE["y"]},

@@ -23,7 +23,7 @@ from ce_viz.figures import (
     REGIONS_PHONE_HEIGHT,
     computation_graph_figure,
     for_projector,
-    grad_o_name,
+    outer_factor,
     outer_product_figure,
     regions_animation,
 )
@@ -111,7 +111,7 @@ def graph_chart(step: LinearPass | HiddenLayerPass, key: str, whose: str = "") -
 def outer_chart(step: LinearPass, names: Sequence[str], key: str) -> None:
     """A linear layer's ∂L/∂W = (p − y) xᵀ (under MSE, (2J(p − y)) xᵀ) as a heatmap with
     its factors on the axes."""
-    factor = grad_o_name(step)
+    factor = outer_factor(step)
     chart(
         outer_product_figure(step.grad_W, step.grad_o, step.x, names, factor),
         key,

@@ -386,8 +386,8 @@ def _point_panel(
         st.caption(
             "This training used MSE on p, L = Σ(p − y)², so the panel does too: its ∂L/∂o "
             "is 2J(p − y), with J = ∂p/∂o the softmax's Jacobian. It starts from the same "
-            "p − y as cross-entropy, whose ∂L/∂o would be p − y itself; compare the two "
-            "columns below. Where p is sure and wrong, J all but vanishes."
+            "p − y as cross-entropy, whose ∂L/∂o is p − y itself (over T); compare the "
+            "p − y and ∂L/∂o vectors below. Where p is sure and wrong, J all but vanishes."
         )
     equations, graph = st.columns([3, 2])
     target = target_distribution(data.K, int(data.labels[i]))
