@@ -9,7 +9,9 @@ caller outside the package meets them through the public functions. ``CEVizError
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Real
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -33,6 +35,7 @@ __all__ = [
     "check_temperature",
     "check_values",
     "check_y",
+    "fixed_targets",
     "is_index",
 ]
 
@@ -298,3 +301,36 @@ def check_values(values: ArrayLike, what: str) -> FloatArray:
     if v.ndim != 1 or v.size == 0 or not np.all(np.isfinite(v)):
         raise CEVizError(f"{what} must be a non-empty 1-D array of finite numbers")
     return v
+
+
+Result = TypeVar("Result")
+
+
+def fixed_targets(
+    kernel: Callable[[FloatArray, FloatArray, float], Result], y: ArrayLike, T: float
+) -> Callable[[ArrayLike], Result]:
+    """``kernel(o, y, t)`` of checked inputs as a function of the logits alone: the targets
+    ``y`` (n, K) and ``T`` checked once, when it is made, the logits at each call (numbers,
+    finite, the targets' shape). What a training loop calls at every step on the same data
+    (``core.loss_and_grad_for``, ``theory.mse_loss_and_grad_for``).
+
+    >>> step = fixed_targets(lambda o, y, t: float((o * y).sum() / t), [[0.0, 1.0]], 2.0)
+    >>> step([[5.0, 3.0]])
+    1.5
+    >>> step([[5.0, 3.0, 1.0]])
+    Traceback (most recent call last):
+    ...
+    ce_viz.core.CEVizError: logits of shape (1, 3) do not match targets of shape (1, 2)
+    """
+    y_arr = check_y(y, np.shape(y))
+    t = check_temperature(T)
+
+    def step(logits: ArrayLike) -> Result:
+        o = check_logits(logits)
+        if o.shape != y_arr.shape:
+            raise CEVizError(
+                f"logits of shape {o.shape} do not match targets of shape {y_arr.shape}"
+            )
+        return kernel(o, y_arr, t)
+
+    return step

@@ -37,6 +37,7 @@ from ce_viz._checks import (
     check_step,
     check_temperature,
     check_y,
+    fixed_targets,
 )
 from ce_viz._reduce import BY_CLASS, class_argmax, class_sum, rest_sum
 
@@ -443,18 +444,7 @@ def loss_and_grad_for(
     >>> loss.round(4).tolist(), g.round(4).tolist()
     ([1.4076], [[0.09, -0.7553, 0.6652]])
     """
-    y_arr = check_y(y, np.shape(y))
-    t = check_temperature(T)
-
-    def step(logits: ArrayLike) -> tuple[FloatArray, FloatArray]:
-        o = check_logits(logits)
-        if o.shape != y_arr.shape:
-            raise CEVizError(
-                f"logits of shape {o.shape} do not match targets of shape {y_arr.shape}"
-            )
-        return _loss_and_grad(o, y_arr, t)
-
-    return step
+    return fixed_targets(_loss_and_grad, y, T)
 
 
 def _grad(o: FloatArray, y: FloatArray, t: float, pt: _StableSoftmax | None = None) -> FloatArray:

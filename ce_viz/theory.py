@@ -18,6 +18,7 @@ from ce_viz._checks import (
     check_one_sample,
     check_temperature,
     check_y,
+    fixed_targets,
     is_index,
 )
 from ce_viz.core import (
@@ -129,18 +130,7 @@ def mse_loss_and_grad_for(
     >>> [a.tolist() for a in step([[0.0, 0.0]])]
     [[0.5], [[-0.5, 0.5]]]
     """
-    y_arr = check_y(y, np.shape(y))
-    t = check_temperature(T)
-
-    def step(logits: ArrayLike) -> tuple[FloatArray, FloatArray]:
-        o = check_logits(logits)
-        if o.shape != y_arr.shape:
-            raise CEVizError(
-                f"logits of shape {o.shape} do not match targets of shape {y_arr.shape}"
-            )
-        return _mse(o, y_arr, t)
-
-    return step
+    return fixed_targets(_mse, y, T)
 
 
 def _mse(o: FloatArray, y: FloatArray, t: float) -> tuple[FloatArray, FloatArray]:
