@@ -425,6 +425,11 @@ def test_the_point_panel_shows_the_points_numbers_with_the_trained_weights() -> 
     assert np.allclose(_numbers(_line(at, r"\frac{\partial L}{\partial x}")), W.T @ g, atol=6e-5)
     assert {"train_point_graph", "train_point_outer"} <= set(charts(at))
     assert at.number_input(key="point").value == 5
+    # The outer product's columns are x₁ and x₂, as the regions' axes name them x1, x2.
+    outer = charts(at)["train_point_outer"]["layout"]["xaxis"]["ticktext"]
+    assert [t.split("<br>")[0] for t in outer] == ["x₁", "x₂"]
+    regions = charts(at)["train_regions"]["layout"]
+    assert (regions["xaxis"]["title"]["text"], regions["yaxis"]["title"]["text"]) == ("x1", "x2")
 
 
 def test_the_hidden_layers_dl_dx_matches_finite_differences() -> None:

@@ -344,6 +344,7 @@ def outer_product_figure(
     x: ArrayLike,
     names: Sequence[str],
     factor: str = "p − y",
+    first_input: int = 0,
 ) -> go.Figure:
     """``dL/dW = (dL/do) x^T`` as a heatmap: one row per class, labelled with its
     ``(dL/do)_k`` (``p_k - y_k`` under cross-entropy at T = 1), one column per input,
@@ -364,6 +365,9 @@ def outer_product_figure(
     factor : str
         How the rows' factor ``dL/do`` is written in the title and on the rows' axis
         (:func:`outer_factor`).
+    first_input : int
+        The first input's index in the columns' names: 0 (x₀, x₁, ...) for a vector, 1 for
+        the training's points, whose coordinates are x1 and x2 on its charts and files.
     """
     G = np.asarray(grad_W, dtype=np.float64)
     g = np.asarray(grad_o, dtype=np.float64)
@@ -394,7 +398,8 @@ def outer_product_figure(
     ]
     # Two short lines a column, so that no label needs turning on a narrow screen.
     column_labels = [
-        f"x{subscript(d)}<br>{fmt(float(v), 2, scientific=False)}" for d, v in enumerate(xs)
+        f"x{subscript(d)}<br>{fmt(float(v), 2, scientific=False)}"
+        for d, v in enumerate(xs, start=first_input)
     ]
     step = -(-D // MAX_CELL_TEXT_COLUMNS)
     layout = base_layout(

@@ -108,12 +108,12 @@ def graph_chart(step: LinearPass | HiddenLayerPass, key: str, whose: str = "") -
     chart(fig, key, " ".join(alt.split()), max_height=GRAPH_PROJECTED_HEIGHT)
 
 
-def outer_chart(step: LinearPass, names: Sequence[str], key: str) -> None:
+def outer_chart(step: LinearPass, names: Sequence[str], key: str, first_input: int = 0) -> None:
     """A linear layer's ∂L/∂W = (p − y) xᵀ (under MSE, (2J(p − y)) xᵀ) as a heatmap with
-    its factors on the axes."""
+    its factors on the axes, the inputs named from ``first_input`` (x₀, ... or x₁, ...)."""
     factor = outer_factor(step)
     chart(
-        outer_product_figure(step.grad_W, step.grad_o, step.x, names, factor),
+        outer_product_figure(step.grad_W, step.grad_o, step.x, names, factor, first_input),
         key,
         f"Heatmap of ∂L/∂W = ({factor}) xᵀ, one row per class: rows scaled by {factor} = "
         f"{named_values(names, step.grad_o)}; columns by x = "

@@ -398,7 +398,8 @@ def _point_panel(
     with graph:  # the outer product under the graph: across the page its 2 columns sprawled
         graph_chart(step, "train_point_graph", f"of point {i}")
         if not isinstance(step, HiddenLayerPass):
-            outer_chart(out, data.names, "train_point_outer")
+            # Its columns x₁, x₂: the points' coordinates are x1 and x2 on the charts.
+            outer_chart(out, data.names, "train_point_outer", first_input=1)
 
 
 def _point_equations(state: AppState, step: LinearPass | HiddenLayerPass) -> None:
