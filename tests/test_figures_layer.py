@@ -16,7 +16,7 @@ from ce_viz.figures.layer import (
     computation_graph_figure,
     digit_gradient_figure,
     digit_image_figure,
-    outer_factor,
+    grad_o_name,
     outer_product_figure,
     short_vector,
 )
@@ -333,19 +333,22 @@ def test_digit_grid_images_are_large_on_a_wide_screen() -> None:
     ("T", "loss", "title", "rows"),
     [
         (1.0, "ce", "∂L/∂W = (p − y) xᵀ", "class: p − y"),
-        (2.0, "ce", "∂L/∂W = (p − y) xᵀ", "class: p − y"),
-        (2.0, "mse", "∂L/∂W = (2J(p − y)) xᵀ", "class: 2J(p − y)"),
+        (2.0, "ce", "∂L/∂W = (p − y) xᵀ/T", "class: (p − y)/T"),
+        (2.0, "mse", "∂L/∂W = 2J(p − y) xᵀ", "class: 2J(p − y)"),
     ],
 )
 def test_outer_product_names_its_factor_once(T: float, loss: str, title: str, rows: str) -> None:
-    """The outer product's title and rows' axis name ∂L/∂o's factor as the loss has it,
-    with one pair of brackets (at T ≠ 1 "((p − y)/T) xᵀ" read badly; the cells carry the
-    1/T); the graph beside it keeps the /T in its words."""
+    """The outer product's title and rows' axis name ∂L/∂o's factor as the loss and T have
+    it (the rows are (p − y)/T at T ≠ 1), with one pair of brackets: "((p − y)/T) xᵀ" read
+    badly, so the /T goes to the end; the graph beside it writes its products the same
+    way."""
     step = linear_layer(LINEAR.x, [[1.0, 0.0, 0.5], [0.0, 1.0, -1.0]], [0.0, 0.1], 1, T, loss=loss)
-    spec = outer_product_figure(step.grad_W, step.grad_o, step.x, ["a", "b"], outer_factor(step))
+    spec = outer_product_figure(step.grad_W, step.grad_o, step.x, ["a", "b"], grad_o_name(step))
     layout = spec.to_dict()["layout"]
     assert layout["title"]["text"] == title
     assert layout["yaxis"]["title"]["text"] == rows
     graph = computation_graph_figure(step).to_dict()["layout"]["annotations"]
     words = " ".join(a["text"] for a in graph)
     assert ("(p − y)/T" in words) == (loss == "ce" and T != 1)
+    assert "((" not in words
+    assert ("∂L/∂W = " + title.split(" = ", 1)[1]) in words

@@ -483,7 +483,7 @@ def test_under_mse_the_panel_follows_the_mse_the_training_used() -> None:
     assert "L = Σ (p − y)²" in words
     assert "∂L/∂o = 2J(p − y)" in words
     assert "log p" not in words
-    assert outer["layout"]["title"]["text"].startswith("∂L/∂W = (2J(p − y)) xᵀ")
+    assert outer["layout"]["title"]["text"].startswith("∂L/∂W = 2J(p − y) xᵀ")
     arrow = [t for t in charts(at)["train_regions"]["data"] if t.get("name") == "−∂L/∂x"]
     assert arrow, "the chosen point's arrow"
     ax, ay = plotted(arrow[0]["x"]), plotted(arrow[0]["y"])

@@ -18,8 +18,8 @@ from ce_viz.figures.layer import (
     digit_gradient_figure,
     digit_image_figure,
     grad_o_name,
-    outer_factor,
     outer_product_figure,
+    product_text,
 )
 from ce_viz.figures.sample import fd_error_figure, gradient_figure, probability_figure
 from ce_viz.figures.simplex import simplex_figure
@@ -81,9 +81,9 @@ __all__ = [
     "jacobian_figure",
     "landscape_figure",
     "loss_histogram",
-    "outer_factor",
     "outer_product_figure",
     "probability_figure",
+    "product_text",
     "regions_animation",
     "regions_figure",
     "simplex_figure",

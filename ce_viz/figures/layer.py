@@ -36,8 +36,8 @@ __all__ = [
     "digit_gradient_figure",
     "digit_image_figure",
     "grad_o_name",
-    "outer_factor",
     "outer_product_figure",
+    "product_text",
 ]
 
 #: A vector on a graph node shows its first few entries, then how many there are.
@@ -182,16 +182,21 @@ def grad_o_name(step: LinearPass) -> str:
     return "p − y" if step.T == 1 else "(p − y)/T"
 
 
-def outer_factor(step: LinearPass) -> str:
-    """The rows' factor as the outer product's title and axis write it: ``p − y`` under
-    cross-entropy (at T ≠ 1 the cells carry its 1/T; "((p − y)/T) xᵀ" read badly),
-    ``2J(p − y)`` under MSE.
+def product_text(left: str, g: str, right: str = "") -> str:
+    """``left``, then ``g`` (a :func:`grad_o_name`), then ``right``, written once: a bare
+    ``p − y`` in brackets, a ``/T`` moved to the end ("((p − y)/T) xᵀ" read badly).
 
-    >>> from ce_viz.layer import linear_layer
-    >>> outer_factor(linear_layer([1.0], [[1.0], [0.0]], [0.0, 0.0], 0, T=2.0))
-    'p − y'
+    >>> product_text("", "p − y", " xᵀ"), product_text("Wᵀ", "(p − y)/T")
+    ('(p − y) xᵀ', 'Wᵀ(p − y)/T')
+    >>> product_text("", "(p − y)/T", " xᵀ"), product_text("W₂ᵀ", "2J(p − y)")
+    ('(p − y) xᵀ/T', 'W₂ᵀ 2J(p − y)')
     """
-    return grad_o_name(step) if step.loss_name == "mse" else "p − y"
+    over_t = g.endswith("/T")
+    core = g.removesuffix("/T")
+    if core == "p − y":
+        core = "(p − y)"
+    gap = " " if left and not core.startswith("(") else ""
+    return f"{left}{gap}{core}{right}" + ("/T" if over_t else "")
 
 
 #: The loss under each name, as the graph's last edge writes it.
@@ -209,9 +214,9 @@ def _linear_steps(step: LinearPass, x_name: str) -> list[_Step]:
             step.o,
             "W, b",
             [
-                f"↑ ∂L/∂{x_name} = Wᵀ({g})",
+                f"↑ ∂L/∂{x_name} = {product_text('Wᵀ', g)}",
                 "   = " + short_vector(step.grad_x),
-                f"↑ ∂L/∂W = ({g}) {x_name}ᵀ, ∂L/∂b = {g}",
+                f"↑ ∂L/∂W = {product_text('', g, f' {x_name}ᵀ')}, ∂L/∂b = {g}",
                 f"↓ o = W{x_name} + b",
             ],
             step.grad_x,
@@ -278,9 +283,9 @@ def _hidden_steps(step: HiddenLayerPass) -> list[_Step]:
             out.o,
             "W₂, b₂",
             [
-                f"↑ ∂L/∂h = W₂ᵀ({g})",
+                f"↑ ∂L/∂h = {product_text('W₂ᵀ', g)}",
                 "   = " + short_vector(out.grad_x),
-                f"↑ ∂L/∂W₂ = ({g}) hᵀ, ∂L/∂b₂ = {g}",
+                f"↑ ∂L/∂W₂ = {product_text('', g, ' hᵀ')}, ∂L/∂b₂ = {g}",
                 "↓ o = W₂h + b₂",
             ],
             out.grad_x,
@@ -364,7 +369,7 @@ def outer_product_figure(
     names : sequence of str, length K
     factor : str
         How the rows' factor ``dL/do`` is written in the title and on the rows' axis
-        (:func:`outer_factor`).
+        (:func:`grad_o_name`).
     first_input : int
         The first input's index in the columns' names: 0 (x₀, x₁, ...) for a vector, 1 for
         the training's points, whose coordinates are x1 and x2 on its charts and files.
@@ -403,7 +408,7 @@ def outer_product_figure(
     ]
     step = -(-D // MAX_CELL_TEXT_COLUMNS)
     layout = base_layout(
-        f"∂L/∂W = ({factor}) xᵀ",
+        f"∂L/∂W = {product_text('', factor, ' xᵀ')}",
         height=max(300, 140 + 34 * K),
         xaxis=axis(
             tickmode="array",

@@ -23,8 +23,9 @@ from ce_viz.figures import (
     REGIONS_PHONE_HEIGHT,
     computation_graph_figure,
     for_projector,
-    outer_factor,
+    grad_o_name,
     outer_product_figure,
+    product_text,
     regions_animation,
 )
 from ce_viz.fmt import escape_markdown, fmt, named_values
@@ -111,11 +112,12 @@ def graph_chart(step: LinearPass | HiddenLayerPass, key: str, whose: str = "") -
 def outer_chart(step: LinearPass, names: Sequence[str], key: str, first_input: int = 0) -> None:
     """A linear layer's ∂L/∂W = (p − y) xᵀ (under MSE, (2J(p − y)) xᵀ) as a heatmap with
     its factors on the axes, the inputs named from ``first_input`` (x₀, ... or x₁, ...)."""
-    factor = outer_factor(step)
+    factor = grad_o_name(step)
     chart(
         outer_product_figure(step.grad_W, step.grad_o, step.x, names, factor, first_input),
         key,
-        f"Heatmap of ∂L/∂W = ({factor}) xᵀ, one row per class: rows scaled by {factor} = "
+        f"Heatmap of ∂L/∂W = {product_text('', factor, ' xᵀ')}, one row per class: rows scaled by "
+        f"{factor} = "
         f"{named_values(names, step.grad_o)}; columns by x = "
         f"{', '.join(fmt(v) for v in step.x)}.",
     )
