@@ -5,7 +5,7 @@ Plotly only. The palette, the sign convention and the type sizes live here and o
 
 from __future__ import annotations
 
-import base64
+import binascii
 import struct
 import zlib
 from collections.abc import Mapping, Sequence
@@ -160,10 +160,15 @@ def typed_array(values: np.ndarray) -> Spec | np.ndarray:
     name = _TYPED_ARRAYS.get(values.dtype)
     if name is None:
         return values
-    spec: Spec = {"dtype": name, "bdata": base64.b64encode(np.ascontiguousarray(values)).decode()}
+    spec: Spec = {"dtype": name, "bdata": _base64_text(np.ascontiguousarray(values))}
     if values.ndim > 1:
         spec["shape"] = str(values.shape)[1:-1]
     return spec
+
+
+def _base64_text(data: bytes | np.ndarray) -> str:
+    """``data``'s bytes in base64 (the standard alphabet, no line breaks), as text."""
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -217,7 +222,7 @@ def png_uri(pixels: np.ndarray, palette: np.ndarray) -> str:
             _png_chunk(b"IEND", b""),
         )
     )
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+    return "data:image/png;base64," + _base64_text(png)
 
 
 def _typed_arrays(value: Any) -> Any:
