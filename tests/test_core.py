@@ -39,6 +39,7 @@ from ce_viz.core import (
     target_distribution,
     top_class,
 )
+from ce_viz.theory import mse_loss_and_grad_for
 
 # --------------------------------------------------------------------------------------
 # Constants and tables
@@ -1089,8 +1090,7 @@ def test_top_class_is_the_arg_max_and_softmax_there(K: int) -> None:
 
 def test_loss_and_grad_for_checks_once_and_gives_the_same_floats() -> None:
     """loss_and_grad_for, a training loop's loss, gives loss_and_grad's floats for new logits
-    on every call; bad targets are named when it is made, logits of another shape or not
-    finite when it is called."""
+    on every call (its checks: the test below)."""
     o, y = tied_batch(5, 120, 3)
     for T in (1.0, 0.3):
         step = loss_and_grad_for(y, T)
@@ -1098,14 +1098,24 @@ def test_loss_and_grad_for_checks_once_and_gives_the_same_floats() -> None:
             got, want = step(o + shift), loss_and_grad(o + shift, y, T)
             np.testing.assert_array_equal(got[0], want[0])
             np.testing.assert_array_equal(got[1], want[1])
+
+
+@pytest.mark.parametrize("step_for", [loss_and_grad_for, mse_loss_and_grad_for])
+def test_a_training_step_checks_its_targets_once_and_its_logits_each_call(
+    step_for: Callable[..., Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]],
+) -> None:
+    """Cross-entropy's and MSE's training step (one mechanism, ``fixed_targets``): bad
+    targets are named when the step is made, logits of another shape or not finite when
+    it is called."""
+    o, y = tied_batch(5, 120, 3)
     with pytest.raises(CEVizError, match="must sum to 1"):
-        loss_and_grad_for(y * 2)
+        step_for(y * 2)
     with pytest.raises(CEVizError, match="do not match targets"):
-        loss_and_grad_for(y)(o[:10])
+        step_for(y)(o[:10])
     bad = o.copy()
     bad[3, 1] = np.nan
     with pytest.raises(CEVizError, match="finite"):
-        loss_and_grad_for(y)(bad)
+        step_for(y)(bad)
 
 
 @pytest.mark.parametrize("K", [2, 3, 17, 40])
