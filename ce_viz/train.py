@@ -261,9 +261,8 @@ def _backward(
 ) -> tuple[Params, FloatArray]:
     """The parameters' gradients for the output gradients ``G`` (n, K), and ``∂/∂x`` (n, 2)."""
     grads, delta = _param_grads(params, X, fwd, G, config)
-    if delta is None:
-        return grads, G @ params[0].W
-    return grads, delta @ params[0].W
+    into_x = G if delta is None else delta  # what the first layer's weights pass back
+    return grads, into_x @ params[0].W
 
 
 def gradients(
@@ -390,8 +389,8 @@ def grid_probabilities(
 #: The most numbers a layer's output may hold when snapshots are evaluated together: about
 #: a MB of temporaries, whatever the width (a 60 x 60 grid: 13 snapshots of the linear
 #: model a go, 5 of a hidden layer of 8, 1 of 32). Small enough to stay in the CPU's cache
-#: and out of fresh pages: at 400,000 the default training's 25 snapshots took 3.6 ms, at
-#: 150,000 1.5 ms (a hidden layer of 8: 8.9 and 4.6 ms).
+#: and out of fresh pages: ``python -m bench train`` times the scene with 400,000 beside
+#: it (how much this saves depends on what the allocator kept from the step before).
 STACK_CELLS = 150_000
 
 

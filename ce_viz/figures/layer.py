@@ -353,10 +353,10 @@ def outer_product_figure(
 ) -> go.Figure:
     """``dL/dW = (dL/do) x^T`` as a heatmap: one row per class, labelled with its
     ``(dL/do)_k`` (``p_k - y_k`` under cross-entropy at T = 1), one column per input,
-    labelled with its ``x_d``; centred on 0 with the
-    signed scale of every figure. With at most ``MAX_CELL_TEXT_COLUMNS`` columns the values
-    are written in the cells (two decimals, so that three columns fit a phone's width; the
-    hover has four) and need no colour bar; with more, the colour bar reads them.
+    labelled with its ``x_d``; centred on 0 with the signed scale of every figure. With at
+    most ``MAX_CELL_TEXT_COLUMNS`` columns the values are written in the cells (two
+    decimals, so that three columns fit a phone's width; the hover has four) and need no
+    colour bar; with more, the colour bar reads them.
 
     Parameters
     ----------

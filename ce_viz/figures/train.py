@@ -161,14 +161,18 @@ def _point_traces(data: RegionsData) -> list[Spec]:
     return traces
 
 
-#: The mislabelled point's ring, in pixels across.
-MISLABELLED_RING = 42
+#: The chosen point's ring, in pixels across, and the white halo under it (line widths).
+CHOSEN_RING, HALO_WIDTH = 30, 6
+#: The mislabelled point's ring, in pixels across, and its line: wholly outside the chosen
+#: point's ring and halo (the two are on one point in that story's panel).
+RING_WIDTH = 3
+MISLABELLED_RING = CHOSEN_RING + HALO_WIDTH + RING_WIDTH + 3
 
 
 def _ring_trace(X: np.ndarray, index: int) -> Spec:
     """A ring round the mislabelled point, wider than the chosen point's rings and their
-    white halo (size 30, reaching 18 px out): that story's panel opens on this point, and
-    a ring inside them was all but hidden."""
+    white halo: that story's panel opens on this point, and a ring inside them was all but
+    hidden."""
     return {
         "type": "scatter",
         "mode": "markers",
@@ -179,7 +183,7 @@ def _ring_trace(X: np.ndarray, index: int) -> Spec:
             "symbol": "circle-open",
             "size": MISLABELLED_RING,
             "color": PALETTE["lower"],
-            "line": {"width": 3},
+            "line": {"width": RING_WIDTH},
         },
         "hoverinfo": "skip",
     }
@@ -210,13 +214,13 @@ def chosen_point_traces(
             "legendgroup": "chosen",
             "marker": {
                 "symbol": "circle-open",
-                "size": 30,
+                "size": CHOSEN_RING,
                 "color": colour,
                 "line": {"width": width},
             },
             "hoverinfo": "skip",
         }
-        for colour, width in ((PALETTE["halo"], 6), (PALETTE["ink"], 2.5))
+        for colour, width in ((PALETTE["halo"], HALO_WIDTH), (PALETTE["ink"], 2.5))
     ]
     # The legend's entry, a point of its own that is never drawn: a white disc ringed in
     # ink reads on a light and a dark page (the ink ring alone was lost on a dark one).

@@ -409,7 +409,8 @@ def _point_equations(state: AppState, step: LinearPass | HiddenLayerPass) -> Non
     hidden = isinstance(step, HiddenLayerPass)
     out = step.output if hidden else step
     over_t = tex_slash_t(state.T)
-    if out.loss_name == "mse":
+    mse = out.loss_name == "mse"
+    if mse:
         grad = before = "2J(p - y)"
     else:
         grad = rf"(p - y){over_t}"
@@ -420,7 +421,7 @@ def _point_equations(state: AppState, step: LinearPass | HiddenLayerPass) -> Non
     else:
         st.latex(rf"o = Wx + b = {tex_column(out.o)}")
     st.latex(rf"p = \mathrm{{softmax}}(o{over_t}) = {tex_column(out.p)}")
-    if out.loss_name == "mse":
+    if mse:
         st.latex(rf"p - y = {tex_column(out.residual)}")
     st.latex(rf"\frac{{\partial L}}{{\partial o}} = {grad} = {tex_column(out.grad_o)}")
     if hidden:
