@@ -55,7 +55,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.load import TIMEOUT, open_session, rerun, rss_mb
+from bench.load import TIMEOUT, cpu_s, open_session, rerun, rss_mb
 from bench.serve import ROOT, served
 
 OPEN_WITHIN = 10.0
@@ -208,9 +208,9 @@ def run_hall(
         _student(port, box, Student(5000, 0.0, [0.1, 0.1]), Hall(), lesson=lesson)
         time.sleep(1)
         schedule = _schedule(students, seed)
-        cpu = _cpu_s(server.pid)
+        cpu = cpu_s(server.pid)
         hall, before, peak, _ = _drive(port, box, schedule, False, [server.pid], lesson)
-        cpu = _cpu_s(server.pid) - cpu
+        cpu = cpu_s(server.pid) - cpu
     return hall, before, peak, cpu
 
 
@@ -262,12 +262,6 @@ def deployed(replicas: int) -> Iterator[tuple[int, list[int], Path]]:
             )
 
 
-def _cpu_s(pid: int) -> float:
-    """User plus system CPU seconds the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _sessions_per_replica(log: Path) -> Counter[str]:
     """Websockets (/_stcore/stream, 101) per upstream address in nginx's access log."""
     pattern = re.compile(r'"GET /_stcore/stream HTTP/1\.1" 101 .* upstream=(\S+)')
@@ -293,9 +287,9 @@ def run_replicated(replicas: int, students: int, seed: int) -> Replicated:
         for i in range(replicas):  # warm-up, each replica directly: imports and caches
             _student(port + 1 + i, box, Student(5000, 0.0, [0.1, 0.1]), Hall())
         time.sleep(1)
-        cpu = [_cpu_s(pid) for pid in pids]
+        cpu = [cpu_s(pid) for pid in pids]
         hall, before, peak, began = _drive(port, box, _schedule(students, seed), True, pids)
-        cpu = [_cpu_s(pid) - c for pid, c in zip(pids, cpu, strict=True)]
+        cpu = [cpu_s(pid) - c for pid, c in zip(pids, cpu, strict=True)]
         time.sleep(1)  # nginx logs a websocket once it has closed
         per = _sessions_per_replica(log)
     reruns = len(hall.first) + len(hall.edits)

@@ -14,10 +14,12 @@ Traffic goes only to 127.0.0.1; every loop is bounded in count and time.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -37,6 +39,13 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_s(pid: int) -> float:
+    """User plus system CPU seconds the process has used so far (its ended threads
+    included: each rerun runs in a thread of its own)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def open_session(port: int, headers: dict[str, str] | None = None):
     """A session on the app's websocket as a browser opens one: no keepalive pings (a
     browser sends none; a client that expects pongs from a busy server times out)."""
@@ -49,19 +58,31 @@ def open_session(port: int, headers: dict[str, str] | None = None):
     )
 
 
+@dataclass(frozen=True)
+class Box:
+    """A number box on the page: its widget id, and the id of the fragment it is drawn in
+    ("" for none)."""
+
+    id: str
+    fragment: str = ""
+
+
 def rerun(
-    ws, widget: tuple[str, float] | None, query: str = ""
-) -> tuple[float, str | None, dict[str, str]]:
-    """Send one rerun of the page at ``?query`` (optionally with a number widget's new
-    value); wait for it to end."""
+    ws, widget: tuple[Box, float] | None, query: str = ""
+) -> tuple[float, str | None, dict[str, Box]]:
+    """Send one rerun of the page at ``?query`` (optionally with a number box's new value);
+    wait for it to end. As a browser does, a box drawn in a fragment reruns that fragment
+    alone (``st.fragment``: the rest of the page is neither run nor sent again)."""
     back = BackMsg()
     back.rerun_script.query_string = query
     if widget is not None:
+        box, value = widget
         state = back.rerun_script.widget_states.widgets.add()
-        state.id, state.double_value = widget
+        state.id, state.double_value = box.id, value
+        back.rerun_script.fragment_id = box.fragment
     start = time.perf_counter()
     ws.send(back.SerializeToString())
-    ids: dict[str, str] = {}
+    ids: dict[str, Box] = {}
     error = None
     while True:
         msg = ForwardMsg()
@@ -73,7 +94,8 @@ def rerun(
             if which == "exception":
                 error = element.exception.message or "exception"
             elif which == "number_input":
-                ids[element.number_input.id.rsplit("-", 1)[-1]] = element.number_input.id
+                box = Box(element.number_input.id, msg.delta.fragment_id)
+                ids[box.id.rsplit("-", 1)[-1]] = box
         if kind == "script_finished":
             return time.perf_counter() - start, error, ids
 

@@ -46,6 +46,7 @@ from ce_viz.theory import mse_loss_and_grad_for
 
 __all__ = [
     "ACTIVATIONS",
+    "FRAME_SPACINGS",
     "LOSSES",
     "MAX_SNAPSHOTS",
     "MAX_STEPS",
@@ -79,6 +80,10 @@ MAX_STEPS = 500
 MIN_WIDTH, MAX_WIDTH = 2, 32
 #: The most parameter snapshots a training run keeps (animation frames).
 MAX_SNAPSHOTS = 25
+#: The spacings, in steps, between the snapshots kept (``snapshot_steps``): round numbers,
+#: the largest enough for ``MAX_STEPS`` in ``MAX_SNAPSHOTS`` (the default 100 steps: every
+#: 5th, 21 frames).
+FRAME_SPACINGS = (1, 2, 3, 4, 5, 10, 15, 20, 25)
 MODELS = ("linear", "mlp")
 ACTIVATIONS = ("tanh", "relu")
 LOSSES = ("ce", "mse")
@@ -286,7 +291,7 @@ class Training:
     """A training run: the objective on the whole data set and the accuracy after each
     step (``steps + 1`` entries, the first before training), the final parameters, and
     parameter snapshots after the steps in ``snapshot_steps`` (at most ``MAX_SNAPSHOTS``,
-    evenly spread, the first 0 and the last ``steps``)."""
+    a round number of steps apart, the first 0 and the last ``steps``)."""
 
     config: TrainConfig
     loss: FloatArray
@@ -297,13 +302,19 @@ class Training:
 
 
 def snapshot_steps(steps: int) -> NDArray[np.intp]:
-    """The steps whose parameters are kept: at most ``MAX_SNAPSHOTS``, evenly spread.
+    """The steps whose parameters are kept: every ``spacing``-th step from 0, and the last,
+    ``spacing`` the smallest of ``FRAME_SPACINGS`` that keeps at most ``MAX_SNAPSHOTS``.
+    Round spacings, so that the animation's slider reads "step 45", not "step 46".
 
-    >>> snapshot_steps(3).tolist(), len(snapshot_steps(500)), snapshot_steps(500)[-1]
-    ([0, 1, 2, 3], 25, np.int64(500))
+    >>> snapshot_steps(3).tolist(), snapshot_steps(100)[:4].tolist(), len(snapshot_steps(100))
+    ([0, 1, 2, 3], [0, 5, 10, 15], 21)
+    >>> snapshot_steps(490)[-3:].tolist(), len(snapshot_steps(500))
+    ([450, 475, 490], 21)
     """
-    count = min(MAX_SNAPSHOTS, steps + 1)
-    return np.unique(np.round(np.linspace(0, steps, count)).astype(np.intp))
+    spacing = next(
+        (s for s in FRAME_SPACINGS if -(-steps // s) + 1 <= MAX_SNAPSHOTS), FRAME_SPACINGS[-1]
+    )
+    return np.unique(np.append(np.arange(0, steps + 1, spacing), steps)).astype(np.intp)
 
 
 def minibatches(n: int, size: int, rng: np.random.Generator) -> Iterator[NDArray[np.intp] | None]:

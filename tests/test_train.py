@@ -29,6 +29,7 @@ from ce_viz.train import (
     point_pull,
     snapshot_pulls,
     snapshot_regions,
+    snapshot_steps,
     targets,
     train,
 )
@@ -167,18 +168,51 @@ def test_training_is_reproducible_from_its_seed() -> None:
     assert not np.array_equal(a.loss, c.loss)
 
 
+@pytest.mark.parametrize(
+    ("steps", "kept"),
+    [
+        (1, [0, 1]),
+        (7, list(range(8))),
+        (24, list(range(25))),
+        (25, [*range(0, 25, 2), 25]),
+        (50, [*range(0, 49, 3), 50]),
+        (100, list(range(0, 101, 5))),
+        (490, [*range(0, 476, 25), 490]),
+        (500, list(range(0, 501, 25))),
+    ],
+)
+def test_snapshots_are_a_round_number_of_steps_apart(steps: int, kept: list[int]) -> None:
+    """The frames are every 1, 2, 3, 4, 5, 10, 15, 20 or 25 steps (the smallest that keeps
+    at most 25), and the last step: the slider reads "step 45", never "step 46"."""
+    assert snapshot_steps(steps).tolist() == kept
+
+
+def test_every_step_count_keeps_at_most_25_frames_from_0_to_the_last() -> None:
+    """For every step count a link allows: frames from 0 to the last step, at most
+    MAX_SNAPSHOTS of them, evenly spaced but for a shorter last gap, and at least 14 from
+    24 steps on (a spacing at most 2.5 times the least that fits)."""
+    for steps in range(1, MAX_STEPS + 1):
+        kept = snapshot_steps(steps)
+        gaps = np.diff(kept)
+        assert kept[0] == 0, steps
+        assert kept[-1] == steps, steps
+        assert len(kept) <= MAX_SNAPSHOTS, steps
+        assert np.all(gaps[:-1] == gaps[0]), steps
+        assert 0 < gaps[-1] <= gaps[0], steps
+        assert len(kept) >= min(steps + 1, 14), steps
+
+
 def test_a_run_records_every_step_and_evenly_spread_snapshots() -> None:
-    """steps + 1 losses and accuracies, ≤ 25 snapshots from step 0 to the last, the last the
-    final parameters, and the first the parameters the loss at step 0 was measured at."""
+    """steps + 1 losses and accuracies, snapshots every 15 steps from step 0 to the last
+    (300 steps: 20 would keep 16, 10 would keep 31, over 25), the last the final
+    parameters, and the first the parameters the loss at step 0 was measured at."""
     data = make_dataset("blobs", n=90, K=3, seed=1)
     config = TrainConfig(model="mlp", width=4, steps=300, lr=0.3)
     run = train(data.X, data.labels, data.K, config)
     assert run.loss.shape == run.accuracy.shape == (301,)
     steps = run.snapshot_steps
-    assert len(steps) == len(run.snapshots) == MAX_SNAPSHOTS
-    assert steps[0] == 0
-    assert steps[-1] == 300
-    assert np.ptp(np.diff(steps)) <= 1
+    assert steps.tolist() == list(range(0, 301, 15))
+    assert len(run.snapshots) == 21
     Y = targets(data.labels, 3, 0.0)
     for step, params in zip(steps, run.snapshots, strict=True):
         assert objective(params, data.X, Y, config) == pytest.approx(run.loss[step], rel=1e-12)

@@ -26,7 +26,7 @@ from ce_viz.state import (
     to_query,
     train_preset_state,
 )
-from ce_viz.train import MAX_SNAPSHOTS, forward_logits
+from ce_viz.train import forward_logits
 from tests.apptest import APP, chart_payload, open_expander, run_app, warnings_text
 from tests.plotted import plotted
 
@@ -69,10 +69,8 @@ def test_default_page_trains_and_draws_its_charts() -> None:
         *("train_point_graph", "train_point_outer"),
     }
     frames = figs["train_regions"]["frames"]
-    # 100 steps: 25 evenly spread snapshots, the first before training, the last at 100.
-    assert len(frames) == MAX_SNAPSHOTS
-    assert frames[0]["name"] == "0"
-    assert frames[-1]["name"] == "100"
+    # 100 steps: a snapshot every 5 steps, the first before training, the last at 100.
+    assert [frame["name"] for frame in frames] == [str(step) for step in range(0, 101, 5)]
     assert figs["train_regions"]["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ Play"
     assert all(size < 1_000_000 for size in chart_payload(at).values())
     text = alts(at)

@@ -184,7 +184,7 @@ def png_uri(pixels: np.ndarray, palette: np.ndarray) -> str:
     Written here by the PNG standard's own recipe (the header, the palette, its opacities
     in a tRNS chunk, and the rows, each after a 0 "no filter" byte, deflated at level 1:
     nearly the size of level 9 on flat shades, several times faster): Pillow's image
-    objects cost more than the deflate, for the 25 frames of every training
+    objects cost more than the deflate, for the frames (up to 25) of every training
     (``python -m bench train`` times one frame).
 
     >>> png_uri(np.zeros((2, 2), dtype=np.uint8), np.zeros((1, 4), dtype=np.uint8))[:22]

@@ -474,7 +474,7 @@ def regions_animation(
 ) -> go.Figure:
     """:func:`regions_figure` (``height`` without the controls) with Play and a step slider
     over ``frames``: each frame carries only what moves, the regions' image (a PNG, the
-    layout's image) and the points' sizes. 25 frames of a 60 x 60 grid with 1,000 points
+    layout's image) and the points' sizes. 25 frames (the most) of a 60 x 60 grid with 1,000 points
     are about 0.3 MB of JSON, most of it the sizes."""
     labels = np.asarray(data.labels)
     names = [str(int(s)) for s in frames.steps]

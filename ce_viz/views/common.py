@@ -199,7 +199,7 @@ def training(state: AppState, data: Dataset | None = None) -> TrainScene:
         return _cached_training(_training_key(state), data)
 
 
-# The animated regions: 25 frames of PNG images, ~0.1 MB. Building it (PNGs, the figure)
+# The animated regions: at most 25 frames of PNG images, ~0.1 MB. Building it (PNGs, the figure)
 # costs about half of what the training does; a rerun that does not train again (a point
 # picked, presentation mode) reuses it. A phone's is its own entry (a shorter figure).
 @st.cache_resource(max_entries=16, ttl=CACHE_TTL, show_spinner=False)

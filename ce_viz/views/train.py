@@ -78,8 +78,18 @@ def render(state: AppState) -> None:
         "point's size is its pull $\\sum_k |p_k - y_k|$. Press Play to watch the regions "
         "form; click a point to follow it one layer back, below the charts."
     )
+    _training_page()
+
+
+@st.fragment
+def _training_page() -> None:
+    """Everything below the introduction. Its controls rerun only this part of the page:
+    an edit that trains again does not also redraw the sidebar, the title and the views'
+    tabs, which it cannot change. It reads the state at its start (a callback may just
+    have changed it) and writes the URL at its end."""
     with ONE_PAGE:
-        _page(state)
+        _page(session.state())
+    session.sync_url(session.state())
 
 
 #: One session's "Watch it learn" page at a time in the server's process. Python runs one

@@ -107,6 +107,48 @@ def test_clicking_a_point_opens_it_one_layer_back(page: Page, app_url: str) -> N
     assert page.js_errors == []  # type: ignore[attr-defined]
 
 
+def test_a_training_setting_reruns_only_the_training_fragment(page: Page, app_url: str) -> None:
+    """A new learning rate trains again and re-sends the charts, the new link in the
+    address bar, but not the rest of the page (its title, which a whole rerun sends
+    again): the server runs the view's fragment alone. A sidebar setting (T) still reruns
+    the whole page."""
+    received: list[bytes] = []
+
+    def watch(ws) -> None:
+        ws.on(
+            "framereceived",
+            lambda payload: received.append(
+                bytes(payload, "latin-1") if isinstance(payload, str) else payload
+            ),
+        )
+
+    page.on("websocket", watch)
+    page.goto(f"{app_url}/?view=train&train_steps=40")
+    wait_for_app(page)
+    received.clear()
+    box = page.get_by_role("spinbutton", name="Learning rate")
+    box.fill("0.75")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"train_lr=0\.75"))
+    wait_for_app(page)
+    after_lr = b"".join(received)
+    assert b"train_regions" in after_lr
+    assert b"why the gradient is p" not in after_lr
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(chart).to_have_attribute("aria-label", re.compile(r"over 40 steps"))
+    received.clear()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Temperature, smoothing, names").first.click()
+    temperature = page.get_by_role("spinbutton", name="Temperature T")
+    temperature.fill("2")
+    temperature.press("Enter")
+    page.wait_for_url(re.compile(r"T=2"))
+    wait_for_app(page)
+    assert b"why the gradient is p" in b"".join(received)
+    assert "train_lr=0.75" in page.url, page.url
+    assert page.js_errors == []  # type: ignore[attr-defined]
+
+
 #: The regions chart's boxes, in pixels from the page's top: its SVG, its slider (rail,
 #: readout and step labels) and its legend.
 CONTROL_BOXES = """() => {
