@@ -70,14 +70,20 @@ LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE on p"}
 def render(state: AppState) -> None:
     """Draw the "Watch it learn" view for ``state``."""
     st.subheader("Watch it learn")
-    st.markdown(
-        "A classifier on 2-D points, trained by gradient descent. Every step starts from "
-        "each point's $\\partial L/\\partial o$ (cross-entropy's is $p - y$) and passes it "
-        "back to the weights. "
-        "The shading is the predicted class, stronger where the model is surer; each "
-        "point's size is its pull $\\sum_k |p_k - y_k|$. Press Play to watch the regions "
-        "form; click a point to follow it one layer back, below the charts."
-    )
+    if state.present:  # the lecturer says the rest; the charts' keys say what is drawn
+        st.markdown(
+            "Every step starts from each point's $\\partial L/\\partial o$ "
+            "(cross-entropy's is $p - y$). Press Play to watch the regions form."
+        )
+    else:
+        st.markdown(
+            "A classifier on 2-D points, trained by gradient descent. Every step starts from "
+            "each point's $\\partial L/\\partial o$ (cross-entropy's is $p - y$) and passes "
+            "it back to the weights. "
+            "The shading is the predicted class, stronger where the model is surer; each "
+            "point's size is its pull $\\sum_k |p_k - y_k|$. Press Play to watch the regions "
+            "form; click a point to follow it one layer back, below the charts."
+        )
     _training_page()
 
 
@@ -133,12 +139,17 @@ def _on_data() -> None:
 def _controls(state: AppState) -> Dataset | None:
     """The settings a lesson changes, on one row (the data, the model, the loss, the
     learning rate, the steps and a hidden layer's width), the rest in an expander; returns
-    the uploaded data set when one is chosen and good (None trains on the preset)."""
+    the uploaded data set when one is chosen and good (None trains on the preset). On a
+    projector they are set smaller (views/present.css), still on one row: the charts,
+    what the hall reads, then start on the first screen."""
+    with st.container(key="train_controls"):
+        return _control_row(state)
+
+
+def _control_row(state: AppState) -> Dataset | None:
+    """:func:`_controls`' widgets."""
     uploading = bool(session.kept("train_upload"))
-    if state.present:  # at a projector's 2x type six in a row cut "One mislabelled p…" off
-        cols = [*st.columns(3), *st.columns(3)]
-    else:
-        cols = st.columns([1.25, 1.25, 1.1, 0.9, 1.3, 1.1])
+    cols = st.columns([1.25, 1.25, 1.1, 0.9, 1.3, 1.1])
     session.seed("train_data", UPLOAD if uploading else state.train_data)
     cols[0].selectbox(
         "Data",

@@ -236,3 +236,51 @@ def test_presentation_charts_use_the_screen(browser: Browser, app_url: str, tab:
     tick = chart.locator(".xtick text").first
     assert float(tick.evaluate("t => parseFloat(t.style.fontSize)")) >= 26
     page.close()
+
+
+#: The view buttons: how far their row reaches past its box (0: nothing hidden), how many
+#: lines they take, and whether any label is cut inside its button.
+VIEW_ROW_JS = """() => {
+  const row = document.querySelector('.st-key-view [role="radiogroup"]');
+  const buttons = [...row.querySelectorAll('button')];
+  return {
+    hidden: row.scrollWidth - row.clientWidth,
+    lines: new Set(buttons.map(b => Math.round(b.getBoundingClientRect().top))).size,
+    cut: buttons.filter(b => b.scrollWidth > b.clientWidth).map(b => b.textContent),
+  };
+}"""
+
+
+def test_the_view_buttons_fit_their_row_on_a_projector(browser: Browser, app_url: str) -> None:
+    """present=1 at 1920×1080: the ten view buttons sit on one line beside the QR code,
+    none scrolled out of sight or cut mid-word (at twice the desk size they overflowed, and
+    the row scrolled "Loss landscape" to "ss landscape"); narrower, they wrap."""
+    page = _open(browser, f"{app_url}/?view=train&present=1")
+    page.wait_for_selector('.st-key-view [role="radiogroup"] button')
+    assert page.evaluate(VIEW_ROW_JS) == {"hidden": 0, "lines": 1, "cut": []}
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.wait_for_timeout(500)
+    row = page.evaluate(VIEW_ROW_JS)
+    assert (row["hidden"], row["cut"]) == (0, [])
+    page.close()
+
+
+def test_watch_it_learn_shows_its_charts_on_the_first_projected_screen(
+    browser: Browser, app_url: str
+) -> None:
+    """present=1 at 1920×1080 with a hidden layer: the six training settings keep one row
+    and the charts begin on the first screen, their plots in its top two thirds (with two
+    rows of settings and the full introduction they began below it)."""
+    page = _open(browser, f"{app_url}/?view=train&present=1&model=mlp&train_data=mislabelled")
+    labels = page.locator(".st-key-train_controls [data-testid='stWidgetLabel']")
+    expect(labels).to_have_count(6)
+    tops = {round(labels.nth(i).bounding_box()["y"]) for i in range(6)}
+    assert len(tops) == 1, tops
+    plot = page.locator(".st-key-train_regions .main-svg").first
+    assert plot.bounding_box()["y"] < 2 / 3 * HD["height"]
+    # "One mislabelled point" whole in its box, at about 1.5x the desk's type.
+    data_box = page.locator(".st-key-train_data input")
+    expect(data_box).to_have_value("One mislabelled point")
+    assert data_box.evaluate("b => b.scrollWidth <= b.clientWidth")
+    shoot(page, "present-train-first-screen")
+    page.close()
