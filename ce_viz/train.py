@@ -81,7 +81,7 @@ MIN_WIDTH, MAX_WIDTH = 2, 32
 #: The most parameter snapshots a training run keeps (animation frames).
 MAX_SNAPSHOTS = 25
 #: The spacings, in steps, between the snapshots kept (``snapshot_steps``): round numbers,
-#: the largest enough for ``MAX_STEPS`` in ``MAX_SNAPSHOTS`` (the default 100 steps: every
+#: the last keeping ``MAX_STEPS`` within ``MAX_SNAPSHOTS`` (the default 100 steps: every
 #: 5th, 21 frames).
 FRAME_SPACINGS = (1, 2, 3, 4, 5, 10, 15, 20, 25)
 MODELS = ("linear", "mlp")
