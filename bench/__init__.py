@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "load": "bench.load",
     "budget": "bench.budget",
     "train": "bench.train",
+    "browser": "bench.browser",
 }
 
 __all__ = ["BENCHMARKS"]

@@ -17,6 +17,11 @@ a shared machine hits them alike; medians are compared.
   opened one link, or a student going back to a setting.
 * **pick a point**: another point typed into the Point box (1 to 100, cycling): the
   training and the regions come from the caches; the point's panel is computed afresh.
+* **the same under streamlit run**: the minimal app and ce-viz each served, with one
+  websocket session per kind of rerun, each edit sent as a browser sends it (a box drawn
+  in a fragment sends the fragment's id, and the server reruns that alone; "whole page"
+  sends the same retrain without it), the kinds in turn, ``SERVED_BLOCK`` of each a round;
+  the server's CPU from /proc. ``python -m bench browser`` measures it with Chromium.
 * **payload**: the JSON of every chart on the page, in bytes, for the default link and for
   the largest settings a link can ask for (1,000 spiral points in 5 classes, a hidden
   layer of 32, 500 steps, mini-batches of 10).

@@ -37,3 +37,33 @@ def test_a_train_hall_types_values_no_other_student_types() -> None:
     assert train.value(5000, 0) not in typed  # the warm-up's
     gradient = LESSONS["gradient"]
     assert {gradient.value(n, 0) for n in range(200)} == {2.25}
+
+
+@pytest.mark.parametrize("args", [["sixty"], ["0"]])
+def test_browser_names_a_bad_argument(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """An edit count that is not a positive number is named (exit status 2) before any
+    server or browser starts."""
+    from bench.browser import main as browser_main
+
+    assert browser_main(args) == 2
+    assert "bench browser:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("train_ms", "met"), [(34.0, False), (28.0, True)])
+def test_browser_takes_each_servers_idle_out_of_its_edits(
+    train_ms: float, met: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each server idles at 4 ms a second (measured while the other app's edits run):
+    0.4 ms of a 0.1 s minimal edit and 1.6 ms of a 0.4 s retrain are idle. 6 ms against
+    34 ms is 5.67x as measured and (34 - 1.6) / (6 - 0.4) = 5.79x less idle, over 5x;
+    28 ms gives (28 - 1.6) / 5.6 = 4.71x, within it."""
+    from bench.browser import Edits, report
+
+    results = {
+        "minimal app": Edits([0.006] * 10, [0.1] * 10, [0.0004] * 10),
+        "retrain": Edits([train_ms / 1e3] * 10, [0.4] * 10, [0.0016] * 10),
+    }
+    assert report(results) is met
+    out = capsys.readouterr().out
+    less_idle = (train_ms - 1.6) / 5.6
+    assert f"{train_ms / 6:.2f}x as measured, {less_idle:.2f}x less idle" in out
