@@ -45,6 +45,7 @@ from ce_viz.figures.style import (
     PATH_LEGEND,
     PATH_LINE,
     figure,
+    for_projector,
     path_traces,
     png_uri,
     typed_array,
@@ -1053,3 +1054,42 @@ def test_png_uri_refuses_what_no_png_can_hold(
     browsers would reject or draw wrong."""
     with pytest.raises(ValueError, match=re.escape(message)):
         png_uri(pixels, palette)
+
+
+def test_projector_markers_grow_by_the_square_root_of_the_type_scale() -> None:
+    """for_projector widens every marker √1.75 times (their area grows with the type):
+    one size, a list and a typed array, in the traces and in an animation frame's; a
+    trace without markers and a frame without data are left as they are."""
+    sizes = np.array([5.0, 11.0, 17.0], dtype=np.float32)
+    fig = figure(
+        [
+            {"type": "scatter", "x": [0, 1, 2], "y": [0, 1, 2], "marker": {"size": sizes}},
+            {"type": "scatter", "x": [0], "y": [0], "marker": {"size": 30, "color": "red"}},
+            {"type": "scatter", "x": [0, 1], "y": [0, 1], "marker": {"size": [4, 8]}},
+            {"type": "bar", "y": [1, 2]},
+        ],
+        {"height": 400},
+        [
+            {
+                "name": "1",
+                "traces": [0],
+                "data": [{"type": "scatter", "marker": {"size": 2 * sizes}}],
+            },
+            {"name": "2", "layout": {"title": {"text": "t"}}},
+        ],
+    )
+    out = for_projector(fig).to_dict()
+    grow = 1.75**0.5
+    data, frames = out["data"], out["frames"]
+    np.testing.assert_allclose(
+        plotted(data[0]["marker"]["size"]), [5 * grow, 11 * grow, 17 * grow], rtol=1e-6
+    )
+    assert data[1]["marker"] == {"size": pytest.approx(30 * grow), "color": "red"}
+    np.testing.assert_allclose(plotted(data[2]["marker"]["size"]), [4 * grow, 8 * grow], rtol=1e-6)
+    assert "marker" not in data[3]
+    np.testing.assert_allclose(
+        plotted(frames[0]["data"][0]["marker"]["size"]), 2 * sizes * grow, rtol=1e-6
+    )
+    assert frames[1] == {"name": "2", "layout": {"title": {"text": "t"}}}
+    # The desk figure is not changed.
+    np.testing.assert_array_equal(plotted(fig.to_dict()["data"][0]["marker"]["size"]), sizes)
