@@ -69,40 +69,42 @@ def render(state: AppState) -> None:
 def _plane_and_descent() -> None:
     """The plane and the descent run: their controls rerun only this part of the page."""
     state: AppState = session.state()
-    cols = st.columns([1.2, 1.2, 1.3, 1, 1.3])
-    axis_pickers(state, cols[:2])
-    cols[2].segmented_control(
-        "Plot",
-        options=list(PLOTS),
-        format_func=PLOT_LABELS.__getitem__,
-        required=True,
-        **session.bound("plot"),
-    )
-    cols[3].toggle(
-        "Arrow field",
-        help="−∇L on a coarse grid (contour plot only).",
-        disabled=state.plot == "surface",
-        **session.bound("arrows"),
-    )
-    cols[4].slider("Range ± around o", *SPAN_RANGE, step=0.5, **session.bound("span"))
-    cols = st.columns([1.2, 1.2, 2.6])
-    cols[0].number_input(
-        "Learning rate",
-        *LR_RANGE,
-        step=0.1,
-        format="%g",
-        **session.bound("lr"),
-        help="Each step: o ← o − lr · ∂L/∂o",
-    )
-    cols[1].number_input("Steps", *STEPS_RANGE, step=10, **session.bound("steps"))
-    cols[2].segmented_control(
-        "Descent moves",
-        options=list(DESCENT_MODES),
-        required=True,
-        format_func=DESCENT_LABELS.__getitem__,
-        **session.bound("descent"),
-        help="With only the two plotted logits free, the path lies on the surface drawn.",
-    )
+    # Smaller on a projector (views/present.css): the plane then starts on the first screen.
+    with st.container(key="landscape_controls"):
+        cols = st.columns([1.2, 1.2, 1.3, 1, 1.3])
+        axis_pickers(state, cols[:2])
+        cols[2].segmented_control(
+            "Plot",
+            options=list(PLOTS),
+            format_func=PLOT_LABELS.__getitem__,
+            required=True,
+            **session.bound("plot"),
+        )
+        cols[3].toggle(
+            "Arrow field",
+            help="−∇L on a coarse grid (contour plot only).",
+            disabled=state.plot == "surface",
+            **session.bound("arrows"),
+        )
+        cols[4].slider("Range ± around o", *SPAN_RANGE, step=0.5, **session.bound("span"))
+        cols = st.columns([1.2, 1.2, 2.6])
+        cols[0].number_input(
+            "Learning rate",
+            *LR_RANGE,
+            step=0.1,
+            format="%g",
+            **session.bound("lr"),
+            help="Each step: o ← o − lr · ∂L/∂o",
+        )
+        cols[1].number_input("Steps", *STEPS_RANGE, step=10, **session.bound("steps"))
+        cols[2].segmented_control(
+            "Descent moves",
+            options=list(DESCENT_MODES),
+            required=True,
+            format_func=DESCENT_LABELS.__getitem__,
+            **session.bound("descent"),
+            help="With only the two plotted logits free, the path lies on the surface drawn.",
+        )
     state = session.state()  # a fragment reruns alone: it reads the state at its start
     _plane_and_curves(state)
     session.sync_url(state)
