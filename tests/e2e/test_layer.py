@@ -63,6 +63,16 @@ def _open_all_charts(page: Page, url: str) -> None:
     wait_for_app(page)
 
 
+def _when_drawn(page: Page, script: str) -> object:
+    """``script``'s value, taken at a moment when every chart is drawn: under load a chart
+    was once between two drawings (no SVG) when a check ran just after the app settled."""
+    return page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+        f".every(c => c.querySelector('.main-svg')) && ({script})()",
+        timeout=30000,
+    ).json_value()
+
+
 def _softmax_loss(o: np.ndarray, k: int) -> float:
     """Cross-entropy −log p_k, written out: log of the sum of exp, minus o_k."""
     top = o.max()
@@ -77,7 +87,7 @@ def test_both_tabs_fit_a_phone(phone: Page, app_url: str) -> None:
     for query in ("view=layer&layer=linear", "view=layer&layer=digits&digit=37"):
         _open_all_charts(phone, f"{app_url}/?{query}")
         width = phone.evaluate("() => document.documentElement.scrollWidth")
-        overflowing = phone.evaluate(OVERFLOWING) + phone.evaluate(CUT_OFF)
+        overflowing = _when_drawn(phone, OVERFLOWING) + _when_drawn(phone, CUT_OFF)
         if width > PHONE["width"] or overflowing:
             found[query] = (width, overflowing[:5])
     assert found == {}
