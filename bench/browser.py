@@ -15,10 +15,11 @@ them in turn, after WARM_UP uncounted edits each:
 
 Each server's CPU is read from /proc (user plus system, in 10 ms ticks: only means over many
 edits count) before and after each edit, with the edit's wall time. A server also spends
-CPU while idle (its event loop, the browser's keep-alive), more per second than a short edit
-notices: each server's idle rate is measured while the other app is being edited, and
-``less idle`` subtracts that rate times the edit's wall time. Reported per app: the mean
-CPU per edit, its wall time, the idle rate and the CPU less idle; the ratios of both.
+CPU while idle (its event loop, the open page's connection): each server's idle rate is
+measured with both pages open and nothing edited, IDLE_S seconds before the edits and
+IDLE_S after, and ``less idle`` subtracts that rate times the edit's wall time. Reported
+per app: the mean CPU per edit, its wall time, the idle rate and the CPU less idle; the
+ratios of both.
 Target (issue "One layer back, and a classifier you can watch learn"): a retrain at most
 5x the minimal app, less idle. The exit status is 0 when it is met.
 """
@@ -41,6 +42,8 @@ from bench.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, served
 
 EDITS = 60
 WARM_UP = 3
+#: Seconds of quiet, before the edits and after them, in which each server's idle CPU is read.
+IDLE_S = 5.0
 CPU_TARGET = 5.0
 DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 TIMEOUT_MS = 60_000
@@ -48,12 +51,12 @@ TIMEOUT_MS = 60_000
 
 @dataclass
 class Edits:
-    """One app's counted edits: CPU seconds of its server, wall seconds, and the CPU the
-    other app's server spent meanwhile (its idle)."""
+    """One app's counted edits (CPU seconds of its server, wall seconds) and its server's
+    idle rate (CPU seconds a second with nothing edited)."""
 
     cpu: list[float] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
-    other_cpu: list[float] = field(default_factory=list)
+    idle: float = 0.0
 
 
 def _train_edit(page: Page, k: int) -> None:
@@ -100,32 +103,41 @@ def measure(edits: int) -> dict[str, Edits]:
             page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=TIMEOUT_MS)
             page.wait_for_selector(DONE, state="attached", timeout=TIMEOUT_MS)
             pages[name] = page
-        turns: dict[str, tuple[Callable[[Page, int], None], int, int]] = {
-            "minimal app": (_minimal_edit, mini.pid, app.pid),
-            "retrain": (_train_edit, app.pid, mini.pid),
+        turns: dict[str, tuple[Callable[[Page, int], None], int]] = {
+            "minimal app": (_minimal_edit, mini.pid),
+            "retrain": (_train_edit, app.pid),
         }
-        for k in range(WARM_UP + edits):
-            for name, (edit, pid, other) in turns.items():
-                cpu, other_cpu, start = cpu_s(pid), cpu_s(other), time.perf_counter()
+        for k in range(WARM_UP):
+            for name, (edit, _) in turns.items():
                 edit(pages[name], k)
-                wall = time.perf_counter() - start
-                if k >= WARM_UP:
-                    results[name].cpu.append(cpu_s(pid) - cpu)
-                    results[name].wall.append(wall)
-                    results[name].other_cpu.append(cpu_s(other) - other_cpu)
+        idle = _quiet({name: pid for name, (_, pid) in turns.items()})
+        for k in range(WARM_UP, WARM_UP + edits):
+            for name, (edit, pid) in turns.items():
+                cpu, start = cpu_s(pid), time.perf_counter()
+                edit(pages[name], k)
+                results[name].wall.append(time.perf_counter() - start)
+                results[name].cpu.append(cpu_s(pid) - cpu)
+        after = _quiet({name: pid for name, (_, pid) in turns.items()})
+        for name, result in results.items():
+            result.idle = (idle[name] + after[name]) / 2
     return results
+
+
+def _quiet(pids: dict[str, int]) -> dict[str, float]:
+    """Each server's CPU seconds a second over IDLE_S seconds in which nothing is edited
+    (after a second for the last edit's work to end)."""
+    time.sleep(1.0)
+    before = {name: cpu_s(pid) for name, pid in pids.items()}
+    time.sleep(IDLE_S)
+    return {name: (cpu_s(pid) - before[name]) / IDLE_S for name, pid in pids.items()}
 
 
 def report(results: dict[str, Edits]) -> bool:
     """Print each app's figures and the ratios; whether the retrain is within CPU_TARGET."""
     mini, train = results["minimal app"], results["retrain"]
-    # Each server's idle rate: its CPU while the other app's edits ran, per second of them.
-    idle = {
-        "minimal app": sum(train.other_cpu) / sum(train.wall),
-        "retrain": sum(mini.other_cpu) / sum(mini.wall),
-    }
+    idle = {name: e.idle for name, e in results.items()}
     less_idle = {
-        name: statistics.mean(e.cpu) - idle[name] * statistics.mean(e.wall)
+        name: statistics.mean(e.cpu) - e.idle * statistics.mean(e.wall)
         for name, e in results.items()
     }
     print(f"server CPU per edit in headless Chromium, {len(mini.cpu)} edits each, in turn")

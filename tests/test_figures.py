@@ -1093,3 +1093,21 @@ def test_projector_markers_grow_by_the_square_root_of_the_type_scale() -> None:
     assert frames[1] == {"name": "2", "layout": {"title": {"text": "t"}}}
     # The desk figure is not changed.
     np.testing.assert_array_equal(plotted(fig.to_dict()["data"][0]["marker"]["size"]), sizes)
+
+
+def test_projector_markers_keep_a_typed_arrays_shape_and_scale_whole_numbers() -> None:
+    """A typed array of sizes in whole numbers (uint8) or in two dimensions comes back
+    scaled, its shape kept."""
+    grid = np.array([[4.0, 8.0], [12.0, 16.0]], dtype=np.float32)
+    fig = figure(
+        [
+            {"type": "scatter", "marker": {"size": np.array([10, 20], dtype=np.uint8)}},
+            {"type": "scatter", "marker": {"size": grid}},
+        ],
+        {"height": 400},
+    )
+    data = for_projector(fig).to_dict()["data"]
+    np.testing.assert_allclose(plotted(data[0]["marker"]["size"]), [13.2288, 26.4575], rtol=1e-5)
+    scaled = plotted(data[1]["marker"]["size"])
+    assert scaled.shape == (2, 2)
+    np.testing.assert_allclose(scaled, [[5.2915, 10.583], [15.8745, 21.166]], rtol=1e-5)

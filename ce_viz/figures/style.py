@@ -767,8 +767,10 @@ def _projected_marker(trace: Spec) -> Spec:
         return trace
     if isinstance(size, (int, float)):
         scaled: Any = size * MARKER_SCALE
-    elif isinstance(size, dict):  # a typed array: its numbers, scaled, in its own type
+    elif isinstance(size, dict):  # a typed array: its numbers scaled, as float32
         values = np.frombuffer(binascii.a2b_base64(size["bdata"]), dtype=size["dtype"])
+        if "shape" in size:
+            values = values.reshape([int(n) for n in str(size["shape"]).split(",")])
         scaled = typed_array((values * MARKER_SCALE).astype(np.float32))
     else:
         scaled = np.asarray(size, dtype=np.float64) * MARKER_SCALE

@@ -107,7 +107,7 @@ def _plane_and_descent() -> None:
         )
     state = session.state()  # a fragment reruns alone: it reads the state at its start
     _plane_and_curves(state)
-    session.sync_url(state)
+    session.end_fragment()
 
 
 def _plane_and_curves(state: AppState) -> None:

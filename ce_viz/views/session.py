@@ -32,6 +32,7 @@ __all__ = [
     "bound",
     "bound_tabs",
     "current_state",
+    "end_fragment",
     "error",
     "forget",
     "keep",
@@ -130,8 +131,22 @@ def error(field: str) -> str | None:
 
 
 def url_messages() -> tuple[str, ...]:
-    """What in the link could not be used (until the user changes something)."""
-    return ss.get("url_messages", ())
+    """What in the link could not be used (until the user changes something); the page
+    shows them (``sidebar.show_url_messages``), which :func:`end_fragment` notes."""
+    messages = ss.get("url_messages", ())
+    ss["url_messages_shown"] = bool(messages)
+    return messages
+
+
+def end_fragment() -> None:
+    """A fragment's last step: write the state to the address bar; and when the page
+    above it still shows the link's complaints, which an edit in the fragment has just
+    made history, rerun the whole page once to take them away (a fragment cannot redraw
+    what lies outside it)."""
+    sync_url(ss["state"])
+    if ss.get("url_messages_shown") and not ss.get("url_messages"):
+        ss["url_messages_shown"] = False
+        st.rerun(scope="app")
 
 
 def _on_field(field: str) -> None:

@@ -92,10 +92,10 @@ def _training_page() -> None:
     """Everything below the introduction. Its controls rerun only this part of the page:
     an edit that trains again does not also redraw the sidebar, the title and the views'
     tabs, which it cannot change. It reads the state at its start (a callback may just
-    have changed it) and writes the URL at its end."""
+    have changed it) and ends as every fragment does (``session.end_fragment``)."""
     with ONE_PAGE:
         _page(session.state())
-    session.sync_url(session.state())
+    session.end_fragment()
 
 
 #: One session's "Watch it learn" page at a time in the server's process. Python runs one

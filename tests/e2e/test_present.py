@@ -269,15 +269,18 @@ def test_watch_it_learn_shows_its_charts_on_the_first_projected_screen(
     browser: Browser, app_url: str
 ) -> None:
     """present=1 at 1920×1080 with a hidden layer: the six training settings keep one row
-    and the charts begin on the first screen, their plots in its top two thirds (with two
-    rows of settings and the full introduction they began below it)."""
+    and the charts begin on the first screen, the regions chart in its top two thirds and
+    at least 250 px of its plot on it (with two rows of settings and the full introduction
+    the charts began below it)."""
     page = _open(browser, f"{app_url}/?view=train&present=1&model=mlp&train_data=mislabelled")
     labels = page.locator(".st-key-train_controls [data-testid='stWidgetLabel']")
     expect(labels).to_have_count(6)
     tops = {round(labels.nth(i).bounding_box()["y"]) for i in range(6)}
     assert len(tops) == 1, tops
-    plot = page.locator(".st-key-train_regions .main-svg").first
-    assert plot.bounding_box()["y"] < 2 / 3 * HD["height"]
+    chart = page.locator(".st-key-train_regions .main-svg").first
+    assert chart.bounding_box()["y"] < 2 / 3 * HD["height"]
+    plot = page.locator(".st-key-train_regions .nsewdrag").first
+    assert plot.bounding_box()["y"] < HD["height"] - 250
     # "One mislabelled point" whole in its box, at about 1.5x the desk's type.
     data_box = page.locator(".st-key-train_data input")
     expect(data_box).to_have_value("One mislabelled point")

@@ -149,6 +149,24 @@ def test_a_training_setting_reruns_only_the_training_fragment(page: Page, app_ur
     assert page.js_errors == []  # type: ignore[attr-defined]
 
 
+def test_an_edit_in_the_fragment_clears_the_links_complaint(page: Page, app_url: str) -> None:
+    """A link with a bad learning rate says so above the page; a learning rate typed in the
+    view (a fragment, which cannot redraw what lies above it) takes the complaint away, as
+    an edit anywhere else does."""
+    page.goto(f"{app_url}/?view=train&train_steps=40&train_lr=banana")
+    wait_for_app(page)
+    warning = page.get_by_text("Some settings in the link could not be used")
+    expect(warning).to_be_visible()
+    box = page.get_by_role("spinbutton", name="Learning rate")
+    box.fill("0.75")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"train_lr=0\.75"))
+    wait_for_app(page)
+    expect(warning).to_have_count(0, timeout=20000)
+    expect(box).to_have_value("0.75")
+    assert page.js_errors == []  # type: ignore[attr-defined]
+
+
 #: The regions chart's boxes, in pixels from the page's top: its SVG, its slider (rail,
 #: readout and step labels) and its legend.
 CONTROL_BOXES = """() => {
