@@ -7,11 +7,12 @@ These tests never skip: without /usr/bin/chromium they fail and say how to insta
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from bench.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, served
 
@@ -38,13 +39,6 @@ def app_server() -> Iterator[tuple[int, str]]:
 def app_url(app_server: tuple[int, str]) -> str:
     """The base URL of the app under test."""
     return app_server[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """The user + system CPU time the process ``pid`` has used so far (Linux)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +84,30 @@ def shoot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def received_frames(page: Page) -> list[bytes]:
+    """A list that collects, from now on, every websocket frame the page receives, as
+    bytes (clear it to start again): what a rerun sent, to tell a fragment's rerun, which
+    leaves the page's title out, from a whole page's."""
+    received: list[bytes] = []
+
+    def watch(ws) -> None:
+        ws.on(
+            "framereceived",
+            lambda payload: received.append(
+                bytes(payload, "latin-1") if isinstance(payload, str) else payload
+            ),
+        )
+
+    page.on("websocket", watch)
+    return received
+
+
+def enter(page: Page, box: Locator, text: str, url: str) -> None:
+    """Type ``text`` into ``box`` and press Enter; wait until the address bar matches the
+    pattern ``url`` and the rerun has drawn."""
+    box.fill(text)
+    box.press("Enter")
+    page.wait_for_url(re.compile(url))
+    wait_for_app(page)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, cpu_seconds, shoot, wait_for_app
+from bench.load import cpu_s
+from tests.e2e.conftest import ARTIFACTS, enter, received_frames, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -181,34 +182,16 @@ def test_landscape_view_draws_the_surface_and_plays_descent(page: Page, app_url:
 def test_descent_controls_rerun_only_their_fragment(page: Page, app_url: str) -> None:
     """Changing the learning rate re-sends the plane but not the rest of the page (its title,
     which a whole rerun sends again); a logit change reruns the whole page."""
-    received: list[bytes] = []
-
-    def watch(ws) -> None:
-        ws.on(
-            "framereceived",
-            lambda payload: received.append(
-                bytes(payload, "latin-1") if isinstance(payload, str) else payload
-            ),
-        )
-
-    page.on("websocket", watch)
+    received = received_frames(page)
     page.goto(f"{app_url}/?view=landscape")
     wait_for_app(page)
     received.clear()
-    box = page.get_by_role("spinbutton", name="Learning rate")
-    box.fill("1.25")
-    box.press("Enter")
-    page.wait_for_url(re.compile(r"lr=1\.25"))
-    wait_for_app(page)
+    enter(page, page.get_by_role("spinbutton", name="Learning rate"), "1.25", r"lr=1\.25")
     after_lr = b"".join(received)
     assert b"landscape_chart" in after_lr
     assert b"why the gradient is p" not in after_lr
     received.clear()
-    logit = page.get_by_label("exact o0")
-    logit.fill("1")
-    logit.press("Enter")
-    page.wait_for_url(re.compile(r"logits=1(%2C|,)3"))
-    wait_for_app(page)
+    enter(page, page.get_by_label("exact o0"), "1", r"logits=1(%2C|,)3")
     after_logit = b"".join(received)
     assert b"landscape_chart" in after_logit
     assert b"why the gradient is p" in after_logit
@@ -391,14 +374,14 @@ def test_closing_the_page_stops_reading_an_upload(browser, app_server, tmp_path:
         if close_early:
             page.wait_for_timeout(300)
             page.close()
-            start = cpu_seconds(pid)
+            start = cpu_s(pid)
             page_gone = 6.0  # seconds: more than a whole read takes here
             browser.new_page().wait_for_timeout(page_gone * 1000)
-            spent["after close"] = cpu_seconds(pid) - start
+            spent["after close"] = cpu_s(pid) - start
         else:
-            start = cpu_seconds(pid)
+            start = cpu_s(pid)
             expect(page.locator('[data-testid="stMetric"]').first).to_be_visible(timeout=120000)
-            spent["whole read"] = cpu_seconds(pid) - start
+            spent["whole read"] = cpu_s(pid) - start
             assert metric_value(page, "Rows") == f"{(49_900_000 - len(header)) // 6:,}"
             page.close()
     assert spent["whole read"] > 0.3, spent  # enough to tell stopping from reading on

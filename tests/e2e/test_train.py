@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import shoot, wait_for_app
+from tests.e2e.conftest import enter, received_frames, shoot, wait_for_app
 from tests.e2e.test_phone import PHONE, PHONE_AGENT
 
 pytestmark = pytest.mark.browser
@@ -112,25 +112,11 @@ def test_a_training_setting_reruns_only_the_training_fragment(page: Page, app_ur
     address bar, but not the rest of the page (its title, which a whole rerun sends
     again): the server runs the view's fragment alone. A sidebar setting (T) still reruns
     the whole page."""
-    received: list[bytes] = []
-
-    def watch(ws) -> None:
-        ws.on(
-            "framereceived",
-            lambda payload: received.append(
-                bytes(payload, "latin-1") if isinstance(payload, str) else payload
-            ),
-        )
-
-    page.on("websocket", watch)
+    received = received_frames(page)
     page.goto(f"{app_url}/?view=train&train_steps=40")
     wait_for_app(page)
     received.clear()
-    box = page.get_by_role("spinbutton", name="Learning rate")
-    box.fill("0.75")
-    box.press("Enter")
-    page.wait_for_url(re.compile(r"train_lr=0\.75"))
-    wait_for_app(page)
+    enter(page, page.get_by_role("spinbutton", name="Learning rate"), "0.75", r"train_lr=0\.75")
     after_lr = b"".join(received)
     assert b"train_regions" in after_lr
     assert b"why the gradient is p" not in after_lr
@@ -139,11 +125,7 @@ def test_a_training_setting_reruns_only_the_training_fragment(page: Page, app_ur
     received.clear()
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Temperature, smoothing, names").first.click()
-    temperature = page.get_by_role("spinbutton", name="Temperature T")
-    temperature.fill("2")
-    temperature.press("Enter")
-    page.wait_for_url(re.compile(r"T=2"))
-    wait_for_app(page)
+    enter(page, page.get_by_role("spinbutton", name="Temperature T"), "2", r"T=2")
     assert b"why the gradient is p" in b"".join(received)
     assert "train_lr=0.75" in page.url, page.url
     assert page.js_errors == []  # type: ignore[attr-defined]
@@ -158,10 +140,7 @@ def test_an_edit_in_the_fragment_clears_the_links_complaint(page: Page, app_url:
     warning = page.get_by_text("Some settings in the link could not be used")
     expect(warning).to_be_visible()
     box = page.get_by_role("spinbutton", name="Learning rate")
-    box.fill("0.75")
-    box.press("Enter")
-    page.wait_for_url(re.compile(r"train_lr=0\.75"))
-    wait_for_app(page)
+    enter(page, box, "0.75", r"train_lr=0\.75")
     expect(warning).to_have_count(0, timeout=20000)
     expect(box).to_have_value("0.75")
     assert page.js_errors == []  # type: ignore[attr-defined]
