@@ -116,9 +116,8 @@ def outer_chart(step: LinearPass, names: Sequence[str], key: str, first_input: i
     chart(
         outer_product_figure(step.grad_W, step.grad_o, step.x, names, factor, first_input),
         key,
-        f"Heatmap of ∂L/∂W = {product_text('', factor, ' xᵀ')}, one row per class: rows scaled by "
-        f"{factor} = "
-        f"{named_values(names, step.grad_o)}; columns by x = "
+        f"Heatmap of ∂L/∂W = {product_text('', factor, ' xᵀ')}, one row per class: rows "
+        f"scaled by {factor} = {named_values(names, step.grad_o)}; columns by x = "
         f"{', '.join(fmt(v) for v in step.x)}.",
     )
 

@@ -28,6 +28,7 @@ from ce_viz.state import (
 )
 
 __all__ = [
+    "URL_MESSAGES_SHOWN",
     "apply",
     "bound",
     "bound_tabs",
@@ -49,6 +50,9 @@ __all__ = [
 ]
 
 ss = st.session_state
+#: Whether the page's top shows the link's complaints (``sidebar.show_url_messages`` keeps
+#: it; :func:`end_fragment` reads it).
+URL_MESSAGES_SHOWN = "url_messages_shown"
 
 #: Each view's tabs: the state field that holds the open one, and the tabs by name.
 _TABS: dict[str, tuple[str, dict[str, str]]] = {
@@ -131,11 +135,8 @@ def error(field: str) -> str | None:
 
 
 def url_messages() -> tuple[str, ...]:
-    """What in the link could not be used (until the user changes something); the page
-    shows them (``sidebar.show_url_messages``), which :func:`end_fragment` notes."""
-    messages = ss.get("url_messages", ())
-    ss["url_messages_shown"] = bool(messages)
-    return messages
+    """What in the link could not be used (until the user changes something)."""
+    return ss.get("url_messages", ())
 
 
 def end_fragment() -> None:
@@ -144,8 +145,8 @@ def end_fragment() -> None:
     made history, rerun the whole page once to take them away (a fragment cannot redraw
     what lies outside it)."""
     sync_url(ss["state"])
-    if ss.get("url_messages_shown") and not ss.get("url_messages"):
-        ss["url_messages_shown"] = False
+    if kept(URL_MESSAGES_SHOWN) and not url_messages():
+        forget(URL_MESSAGES_SHOWN)
         st.rerun(scope="app")
 
 

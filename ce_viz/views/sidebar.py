@@ -416,6 +416,7 @@ def view_picker(state: AppState) -> str:
 def show_url_messages() -> None:
     """Say what in the link could not be used, once, at the top of the page."""
     messages = session.url_messages()
+    session.keep(session.URL_MESSAGES_SHOWN, bool(messages))
     if messages:
         body = "\n".join(f"- {escape_markdown(m)}" for m in messages)
         st.warning(

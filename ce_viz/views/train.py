@@ -65,24 +65,24 @@ MODEL_LABELS = {"softmax": "Softmax regression", "mlp": "One hidden layer"}
 LOSS_LABELS = {"ce": "Cross-entropy", "mse": "MSE on p"}
 #: The loss in a sentence and on the history's axis and legend (MSE keeps its capitals).
 LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE on p"}
+#: The introduction's one sentence on a projector too.
+STEP_SENTENCE = (
+    "Every step starts from each point's $\\partial L/\\partial o$ (cross-entropy's is $p - y$)"
+)
 
 
 def render(state: AppState) -> None:
     """Draw the "Watch it learn" view for ``state``."""
     st.subheader("Watch it learn")
     if state.present:  # the lecturer says the rest; the charts' keys say what is drawn
-        st.markdown(
-            "Every step starts from each point's $\\partial L/\\partial o$ "
-            "(cross-entropy's is $p - y$). Press Play to watch the regions form."
-        )
+        st.markdown(f"{STEP_SENTENCE}. Press Play to watch the regions form.")
     else:
         st.markdown(
-            "A classifier on 2-D points, trained by gradient descent. Every step starts from "
-            "each point's $\\partial L/\\partial o$ (cross-entropy's is $p - y$) and passes "
-            "it back to the weights. "
-            "The shading is the predicted class, stronger where the model is surer; each "
-            "point's size is its pull $\\sum_k |p_k - y_k|$. Press Play to watch the regions "
-            "form; click a point to follow it one layer back, below the charts."
+            f"A classifier on 2-D points, trained by gradient descent. {STEP_SENTENCE} and "
+            "passes it back to the weights. The shading is the predicted class, stronger "
+            "where the model is surer; each point's size is its pull $\\sum_k |p_k - y_k|$. "
+            "Press Play to watch the regions form; click a point to follow it one layer "
+            "back, below the charts."
         )
     _training_page()
 
