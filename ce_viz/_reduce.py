@@ -30,7 +30,16 @@ def class_argmax(a: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
     if K > BY_CLASS:
         top = np.argmax(a, axis=-1)
         return top, np.take_along_axis(a, top[..., None], axis=-1)[..., 0]
+    if a.flags.c_contiguous and K > 1:
+        # Rows side by side in memory (a batch's logits): NumPy's arg-max walks each short
+        # row at little cost (half of the loop below's time on a training's 200 x 3).
+        best = np.maximum(a[..., 0], a[..., 1])
+        for k in range(2, K):
+            np.maximum(best, a[..., k], out=best)
+        return a.argmax(axis=-1), best
     best = a[..., 0].copy()
+    # Classes apart, each contiguous (a stack of grids, ``train._dense``): along a class at
+    # a time, where a row's arg-max would stride (twice this loop's time).
     top = np.zeros(best.shape, dtype=np.intp)
     for k in range(1, K):
         column = a[..., k]
@@ -51,8 +60,8 @@ def class_sum(a: FloatArray) -> FloatArray:
         for value in others:
             first += value
         return np.float64(first)
-    total = a[..., 0].copy()
-    for k in range(1, K):
+    total = a[..., 0] + a[..., 1] if K > 1 else a[..., 0].copy()
+    for k in range(2, K):
         total += a[..., k]
     return total
 
@@ -82,12 +91,18 @@ def rest_sum(e: FloatArray, top: NDArray[np.intp]) -> FloatArray:
             rest_1 += min(top_e, value)
             top_e = max(top_e, value)
         return np.array([rest_1])
-    largest = e[..., 0].copy()
-    rest = np.zeros(largest.shape)
-    smaller = np.empty(largest.shape)
-    for k in range(1, K):
-        column = e[..., k]
-        np.minimum(largest, column, out=smaller)
-        rest += smaller
-        np.maximum(largest, column, out=largest)
+    if K == 1:
+        return np.zeros(e.shape)
+    # The first two classes start the rest and the largest (0 + x is x: the same floats as
+    # starting from zeros, in fewer passes).
+    rest = np.minimum(e[..., 0], e[..., 1])
+    if K > 2:
+        largest = np.maximum(e[..., 0], e[..., 1])
+        smaller = np.empty(rest.shape)
+        for k in range(2, K):
+            column = e[..., k]
+            np.minimum(largest, column, out=smaller)
+            rest += smaller
+            if k < K - 1:
+                np.maximum(largest, column, out=largest)
     return rest[..., None]

@@ -87,22 +87,33 @@ def _stable_softmax(o: FloatArray, T: float | FloatArray) -> _StableSoftmax:
         o = np.ascontiguousarray(o)  # long rows: reductions along them want them contiguous
     top, m = class_argmax(o)
     m = m[..., None]
-    # A spread over ~1e308 / T is beyond the float range: -inf is the true limit there.
-    with np.errstate(over="ignore"):
-        d = o - m
-        if isinstance(T, np.ndarray):
-            d = d / T
-        elif T != 1.0:
-            d /= T
-        # o - m itself overflows once the spread passes ~1.8e308, even where (o - m)/T
-        # would not (T > 1): halve first there, so d is -inf only where it truly is.
-        far = np.isinf(d)
-        any_far = bool(far.any())
-        if any_far:
-            d[far] = ((0.5 * o - 0.5 * m) / T * 2.0)[far]
+    try:  # every spread within the float range: no d is -inf (no search for one)
+        with np.errstate(over="raise"):
+            d = _shifted(o, m, T)
+        any_far = False
+    except FloatingPointError:
+        # A spread over ~1e308 / T is beyond the float range: -inf is the true limit there.
+        with np.errstate(over="ignore"):
+            d = _shifted(o, m, T)
+            # o - m itself overflows once the spread passes ~1.8e308, even where
+            # (o - m)/T would not (T > 1): halve first there, so d is -inf only where it
+            # truly is.
+            far = np.isinf(d)
+            if far.any():
+                d[far] = ((0.5 * o - 0.5 * m) / T * 2.0)[far]
             any_far = bool(np.isinf(d).any())
     e = np.exp(d)
     return _StableSoftmax(d, e, rest_sum(e, top), top, m, any_far)
+
+
+def _shifted(o: FloatArray, m: FloatArray, T: float | FloatArray) -> FloatArray:
+    """``(o - m) / T``, a fresh array (``m`` the max logit, shape (..., 1))."""
+    d = o - m
+    if isinstance(T, np.ndarray):
+        return d / T
+    if T != 1.0:
+        d /= T
+    return d
 
 
 def log_softmax(logits: ArrayLike, T: float = 1.0) -> FloatArray:
@@ -451,15 +462,18 @@ def _grad(o: FloatArray, y: FloatArray, t: float, pt: _StableSoftmax | None = No
     """``grad_logits`` of checked inputs (from their ``_stable_softmax``, if made)."""
     pt = _stable_softmax(o, t) if pt is None else pt
     s = 1.0 + pt.r
-    diff = pt.e / s  # p
-    diff -= y
     # For the arg-max class p - y = (1 - y) - (1 - p), with 1 - p = r / (1 + r) exact in
     # relative terms: no cancellation when p rounds to 1.
     if o.ndim == 1:
+        diff = pt.e / s  # p
+        diff -= y
         k = pt.top
         diff[k] = (1.0 - y[k]) - pt.r[0] / s[0]
-    else:
-        diff = np.where(pt.is_top(), (1.0 - y) - pt.r / s, diff)
+    else:  # the same floats in fewer passes: e/s - y, and at the top -r/s + (1 - y)
+        top = pt.is_top()
+        diff = np.where(top, -pt.r, pt.e)
+        diff /= s
+        diff += top - y
     if t == 1.0:
         return diff
     with np.errstate(over="ignore"):

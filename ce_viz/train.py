@@ -40,9 +40,9 @@ from ce_viz._checks import (
     check_temperature,
     is_index,
 )
-from ce_viz.core import loss_and_grad_for, softmax, target_distribution, top_class
+from ce_viz.core import grad_logits, loss_and_grad_for, softmax, target_distribution, top_class
 from ce_viz.layer import LossName
-from ce_viz.theory import mse_loss_and_grad_for
+from ce_viz.theory import mse_grad, mse_loss_and_grad_for
 
 __all__ = [
     "ACTIVATIONS",
@@ -216,6 +216,13 @@ def _loss_fn(Y: FloatArray, config: TrainConfig) -> LossFn:
     return mse_loss_and_grad_for(Y, config.T)
 
 
+def _grad_o(o: FloatArray, Y: FloatArray, config: TrainConfig) -> FloatArray:
+    """Each point's ``∂L_i/∂o`` (n, K) alone, for a mini-batch's step (no loss needed)."""
+    if config.loss == "ce":
+        return grad_logits(o, Y, config.T)
+    return mse_grad(o, Y, config.T)
+
+
 def _losses_and_grad_o(
     o: FloatArray, Y: FloatArray, config: TrainConfig
 ) -> tuple[FloatArray, FloatArray]:
@@ -372,8 +379,10 @@ def train(X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig) 
         rows = next(batches)
         if rows is None:  # full batch: the gradient from the pass just made
             grads = _param_grads(params, X, fwd, G / n, config)[0]
-        else:
-            grads = gradients(params, X[rows], Y[rows], config)[1]
+        else:  # a mini-batch's gradient alone (its loss is not the history's)
+            part = _forward(params, X[rows], config.activation)
+            G = _grad_o(part.o, Y[rows], config) / len(rows)
+            grads = _param_grads(params, X[rows], part, G, config)[0]
         params = tuple(
             Layer(W - config.lr * gW, b - config.lr * gb)
             for (W, b), (gW, gb) in zip(params, grads, strict=True)

@@ -1056,14 +1056,19 @@ def test_forward_is_cross_entropy_and_softmax_bit_for_bit(K: int, order: str) ->
 @pytest.mark.parametrize("K", [2, 9, 16, 17, 40])
 def test_rows_give_the_batch_numbers_bit_for_bit(K: int) -> None:
     """A row alone and the same row in a batch (either memory order) give the same floats:
-    both shapes reduce over the classes the same way."""
+    both shapes reduce over the classes the same way, and p − y at the arg-max, written
+    for a batch in fewer passes, is the one sample's (1 − y) − r/(1 + r)."""
     o, y = tied_batch(K, 50, 100 + K)
     o += np.random.default_rng(K).normal(0.0, 1e-3, o.shape)  # ties and near-ties
+    o[0, :2] = (1e300, -1e300)  # a spread past the float range
+    o[1, 0] += 40.0  # p rounds to 1 at the top: only the careful 1 − p keeps p − y there
     for batch in (o, np.asfortranarray(o)):
         whole_p, whole_loss = softmax(batch, 0.7), cross_entropy(batch, y, 0.7)
+        whole_g = grad_logits(batch, y, 0.7)
         for i in range(len(o)):
             np.testing.assert_array_equal(whole_p[i], softmax(o[i], 0.7))
             assert whole_loss[i] == cross_entropy(o[i], y[i], 0.7)
+            np.testing.assert_array_equal(whole_g[i], grad_logits(o[i], y[i], 0.7))
 
 
 @pytest.mark.parametrize("K", [2, 3, 5, 17, 40])
