@@ -17,8 +17,14 @@ FloatArray = NDArray[np.float64]
 #: Up to this many classes a reduction over the classes goes class by class: K - 1
 #: elementwise passes over the rows. NumPy's reductions along a short last axis cost far
 #: more per row (a row max about 30x more at K = 2), and a batch has many rows. Every shape,
-#: one sample or a batch, takes the same path, so a row's numbers do not depend on it.
+#: one sample or a batch, takes the same path, so a row's numbers do not depend on it (the
+#: arg-max's two ways, below, find the same first arg-max).
 BY_CLASS = 16
+#: Up to this many rows, stored row by row, the arg-max is NumPy's own: each call's fixed
+#: cost is most of the time there (half the loop's at a training's 200 x 3), where on
+#: more rows NumPy's walk along each short row costs more per row than the class by class
+#: passes (1.4x at 2,000 x 3, 3x at 20,000 x 2; the reference machine).
+FEW_ROWS = 1024
 
 
 def class_argmax(a: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
@@ -30,9 +36,9 @@ def class_argmax(a: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
     if K > BY_CLASS:
         top = np.argmax(a, axis=-1)
         return top, np.take_along_axis(a, top[..., None], axis=-1)[..., 0]
-    if a.flags.c_contiguous and K > 1:
-        # Rows side by side in memory (a batch's logits): NumPy's arg-max walks each short
-        # row at little cost (half of the loop below's time on a training's 200 x 3).
+    if K > 1 and a.size <= FEW_ROWS * K and a.flags.c_contiguous:
+        # A few rows side by side in memory (a training step's logits): NumPy's arg-max
+        # is one call where the loop below is 2(K - 1), and calls are what few rows cost.
         best = np.maximum(a[..., 0], a[..., 1])
         for k in range(2, K):
             np.maximum(best, a[..., k], out=best)

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ce_viz._reduce import FEW_ROWS, class_argmax
 from ce_viz.core import (
     SUM_TOLERANCE,
     CEVizError,
@@ -1033,6 +1034,19 @@ def tied_batch(K: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     y = rng.integers(0, 3, (n, K)).astype(np.float64)
     y[:, 0] += y.sum(axis=1) == 0
     return o, y / y.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("K", [2, 3, 5, 16])
+def test_both_ways_of_the_class_arg_max_find_the_first_one(K: int) -> None:
+    """A few rows stored row by row take NumPy's arg-max, many rows or classes stored
+    apart the class-by-class passes: on either side of FEW_ROWS, and in either memory
+    order, both give NumPy's first arg-max (ties included) and the row's max."""
+    for n in (FEW_ROWS - 1, FEW_ROWS, FEW_ROWS + 1, 3 * FEW_ROWS):
+        o, _ = tied_batch(K, n, n + K)
+        for stored in (o, np.asfortranarray(o), o.reshape(3, -1, K) if n % 3 == 0 else o):
+            top, best = class_argmax(stored)
+            np.testing.assert_array_equal(top, stored.argmax(axis=-1))
+            np.testing.assert_array_equal(best, stored.max(axis=-1))
 
 
 @pytest.mark.parametrize("K", [2, 3, 5, 16, 17, 40, 1000])
