@@ -1,12 +1,12 @@
 # Two commands do all the set-up on a fresh Debian machine:
 #   make app    install the app into .venv and run it (streamlit run app.py)
-#   make test   install everything the tests need, Debian's chromium included, and run them
+#   make test   install everything the tests need, Debian's chromium and nginx included, and run them
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: app test lint bench venv-app venv-dev chromium
+.PHONY: app test lint bench venv-app venv-dev chromium nginx
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ chromium:
 	fi
 	@/usr/bin/chromium --version
 
+# Debian's nginx for the deploy recipe's test (`nginx -t` on the config deploy/run writes)
+# and for `python -m bench hall --replicas`; the tests never start it.
+nginx:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light >/dev/null; \
+	fi
+	@/usr/sbin/nginx -v
+
 app: venv-app
 	$(BIN)/streamlit run app.py
 
@@ -36,7 +45,7 @@ lint: venv-dev
 # Two pytest-xdist workers (one per core here): the browser tests mostly wait on Chromium
 # and the server, so another test runs meanwhile. worksteal: an idle worker takes tests
 # still queued for the other. Each worker that runs a browser test starts its own server.
-test: venv-dev chromium lint
+test: venv-dev chromium nginx lint
 	$(BIN)/pytest -n 2 --dist worksteal --junitxml=test-results.xml
 
 bench: venv-dev
