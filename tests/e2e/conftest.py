@@ -12,11 +12,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from bench.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, served
 
 ARTIFACTS = ROOT / "artifacts"
+
+#: How long an ``expect`` waits for what it checks (Playwright's default is 5 s). A fresh
+#: page's first chart waits for plotly.js (several MB) to load and compile, and on a slow
+#: 2-core machine with both test workers busy that took over 5 s: three checks failed in
+#: one CI run for charts not yet on the page, each passing alone. An ``expect`` returns as
+#: soon as it holds, so this costs a passing test nothing.
+EXPECT_TIMEOUT_MS = 20_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
