@@ -380,9 +380,10 @@ def train(X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig) 
         if rows is None:  # full batch: the gradient from the pass just made
             grads = _param_grads(params, X, fwd, G / n, config)[0]
         else:  # a mini-batch's gradient alone (its loss is not the history's)
-            part = _forward(params, X[rows], config.activation)
+            X_rows = X[rows]
+            part = _forward(params, X_rows, config.activation)
             G = _grad_o(part.o, Y[rows], config) / len(rows)
-            grads = _param_grads(params, X[rows], part, G, config)[0]
+            grads = _param_grads(params, X_rows, part, G, config)[0]
         params = tuple(
             Layer(W - config.lr * gW, b - config.lr * gb)
             for (W, b), (gW, gb) in zip(params, grads, strict=True)
