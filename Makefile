@@ -18,21 +18,21 @@ venv-app: $(BIN)/python
 venv-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 
+# Debian's packages $(2), unless the program $(1) is already there.
+apt_install = if [ ! -x $(1) ]; then \
+	$(SUDO) apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) >/dev/null; \
+	fi
+
 # Playwright cannot download its own browser here: the tests drive Debian's /usr/bin/chromium.
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
-	fi
+	@$(call apt_install,/usr/bin/chromium,chromium fonts-dejavu-core)
 	@/usr/bin/chromium --version
 
 # Debian's nginx for the deploy recipe's test (`nginx -t` on the config deploy/run writes)
 # and for `python -m bench hall --replicas`; the tests never start it.
 nginx:
-	@if [ ! -x /usr/sbin/nginx ]; then \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light >/dev/null; \
-	fi
+	@$(call apt_install,/usr/sbin/nginx,nginx-light)
 	@/usr/sbin/nginx -v
 
 app: venv-app
