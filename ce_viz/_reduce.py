@@ -98,18 +98,11 @@ def rest_sum(e: FloatArray, top: NDArray[np.intp]) -> FloatArray:
             rest_1 += min(top_e, value)
             top_e = max(top_e, value)
         return np.array([rest_1])
-    if K == 1:
-        return np.zeros(e.shape)
     # The first two classes start the rest and the largest (0 + x is x: the same floats as
-    # starting from zeros, in fewer passes).
+    # starting from zeros, in fewer passes; softmax's K is at least 2).
     rest = np.minimum(e[..., 0], e[..., 1])
-    if K > 2:
-        largest = np.maximum(e[..., 0], e[..., 1])
-        smaller = np.empty(rest.shape)
-        for k in range(2, K):
-            column = e[..., k]
-            np.minimum(largest, column, out=smaller)
-            rest += smaller
-            if k < K - 1:
-                np.maximum(largest, column, out=largest)
+    largest = np.maximum(e[..., 0], e[..., 1])
+    for k in range(2, K):
+        rest += np.minimum(largest, e[..., k])
+        np.maximum(largest, e[..., k], out=largest)
     return rest[..., None]

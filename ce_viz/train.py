@@ -216,13 +216,6 @@ def _loss_fn(Y: FloatArray, config: TrainConfig) -> LossFn:
     return mse_loss_and_grad_for(Y, config.T)
 
 
-def _grad_o(o: FloatArray, Y: FloatArray, config: TrainConfig) -> FloatArray:
-    """Each point's ``∂L_i/∂o`` (n, K) alone, for a mini-batch's step (no loss needed)."""
-    if config.loss == "ce":
-        return grad_logits(o, Y, config.T)
-    return mse_grad(o, Y, config.T)
-
-
 def _losses_and_grad_o(
     o: FloatArray, Y: FloatArray, config: TrainConfig
 ) -> tuple[FloatArray, FloatArray]:
@@ -291,6 +284,14 @@ def gradients(
     losses, G = _losses_and_grad_o(fwd.o, Y, config)
     loss = float(losses.mean()) + _penalty(params, config.l2)
     return loss, _param_grads(params, X, fwd, G / len(X), config)[0]
+
+
+def _batch_gradients(params: Params, X: FloatArray, Y: FloatArray, config: TrainConfig) -> Params:
+    """:func:`gradients` without the objective: what a mini-batch's step needs (the
+    history's loss is the whole data set's), from ``∂L/∂o`` alone."""
+    fwd = _forward(params, X, config.activation)
+    grad_o = grad_logits if config.loss == "ce" else mse_grad
+    return _param_grads(params, X, fwd, grad_o(fwd.o, Y, config.T) / len(X), config)[0]
 
 
 @dataclass(frozen=True)
@@ -379,11 +380,8 @@ def train(X: FloatArray, labels: NDArray[np.intp], K: int, config: TrainConfig) 
         rows = next(batches)
         if rows is None:  # full batch: the gradient from the pass just made
             grads = _param_grads(params, X, fwd, G / n, config)[0]
-        else:  # a mini-batch's gradient alone (its loss is not the history's)
-            X_rows = X[rows]
-            part = _forward(params, X_rows, config.activation)
-            G = _grad_o(part.o, Y[rows], config) / len(rows)
-            grads = _param_grads(params, X_rows, part, G, config)[0]
+        else:
+            grads = _batch_gradients(params, X[rows], Y[rows], config)
         params = tuple(
             Layer(W - config.lr * gW, b - config.lr * gb)
             for (W, b), (gW, gb) in zip(params, grads, strict=True)
