@@ -51,15 +51,16 @@ def _metrics(state: AppState, result: Evaluation) -> None:
     """The loss, p of the true class, the prediction and the gradient's sum."""
     names = state.class_names
     k = state.true_class
-    # Keyed so that page.css can set the four two by two on a phone.
-    metrics = st.container(key="sample_metrics").columns(4)
-    metrics[0].metric("Loss", fmt(result.loss), help="L = −Σ yᵢ log pᵢ, in nats")
+    # One row of four (a horizontal container: columns would send a block for each),
+    # keyed so that page.css can set the four two by two on a phone.
+    row = st.container(key="sample_metrics", horizontal=True)
+    row.metric("Loss", fmt(result.loss), help="L = −Σ yᵢ log pᵢ, in nats")
     true_label = "p of true class" if state.y is None else "p of heaviest target class"
-    metrics[1].metric(true_label, f"{result.p[k]:.4f}", help=f"class {k}")
+    row.metric(true_label, f"{result.p[k]:.4f}", help=f"class {k}")
     top = result.top_classes
     if len(top) > 1:  # a tie: no class is predicted, so neither right nor wrong
         listed = ", ".join(escape_markdown(names[i]) for i in top)
-        metrics[2].metric(
+        row.metric(
             "Predicted class",
             f"tie: {listed}" if len(top) == 2 else f"tie of {len(top)} classes",
             help=f"{listed} share the largest p, so argmax p picks none of them.",
@@ -68,7 +69,7 @@ def _metrics(state: AppState, result: Evaluation) -> None:
             delta_arrow="off",
         )
     else:
-        metrics[2].metric(
+        row.metric(
             "Predicted class",
             # A metric's value is markdown: a name such as **dog** must stay literal.
             escape_markdown(names[result.predicted]),
@@ -77,7 +78,7 @@ def _metrics(state: AppState, result: Evaluation) -> None:
             delta_color="normal" if result.predicted == k else "inverse",
             delta_arrow="off",
         )
-    metrics[3].metric(
+    row.metric(
         "Sum of ∂L/∂o",
         fmt(result.gradient_sum, scientific=False),
         help="Always 0: p and y both sum to 1, so descent moves probability between "

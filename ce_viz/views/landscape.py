@@ -34,6 +34,9 @@ from ce_viz.views.common import MORE_SETTINGS, chart, evaluate_state
 
 PLOT_LABELS = {"contour": "Contours", "surface": "3-D surface"}
 DESCENT_LABELS = {"plane": "the two plotted logits", "all": "all logits"}
+#: The descent's number boxes, in px: "0.05" or "500" and the step buttons, and on a phone
+#: (390 px) the two side by side.
+BOX_WIDTH = 160
 
 
 def render(state: AppState) -> None:
@@ -71,33 +74,36 @@ def _plane_and_descent() -> None:
     state: AppState = session.state()
     # Smaller on a projector (views/present.css): the plane then starts on the first screen.
     with st.container(key="landscape_controls"):
-        cols = st.columns([1.2, 1.2, 1.3, 1, 1.3])
-        axis_pickers(state, cols[:2])
-        cols[2].segmented_control(
+        # Two rows, each a horizontal container: this fragment reruns at every edit, and
+        # columns send a block of their own for each setting.
+        row = st.container(horizontal=True, vertical_alignment="bottom")
+        axis_pickers(state, row)
+        row.segmented_control(
             "Plot",
             options=list(PLOTS),
             format_func=PLOT_LABELS.__getitem__,
             required=True,
             **session.bound("plot"),
         )
-        cols[3].toggle(
+        row.toggle(
             "Arrow field",
             help="−∇L on a coarse grid (contour plot only).",
             disabled=state.plot == "surface",
             **session.bound("arrows"),
         )
-        cols[4].slider("Range ± around o", *SPAN_RANGE, step=0.5, **session.bound("span"))
-        cols = st.columns([1.2, 1.2, 2.6])
-        cols[0].number_input(
+        row.slider("Range ± around o", *SPAN_RANGE, step=0.5, **session.bound("span"))
+        row = st.container(horizontal=True, vertical_alignment="bottom")
+        row.number_input(
             "Learning rate",
             *LR_RANGE,
             step=0.1,
             format="%g",
+            width=BOX_WIDTH,
             **session.bound("lr"),
             help="Each step: o ← o − lr · ∂L/∂o",
         )
-        cols[1].number_input("Steps", *STEPS_RANGE, step=10, **session.bound("steps"))
-        cols[2].segmented_control(
+        row.number_input("Steps", *STEPS_RANGE, step=10, width=BOX_WIDTH, **session.bound("steps"))
+        row.segmented_control(
             "Descent moves",
             options=list(DESCENT_MODES),
             required=True,
@@ -229,14 +235,12 @@ def _on_axis(which: int) -> None:
     session.apply(pick_axis, which, int(session.value(f"axis_{which}")))
 
 
-def axis_pickers(state: AppState, columns: Any) -> None:
-    """Two selectors for the landscape's plane, in the two given columns."""
+def axis_pickers(state: AppState, row: Any) -> None:
+    """Two selectors for the landscape's plane, side by side in ``row``."""
     names = state.class_names
-    for which, (column, label) in enumerate(
-        zip(columns, ("Horizontal axis", "Vertical axis"), strict=True)
-    ):
+    for which, label in enumerate(("Horizontal axis", "Vertical axis")):
         session.seed(f"axis_{which}", state.plane[which])
-        column.selectbox(
+        row.selectbox(
             label,
             options=list(range(state.K)),
             format_func=lambda i: logit_label(i, names[i]),

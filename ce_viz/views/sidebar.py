@@ -318,7 +318,11 @@ def _logit_inputs(state: AppState) -> None:
     names = state.class_names
     st.markdown("**Logits o**")
     for i in range(state.K):
-        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        # One horizontal container a row (columns would send a block for each of the
+        # two); page.css sets the slider and the box 3 : 2 by the key.
+        left = right = st.container(
+            horizontal=True, vertical_alignment="bottom", key=f"logit_row_{i}"
+        )
         out_of_range = not SLIDER_RANGE[0] <= state.logits[i] <= SLIDER_RANGE[1]
         left.slider(
             f"o{subscript(i)} · {escape_markdown(names[i])}",

@@ -149,27 +149,29 @@ def _controls(state: AppState) -> Dataset | None:
 def _control_row(state: AppState) -> Dataset | None:
     """:func:`_controls`' widgets."""
     uploading = bool(session.kept("train_upload"))
-    cols = st.columns([1.25, 1.25, 1.1, 0.9, 1.3, 1.1])
+    # One horizontal container, not columns: this fragment reruns at every edit, and
+    # columns send a block of their own for each setting.
+    row = st.container(horizontal=True, vertical_alignment="bottom")
     session.seed("train_data", UPLOAD if uploading else state.train_data)
-    cols[0].selectbox(
+    row.selectbox(
         "Data",
         (*TRAIN_DATA, UPLOAD),
         format_func=lambda name: DATA_LABELS.get(name, UPLOAD_LABEL),
         key="train_data",
         on_change=_on_data,
     )
-    cols[1].selectbox(
+    row.selectbox(
         "Model", TRAIN_MODELS, format_func=MODEL_LABELS.__getitem__, **session.bound("model")
     )
-    cols[2].selectbox(
+    row.selectbox(
         "Loss", TRAIN_LOSSES, format_func=LOSS_LABELS.__getitem__, **session.bound("loss")
     )
-    cols[3].number_input(
+    row.number_input(
         "Learning rate", *TRAIN_LR_RANGE, step=0.05, format="%g", **session.bound("train_lr")
     )
-    cols[4].slider("Steps", *TRAIN_STEPS_RANGE, step=10, **session.bound("train_steps"))
+    row.slider("Steps", *TRAIN_STEPS_RANGE, step=10, **session.bound("train_steps"))
     if state.model == "mlp":
-        cols[5].slider("Hidden width", *WIDTH_RANGE, **session.bound("width"))
+        row.slider("Hidden width", *WIDTH_RANGE, **session.bound("width"))
     data = _uploaded(state) if uploading else None
     _details(state, uploaded=data is not None)
     return data
