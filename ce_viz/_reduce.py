@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BY_CLASS", "class_argmax", "class_sum", "rest_sum"]
+__all__ = ["BY_CLASS", "class_argmax", "class_sum", "rest_of", "rest_sum"]
 
 FloatArray = NDArray[np.float64]
 
@@ -92,12 +92,7 @@ def rest_sum(e: FloatArray, top: NDArray[np.intp]) -> FloatArray:
         rest = np.where(np.arange(K) == top[..., None], 0.0, e)
         return rest.sum(axis=-1, keepdims=True)
     if e.ndim == 1:  # one sample: the same steps on Python floats (IEEE doubles too)
-        top_e, *others = e.tolist()
-        rest_1 = 0.0
-        for value in others:
-            rest_1 += min(top_e, value)
-            top_e = max(top_e, value)
-        return np.array([rest_1])
+        return np.array([rest_of(e.tolist())])
     # The first two classes start the rest and the largest (0 + x is x: the same floats as
     # starting from zeros, in fewer passes; softmax's K is at least 2).
     rest = np.minimum(e[..., 0], e[..., 1])
@@ -106,3 +101,14 @@ def rest_sum(e: FloatArray, top: NDArray[np.intp]) -> FloatArray:
         rest += np.minimum(largest, e[..., k])
         np.maximum(largest, e[..., k], out=largest)
     return rest[..., None]
+
+
+def rest_of(e: list[float]) -> float:
+    """:func:`rest_sum` of one sample's ``e`` as Python floats: the same steps, class by
+    class, keeping the largest seen so far and adding the smaller of it and the next."""
+    top_e, *others = e
+    rest = 0.0
+    for value in others:
+        rest += min(top_e, value)
+        top_e = max(top_e, value)
+    return rest

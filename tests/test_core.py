@@ -984,23 +984,58 @@ def test_relative_error() -> None:
     assert relative_error(0.0, 0.0) == 0.0
 
 
+def _step_by_step(o: list[float], y: list[float], lr: float, steps: int, T: float, free):
+    """The descent as a loop of grad_logits calls: o - lr * free * the gradient."""
+    path = [np.array(o, dtype=float)]
+    for _ in range(steps):
+        path.append(path[-1] - lr * free * grad_logits(path[-1], y, T))
+    return np.array(path)
+
+
 @pytest.mark.parametrize(
     ("o", "y", "T"),
     [
         ([2.0, 3.0, 4.0], [0.0, 1.0, 0.0], 1.0),
         ([1000.0, 0.0, -1000.0], [0.0, 0.0, 1.0], 0.5),
         ([0.3, -1.0, 2.0, 0.0], [0.1, 0.6, 0.3, 0.0], 7.0),
+        ([1.0, 1.0, -0.0, 0.0], [0.0, 0.0, 1.0, 0.0], 1.0),  # ties, and both zeros
+        ([1.7e308, -1.7e308, 0.0], [0.0, 1.0, 0.0], 0.5),  # a spread beyond the floats
+        ([1e300, 0.0], [0.0, 1.0], 1e-3),  # (o - m)/T overflows
+        (list(np.linspace(-3.0, 3.0, 16)), [1.0] + [0.0] * 15, 2.0),  # the floats' most
+        (list(np.linspace(-3.0, 3.0, 17)), [1.0] + [0.0] * 16, 2.0),  # the arrays' path
     ],
 )
 def test_descent_path_is_the_step_by_step_loop(o: list[float], y: list[float], T: float) -> None:
     """descent_path checks its inputs once; each step is bit for bit o - lr * free * the
-    grad_logits of the step before, with and without a mask of free logits."""
+    grad_logits of the step before, with and without a mask of free logits: one sample of
+    up to 16 classes steps on Python floats, and falls back to the arrays' careful path for
+    a spread beyond the float range."""
     for free in (1.0, np.array([1.0, 0.0] + [1.0] * (len(o) - 2))):
         path = descent_path(o, y, 0.5, 30, T, free)
-        expected = [np.array(o)]
-        for _ in range(30):
-            expected.append(expected[-1] - 0.5 * free * grad_logits(expected[-1], y, T))
-        assert np.array_equal(path, np.array(expected))
+        assert np.array_equal(path, _step_by_step(o, y, 0.5, 30, T, free))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(2, 16).flatmap(
+        lambda K: st.tuples(
+            st.lists(MODERATE_LOGIT | ANY_FINITE, min_size=K, max_size=K),
+            st.integers(0, K - 1),
+            st.floats(1e-2, 1e2),
+            st.floats(1e-3, 10.0),
+            st.lists(st.booleans(), min_size=K, max_size=K),
+        )
+    )
+)
+def test_one_samples_descent_on_floats_is_the_arrays_bit_for_bit(case) -> None:
+    """Random samples, true classes, temperatures, rates and free logits: the floats' path
+    and the loop of grad_logits agree in every bit (the float path repeats the arrays'
+    operations in their order; NumPy's exp is called on both)."""
+    o, k, T, lr, free = case
+    y = [0.0] * len(o)
+    y[k] = 1.0
+    mask = np.array(free, dtype=float)
+    assert np.array_equal(descent_path(o, y, lr, 12, T, mask), _step_by_step(o, y, lr, 12, T, mask))
 
 
 # --------------------------------------------------------------------------------------
