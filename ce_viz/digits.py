@@ -115,10 +115,19 @@ def objective(
     l2 : float
         The weight decay, ``>= 0`` (the biases are not decayed).
     """
+    logits, grad_W, grad_b = _logits_and_gradients(W, b, X, Y, l2)
+    loss = float(np.mean(cross_entropy(logits, Y))) + 0.5 * l2 * float(np.sum(W * W))
+    return loss, grad_W, grad_b
+
+
+def _logits_and_gradients(
+    W: FloatArray, b: FloatArray, X: FloatArray, Y: FloatArray, l2: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The logits ``W x_n + b`` (N, K) and :func:`objective`'s gradients with respect to
+    ``W`` and ``b``, from ``p − y``: what a training step needs (it never reads the loss)."""
     logits = np.einsum("nd,kd->nk", X, W) + b
     G = grad_logits(logits, Y) / len(X)
-    loss = float(np.mean(cross_entropy(logits, Y))) + 0.5 * l2 * float(np.sum(W * W))
-    return loss, np.einsum("nk,nd->kd", G, X) + l2 * W, G.sum(axis=0)
+    return logits, np.einsum("nk,nd->kd", G, X) + l2 * W, G.sum(axis=0)
 
 
 def train_softmax_regression(
@@ -144,10 +153,9 @@ def train_softmax_regression(
     W, b = np.zeros((CLASSES, X.shape[1])), np.zeros(CLASSES)
     vW, vb = np.zeros_like(W), np.zeros_like(b)
     for _ in range(steps):
-        G = grad_logits(np.einsum("nd,kd->nk", X, W) + b, Y)
-        G /= N
-        vW = momentum * vW - lr * (np.einsum("nk,nd->kd", G, X) + l2 * W)
-        vb = momentum * vb - lr * G.sum(axis=0)
+        _, grad_W, grad_b = _logits_and_gradients(W, b, X, Y, l2)
+        vW = momentum * vW - lr * grad_W
+        vb = momentum * vb - lr * grad_b
         W += vW
         b += vb
     return W, b

@@ -79,6 +79,25 @@ def test_the_training_gradient_matches_central_differences() -> None:
         assert (np.abs(grad - numeric) / np.abs(numeric)).max() <= 1e-7
 
 
+def test_each_training_step_is_the_checked_gradients_heavy_ball_step() -> None:
+    """Two steps from zero weights move by −lr·∇ and then by momentum·(−lr·∇₀) − lr·∇₁,
+    ∇ being :func:`objective`'s gradient (checked against finite differences above): the
+    training loop takes no gradient of its own."""
+    d = load_digits()
+    X, labels, Y = d.features[:50], d.labels[:50], np.eye(10)[d.labels[:50]]
+    lr, l2, momentum = 0.3, 0.01, 0.9
+    W0, b0 = np.zeros((10, 64)), np.zeros(10)
+    _, gW0, gb0 = objective(W0, b0, X, Y, l2)
+    vW, vb = -lr * gW0, -lr * gb0
+    W1, b1 = train_softmax_regression(X, labels, steps=1, lr=lr, l2=l2, momentum=momentum)
+    np.testing.assert_array_equal(W1, W0 + vW)
+    np.testing.assert_array_equal(b1, b0 + vb)
+    _, gW1, gb1 = objective(W1, b1, X, Y, l2)
+    W2, b2 = train_softmax_regression(X, labels, steps=2, lr=lr, l2=l2, momentum=momentum)
+    np.testing.assert_array_equal(W2, W1 + (momentum * vW - lr * gW1))
+    np.testing.assert_array_equal(b2, b1 + (momentum * vb - lr * gb1))
+
+
 def test_training_is_reproducible_and_learns() -> None:
     d = load_digits()
     W1, b1 = train_softmax_regression(d.features, d.labels)

@@ -101,9 +101,10 @@ def test_every_parameter_gradient_matches_central_differences(config: TrainConfi
             assert _rel(approx, exact) <= 1e-7
 
 
-@pytest.mark.parametrize("config", CASES[::3], ids=repr)
+@pytest.mark.parametrize("config", CASES, ids=repr)
 def test_each_points_input_gradient_matches_central_differences(config: TrainConfig) -> None:
-    """∂L_i/∂x, each point's pull, is the gradient of that point's own loss (no L2)."""
+    """∂L_i/∂x, each point's pull, is the gradient of that point's own loss (no L2), for
+    every case: both models and activations, CE and MSE, T ≠ 1, smoothing and L2."""
     X, labels, params, _ = _problem(config, n=5)
     pull = point_pull(params, X, labels, 3, config)
     plain = replace(config, l2=0.0)
@@ -262,20 +263,38 @@ def test_minibatches_cover_every_point_once_an_epoch_in_a_new_order() -> None:
     assert next(minibatches(10, 10, np.random.default_rng(1))) is None
 
 
-def test_a_minibatch_step_follows_that_batchs_gradient() -> None:
-    """One step of size-8 batches moves the parameters by −lr times the gradient on the
-    rows that minibatches draws from the run's generator, after the initial weights."""
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_a_minibatch_step_follows_that_batchs_gradient(case: TrainConfig) -> None:
+    """One step of size-8 batches moves every parameter by −lr times the gradient of the
+    objective (its loss, T, smoothing and L2) on the rows that minibatches draws from the
+    run's generator, after the initial weights: for every case, and not the whole data's
+    step."""
     data = make_dataset("blobs", n=40, K=3, seed=2)
-    config = TrainConfig(steps=1, batch=8, lr=0.3, seed=11)
+    config = replace(case, steps=1, batch=8, lr=0.3, seed=11)
     run = train(data.X, data.labels, data.K, config)
     rng = np.random.default_rng(11)
     params = init_params(config, 3, rng)
     rows = next(minibatches(40, 8, rng))
-    Y = targets(data.labels, 3, 0.0)
+    Y = targets(data.labels, 3, config.smoothing)
     _, grads = gradients(params, data.X[rows], Y[rows], config)
-    assert np.allclose(run.params[0].W, params[0].W - 0.3 * grads[0].W, rtol=0, atol=1e-15)
     full = gradients(params, data.X, Y, config)[1]
-    assert not np.allclose(run.params[0].W, params[0].W - 0.3 * full[0].W)
+    for moved, start, grad, whole in zip(run.params, params, grads, full, strict=True):
+        for after, before, g, g_all in zip(moved, start, grad, whole, strict=True):
+            np.testing.assert_allclose(after, before - 0.3 * g, rtol=0, atol=1e-15)
+            assert not np.allclose(after, before - 0.3 * g_all)
+
+
+@pytest.mark.parametrize(("K", "smoothing"), [(2, 0.0), (3, 0.1), (5, 0.25)])
+def test_targets_are_one_hot_smoothed_towards_uniform(K: int, smoothing: float) -> None:
+    """Each row of the training's targets is (1 − ε)·one-hot + ε/K: the label's class
+    1 − ε + ε/K, every other ε/K; each row sums to 1."""
+    labels = np.arange(K)[::-1]
+    Y = targets(labels, K, smoothing)
+    for row, label in zip(Y, labels, strict=True):
+        assert row[label] == pytest.approx(1.0 - smoothing + smoothing / K, abs=1e-15)
+        others = np.delete(row, label)
+        np.testing.assert_allclose(others, smoothing / K, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(Y.sum(axis=1), 1.0, rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ce_viz.datasets import make_dataset
 from ce_viz.digits import digit_model, load_digits
 from ce_viz.layer import linear_layer
-from ce_viz.scenes import train_scene
+from ce_viz.scenes import train_config, train_dataset, train_scene
 from ce_viz.state import (
     TRAIN_DATA,
     TRAIN_PRESETS,
@@ -26,7 +27,8 @@ from ce_viz.state import (
     to_query,
     train_preset_state,
 )
-from ce_viz.train import forward_logits
+from ce_viz.train import TrainConfig, forward_logits
+from ce_viz.views.common import TRAIN_FIELDS
 from tests.apptest import APP, chart_payload, open_expander, run_app, warnings_text
 from tests.plotted import plotted
 
@@ -119,6 +121,43 @@ def test_the_link_round_trips_and_a_widget_writes_it() -> None:
         k: v for k, v in FULL_LINK.items() if k != "train_steps"
     }
     assert "over 80 steps" in alts(at)["train_history"]
+
+
+def test_every_training_setting_of_the_link_reaches_the_training() -> None:
+    """The link's training settings, each off its default, are the training's: its
+    configuration and its data set (T and smoothing are the sidebar's keys)."""
+    state, messages = parse_query({**FULL_LINK, "T": "1.5", "smoothing": "0.05"})
+    assert messages == ()
+    assert train_config(state) == TrainConfig(
+        model="mlp",
+        width=12,
+        activation="relu",
+        lr=0.2,
+        steps=60,
+        batch=32,
+        l2=0.001,
+        smoothing=0.05,
+        T=1.5,
+        loss="mse",
+        seed=3,
+    )
+    data, expected = train_dataset(state), make_dataset("moons", n=120, K=2, seed=3)
+    assert np.array_equal(data.X, expected.X)
+    assert np.array_equal(data.labels, expected.labels)
+
+
+def test_the_shared_training_cache_is_keyed_by_all_the_training_reads() -> None:
+    """The cache shared by every session trains a state rebuilt from its key alone
+    (``views.common.TRAIN_FIELDS``): that state has the same configuration and data set as
+    the whole link's, whose other settings (the sample's logits, the landscape's) are off
+    their defaults too."""
+    link = {**FULL_LINK, "T": "1.5", "smoothing": "0.05", "logits": "1,2,5", "lr": "0.1"}
+    state, messages = parse_query(link)
+    assert messages == ()
+    keyed = AppState(**{name: getattr(state, name) for name in TRAIN_FIELDS})
+    assert keyed != state
+    assert train_config(keyed) == train_config(state)
+    assert np.array_equal(train_dataset(keyed).X, train_dataset(state).X)
 
 
 def test_the_sidebar_holds_only_what_training_uses() -> None:
@@ -404,8 +443,9 @@ def _trained(query: dict[str, str]):
 
 def test_the_point_panel_shows_the_points_numbers_with_the_trained_weights() -> None:
     """For point 5 the panel writes o = Wx + b, p = softmax(o/T), (p − y)/T, ∂L/∂W and
-    ∂L/∂x computed here in closed form from the run's final W and b, at 4 decimals."""
-    query = {"view": "train", "train_steps": "40", "T": "2", "point": "5"}
+    ∂L/∂x computed here in closed form from the run's final W and b, at 4 decimals, with
+    the training's own smoothed target y = 0.9·one-hot + 0.1/3."""
+    query = {"view": "train", "train_steps": "40", "T": "2", "smoothing": "0.1", "point": "5"}
     at = run_app(**query)
     assert [e.value for e in at.error] == []
     scene = _trained(query)
@@ -413,7 +453,7 @@ def test_the_point_panel_shows_the_points_numbers_with_the_trained_weights() -> 
     x, k = scene.data.X[5], int(scene.data.labels[5])
     o = W @ x + b
     p = _softmax(o, 2.0)
-    g = (p - np.eye(3)[k]) / 2.0
+    g = (p - (0.9 * np.eye(3)[k] + 0.1 / 3)) / 2.0
     assert any("One layer back for point 5" in m.value for m in at.markdown)
     assert np.allclose(_numbers(_line(at, "o = Wx + b")), o, atol=6e-5)
     assert np.allclose(_numbers(_line(at, r"p = \mathrm{softmax}(o/T)")), p, atol=6e-5)
