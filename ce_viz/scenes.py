@@ -408,6 +408,9 @@ class RegionsData:
     names : the K class names.
     pull : (n,) each point's Σ_k |p_k − y_k| (``train.point_pull(...).size``).
     flipped : the index of the point whose label was changed, ringed; None for none.
+    loss : the training's loss, "ce" or "mse". Under cross-entropy Σ|p − y| is what a
+        point passes back, its pull; under MSE on p it passes back 2J(p − y), which all but
+        vanishes where p is sure, so there the size is only its error.
     """
 
     xs: np.ndarray
@@ -419,6 +422,7 @@ class RegionsData:
     names: Sequence[str]
     pull: np.ndarray
     flipped: int | None = None
+    loss: str = "ce"
 
 
 @dataclass(frozen=True)
@@ -537,7 +541,16 @@ def _frames(
     top, p_top = snapshot_regions(run, xs, ys)
     pull = snapshot_pulls(run, data.X, data.labels, data.K)
     regions = RegionsData(
-        xs, ys, top[-1], p_top[-1], data.X, data.labels, data.names, pull[-1], data.flipped
+        xs,
+        ys,
+        top[-1],
+        p_top[-1],
+        data.X,
+        data.labels,
+        data.names,
+        pull[-1],
+        data.flipped,
+        run.config.loss,
     )
     return regions, RegionsFrames(run.snapshot_steps, top, p_top, pull)
 

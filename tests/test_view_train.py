@@ -263,6 +263,23 @@ def _mse_grad_x(W: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> n
     return np.array([(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(len(x))])
 
 
+@pytest.mark.parametrize(
+    ("loss", "size", "largest"), [("ce", "pull", "pull"), ("mse", "error", "error")]
+)
+def test_a_dots_size_is_called_its_pull_only_under_cross_entropy(
+    loss: str, size: str, largest: str
+) -> None:
+    """Under MSE on p a point passes back 2J(p − y), not p − y, so the regions' key, its
+    text alternative and the point box's help call Σ|p − y| its error there, and its pull
+    under cross-entropy."""
+    at = run_app(view="train", loss=loss, train_steps="20")
+    subtitle = charts(at)["train_regions"]["layout"]["title"]["subtitle"]["text"]
+    assert f"dot size: its {size} Σ|p − y|" in subtitle
+    assert ("not its pull" in subtitle) == (loss == "mse")
+    assert f"The largest {largest}, Σ|p − y| = " in alts(at)["train_regions"]
+    assert ("largest error" in at.number_input(key="point").help) == (loss == "mse")
+
+
 def test_mse_keeps_its_capitals_on_the_history_and_in_its_text() -> None:
     """With loss=mse the history's loss curve, its axis and the chart texts say "MSE on
     p", as the Loss box does (they said "mse on p")."""

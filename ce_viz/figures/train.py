@@ -54,6 +54,9 @@ ALPHA_UNSURE, ALPHA_SURE = 0.06, 0.62
 #: Shades of each class's colour: five classes fill the 256 entries of a PNG's palette, and
 #: a step of opacity is about 3/255, too small to see.
 SHADES = 51
+#: What a point's size shows, by the training's loss: under MSE on p, Σ|p − y| is not
+#: what the point passes back (2J(p − y), small where p is sure), so not its pull.
+DOT_SIZE = {"ce": "its pull Σ|p − y|", "mse": "its error Σ|p − y|, not its pull"}
 #: A point's marker size, in pixels, at no pull (p = y) and the most, Σ|p − y| = 2.
 PULL_SMALLEST, PULL_LARGEST = 5.0, 17.0
 #: The largest Σ_k |p_k − y_k| can be: all of p on a class where y has none.
@@ -301,7 +304,7 @@ def _regions_spec(data: RegionsData, height: int, image: Spec) -> tuple[list[Spe
     )
     # No size of its own: Plotly sets it at 0.7 of the title's, on a projector too.
     layout["title"]["subtitle"] = {
-        "text": "shade: predicted class, deeper = surer<br>dot size: its pull Σ|p − y|"
+        "text": f"shade: predicted class, deeper = surer<br>dot size: {DOT_SIZE[data.loss]}"
     }
     layout["images"] = [image]
     for name in ("xaxis", "yaxis"):  # grid lines would cross the image, which lies below them

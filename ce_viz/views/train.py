@@ -65,6 +65,10 @@ MODEL_LABELS = {"softmax": "Softmax regression", "mlp": "One hidden layer"}
 LOSS_LABELS = {"ce": "Cross-entropy", "mse": "MSE on p"}
 #: The loss in a sentence and on the history's axis and legend (MSE keeps its capitals).
 LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE on p"}
+#: What a point's size Σ|p − y| is, by the loss (``figures.train.DOT_SIZE``), and the point
+#: with the largest, the panel's when none is chosen.
+SIZE_NAMES = {"ce": "pull", "mse": "error"}
+LARGEST = {"ce": "the point pulling hardest", "mse": "the point with the largest error Σ|p − y|"}
 #: The introduction's one sentence on a projector too.
 STEP_SENTENCE = (
     "Every step starts from each point's $\\partial L/\\partial o$ (cross-entropy's is $p - y$)"
@@ -80,7 +84,9 @@ def render(state: AppState) -> None:
         st.markdown(
             f"A classifier on 2-D points, trained by gradient descent. {STEP_SENTENCE} and "
             "passes it back to the weights. The shading is the predicted class, stronger "
-            "where the model is surer; each point's size is its pull $\\sum_k |p_k - y_k|$. "
+            "where the model is surer; each point's size is $\\sum_k |p_k - y_k|$, its pull "
+            "under cross-entropy (MSE on p passes back only $2J(p - y)$, small where p is "
+            "sure). "
             "Press Play to watch the regions form; click a point to follow it one layer "
             "back, below the charts."
         )
@@ -332,7 +338,8 @@ def _regions_alt(state: AppState, scene: TrainScene, source: str) -> str:
         f"{source.lower()} points in {data.K} classes, animated over "
         f"{state.train_steps} steps. After training the accuracy is "
         f"{run.accuracy[-1]:.0%} and the {LOSS_NAMES[state.loss]} is "
-        f"{fmt(run.loss[-1], 3)}. The largest pull, Σ|p − y| = {fmt(pull, 3)}, is point "
+        f"{fmt(run.loss[-1], 3)}. The largest {SIZE_NAMES[state.loss]}, Σ|p − y| = "
+        f"{fmt(pull, 3)}, is point "
         f"{index}.{ring}"
     )
 
@@ -364,7 +371,7 @@ def _weights_alt(names: tuple[str, ...], W: FloatArray) -> str:
 
 
 def _chosen_point(state: AppState, scene: TrainScene) -> int:
-    """The chosen point, or the one pulling hardest when none is chosen or the chosen one
+    """The chosen point, or the one with the largest Σ|p − y| when none is chosen or the chosen one
     is not in this data (which is then said)."""
     largest, _ = scene.largest_pull
     n = scene.data.n
@@ -374,7 +381,7 @@ def _chosen_point(state: AppState, scene: TrainScene) -> int:
         return state.point
     st.warning(
         f"point: {state.point} is not a point of this data set, which has {n:,} points "
-        f"(0 to {n - 1:,}); point {largest}, the one pulling hardest, is shown instead.",
+        f"(0 to {n - 1:,}); point {largest}, {LARGEST[state.loss]}, is shown instead.",
         icon=":material/link_off:",
     )
     return largest
@@ -397,7 +404,7 @@ def _point_panel(
         max_value=data.n - 1,
         step=1,
         help="Its index in the data (point= in the link), or click it on the regions chart; "
-        "empty: the point pulling hardest.",
+        f"empty: {LARGEST[state.loss]}.",
         **session.bound("point", shown=i),
     )
     words.markdown(
