@@ -15,6 +15,7 @@ __all__ = [
     "csv_text",
     "escape_markdown",
     "fmt",
+    "fmt_percent",
     "fmt_plain",
     "fmt_short",
     "fmt_signed",
@@ -98,6 +99,21 @@ def fmt_short(x: float) -> str:
     ('1.5', '−0.25', '1e-05')
     """
     return f"{x:.6g}".replace("-", MINUS, 1) if x < 0 else f"{x:.6g}"
+
+
+def fmt_percent(share: float) -> str:
+    """A share as a whole percent, rounded, except that nothing short of all reads 100 %
+    and nothing above none reads 0 % (199 of 200 points right is 99 %, not 100 %).
+
+    >>> fmt_percent(0.874), fmt_percent(199 / 200), fmt_percent(1.0), fmt_percent(1e-9)
+    ('87%', '99%', '100%', '1%')
+    """
+    whole = round(100 * share)
+    if whole == 100 and share < 1.0:
+        whole = 99
+    elif whole == 0 and share > 0.0:
+        whole = 1
+    return f"{whole}%"
 
 
 def fmt_plain(x: float) -> str:

@@ -76,7 +76,7 @@ def test_default_page_trains_and_draws_its_charts() -> None:
     assert figs["train_regions"]["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ Play"
     assert all(size < 1_000_000 for size in chart_payload(at).values())
     text = alts(at)
-    assert "200 blobs points in 3 classes" in text["train_regions"]
+    assert "200 points (blobs) in 3 classes" in text["train_regions"]
     assert "over 100 steps" in text["train_history"]
     assert text["train_weights"].count("class ") == 3
 
@@ -277,7 +277,19 @@ def test_a_dots_size_is_called_its_pull_only_under_cross_entropy(
     assert f"dot size: its {size} Σ|p − y|" in subtitle
     assert ("not its pull" in subtitle) == (loss == "mse")
     assert f"The largest {largest}, Σ|p − y| = " in alts(at)["train_regions"]
+    (link,) = [b.label for b in at.get("link_button")]
+    assert link.endswith("(under cross-entropy)") == (loss == "mse")
     assert ("largest error" in at.number_input(key="point").help) == (loss == "mse")
+
+
+def test_the_text_says_99_percent_while_a_point_is_still_wrong() -> None:
+    """The MSE story ends with 199 of 200 points right (the mislabelled one stays wrong):
+    its text alternatives say 99 %, not a rounded 100 %, and name the data set plainly."""
+    at = run_app(**TRAIN_PRESETS["mislabelled_mse"][1], view="train")
+    regions = alts(at)["train_regions"]
+    assert "on 200 points (one mislabelled point) in 3 classes" in regions
+    assert "the accuracy is 99% " in regions
+    assert alts(at)["train_history"].endswith(" to 99%.")
 
 
 def test_mse_keeps_its_capitals_on_the_history_and_in_its_text() -> None:
@@ -394,7 +406,7 @@ def test_a_bad_file_is_named_and_the_preset_keeps_training(csv: bytes, message: 
     (error,) = [e.value.replace("\\", "") for e in at.error]
     assert message in error
     assert "The Moons preset trains instead" in error
-    assert "moons points" in alts(at)["train_regions"]
+    assert "points (moons)" in alts(at)["train_regions"]
     assert at.query_params["train_data"] == "moons"
     assert at.query_params["train_lr"] == "0.3"
 
@@ -408,7 +420,7 @@ def test_a_good_file_trains_on_its_points() -> None:
     at = upload(csv)
     assert [e.value for e in at.error] == []
     regions = charts(at)["train_regions"]
-    assert "20 uploaded points in 2 classes" in alts(at)["train_regions"]
+    assert "20 points (uploaded) in 2 classes" in alts(at)["train_regions"]
     classes = [t for t in regions["data"] if t.get("legendgroup") != "chosen"]  # not its ring
     points = {t["name"]: plotted(t["x"]) for t in classes if t.get("mode") == "markers"}
     assert set(points) == {"cat", "dog"}
@@ -420,7 +432,7 @@ def test_a_good_file_trains_on_its_points() -> None:
     assert open_expander(at, "train_details_open").slider(key="train_n").disabled
     at.selectbox(key="train_data").set_value("blobs").run()  # back to a preset
     assert not at.file_uploader
-    assert "blobs points" in alts(at)["train_regions"]
+    assert "points (blobs)" in alts(at)["train_regions"]
 
 
 # --------------------------------------------------------------------------------------
@@ -547,17 +559,59 @@ def test_under_mse_the_panel_follows_the_mse_the_training_used() -> None:
     assert cos > 0.999
 
 
+def _panel_point(at) -> int:
+    """The point the panel follows, from its heading."""
+    (found,) = [m.value for m in at.markdown if m.value.startswith("#### One layer back")]
+    return int(found.rsplit(" ", 1)[1])
+
+
 def test_the_point_box_writes_the_link_and_the_default_is_the_hardest_pull() -> None:
     """With no point= the panel opens the point pulling hardest (named in the regions'
-    text) and the link has no point; the box sets point= and the panel follows."""
+    text) and the link has no point: the box is empty, that point greyed in it (a number
+    nobody typed is no choice to send back). The box sets point= and the panel follows;
+    emptied, it takes point= away and the panel goes back to the hardest pull."""
     at = run_app(view="train", train_steps="30")
     hardest = re.search(r"is point (\d+)\.", alts(at)["train_regions"])
     assert hardest is not None
-    assert at.number_input(key="point").value == int(hardest.group(1))
+    box = at.number_input(key="point")
+    assert (box.value, box.proto.placeholder) == (None, hardest.group(1))
+    assert _panel_point(at) == int(hardest.group(1))
     assert "point" not in at.query_params
     at.number_input(key="point").set_value(7).run()
     assert at.query_params["point"] == "7"
-    assert any("One layer back for point 7" in m.value for m in at.markdown)
+    assert at.number_input(key="point").value == 7
+    assert _panel_point(at) == 7
+    at.number_input(key="point").set_value(None).run()
+    assert "point" not in at.query_params
+    assert _panel_point(at) == int(hardest.group(1))
+
+
+def test_the_more_settings_stay_open_through_a_change_inside_them() -> None:
+    """The expander's title tells its settings, so a change inside it retitles it; it
+    stays open (a new title had made it a new expander, shut), and shuts when shut."""
+    at = run_app(view="train", train_steps="30")
+    open_expander(at, "train_details_open")
+    at.number_input(key="train_seed").set_value(4).run()
+    assert at.query_params["train_seed"] == "4"
+    assert any(e.label.startswith("More: seed 4,") for e in at.expander)
+    at.slider(key="train_n").set_value(150).run()
+    assert at.number_input(key="train_seed").value == 4  # still drawn: still open
+    assert at.slider(key="train_n").value == 150
+    at.session_state["train_details_open"] = False
+    at.run()
+    assert "train_seed" not in {w.key for w in at.number_input}
+
+
+def test_new_data_under_an_unchosen_point_adds_no_point_to_the_link() -> None:
+    """More points (a new data set, a new hardest pull) and a different data preset leave
+    the link without point= while none was chosen: the box held the old default and sent
+    it back as a choice when the data changed between two quick edits."""
+    at = run_app(view="train", train_steps="30")
+    open_expander(at, "train_details_open")
+    at.slider(key="train_n").set_value(220).run()
+    at.selectbox(key="train_data").set_value("moons").run()
+    assert "point" not in at.query_params
+    assert at.number_input(key="point").value is None
 
 
 def test_a_bad_point_in_the_link_is_named_and_the_rest_is_kept() -> None:
@@ -568,7 +622,8 @@ def test_a_bad_point_in_the_link_is_named_and_the_rest_is_kept() -> None:
     assert "500 is not a point of this data set, which has 200 points (0 to 199)" in warning
     hardest = re.search(r"is point (\d+)\.", alts(at)["train_regions"])
     assert hardest is not None
-    assert at.number_input(key="point").value == int(hardest.group(1))
+    assert _panel_point(at) == int(hardest.group(1))
+    assert at.number_input(key="point").value is None
     assert at.query_params["train_lr"] == "0.3"
     assert [e.value for e in at.error] == []
     at = run_app(view="train", train_steps="30", point="abc")

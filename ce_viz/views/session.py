@@ -154,14 +154,19 @@ def _on_field(field: str) -> None:
     update(**{field: ss[field]})
 
 
-def bound(field: str, shown: Any = None) -> dict[str, Any]:
+#: ``bound``'s default: the widget shows the state's own value.
+_STATE_VALUE = object()
+
+
+def bound(field: str, shown: Any = _STATE_VALUE) -> dict[str, Any]:
     """Keyword arguments that tie a widget to the ``AppState`` field of the same name.
 
-    The widget shows the state's value (or ``shown``, for a field whose None means "the
-    default") and writes changes back through one callback. Call it as
-    ``st.slider(..., **bound("lr"))``; the widget's key is the field's name.
+    The widget shows the state's value (or ``shown``: what a field whose None means "the
+    default" shows, or None for an empty box) and writes changes back through one
+    callback. Call it as ``st.slider(..., **bound("lr"))``; the widget's key is the
+    field's name.
     """
-    seed(field, getattr(ss["state"], field) if shown is None else shown)
+    seed(field, getattr(ss["state"], field) if shown is _STATE_VALUE else shown)
     return {"key": field, "on_change": _on_field, "args": (field,)}
 
 
@@ -175,6 +180,19 @@ def bound_tabs(view: str) -> dict[str, Any]:
     field, tabs = _TABS[view]
     seed(field, tabs[getattr(ss["state"], field)])
     return {"key": field, "on_change": _on_tab, "args": (field, tabs)}
+
+
+def was_open(key: str) -> bool:
+    """Whether the expander ``key`` was open when last drawn (:func:`remember_open`): the
+    ``expanded`` of an expander whose label tells its settings. Its label is part of its
+    identity, so a changed label is a new expander, shut unless told to open: a change
+    made inside it shut it."""
+    return bool(ss.get(f"{key}_was_open", False))
+
+
+def remember_open(key: str, is_open: bool) -> None:
+    """Note whether the expander ``key`` is open, for :func:`was_open` on the next run."""
+    ss[f"{key}_was_open"] = is_open
 
 
 def kept(key: str) -> Any:

@@ -20,7 +20,15 @@ from ce_viz.figures import (
     with_traces,
 )
 from ce_viz.figures.train import CONTROLS_HEIGHT
-from ce_viz.fmt import escape_markdown, fmt, tex_column, tex_matrix, tex_over_t, tex_slash_t
+from ce_viz.fmt import (
+    escape_markdown,
+    fmt,
+    fmt_percent,
+    tex_column,
+    tex_matrix,
+    tex_over_t,
+    tex_slash_t,
+)
 from ce_viz.layer import HiddenLayerPass, LinearPass
 from ce_viz.scenes import TrainScene, point_pass
 from ce_viz.state import (
@@ -69,6 +77,8 @@ LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE on p"}
 #: with the largest, the panel's when none is chosen.
 SIZE_NAMES = {"ce": "pull", "mse": "error"}
 LARGEST = {"ce": "the point pulling hardest", "mse": "the point with the largest error Σ|p − y|"}
+#: After the gradient view link's words, by the loss.
+LINK_NOTE = {"ce": "", "mse": " (under cross-entropy)"}
 #: The introduction's one sentence on a projector too.
 STEP_SENTENCE = (
     "Every step starts from each point's $\\partial L/\\partial o$ (cross-entropy's is $p - y$)"
@@ -197,10 +207,12 @@ def _details(state: AppState, uploaded: bool) -> None:
     the activation, mini-batches and L2: built only while the expander is open."""
     with st.expander(
         _details_label(state),
+        expanded=session.was_open("train_details_open"),
         icon=":material/tune:",
         key="train_details_open",
         on_change="rerun",
     ) as box:
+        session.remember_open("train_details_open", box.open)
         if not box.open:
             return
         seed, points, classes, activation, batch, l2 = st.columns(6)
@@ -334,10 +346,10 @@ def _regions_alt(state: AppState, scene: TrainScene, source: str) -> str:
     index, pull = scene.largest_pull
     ring = "" if data.flipped is None else f" The mislabelled point, {data.flipped}, is ringed."
     return (
-        f"Decision regions of {MODEL_LABELS[state.model].lower()} on {data.n} "
-        f"{source.lower()} points in {data.K} classes, animated over "
+        f"Decision regions of {MODEL_LABELS[state.model].lower()} on {data.n} points "
+        f"({source.lower()}) in {data.K} classes, animated over "
         f"{state.train_steps} steps. After training the accuracy is "
-        f"{run.accuracy[-1]:.0%} and the {LOSS_NAMES[state.loss]} is "
+        f"{fmt_percent(run.accuracy[-1])} and the {LOSS_NAMES[state.loss]} is "
         f"{fmt(run.loss[-1], 3)}. The largest {SIZE_NAMES[state.loss]}, Σ|p − y| = "
         f"{fmt(pull, 3)}, is point "
         f"{index}.{ring}"
@@ -350,7 +362,7 @@ def _history_alt(state: AppState, scene: TrainScene) -> str:
     return (
         f"Loss and accuracy over {state.train_steps} steps: the loss goes from "
         f"{fmt(run.loss[0], 3)} to {fmt(run.loss[-1], 3)}, the accuracy from "
-        f"{run.accuracy[0]:.0%} to {run.accuracy[-1]:.0%}."
+        f"{fmt_percent(run.accuracy[0])} to {fmt_percent(run.accuracy[-1])}."
     )
 
 
@@ -403,9 +415,14 @@ def _point_panel(
         min_value=0,
         max_value=data.n - 1,
         step=1,
+        # Empty, the default point greyed in it, until a point is chosen: a box holding a
+        # number nobody typed sent it back as a choice (point= in the link) when the data
+        # changed under it between two quick edits.
+        value=None,
+        placeholder=str(i),
         help="Its index in the data (point= in the link), or click it on the regions chart; "
         f"empty: {LARGEST[state.loss]}.",
-        **session.bound("point", shown=i),
+        **session.bound("point", shown=state.point if i == state.point else None),
     )
     words.markdown(
         f"Point {i} at $x = ({fmt(step.x[0], 3)}, {fmt(step.x[1], 3)})$, label "
@@ -424,7 +441,9 @@ def _point_panel(
     sample = replace(from_row(state, out.o, target, data.names), smoothing=state.smoothing)
     with equations:  # the link under the equations, as on "One layer back"
         _point_equations(state, step)
-        gradient_link(sample, "Open its logits in the gradient view")
+        # The gradient view is cross-entropy's: under MSE its loss and p − y differ from
+        # the panel's, which the link's words say before the numbers do.
+        gradient_link(sample, f"Open its logits in the gradient view{LINK_NOTE[state.loss]}")
     with graph:  # the outer product under the graph: across the page its 2 columns sprawled
         graph_chart(step, "train_point_graph", f"of point {i}")
         if not isinstance(step, HiddenLayerPass):

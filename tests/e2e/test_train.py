@@ -87,6 +87,10 @@ def test_clicking_a_point_opens_it_one_layer_back(page: Page, app_url: str) -> N
     wait_for_app(page)
     heading = page.get_by_role("heading", name=re.compile(r"One layer back for point \d+"))
     before = heading.inner_text()
+    # No point chosen yet: the box is empty, the panel's point greyed in it.
+    box = page.get_by_role("spinbutton", name="Point", exact=True)
+    expect(box).to_have_value("")
+    expect(box).to_have_attribute("placeholder", before.rsplit(" ", 1)[1])
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     points = chart.locator("g.scatterlayer g.trace g.points path.point")
     # The 200 data points, then the chosen point's two rings and its arrow's two ends.
@@ -97,7 +101,6 @@ def test_clicking_a_point_opens_it_one_layer_back(page: Page, app_url: str) -> N
     index = re.search(r"point (\d+)", heading.inner_text())
     assert index is not None
     assert f"point={index.group(1)}&" in page.url
-    box = page.get_by_role("spinbutton", name="Point", exact=True)
     expect(box).to_have_value(index.group(1))
     link = page.get_by_role("link", name="Open its logits in the gradient view")
     href = link.get_attribute("href") or ""
