@@ -315,6 +315,18 @@ def test_history_draws_the_loss_and_accuracy_on_their_own_axes() -> None:
     assert top / run.loss.max() == pytest.approx(top2 / 1.0)
 
 
+def test_a_history_of_no_steps_draws_its_one_point() -> None:
+    """train_steps=0 leaves one loss and one accuracy, before training: each drawn as a
+    marker (a line of one point draws nothing), on a step axis from 0 to 1 (Plotly's own
+    ran from −1); with steps, lines and Plotly's range."""
+    one = history_figure(np.arange(1), [1.1], [0.3]).to_dict()
+    assert [(t["mode"], t["cliponaxis"]) for t in one["data"]] == [("markers", False)] * 2
+    assert (one["layout"]["xaxis"]["range"], one["layout"]["xaxis"]["dtick"]) == ([0, 1], 1)
+    many = history_figure(np.arange(3), [1.1, 0.9, 0.5], [0.3, 0.6, 0.9]).to_dict()
+    assert [t["mode"] for t in many["data"]] == ["lines", "lines"]
+    assert "range" not in many["layout"]["xaxis"]
+
+
 def test_a_diverged_history_keeps_an_automatic_loss_axis() -> None:
     """A loss that left the float range (the training diverged) draws no inf or NaN range:
     the axis is taken from the finite losses, or left to Plotly when there are none."""

@@ -419,13 +419,19 @@ def history_figure(
     finite = losses[np.isfinite(losses)]
     top = HEADROOM * float(finite.max()) if finite.size else 0.0
     loss_range = {"range": [0.0, top]} if top > 0 else {"rangemode": "tozero"}
-    left = {"type": "scatter", "mode": "lines", "x": s, "xaxis": "x", "yaxis": "y"}
+    # No steps (train_steps=0): one point each, drawn as a marker (a line of one point
+    # draws nothing), on a step axis from 0 to 1 rather than Plotly's −1 to 1.
+    mode = "lines" if len(s) > 1 else "markers"
+    left = {"type": "scatter", "mode": mode, "x": s, "xaxis": "x", "yaxis": "y"}
+    if len(s) <= 1:  # whole, not cut in half by the axes' edge at step 0
+        left["cliponaxis"] = False
     traces = [
         {
             **left,
             "y": losses,
             "name": loss_name,
             "line": {"color": PALETTE["p"], "width": 4},
+            "marker": {"color": PALETTE["p"], "size": 12},
         },
         {
             **left,
@@ -433,12 +439,19 @@ def history_figure(
             "y": np.asarray(accuracy, dtype=np.float64).astype(_F32),
             "name": "accuracy",
             "line": {"color": PALETTE["y"], "width": 4},
+            "marker": {"color": PALETTE["y"], "size": 12},
         },
     ]
     layout = base_layout(
         "Training: loss and accuracy by step",
         height=440,
-        xaxis=axis(title={"text": "step"}, automargin=True, anchor="y", domain=[0.0, 0.9]),
+        xaxis=axis(
+            title={"text": "step"},
+            automargin=True,
+            anchor="y",
+            domain=[0.0, 0.9],
+            **({} if len(s) > 1 else {"range": [0, 1], "dtick": 1}),
+        ),
         yaxis=axis(
             anchor="x",
             **loss_range,
