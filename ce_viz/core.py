@@ -462,18 +462,12 @@ def loss_and_grad_for(
 def _grad(o: FloatArray, y: FloatArray, t: float, pt: _StableSoftmax | None = None) -> FloatArray:
     """``grad_logits`` of checked inputs (from their ``_stable_softmax``, if made)."""
     pt = _stable_softmax(o, t) if pt is None else pt
-    s = 1.0 + pt.r
-    # For the arg-max class p - y = (1 - y) - (1 - p), with 1 - p = r / (1 + r) exact in
-    # relative terms: no cancellation when p rounds to 1.
-    if o.ndim == 1:
-        diff = pt.e / s  # p
-        diff -= y
-        k = pt.top
-        diff[k] = (1.0 - y[k]) - pt.r[0] / s[0]
+    if o.ndim == 1:  # one sample: _p_minus_y's steps on Python floats
+        diff = np.array(_p_minus_y(pt.e.tolist(), float(pt.r[0]), y.tolist(), int(pt.top)))
     else:  # the same floats in fewer passes: e/s - y, and at the top -r/s + (1 - y)
         top = pt.is_top()
         diff = np.where(top, -pt.r, pt.e)
-        diff /= s
+        diff /= 1.0 + pt.r
         diff += top - y
     if t == 1.0:
         return diff
@@ -537,13 +531,20 @@ def _sample_grad(o: list[float], y: list[float], t: float) -> list[float] | None
     if min(d) == -math.inf:
         return None
     e = np.exp(d).tolist()
-    r = rest_of(e)
-    s = 1.0 + r
-    diff = [value / s - target for value, target in zip(e, y, strict=True)]
-    diff[top] = (1.0 - y[top]) - r / s
+    diff = _p_minus_y(e, rest_of(e), y, top)
     if t == 1.0:
         return diff
     return [value / t for value in diff]
+
+
+def _p_minus_y(e: list[float], r: float, y: list[float], top: int) -> list[float]:
+    """One sample's ``p − y`` from its stable softmax's pieces, on Python floats: ``e/s − y``
+    with ``s = 1 + r``, and for the arg-max class ``(1 − y) − r/s``, where ``1 − p = r/s``
+    is exact in relative terms (no cancellation when p rounds to 1)."""
+    s = 1.0 + r
+    diff = [value / s - target for value, target in zip(e, y, strict=True)]
+    diff[top] = (1.0 - y[top]) - r / s
+    return diff
 
 
 def softmax_jacobian(logits: ArrayLike, T: float = 1.0) -> FloatArray:

@@ -54,9 +54,9 @@ ALPHA_UNSURE, ALPHA_SURE = 0.06, 0.62
 #: Shades of each class's colour: five classes fill the 256 entries of a PNG's palette, and
 #: a step of opacity is about 3/255, too small to see.
 SHADES = 51
-#: What a point's size shows, by the training's loss: under MSE on p, Σ|p − y| is not
-#: what the point passes back (2J(p − y), small where p is sure), so not its pull.
-DOT_SIZE = {"ce": "its pull Σ|p − y|", "mse": "its error Σ|p − y|, not its pull"}
+#: What a point's size Σ|p − y| is, by the training's loss: under MSE on p it is not what
+#: the point passes back (2J(p − y), small where p is sure), so not its pull.
+SIZE_NAMES = {"ce": "pull", "mse": "error"}
 #: A point's marker size, in pixels, at no pull (p = y) and the most, Σ|p − y| = 2.
 PULL_SMALLEST, PULL_LARGEST = 5.0, 17.0
 #: The largest Σ_k |p_k − y_k| can be: all of p on a class where y has none.
@@ -304,7 +304,8 @@ def _regions_spec(data: RegionsData, height: int, image: Spec) -> tuple[list[Spe
     )
     # No size of its own: Plotly sets it at 0.7 of the title's, on a projector too.
     layout["title"]["subtitle"] = {
-        "text": f"shade: predicted class, deeper = surer<br>dot size: {DOT_SIZE[data.loss]}"
+        "text": "shade: predicted class, deeper = surer<br>dot size: its "
+        f"{SIZE_NAMES[data.loss]} Σ|p − y|{', not its pull' if data.loss == 'mse' else ''}"
     }
     layout["images"] = [image]
     for name in ("xaxis", "yaxis"):  # grid lines would cross the image, which lies below them
@@ -419,12 +420,13 @@ def history_figure(
     finite = losses[np.isfinite(losses)]
     top = HEADROOM * float(finite.max()) if finite.size else 0.0
     loss_range = {"range": [0.0, top]} if top > 0 else {"rangemode": "tozero"}
-    # No steps (train_steps=0): one point each, drawn as a marker (a line of one point
-    # draws nothing), on a step axis from 0 to 1 rather than Plotly's −1 to 1.
-    mode = "lines" if len(s) > 1 else "markers"
-    left = {"type": "scatter", "mode": mode, "x": s, "xaxis": "x", "yaxis": "y"}
-    if len(s) <= 1:  # whole, not cut in half by the axes' edge at step 0
-        left["cliponaxis"] = False
+    # No steps (train_steps=0): one point each, drawn as a whole marker (a line of one
+    # point draws nothing; the axes' edge at step 0 cut it in half), on a step axis from 0
+    # to 1 rather than Plotly's −1 to 1.
+    one = len(s) == 1
+    left = {"type": "scatter", "mode": "lines", "x": s, "xaxis": "x", "yaxis": "y"}
+    if one:
+        left.update(mode="markers", cliponaxis=False)
     traces = [
         {
             **left,
@@ -450,7 +452,7 @@ def history_figure(
             automargin=True,
             anchor="y",
             domain=[0.0, 0.9],
-            **({} if len(s) > 1 else {"range": [0, 1], "dtick": 1}),
+            **({"range": [0, 1], "dtick": 1} if one else {}),
         ),
         yaxis=axis(
             anchor="x",

@@ -9,7 +9,8 @@ down; a fragment, which reruns alone, reads it once at its start.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -182,17 +183,18 @@ def bound_tabs(view: str) -> dict[str, Any]:
     return {"key": field, "on_change": _on_tab, "args": (field, tabs)}
 
 
-def was_open(key: str) -> bool:
-    """Whether the expander ``key`` was open when last drawn (:func:`remember_open`): the
-    ``expanded`` of an expander whose label tells its settings. Its label is part of its
-    identity, so a changed label is a new expander, shut unless told to open: a change
-    made inside it shut it."""
-    return bool(ss.get(f"{key}_was_open", False))
-
-
-def remember_open(key: str, is_open: bool) -> None:
-    """Note whether the expander ``key`` is open, for :func:`was_open` on the next run."""
-    ss[f"{key}_was_open"] = is_open
+@contextmanager
+def expander(label: str, key: str, **options: Any) -> Iterator[Any]:
+    """A lazy expander (it reruns the page when opened or shut, and its ``open`` says
+    whether to build its content) that opens as it was when its label has changed: a
+    label that tells its settings is part of its identity, so a change made inside it was
+    a new expander, shut."""
+    was_open = f"{key}_was_open"
+    with st.expander(
+        label, expanded=bool(ss.get(was_open)), key=key, on_change="rerun", **options
+    ) as box:
+        ss[was_open] = box.open
+        yield box
 
 
 def kept(key: str) -> Any:

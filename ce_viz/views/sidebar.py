@@ -320,11 +320,9 @@ def _logit_inputs(state: AppState) -> None:
     for i in range(state.K):
         # One horizontal container a row (columns would send a block for each of the
         # two); page.css sets the slider and the box 3 : 2 by the key.
-        left = right = st.container(
-            horizontal=True, vertical_alignment="bottom", key=f"logit_row_{i}"
-        )
+        row = st.container(horizontal=True, vertical_alignment="bottom", key=f"logit_row_{i}")
         out_of_range = not SLIDER_RANGE[0] <= state.logits[i] <= SLIDER_RANGE[1]
-        left.slider(
+        row.slider(
             f"o{subscript(i)} · {escape_markdown(names[i])}",
             min_value=SLIDER_RANGE[0],
             max_value=SLIDER_RANGE[1],
@@ -335,7 +333,7 @@ def _logit_inputs(state: AppState) -> None:
             disabled=out_of_range,
             help="Beyond the slider's range: type the value in the box." if out_of_range else None,
         )
-        right.number_input(
+        row.number_input(
             f"exact o{i}",
             min_value=-LOGIT_LIMIT,
             max_value=LOGIT_LIMIT,

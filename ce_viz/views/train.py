@@ -19,7 +19,7 @@ from ce_viz.figures import (
     weights_figure,
     with_traces,
 )
-from ce_viz.figures.train import CONTROLS_HEIGHT
+from ce_viz.figures.train import CONTROLS_HEIGHT, SIZE_NAMES
 from ce_viz.fmt import (
     escape_markdown,
     fmt,
@@ -73,10 +73,6 @@ MODEL_LABELS = {"softmax": "Softmax regression", "mlp": "One hidden layer"}
 LOSS_LABELS = {"ce": "Cross-entropy", "mse": "MSE on p"}
 #: The loss in a sentence and on the history's axis and legend (MSE keeps its capitals).
 LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE on p"}
-#: What a point's size Σ|p − y| is, by the loss (``figures.train.DOT_SIZE``), and the point
-#: with the largest, the panel's when none is chosen.
-SIZE_NAMES = {"ce": "pull", "mse": "error"}
-LARGEST = {"ce": "the point pulling hardest", "mse": "the point with the largest error Σ|p − y|"}
 #: After the gradient view link's words, by the loss.
 LINK_NOTE = {"ce": "", "mse": " (under cross-entropy)"}
 #: The introduction's one sentence on a projector too.
@@ -205,14 +201,9 @@ def _details_label(state: AppState) -> str:
 def _details(state: AppState, uploaded: bool) -> None:
     """The data's seed, size and classes (not for an uploaded file, which has its own),
     the activation, mini-batches and L2: built only while the expander is open."""
-    with st.expander(
-        _details_label(state),
-        expanded=session.was_open("train_details_open"),
-        icon=":material/tune:",
-        key="train_details_open",
-        on_change="rerun",
+    with session.expander(
+        _details_label(state), key="train_details_open", icon=":material/tune:"
     ) as box:
-        session.remember_open("train_details_open", box.open)
         if not box.open:
             return
         seed, points, classes, activation, batch, l2 = st.columns(6)
@@ -382,6 +373,11 @@ def _weights_alt(names: tuple[str, ...], W: FloatArray) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _largest(loss: str) -> str:
+    """The point with the largest Σ|p − y|, named as the regions' key names its size."""
+    return f"the point with the largest {SIZE_NAMES[loss]} Σ|p − y|"
+
+
 def _chosen_point(state: AppState, scene: TrainScene) -> int:
     """The chosen point, or the one with the largest Σ|p − y| when none is chosen or the chosen one
     is not in this data (which is then said)."""
@@ -393,7 +389,7 @@ def _chosen_point(state: AppState, scene: TrainScene) -> int:
         return state.point
     st.warning(
         f"point: {state.point} is not a point of this data set, which has {n:,} points "
-        f"(0 to {n - 1:,}); point {largest}, {LARGEST[state.loss]}, is shown instead.",
+        f"(0 to {n - 1:,}); point {largest}, {_largest(state.loss)}, is shown instead.",
         icon=":material/link_off:",
     )
     return largest
@@ -421,7 +417,7 @@ def _point_panel(
         value=None,
         placeholder=str(i),
         help="Its index in the data (point= in the link), or click it on the regions chart; "
-        f"empty: {LARGEST[state.loss]}.",
+        f"empty: {_largest(state.loss)}.",
         **session.bound("point", shown=state.point if i == state.point else None),
     )
     words.markdown(
